@@ -1,0 +1,5 @@
+import sys
+
+from her2scope.cli import main
+
+sys.exit(main())

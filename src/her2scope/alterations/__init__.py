@@ -1,0 +1,1 @@
+"""alterations layer (see DESIGN.md)."""

@@ -1,0 +1,23 @@
+"""The typer application object that every command module registers on.
+
+Command modules live beside this file, one per area (``classify_cmd``,
+``study_cmd``, ``analyze_cmd``, ``report_cmd``, ``synth_cmd``) so that each
+stays thin: parse arguments, call the library, hand results to ``report/``.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="her2scope",
+    help="HER2-low x endocrine-resistance analysis for breast cancer cohorts and tumor boards.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """HER2-low x endocrine-resistance analysis for breast cancer cohorts and tumor boards."""

@@ -1,0 +1,1 @@
+"""her2 layer (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""kb layer (see DESIGN.md)."""
