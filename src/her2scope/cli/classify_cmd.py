@@ -1,8 +1,106 @@
-"""Commands for this area register on :data:`her2scope.cli.app.app`."""
+"""Commands for this area register on :data:`her2scope.cli.app.app`.
+
+``classify`` (HER2 calls for a pathology table), ``profiles`` (the rule
+profiles and their sources) and ``version``. Thin: read with
+:mod:`her2scope.study.tables`, call :mod:`her2scope.her2`, format with
+:mod:`her2scope.report.her2`.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
 from her2scope.cli.app import app
+from her2scope.errors import ConfigError, InputFormatError
+
+
+def _parse_map(items: list[str] | None) -> dict[str, str] | None:
+    if not items:
+        return None
+    mapping: dict[str, str] = {}
+    for item in items:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise ConfigError(f"--map expects field=column, got {item!r}")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+@app.command()
+def classify(
+    table: Annotated[Path, typer.Argument(help="TSV/CSV pathology table (gzip ok).")],
+    profile: Annotated[
+        str,
+        typer.Option("--profile", "-p", help="Rule profile name or path to a profile YAML."),
+    ] = "asco-cap-2023",
+    ambiguous: Annotated[
+        str,
+        typer.Option("--ambiguous", help="IHC ranges straddling a boundary: low | zero | exclude."),
+    ] = "exclude",
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="field=column (fields: ihc, ish_status, ish_ratio, her2_copies, cep17_copies).",
+        ),
+    ] = None,
+    source: Annotated[
+        str,
+        typer.Option("--source", help="MSK columns to use by default: sequenced | primary."),
+    ] = "sequenced",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output file (TSV; CSV if it ends in .csv)."),
+    ] = None,
+) -> None:
+    """Call HER2 status (HER2-positive/low/ultralow/null/0 ...) for every row of TABLE.
+
+    Writes every input row and column plus her2_category, ish_group,
+    ambiguous and her2_rationale; prints a summary to stderr.
+    """
+    from her2scope.her2 import AMBIGUITY_POLICIES, SOURCES
+    from her2scope.her2 import classify as run
+    from her2scope.report.her2 import print_her2_summary, write_classified
+    from her2scope.study.tables import read_table_info
+
+    if ambiguous not in AMBIGUITY_POLICIES:
+        raise ConfigError(
+            f"--ambiguous must be one of {', '.join(AMBIGUITY_POLICIES)}, got {ambiguous!r}"
+        )
+    if source not in SOURCES:
+        raise ConfigError(f"--source must be one of {', '.join(SOURCES)}, got {source!r}")
+    mapping = _parse_map(map_)
+    read = read_table_info(table)
+    try:
+        result = run(
+            read.frame,
+            profile=profile,
+            ambiguous=ambiguous,
+            mapping=mapping,
+            source=source,
+        )
+    except InputFormatError as exc:
+        if exc.file is None:  # the library does not know the file; the header line is the place
+            raise InputFormatError(
+                exc.message, file=str(table), line=read.header_line, column=exc.column
+            ) from None
+        raise
+    write_classified(result.table, out)
+    print_her2_summary(result)
+
+
+@app.command()
+def profiles() -> None:
+    """List the HER2 rule profiles with their guideline sources."""
+    from rich.console import Console
+
+    from her2scope.her2 import list_profiles
+    from her2scope.report.her2 import profiles_table
+
+    Console().print(profiles_table(list_profiles()))
 
 
 @app.command()
