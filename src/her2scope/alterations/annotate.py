@@ -1,0 +1,567 @@
+"""Sample x alteration calls from a :class:`~her2scope.study.model.Study` and a catalog.
+
+Rules (per sample and catalog alteration):
+
+- ``altered``: at least one of the alteration's events hits (a qualifying
+  MAF record, a CNA of 2 / -2, an SV row for the gene);
+- ``not_altered``: no event hits and every (gene, data type) the alteration
+  needs was profiled for the sample;
+- ``not_profiled``: no event hits and at least one needed (gene, data type)
+  was not profiled; the sample cannot be counted as wild type.
+
+Data types: ``mut`` events need the gene in the *mutations* profile,
+``amp``/``homdel`` in the *cna* profile, ``fusion`` in the *sv* profile. When
+the study's gene-panel matrix has no SV/fusion column, fusions are taken as
+profiled wherever the gene is in the *mutations* panel: MSK-IMPACT (and most
+DNA panels) call rearrangements from the same capture assay, so the mutation
+panel is the honest coverage for them (recorded in the audit).
+
+A hit is kept even where the panel says "not profiled" (a called variant is
+evidence the gene was read); the audit counts such calls.
+
+All work is polars joins over the whole study; Python loops run only over the
+catalog entries (a few dozen) to build small event tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from her2scope.alterations._coverage import (
+    ProfiledMask,
+    panel_column,
+    resolve_profiled_mask,
+)
+from her2scope.alterations.catalog import EVENT_DATA_TYPE, MECHANISM_CLASSES, Catalog, load_catalog
+from her2scope.audit import Audit
+from her2scope.study.model import Study
+
+Status = Literal["altered", "not_altered", "not_profiled"]
+STATUSES: tuple[str, ...] = ("altered", "not_altered", "not_profiled")
+#: Pseudo mechanism class for "any catalog alteration" in :func:`class_calls`.
+ALL_CLASS = "ALL"
+
+CALLS_SCHEMA: dict[str, pl.DataType] = {
+    "sample_id": pl.String(),
+    "alteration": pl.String(),
+    "mechanism_class": pl.String(),
+    "status": pl.String(),
+    "variants": pl.String(),
+}
+CLASS_CALLS_SCHEMA: dict[str, pl.DataType] = {
+    "sample_id": pl.String(),
+    "mechanism_class": pl.String(),
+    "status": pl.String(),
+    "altered_alterations": pl.String(),
+}
+# Order variants within a cell: mutations, then copy number, then fusions.
+_EVENT_ORDER = {"mut": 0, "amp": 1, "homdel": 2, "fusion": 3}
+_HITS_SCHEMA: dict[str, pl.DataType] = {
+    "sample_id": pl.String(),
+    "alteration": pl.String(),
+    "gene_order": pl.Int32(),
+    "event_order": pl.Int32(),
+    "variant": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class AlterationCalls:
+    """Result of :func:`annotate`.
+
+    ``table`` is long: one row per (sample, catalog alteration) with columns
+    ``sample_id``, ``alteration``, ``mechanism_class``, ``status`` and
+    ``variants`` (e.g. ``"ESR1 D538G; ESR1 amp"``; null unless altered),
+    samples in study order and alterations in catalog order.
+    """
+
+    table: pl.DataFrame
+    audit: Audit
+    catalog: Catalog
+    mutation_classes: str
+    coverage_source: str = ""
+
+    @property
+    def alterations(self) -> tuple[str, ...]:
+        """Alteration ids in catalog order."""
+        return self.catalog.ids
+
+    def wide(self) -> pl.DataFrame:
+        """One row per sample, one String column per alteration holding the status."""
+        return self._pivot(pl.col("status"))
+
+    def altered_matrix(self) -> pl.DataFrame:
+        """``sample_id`` x alteration Boolean (True = altered), e.g. for an oncoprint.
+
+        ``not_profiled`` is False here; use :meth:`wide` when the difference matters.
+        """
+        return self._pivot(pl.col("status") == "altered")
+
+    def counts(self) -> pl.DataFrame:
+        """Per alteration: ``n_altered``, ``n_not_altered``, ``n_not_profiled``, ``n_profiled``."""
+        out = self.table.group_by("alteration", "mechanism_class").agg(
+            *[(pl.col("status") == s).sum().cast(pl.Int64).alias(f"n_{s}") for s in STATUSES]
+        )
+        order = pl.DataFrame({"alteration": list(self.alterations)})
+        return order.join(out, on="alteration", how="left", maintain_order="left").with_columns(
+            (pl.col("n_altered") + pl.col("n_not_altered")).alias("n_profiled")
+        )
+
+    def class_calls(self) -> pl.DataFrame:
+        """Shortcut for :func:`class_calls` on this result."""
+        return class_calls(self)
+
+    def _pivot(self, value: pl.Expr) -> pl.DataFrame:
+        frame = self.table.select("sample_id", "alteration", value.alias("value"))
+        wide = frame.pivot(
+            on="alteration",
+            on_columns=list(self.alterations),
+            index="sample_id",
+            values="value",
+            maintain_order=True,
+        )
+        return wide.select("sample_id", *self.alterations)
+
+    def __repr__(self) -> str:
+        n = self.table.height // max(len(self.alterations), 1)
+        return (
+            f"AlterationCalls({n} samples x {len(self.alterations)} alterations, "
+            f"mutation classes {self.mutation_classes!r}, audit {len(self.audit)} entries)"
+        )
+
+
+def _event_tables(catalog: Catalog) -> dict[str, pl.DataFrame]:
+    """Flatten the catalog into one small table per event family."""
+    mut: list[dict[str, object]] = []
+    cna: list[dict[str, object]] = []
+    fusion: list[dict[str, object]] = []
+    for alteration in catalog:
+        for event in alteration.events:
+            for gene in alteration.event_genes(event):
+                base = {
+                    "alteration": alteration.id,
+                    "hugo_symbol": gene,
+                    "gene_order": alteration.genes.index(gene),
+                    "event_order": _EVENT_ORDER[event.type],
+                }
+                if event.type == "mut":
+                    mut.append(
+                        base
+                        | {
+                            "hotspot_only": event.hotspot_only,
+                            "restricted": event.protein_changes is not None,
+                            "exact": list(event.exact_changes),
+                            "residues": list(event.residues),
+                        }
+                    )
+                elif event.type in ("amp", "homdel"):
+                    cna.append(
+                        base
+                        | {
+                            "cna": 2.0 if event.type == "amp" else -2.0,
+                            "suffix": event.type,
+                        }
+                    )
+                else:
+                    fusion.append(base)
+    base_schema = {
+        "alteration": pl.String(),
+        "hugo_symbol": pl.String(),
+        "gene_order": pl.Int32(),
+        "event_order": pl.Int32(),
+    }
+    return {
+        "mut": pl.DataFrame(
+            mut,
+            schema=base_schema
+            | {
+                "hotspot_only": pl.Boolean(),
+                "restricted": pl.Boolean(),
+                "exact": pl.List(pl.String()),
+                "residues": pl.List(pl.String()),
+            },
+        ),
+        "cna": pl.DataFrame(cna, schema=base_schema | {"cna": pl.Float32(), "suffix": pl.String()}),
+        "fusion": pl.DataFrame(fusion, schema=base_schema),
+    }
+
+
+def _mutation_hits(
+    study: Study, events: pl.DataFrame, classes: tuple[str, ...], audit: Audit
+) -> pl.LazyFrame:
+    if events.height == 0 or study.mutations.height == 0:
+        return pl.LazyFrame(schema=_HITS_SCHEMA)
+    maf = study.mutations.lazy().filter(
+        pl.col("hugo_symbol").is_in(events.get_column("hugo_symbol").unique().implode())
+    )
+    in_class = pl.col("variant_classification").is_in(list(classes))
+    # Say how many records of catalog genes the class set left out (Silent, UTR ...).
+    n_out = maf.filter(~in_class.fill_null(False)).select(pl.len()).collect().item()
+    if n_out:
+        audit.add(
+            "info",
+            "alterations.mutation_class_excluded",
+            f"{n_out} MAF record(s) of catalog genes not counted: Variant_Classification "
+            "outside the mutation class set",
+            count=n_out,
+        )
+    # Residue of a protein change: "Y537" from "Y537S", "V422" from "V422del".
+    residue = pl.col("protein_change").str.extract(r"^([A-Z*]\d+)", 1)
+    hit = (~pl.col("hotspot_only") | pl.col("hotspot").fill_null(False)) & (
+        ~pl.col("restricted")
+        | pl.col("exact").list.contains(pl.col("protein_change")).fill_null(False)
+        | pl.col("residues").list.contains(residue).fill_null(False)
+    )
+    change = pl.coalesce(
+        pl.col("protein_change"),
+        pl.col("hgvsp_short").str.strip_prefix("p."),
+        pl.col("variant_classification"),
+    )
+    return (
+        maf.filter(in_class)
+        .select(
+            "sample_id",
+            "hugo_symbol",
+            "protein_change",
+            "hgvsp_short",
+            "variant_classification",
+            "hotspot",
+        )
+        .join(events.lazy(), on="hugo_symbol", how="inner")
+        .filter(hit)
+        .select(
+            "sample_id",
+            "alteration",
+            "gene_order",
+            "event_order",
+            pl.concat_str(pl.col("hugo_symbol"), pl.lit(" "), change).alias("variant"),
+        )
+    )
+
+
+def _cna_hits(study: Study, events: pl.DataFrame) -> pl.LazyFrame:
+    if events.height == 0 or study.cna.height == 0:
+        return pl.LazyFrame(schema=_HITS_SCHEMA)
+    return (
+        study.cna.lazy()
+        .select("sample_id", "hugo_symbol", pl.col("cna").cast(pl.Float32))
+        .join(events.lazy(), on=["hugo_symbol", "cna"], how="inner")
+        .select(
+            "sample_id",
+            "alteration",
+            "gene_order",
+            "event_order",
+            pl.concat_str(pl.col("hugo_symbol"), pl.lit(" "), pl.col("suffix")).alias("variant"),
+        )
+    )
+
+
+def _fusion_hits(study: Study, events: pl.DataFrame) -> pl.LazyFrame:
+    if events.height == 0 or study.sv.height == 0:
+        return pl.LazyFrame(schema=_HITS_SCHEMA)
+    partner = pl.col("partner") if "partner" in study.sv.columns else pl.lit(None, pl.String)
+    # HGNC fusion notation GENE::PARTNER; partner unknown -> "GENE fusion".
+    label = (
+        pl.when(partner.is_not_null() & (partner != pl.col("hugo_symbol")))
+        .then(pl.concat_str(pl.col("hugo_symbol"), pl.lit("::"), partner, pl.lit(" fusion")))
+        .otherwise(pl.concat_str(pl.col("hugo_symbol"), pl.lit(" fusion")))
+    )
+    return (
+        study.sv.lazy()
+        .with_columns(label.alias("variant"))
+        .select("sample_id", "hugo_symbol", "variant")
+        .join(events.lazy(), on="hugo_symbol", how="inner")
+        .select("sample_id", "alteration", "gene_order", "event_order", "variant")
+    )
+
+
+def _needs(catalog: Catalog) -> pl.DataFrame:
+    """(alteration, hugo_symbol, data_type) each alteration needs profiled."""
+    rows = [
+        {
+            "alteration": a.id,
+            "hugo_symbol": gene,
+            "data_type": EVENT_DATA_TYPE[e.type],
+        }
+        for a in catalog
+        for e in a.events
+        for gene in a.event_genes(e)
+    ]
+    return pl.DataFrame(
+        rows, schema={"alteration": pl.String, "hugo_symbol": pl.String, "data_type": pl.String}
+    ).unique(maintain_order=True)
+
+
+def _not_profiled_pairs(
+    study: Study, needs: pl.DataFrame, mask_fn: ProfiledMask, samples: pl.DataFrame
+) -> pl.DataFrame:
+    """(sample_id, alteration) where some needed (gene, data type) was not profiled.
+
+    Only the *unprofiled* mask rows are joined to the needs, so the work scales
+    with the gaps, not with samples x genes. The mask contract is one row per
+    (sample, gene); when a mask has a different number of rows, pairs it does
+    not mention are completed from the sample x gene grid and count as gaps.
+    """
+    gaps: list[pl.DataFrame] = []
+    for data_type in needs.get_column("data_type").unique(maintain_order=True).to_list():
+        need = needs.filter(pl.col("data_type") == data_type).select("alteration", "hugo_symbol")
+        genes = need.get_column("hugo_symbol").unique(maintain_order=True).to_list()
+        mask = mask_fn(study, genes, data_type).select(
+            pl.col("sample_id").cast(pl.String),
+            pl.col("hugo_symbol").cast(pl.String),
+            pl.col("profiled").cast(pl.Boolean).fill_null(False),
+        )
+        if mask.height == samples.height * len(genes):
+            unprofiled = mask.filter(~pl.col("profiled")).select("sample_id", "hugo_symbol")
+        else:
+            covered = mask.filter(pl.col("profiled")).select("sample_id", "hugo_symbol")
+            unprofiled = (
+                samples.select("sample_id")
+                .join(pl.DataFrame({"hugo_symbol": genes}), how="cross")
+                .join(covered, on=["sample_id", "hugo_symbol"], how="anti")
+            )
+        gaps.append(unprofiled.join(need, on="hugo_symbol").select("sample_id", "alteration"))
+    if not gaps:
+        return pl.DataFrame(schema={"sample_id": pl.String, "alteration": pl.String})
+    return pl.concat(gaps).unique()
+
+
+def annotate(
+    study: Study,
+    catalog: Catalog | None = None,
+    *,
+    mutation_classes: str | None = None,
+    profiled_mask: ProfiledMask | None = None,
+) -> AlterationCalls:
+    """Call every catalog alteration in every sample of ``study``.
+
+    ``catalog``: a :class:`Catalog` (default: :func:`load_catalog` of the
+    built-in one, sourced from ``000_9553966c445419f9.txt``).
+    ``mutation_classes``: name of the Variant_Classification set for ``mut``
+    events for the whole catalog (``"cbioportal"``, the default catalog's
+    choice, counts like cBioPortal; ``"nonsyn"`` is maftools' default).
+    ``profiled_mask``: coverage function with the signature of
+    ``her2scope.study.profiled_mask`` (default: that function when the study
+    layer provides it, else a panel-matrix stand-in; see ``_coverage``).
+
+    Returns :class:`AlterationCalls` (long table, audit). Samples are those of
+    ``study.samples``; variant rows for samples not listed there are counted
+    in the audit and ignored.
+    """
+    catalog = catalog if catalog is not None else load_catalog()
+    class_set = mutation_classes or catalog.mutation_classes
+    classes = catalog.classes(class_set)
+    audit = Audit()
+    if profiled_mask is None:
+        mask_fn, coverage_source = resolve_profiled_mask()
+    else:
+        mask_fn, coverage_source = profiled_mask, "caller-supplied profiled_mask"
+
+    samples = (
+        study.samples.select(pl.col("SAMPLE_ID").cast(pl.String).alias("sample_id"))
+        .unique(maintain_order=True)
+        .with_row_index("sample_order")
+    )
+    alterations = pl.DataFrame(
+        {
+            "alteration": [a.id for a in catalog],
+            "mechanism_class": [a.mechanism_class for a in catalog],
+        },
+        schema={"alteration": pl.String, "mechanism_class": pl.String},
+    )
+    audit.add(
+        "info",
+        "alterations.catalog",
+        f"{len(catalog)} catalog alterations; mut events use class set {class_set!r} "
+        f"({', '.join(classes)})",
+    )
+
+    # Fusions are asked of the "sv" profile; without an SV column both the study
+    # layer and the fallback answer from the mutations panel (module docstring).
+    fusion_needed = any(e.type == "fusion" for a in catalog for e in a.events)
+    if fusion_needed and panel_column(study, "sv") is None and panel_column(study, "mutations"):
+        audit.add(
+            "info",
+            "alterations.fusion_coverage",
+            "gene panel matrix has no SV/fusion column: fusion coverage taken from the "
+            "mutations panel (same capture assay)",
+        )
+    if any(e.hotspot_only for a in catalog for e in a.events):
+        hotspot = (
+            study.mutations.get_column("hotspot") if "hotspot" in study.mutations.columns else None
+        )
+        if hotspot is None or hotspot.null_count() == hotspot.len():
+            audit.add(
+                "warning",
+                "alterations.no_hotspot_column",
+                "the MAF has no Hotspot column: hotspot_only events cannot hit",
+                column="Hotspot",
+            )
+
+    tables = _event_tables(catalog)
+    hits = pl.concat(
+        [
+            _mutation_hits(study, tables["mut"], classes, audit),
+            _cna_hits(study, tables["cna"]),
+            _fusion_hits(study, tables["fusion"]),
+        ],
+        how="vertical",
+    ).collect()
+    stray = hits.join(samples, on="sample_id", how="anti")
+    if stray.height:
+        audit.add(
+            "warning",
+            "alterations.unknown_sample",
+            f"{stray.height} variant call(s) for {stray.get_column('sample_id').n_unique()} "
+            "sample(s) not in the clinical sample table were ignored",
+            count=stray.height,
+        )
+    variants = (
+        hits.join(samples, on="sample_id", how="semi")
+        .sort("sample_id", "alteration", "gene_order", "event_order", "variant")
+        .group_by("sample_id", "alteration", maintain_order=True)
+        .agg(pl.col("variant").unique(maintain_order=True).str.join("; ").alias("variants"))
+    )
+
+    needs = _needs(catalog)
+    gaps = _not_profiled_pairs(study, needs, mask_fn, samples)
+    audit.add("info", "alterations.coverage", f"profiled status from {coverage_source}")
+
+    # The grid is samples x alterations (6M cells at 250k samples), so cells are
+    # addressed by one integer key and the string joins stay on the small tables;
+    # the ordered cross join already yields sample-major, catalog-ordered rows.
+    n_alt = len(catalog)
+    alteration_order = {a.id: i for i, a in enumerate(catalog)}
+
+    def keyed(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.join(samples, on="sample_id", how="inner").with_columns(
+            (
+                pl.col("sample_order").cast(pl.Int64) * n_alt
+                + pl.col("alteration").replace_strict(alteration_order, return_dtype=pl.Int64)
+            ).alias("key")
+        )
+
+    variant_keys = keyed(variants).select("key", "variants")
+    gap_keys = keyed(gaps).get_column("key")
+    table = (
+        samples.join(
+            alterations.with_row_index("alteration_order"), how="cross", maintain_order="left_right"
+        )
+        .with_columns(
+            (pl.col("sample_order").cast(pl.Int64) * n_alt + pl.col("alteration_order")).alias(
+                "key"
+            )
+        )
+        .join(variant_keys, on="key", how="left", maintain_order="left")
+        .select(
+            "sample_id",
+            "alteration",
+            "mechanism_class",
+            pl.when(pl.col("variants").is_not_null())
+            .then(pl.lit("altered"))
+            .when(pl.col("key").is_in(gap_keys.implode()))
+            .then(pl.lit("not_profiled"))
+            .otherwise(pl.lit("not_altered"))
+            .alias("status"),
+            "variants",
+        )
+    )
+    n_off_panel = variant_keys.filter(pl.col("key").is_in(gap_keys.implode())).height
+    if n_off_panel:
+        audit.add(
+            "info",
+            "alterations.altered_off_panel",
+            f"{n_off_panel} sample x alteration call(s) altered although a needed gene was "
+            "not marked profiled; kept as altered (a called variant shows the gene was read)",
+            count=n_off_panel,
+        )
+    audit.add(
+        "info",
+        "alterations.samples",
+        f"{samples.height} sample(s) annotated for {len(catalog)} alteration(s); none excluded",
+        count=samples.height,
+    )
+    return AlterationCalls(
+        table=table,
+        audit=audit,
+        catalog=catalog,
+        mutation_classes=class_set,
+        coverage_source=coverage_source,
+    )
+
+
+def class_calls(calls: AlterationCalls) -> pl.DataFrame:
+    """Roll alteration calls up to mechanism classes, plus ``ALL`` (any catalog alteration).
+
+    Per sample and class: ``altered`` if any alteration of the class is
+    altered; ``not_altered`` if none is altered and all were profiled; else
+    ``not_profiled``. ``altered_alterations`` lists the altered ids
+    (``"ESR1_mut; PIK3CA_mut"``) or is null. Classes without catalog entries
+    are left out; order: samples as in ``calls.table``, classes
+    ER, TF, MAPK, PI3K, CDK46, ALL.
+    """
+    table = calls.table
+    classes = pl.DataFrame(
+        {
+            "alteration": [a.id for a in calls.catalog],
+            "mechanism_class": [a.mechanism_class for a in calls.catalog],
+        },
+        schema={"alteration": pl.String, "mechanism_class": pl.String},
+    )
+    present = [c for c in MECHANISM_CLASSES if c in set(classes["mechanism_class"])]
+    present.append(ALL_CLASS)
+    class_order = {c: i for i, c in enumerate(present)}
+    n_cls = len(present)
+    samples = pl.DataFrame(
+        {"sample_id": table.get_column("sample_id").unique(maintain_order=True)}
+    ).with_row_index("sample_order")
+
+    # Only altered and not_profiled cells decide anything (everything else is
+    # not_altered), so the roll-up works on those few rows and addresses the
+    # sample x class grid by an integer key.
+    def flagged(status: str) -> pl.DataFrame:
+        rows = (
+            table.filter(pl.col("status") == status)
+            .select("sample_id", "alteration")
+            .join(classes, on="alteration", how="inner")
+        )
+        both = pl.concat([rows, rows.with_columns(pl.lit(ALL_CLASS).alias("mechanism_class"))])
+        return both.join(samples, on="sample_id", how="inner").with_columns(
+            (
+                pl.col("sample_order").cast(pl.Int64) * n_cls
+                + pl.col("mechanism_class").replace_strict(class_order, return_dtype=pl.Int64)
+            ).alias("key")
+        )
+
+    altered = (
+        flagged("altered")
+        .sort("key", maintain_order=True)
+        .group_by("key", maintain_order=True)
+        .agg(pl.col("alteration").str.join("; ").alias("altered_alterations"))
+    )
+    gap_keys = flagged("not_profiled").get_column("key").unique()
+    return (
+        samples.join(
+            pl.DataFrame({"mechanism_class": present}).with_row_index("class_order"),
+            how="cross",
+            maintain_order="left_right",
+        )
+        .with_columns(
+            (pl.col("sample_order").cast(pl.Int64) * n_cls + pl.col("class_order")).alias("key")
+        )
+        .join(altered, on="key", how="left", maintain_order="left")
+        .select(
+            "sample_id",
+            "mechanism_class",
+            pl.when(pl.col("altered_alterations").is_not_null())
+            .then(pl.lit("altered"))
+            .when(pl.col("key").is_in(gap_keys.implode()))
+            .then(pl.lit("not_profiled"))
+            .otherwise(pl.lit("not_altered"))
+            .alias("status"),
+            "altered_alterations",
+        )
+    )
