@@ -46,6 +46,11 @@ documented columns below (extra columns may follow them).
     definition was found. Panels without a definition are listed in
     ``panels_without_genes`` and treated as covering the genes observed in
     the study's data files (said in the audit).
+``data_genes``
+    ``data_type`` (``mutations`` | ``cna`` | ``sv``), ``hugo_symbol``: every
+    gene named by a data file (MAF rows, *all* CNA matrix rows including
+    all-zero ones, SV genes). Used as the coverage of panels without a
+    definition and of studies without a panel matrix.
 ``case_lists``
     case list stable id -> list of sample ids.
 ``audit``
@@ -96,6 +101,10 @@ PANEL_GENE_COLUMNS: dict[str, pl.DataType] = {
     "panel_id": pl.String(),
     "hugo_symbol": pl.String(),
 }
+DATA_GENE_COLUMNS: dict[str, pl.DataType] = {
+    "data_type": pl.String(),
+    "hugo_symbol": pl.String(),
+}
 ATTRIBUTE_COLUMNS: dict[str, pl.DataType] = {
     "attribute": pl.String(),
     "display_name": pl.String(),
@@ -131,6 +140,8 @@ class Study:
     panels_without_genes: tuple[str, ...] = ()
     case_lists: Mapping[str, Sequence[str]] = field(default_factory=dict)
     audit: Audit = field(default_factory=Audit)
+    # Added last so positional construction of the fields above keeps working.
+    data_genes: pl.DataFrame = field(default_factory=lambda: empty(DATA_GENE_COLUMNS))
 
     @property
     def n_samples(self) -> int:

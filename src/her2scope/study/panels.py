@@ -1,0 +1,164 @@
+"""Which sample was profiled for which gene: the gene panel mask.
+
+Follows cBioPortal's gene panel model ("Gene Panel Data" and "Gene panel
+matrix file" in the File Formats documentation): each sample is assigned,
+per genetic profile, a panel id in ``data_gene_panel_matrix.txt`` (or one
+panel for all samples via ``gene_panel:`` in the profile's meta file); the
+panel file lists its genes. A zero in the CNA matrix or an absent MAF row
+only means "not altered" where the gene was on the sample's panel.
+
+Everything is joins on small tables (samples x panel, panel x genes), so the
+mask for 250,000 samples costs one cross join and one hash join.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from her2scope.errors import ConfigError
+from her2scope.study.model import Study
+
+DataType = Literal["mutations", "cna", "sv"]
+
+#: Pseudo panel id for "no panel information: covered = genes seen in the data".
+DATA_GENES_PANEL = "<genes in data files>"
+
+# Genetic alteration types (meta files) of each data type, and the usual
+# profile stable ids used as gene panel matrix column names.
+_ALTERATION_TYPES: dict[str, tuple[str, ...]] = {
+    "mutations": ("MUTATION_EXTENDED",),
+    "cna": ("COPY_NUMBER_ALTERATION",),
+    "sv": ("STRUCTURAL_VARIANT", "FUSION"),
+}
+_USUAL_PROFILE_IDS: dict[str, tuple[str, ...]] = {
+    "mutations": ("mutations",),
+    "cna": ("cna", "gistic"),
+    "sv": ("structural_variants", "sv", "fusion", "fusions"),
+}
+
+
+@dataclass(frozen=True)
+class PanelAssignment:
+    """``table``: every study sample with its ``panel_id`` (null = not profiled);
+    ``source``: where the assignment came from, in words, for the audit."""
+
+    table: pl.DataFrame
+    source: str
+
+
+def _profile_metas(study: Study, data_type: str) -> list[dict[str, str]]:
+    metas = []
+    for meta in study.meta.values():
+        if meta.get("genetic_alteration_type", "").upper() not in _ALTERATION_TYPES[data_type]:
+            continue
+        if data_type == "cna" and meta.get("datatype", "").upper() != "DISCRETE":
+            continue
+        metas.append(dict(meta))
+    return metas
+
+
+def _has_matrix(study: Study) -> bool:
+    return study.panel_matrix.width > 1
+
+
+def _matrix_column(study: Study, data_type: str) -> str | None:
+    metas = _profile_metas(study, data_type)
+    candidates = [m["stable_id"] for m in metas if m.get("stable_id")]
+    candidates += [f"{study.study_id}_{c}" for c in candidates]
+    candidates += list(_USUAL_PROFILE_IDS[data_type])
+    for name in candidates:
+        if name in study.panel_matrix.columns:
+            return name
+    return None
+
+
+def panel_assignment(study: Study, data_type: DataType) -> PanelAssignment:
+    """Panel of every study sample for one data type.
+
+    Order of evidence: the profile's column in the gene panel matrix; the
+    profile's ``gene_panel:`` meta property (all samples); for SV without
+    either, the mutation panel (MSK-IMPACT calls SVs from the same capture);
+    with no panel information at all, the pseudo panel
+    :data:`DATA_GENES_PANEL` for every sample (covered = genes seen in data).
+    Samples missing from an existing matrix get a null panel (not profiled).
+    """
+    samples = study.samples.select(pl.col("SAMPLE_ID").alias("sample_id"))
+    column = _matrix_column(study, data_type) if _has_matrix(study) else None
+    if column is not None:
+        table = samples.join(
+            study.panel_matrix.select("sample_id", pl.col(column).alias("panel_id")),
+            on="sample_id",
+            how="left",
+            maintain_order="left",
+        )
+        return PanelAssignment(table, f"gene panel matrix column {column!r}")
+    for meta in _profile_metas(study, data_type):
+        if meta.get("gene_panel"):
+            panel = meta["gene_panel"]
+            table = samples.with_columns(pl.lit(panel, dtype=pl.String).alias("panel_id"))
+            return PanelAssignment(table, f"gene_panel: {panel} in the meta file")
+    if data_type == "sv" and _has_matrix(study):
+        mutations = panel_assignment(study, "mutations")
+        if mutations.source.startswith("gene panel matrix"):
+            return PanelAssignment(
+                mutations.table, f"no SV panel given; the mutation panel ({mutations.source})"
+            )
+    table = samples.with_columns(pl.lit(DATA_GENES_PANEL, dtype=pl.String).alias("panel_id"))
+    return PanelAssignment(table, "no panel information; genes seen in the data files")
+
+
+def panel_coverage(study: Study) -> pl.DataFrame:
+    """``panel_id``, ``hugo_symbol`` for every panel: defined gene lists, plus the
+    genes seen in the data files for panels without a definition and for
+    :data:`DATA_GENES_PANEL`."""
+    data_genes = study.data_genes.select("hugo_symbol").unique()
+    undefined = pl.DataFrame(
+        {"panel_id": [*study.panels_without_genes, DATA_GENES_PANEL]},
+        schema={"panel_id": pl.String()},
+    )
+    return pl.concat(
+        [
+            study.panel_genes.select("panel_id", "hugo_symbol"),
+            undefined.join(data_genes, how="cross"),
+        ]
+    ).unique()
+
+
+def profiled_mask(
+    study: Study, genes: Iterable[str], data_type: DataType = "mutations"
+) -> pl.DataFrame:
+    """Was each sample profiled for each gene, for one data type?
+
+    In: a :class:`Study`, gene symbols, ``data_type`` ``"mutations"``,
+    ``"cna"`` or ``"sv"``. Out: polars ``sample_id``, ``hugo_symbol``,
+    ``profiled`` (Boolean), one row for every study sample x requested gene
+    (sample order of ``study.samples``, gene order as given, duplicates
+    removed). Profiled means: the sample's panel (see
+    :func:`panel_assignment`) lists the gene; a panel without a definition
+    counts as listing every gene seen in the study's data files (MAF, CNA
+    rows, SV), as the load audit says; a sample without panel is not profiled.
+    """
+    if data_type not in _ALTERATION_TYPES:
+        raise ConfigError(f"data_type must be mutations, cna or sv, not {data_type!r}")
+    wanted = pl.DataFrame(
+        {"hugo_symbol": list(dict.fromkeys(genes))}, schema={"hugo_symbol": pl.String()}
+    ).with_row_index("_gene_order")
+    assignment = panel_assignment(study, data_type).table.with_row_index("_sample_order")
+    covered = panel_coverage(study).with_columns(pl.lit(True).alias("profiled"))
+    # Joins in the streaming engine do not keep row order; sort on the two indices instead.
+    return (
+        assignment.lazy()
+        .join(wanted.lazy(), how="cross")
+        .join(covered.lazy(), on=["panel_id", "hugo_symbol"], how="left")
+        .sort("_sample_order", "_gene_order")
+        .select(
+            "sample_id",
+            "hugo_symbol",
+            pl.col("profiled").fill_null(False).cast(pl.Boolean),
+        )
+        .collect()
+    )

@@ -1,0 +1,851 @@
+"""Readers for the cBioPortal data files, one per file format.
+
+Each reader follows the cBioPortal *File Formats* documentation
+(https://docs.cbioportal.org/file-formats/) for its file, returns typed polars
+tables with the columns documented in :mod:`her2scope.study.model`, and
+writes what it found into an :class:`~her2scope.audit.Audit`:
+
+- a broken structure (missing required column, wrong number of fields,
+  undecodable bytes, empty file) raises :class:`InputFormatError` with file,
+  line and column;
+- a bad value in a good file is kept out of (or nulled in) the table and
+  counted in **one** warning entry per code + file + column;
+- what was read and kept is recorded as ``info`` entries whose ``count`` is the
+  number, so every MAF row and every CNA cell is accounted for
+  (read = kept + flagged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from her2scope.audit import Audit
+from her2scope.errors import InputFormatError
+from her2scope.study.model import (
+    ATTRIBUTE_COLUMNS,
+    CNA_COLUMNS,
+    MUTATION_COLUMNS,
+    SV_COLUMNS,
+)
+from her2scope.study.textio import (
+    TabularText,
+    iter_lines,
+    read_body,
+    read_key_values,
+    read_tabular,
+)
+
+#: Written for "value not available" in cBioPortal files; not a bad value.
+MISSING_TOKENS: tuple[str, ...] = ("", "NA", "N/A", "na", "n/a", "NaN", "nan", "null", "None")
+
+#: Discrete CNA values allowed by the cBioPortal format (GISTIC-style calls).
+CNA_VALUES: tuple[float, ...] = (-2.0, -1.5, -1.0, 0.0, 1.0, 2.0)
+_CNA_NONZERO: tuple[float, ...] = tuple(v for v in CNA_VALUES if v != 0.0)
+_CNA_ID_COLUMNS = ("Hugo_Symbol", "Entrez_Gene_Id", "Cytoband")
+
+MAF_REQUIRED: tuple[str, ...] = ("Hugo_Symbol", "Tumor_Sample_Barcode", "Variant_Classification")
+#: MAF column -> ``Study.mutations`` column.
+MAF_COLUMNS: dict[str, str] = {
+    "Tumor_Sample_Barcode": "sample_id",
+    "Hugo_Symbol": "hugo_symbol",
+    "Entrez_Gene_Id": "entrez_gene_id",
+    "Variant_Classification": "variant_classification",
+    "Variant_Type": "variant_type",
+    "Chromosome": "chromosome",
+    "Start_Position": "start_position",
+    "End_Position": "end_position",
+    "Reference_Allele": "reference_allele",
+    "Tumor_Seq_Allele2": "tumor_seq_allele2",
+    "HGVSp_Short": "hgvsp_short",
+    "Hotspot": "hotspot",
+    "t_ref_count": "t_ref_count",
+    "t_alt_count": "t_alt_count",
+}
+_MAF_INTEGER_COLUMNS = (
+    "Entrez_Gene_Id",
+    "Start_Position",
+    "End_Position",
+    "t_ref_count",
+    "t_alt_count",
+)
+#: Variant_Classification values of the MAF specification (GDC / cBioPortal).
+VARIANT_CLASSES: frozenset[str] = frozenset(
+    {
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "In_Frame_Del",
+        "In_Frame_Ins",
+        "Missense_Mutation",
+        "Nonsense_Mutation",
+        "Silent",
+        "Splice_Site",
+        "Translation_Start_Site",
+        "Nonstop_Mutation",
+        "3'UTR",
+        "3'Flank",
+        "5'UTR",
+        "5'Flank",
+        "IGR",
+        "Intron",
+        "RNA",
+        "Targeted_Region",
+        "De_novo_Start_InFrame",
+        "De_novo_Start_OutOfFrame",
+        "Splice_Region",
+        "Fusion",
+        "Unknown",
+    }
+)
+_TRUE_TOKENS = ("1", "true", "TRUE", "True", "yes", "Yes", "Y")
+_FALSE_TOKENS = ("0", "false", "FALSE", "False", "no", "No", "N")
+
+
+def is_missing(expr: pl.Expr) -> pl.Expr:
+    """True where a String value means "not available" (null, ``NA``, ``[Not Available]`` ...)."""
+    stripped = expr.str.strip_chars()
+    return (
+        expr.is_null()
+        | stripped.is_in(MISSING_TOKENS)
+        | (stripped.str.starts_with("[") & stripped.str.ends_with("]"))
+    )
+
+
+def _examples(values: pl.Series, limit: int = 3) -> str:
+    shown = [repr(v) for v in values.unique(maintain_order=True).head(limit).to_list()]
+    return ", ".join(shown)
+
+
+def _require(text: TabularText, columns: Sequence[str], what: str) -> None:
+    for col in columns:
+        if col not in text.header:
+            raise InputFormatError(
+                f"required column missing from the header ({what} needs {', '.join(columns)})",
+                file=text.name,
+                line=text.header_line,
+                column=col,
+            )
+
+
+# --------------------------------------------------------------------------- clinical
+
+
+def _attributes(text: TabularText, audit: Audit) -> pl.DataFrame:
+    """The four ``#`` lines of a clinical file: display names, descriptions, datatypes,
+    priorities (cBioPortal "Clinical data" format; the old five-line form with an
+    attribute-type line is accepted too)."""
+    n = len(text.header)
+    comments = text.comments
+    if not comments:
+        audit.add(
+            "warning",
+            "clinical.no_metadata_lines",
+            "no '#' metadata lines: every attribute read as STRING",
+            file=text.name,
+        )
+        return pl.DataFrame(
+            {
+                "attribute": text.header,
+                "display_name": text.header,
+                "description": text.header,
+                "datatype": ["STRING"] * n,
+                "priority": ["1"] * n,
+            },
+            schema=ATTRIBUTE_COLUMNS,
+        )
+    if len(comments) not in (4, 5):
+        raise InputFormatError(
+            f"expected 4 '#' metadata lines (display names, descriptions, datatypes, "
+            f"priorities), found {len(comments)}",
+            file=text.name,
+            line=1,
+        )
+    rows = [c.split("\t") for c in comments]
+    for i, row in enumerate(rows):
+        if len(row) != n:
+            raise InputFormatError(
+                f"metadata line has {len(row)} fields, column header has {n}",
+                file=text.name,
+                line=i + 1,
+            )
+    datatypes = [d.strip().upper() for d in rows[2]]
+    for attr, dtype in zip(text.header, datatypes, strict=True):
+        if dtype not in ("STRING", "NUMBER", "BOOLEAN"):
+            audit.add(
+                "warning",
+                "clinical.unknown_datatype",
+                f"datatype {dtype!r} is not STRING/NUMBER/BOOLEAN; read as STRING",
+                file=text.name,
+                line=3,
+                column=attr,
+            )
+    datatypes = [d if d in ("STRING", "NUMBER", "BOOLEAN") else "STRING" for d in datatypes]
+    return pl.DataFrame(
+        {
+            "attribute": text.header,
+            "display_name": [d.strip() for d in rows[0]],
+            "description": [d.strip() for d in rows[1]],
+            "datatype": datatypes,
+            "priority": [p.strip() for p in rows[-1]],
+        },
+        schema=ATTRIBUTE_COLUMNS,
+    )
+
+
+def read_clinical(
+    path: Path, name: str, *, kind: str, audit: Audit
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Read ``data_clinical_sample.txt`` (``kind="sample"``) or ``data_clinical_patient.txt``.
+
+    Follows the cBioPortal "Clinical data" format: four ``#`` metadata lines,
+    then a header of attribute ids (``SAMPLE_ID``, ``PATIENT_ID`` required).
+    Returns ``(table, attributes)``: one row per id, id columns first;
+    NUMBER attributes as Float64 (unreadable values -> null, one warning per
+    column with the count), STRING/BOOLEAN as written. A duplicated id is an
+    error entry (the first row is kept); a row without id is an error entry too.
+    """
+    text = read_tabular(path, name)
+    id_columns = ["SAMPLE_ID", "PATIENT_ID"] if kind == "sample" else ["PATIENT_ID"]
+    _require(text, id_columns, f"the clinical {kind} file")
+    attributes = _attributes(text, audit)
+    if not text.body:
+        raise InputFormatError(f"no {kind} rows under the header", file=name, line=text.header_line)
+    key = id_columns[0]
+    frame = read_body(text).with_columns(
+        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
+            "_line"
+        ),
+        *[pl.col(c).str.strip_chars() for c in id_columns],
+    )
+    no_id = frame.filter(pl.any_horizontal(is_missing(pl.col(c)) for c in id_columns))
+    if no_id.height:
+        audit.add(
+            "error",
+            f"clinical.missing_{key.lower()}",
+            f"{no_id.height} row(s) without {' or '.join(id_columns)}; rows left out",
+            file=name,
+            line=int(no_id["_line"][0]),
+            column=key,
+            count=no_id.height,
+        )
+        frame = frame.join(no_id.select("_line"), on="_line", how="anti")
+    duplicated = frame.filter(~pl.col(key).is_first_distinct())
+    if duplicated.height:
+        ids = duplicated[key]
+        audit.add(
+            "error",
+            f"clinical.duplicate_{key.lower()}",
+            f"{duplicated.height} row(s) repeat an id already used ({_examples(ids, 5)}); "
+            "first row kept",
+            file=name,
+            line=int(duplicated["_line"][0]),
+            column=key,
+            sample_id=str(ids[0]),
+            count=duplicated.height,
+        )
+        frame = frame.filter(pl.col(key).is_first_distinct())
+    numbers = attributes.filter(pl.col("datatype") == "NUMBER")["attribute"].to_list()
+    casts = []
+    for col in numbers:
+        if col in id_columns:
+            continue
+        value = pl.col(col).str.strip_chars()
+        number = value.cast(pl.Float64, strict=False)
+        bad = frame.filter(~is_missing(pl.col(col)) & number.is_null())
+        if bad.height:
+            audit.add(
+                "warning",
+                "clinical.bad_number",
+                f"{bad.height} value(s) of a NUMBER attribute are not numbers "
+                f"({_examples(bad[col])}); set to null",
+                file=name,
+                line=int(bad["_line"][0]),
+                column=col,
+                count=bad.height,
+            )
+        casts.append(pl.when(is_missing(pl.col(col))).then(None).otherwise(number).alias(col))
+    frame = frame.with_columns(casts).drop("_line")
+    others = [c for c in frame.columns if c not in id_columns]
+    return frame.select(*id_columns, *others), attributes
+
+
+# --------------------------------------------------------------------------- MAF
+
+
+def read_maf(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
+    """Read a MAF (``data_mutations*.txt``, cBioPortal "Mutation data" format).
+
+    Required columns: Hugo_Symbol, Tumor_Sample_Barcode, Variant_Classification
+    (missing one -> :class:`InputFormatError` at the header line). A row with
+    an empty required value is left out and counted (warning per column);
+    unparseable integers become null (warning per column). Returns
+    ``Study.mutations`` columns; audit info ``mutations.rows_read`` /
+    ``mutations.rows_kept`` make read = kept + flagged checkable.
+    """
+    text = read_tabular(path, name)
+    _require(text, MAF_REQUIRED, "a MAF")
+    present = [c for c in MAF_COLUMNS if c in text.header]
+    absent = [c for c in MAF_COLUMNS if c not in text.header]
+    frame = read_body(text, columns=present).with_columns(
+        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
+            "line"
+        )
+    )
+    n_read = frame.height
+    audit.add(
+        "info", "mutations.rows_read", f"{n_read} MAF data rows read", file=name, count=n_read
+    )
+    if absent:
+        audit.add(
+            "info",
+            "mutations.columns_absent",
+            f"optional MAF columns absent, left null: {', '.join(absent)}",
+            file=name,
+            line=text.header_line,
+            count=len(absent),
+        )
+    # Attribute each dropped row to its first missing required value, so the
+    # warnings add up exactly to rows read - rows kept.
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    for col in reversed(MAF_REQUIRED):
+        reason = pl.when(is_missing(pl.col(col))).then(pl.lit(col)).otherwise(reason)
+    frame = frame.with_columns(reason.alias("_reason"))
+    dropped = frame.filter(pl.col("_reason").is_not_null())
+    for (col,), group in dropped.group_by("_reason", maintain_order=True):
+        audit.add(
+            "warning",
+            "mutations.missing_required_value",
+            f"{group.height} MAF row(s) with empty {col}; rows left out",
+            file=name,
+            line=int(group["line"][0]),
+            column=str(col),
+            count=group.height,
+        )
+    frame = frame.filter(pl.col("_reason").is_null()).drop("_reason")
+    frame = frame.with_columns(
+        [pl.col(c).str.strip_chars() for c in ("Hugo_Symbol", "Tumor_Sample_Barcode")]
+    )
+    for col in _MAF_INTEGER_COLUMNS:
+        if col not in frame.columns:
+            continue
+        number = pl.col(col).str.strip_chars().cast(pl.Int64, strict=False)
+        bad = frame.filter(~is_missing(pl.col(col)) & number.is_null())
+        if bad.height:
+            audit.add(
+                "warning",
+                "mutations.bad_integer",
+                f"{bad.height} value(s) are not integers ({_examples(bad[col])}); set to null",
+                file=name,
+                line=int(bad["line"][0]),
+                column=col,
+                count=bad.height,
+            )
+        frame = frame.with_columns(number.alias(col))
+    if "Hotspot" in frame.columns:
+        value = pl.col("Hotspot").str.strip_chars()
+        flag = (
+            pl.when(value.is_in(_TRUE_TOKENS))
+            .then(True)
+            .when(value.is_in(_FALSE_TOKENS))
+            .then(False)
+            .otherwise(None)
+        )
+        bad = frame.filter(~is_missing(pl.col("Hotspot")) & flag.is_null())
+        if bad.height:
+            audit.add(
+                "warning",
+                "mutations.bad_boolean",
+                f"{bad.height} Hotspot value(s) not 0/1 ({_examples(bad['Hotspot'])}); set to null",
+                file=name,
+                line=int(bad["line"][0]),
+                column="Hotspot",
+                count=bad.height,
+            )
+        frame = frame.with_columns(flag.alias("Hotspot"))
+    unknown = frame.filter(~pl.col("Variant_Classification").is_in(sorted(VARIANT_CLASSES)))
+    if unknown.height:
+        audit.add(
+            "warning",
+            "mutations.unknown_variant_classification",
+            f"{unknown.height} row(s) with a Variant_Classification outside the MAF "
+            f"specification ({_examples(unknown['Variant_Classification'])}); kept",
+            file=name,
+            line=int(unknown["line"][0]),
+            column="Variant_Classification",
+            count=unknown.height,
+        )
+    frame = frame.rename({c: MAF_COLUMNS[c] for c in present})
+    missing_columns = [
+        pl.lit(None, dtype=MUTATION_COLUMNS[MAF_COLUMNS[c]]).alias(MAF_COLUMNS[c]) for c in absent
+    ]
+    frame = frame.with_columns(missing_columns).with_columns(
+        pl.col("hgvsp_short").str.strip_prefix("p.").alias("protein_change")
+    )
+    frame = frame.select([pl.col(c).cast(t) for c, t in MUTATION_COLUMNS.items()])
+    audit.add(
+        "info",
+        "mutations.rows_kept",
+        f"{frame.height} MAF rows kept",
+        file=name,
+        count=frame.height,
+    )
+    return frame
+
+
+# --------------------------------------------------------------------------- CNA
+
+
+@dataclass
+class CnaRead:
+    """The long CNA table plus what the matrix declared (for panels and checks)."""
+
+    table: pl.DataFrame
+    genes: list[str]
+    samples: list[str]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _cna_batch(
+    lines: list[tuple[int, str]],
+    *,
+    n_fields: int,
+    hugo_index: int,
+    n_id_columns: int,
+    name: str,
+) -> tuple[pl.DataFrame, dict[str, int], pl.DataFrame]:
+    """Wide -> long for a batch of gene rows; returns (kept cells, counts, bad-cell sample)."""
+    batch = pl.DataFrame(
+        {"line": [n for n, _ in lines], "raw": [t for _, t in lines]},
+        schema={"line": pl.Int64(), "raw": pl.String()},
+    ).with_columns(pl.col("raw").str.split("\t").alias("fields"))
+    wrong = batch.filter(pl.col("fields").list.len() != n_fields)
+    if wrong.height:
+        raise InputFormatError(
+            f"line has {wrong['fields'].list.len()[0]} tab-separated fields, header has {n_fields}",
+            file=name,
+            line=int(wrong["line"][0]),
+        )
+    cells = (
+        batch.select(
+            "line",
+            pl.col("fields").list.get(hugo_index).str.strip_chars().alias("hugo_symbol"),
+            pl.col("fields").list.slice(n_id_columns).alias("value"),
+            pl.int_ranges(0, n_fields - n_id_columns, dtype=pl.Int64).alias("pos"),
+        )
+        .explode(["value", "pos"])
+        # Nearly every cell is "0": drop those by string compare before any parsing.
+        .filter(pl.col("value") != "0")
+    )
+    value = pl.col("value").str.strip_chars()
+    number = value.cast(pl.Float32, strict=False)
+    cells = cells.with_columns(
+        pl.when(value.is_in(MISSING_TOKENS) | pl.col("value").is_null())
+        .then(pl.lit("na"))
+        .when(number == 0.0)
+        .then(pl.lit("zero"))
+        .when(number.is_in(_CNA_NONZERO))
+        .then(pl.lit("nonzero"))
+        .otherwise(pl.lit("bad"))
+        .alias("kind"),
+        number.alias("cna"),
+    )
+    total = len(lines) * (n_fields - n_id_columns)
+    tally = dict(cells.group_by("kind").len().iter_rows())
+    counts = {
+        "nonzero": int(tally.get("nonzero", 0)),
+        "na": int(tally.get("na", 0)),
+        "bad": int(tally.get("bad", 0)),
+    }
+    counts["zero"] = total - counts["nonzero"] - counts["na"] - counts["bad"]
+    kept = cells.filter(pl.col("kind") == "nonzero").select("pos", "hugo_symbol", "cna")
+    bad = cells.filter(pl.col("kind") == "bad").select("line", "pos", "value").head(3)
+    return kept, counts, bad
+
+
+def read_cna(path: Path, name: str, *, audit: Audit, cells_per_batch: int = 2_000_000) -> CnaRead:
+    """Read a discrete CNA matrix (``data_cna.txt``, cBioPortal "Discrete Copy Number Data").
+
+    Wide (genes x samples) to long, streamed in batches of gene rows so memory
+    is bounded by ``cells_per_batch`` strings, never a dense float matrix.
+    Values -2, -1.5, -1, 1, 2 are kept (Float32); 0 and NA cells are counted
+    and dropped; any other value (e.g. ``7``) is counted as bad (one warning
+    for the file, with examples) and dropped. Audit info entries
+    ``cna.cells_read`` = ``cells_nonzero`` + ``cells_zero`` + ``cells_na`` +
+    ``cells_bad`` + ``cells_skipped`` (rows without a gene, repeated genes).
+    """
+    lines = iter_lines(path, name)
+    header: list[str] | None = None
+    header_line = 0
+    for line_no, line in lines:
+        if line.startswith("#"):
+            continue
+        header = [h.strip() for h in line.split("\t")]
+        header_line = line_no
+        break
+    if header is None or not any(header):
+        raise InputFormatError(
+            "empty file: expected a header 'Hugo_Symbol<TAB>sample...'", file=name, line=1
+        )
+    n_id = 0
+    while n_id < len(header) and header[n_id] in _CNA_ID_COLUMNS:
+        n_id += 1
+    if "Hugo_Symbol" not in header[:n_id]:
+        raise InputFormatError(
+            "the CNA matrix must start with a Hugo_Symbol column (Entrez-only matrices "
+            "are not supported)",
+            file=name,
+            line=header_line,
+            column="Hugo_Symbol",
+        )
+    hugo_index = header.index("Hugo_Symbol")
+    samples = header[n_id:]
+    seen_samples: set[str] = set()
+    for sample in samples:
+        if not sample or sample in seen_samples:
+            raise InputFormatError(
+                "sample column empty or repeated in the CNA header",
+                file=name,
+                line=header_line,
+                column=sample,
+            )
+        seen_samples.add(sample)
+    n_fields = len(header)
+    batch_rows = max(1, cells_per_batch // max(1, len(samples)))
+    kept_parts: list[pl.DataFrame] = []
+    bad_examples: list[pl.DataFrame] = []
+    counts = {"nonzero": 0, "zero": 0, "na": 0, "bad": 0, "skipped": 0}
+    genes: list[str] = []
+    seen_genes: set[str] = set()
+    skipped_rows: list[tuple[int, str]] = []
+    pending: list[tuple[int, str]] = []
+    blank_line: int | None = None
+
+    def flush() -> None:
+        if not pending:
+            return
+        kept, batch_counts, bad = _cna_batch(
+            pending, n_fields=n_fields, hugo_index=hugo_index, n_id_columns=n_id, name=name
+        )
+        kept_parts.append(kept)
+        if bad.height:
+            bad_examples.append(bad)
+        for key, value in batch_counts.items():
+            counts[key] += value
+        pending.clear()
+
+    for line_no, line in lines:
+        if not line.strip():
+            blank_line = blank_line or line_no
+            continue
+        if blank_line is not None:
+            raise InputFormatError("blank line inside the CNA matrix", file=name, line=blank_line)
+        gene = line.split("\t", hugo_index + 1)[hugo_index].strip() if n_id else ""
+        if not gene or gene in seen_genes:
+            # Two rows for one gene would give two calls per (sample, gene); keep the first.
+            skipped_rows.append((line_no, gene))
+            counts["skipped"] += len(samples)
+            continue
+        seen_genes.add(gene)
+        genes.append(gene)
+        pending.append((line_no, line))
+        if len(pending) >= batch_rows:
+            flush()
+    flush()
+
+    n_cells = len(samples) * (len(genes) + len(skipped_rows))
+    audit.add("info", "cna.cells_read", f"{n_cells} CNA cells read", file=name, count=n_cells)
+    messages = {
+        "nonzero": "non-zero CNA cells kept",
+        "zero": "zero CNA cells dropped (not altered, or not covered: see the panel mask)",
+        "na": "NA CNA cells dropped (not available)",
+    }
+    for key, message in messages.items():
+        audit.add(
+            "info", f"cna.cells_{key}", f"{counts[key]} {message}", file=name, count=counts[key]
+        )
+    if counts["bad"]:
+        examples = pl.concat(bad_examples).head(3)
+        where = ", ".join(
+            f"line {r['line']} sample {samples[r['pos']]}: {r['value']!r}"
+            for r in examples.iter_rows(named=True)
+        )
+        audit.add(
+            "warning",
+            "cna.bad_value",
+            f"{counts['bad']} CNA cell(s) not one of -2, -1.5, -1, 0, 1, 2, NA; left out "
+            f"(e.g. {where})",
+            file=name,
+            line=int(examples["line"][0]),
+            count=counts["bad"],
+        )
+    else:
+        audit.add("info", "cna.cells_bad", "0 bad CNA cells", file=name, count=0)
+    if skipped_rows:
+        audit.add(
+            "warning",
+            "cna.row_skipped",
+            f"{len(skipped_rows)} row(s) without a Hugo_Symbol or repeating one "
+            f"({', '.join(repr(g) for _, g in skipped_rows[:3])}); their "
+            f"{counts['skipped']} cells left out",
+            file=name,
+            line=skipped_rows[0][0],
+            column="Hugo_Symbol",
+            count=counts["skipped"],
+        )
+    positions = pl.DataFrame(
+        {"pos": range(len(samples)), "sample_id": samples},
+        schema={"pos": pl.Int64(), "sample_id": pl.String()},
+    )
+    kept = (
+        pl.concat(kept_parts)
+        if kept_parts
+        else pl.DataFrame(
+            schema={"pos": pl.Int64(), "hugo_symbol": pl.String(), "cna": pl.Float32()}
+        )
+    )
+    table = kept.join(positions, on="pos", how="left").select(
+        [pl.col(c).cast(t) for c, t in CNA_COLUMNS.items()]
+    )
+    return CnaRead(table, genes, samples, counts)
+
+
+# --------------------------------------------------------------------------- SV / fusions
+
+
+def _sv_frame(frame: pl.DataFrame, source: str) -> pl.DataFrame:
+    return frame.with_columns(pl.lit(source).alias("source")).select(
+        [pl.col(c).cast(t) for c, t in SV_COLUMNS.items()]
+    )
+
+
+def read_fusions(path: Path, name: str, *, audit: Audit) -> tuple[pl.DataFrame, int]:
+    """Read the old fusion file (``data_fusions.txt``, cBioPortal "Fusion Data", deprecated).
+
+    One row per (sample, gene) already; the partner is taken from the
+    ``Fusion`` name (``BRIP1-BCAS3 fusion`` -> partner of BRIP1 is BCAS3;
+    ``ARID2-intragenic`` -> no partner). Returns ``(sv table, rows read)``.
+    """
+    text = read_tabular(path, name)
+    required = ("Hugo_Symbol", "Tumor_Sample_Barcode", "Fusion")
+    _require(text, required, "a fusion file")
+    frame = read_body(text, columns=list(required)).with_columns(
+        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
+            "line"
+        ),
+        pl.col("Hugo_Symbol").str.strip_chars(),
+        pl.col("Tumor_Sample_Barcode").str.strip_chars(),
+    )
+    n_read = frame.height
+    audit.add("info", "sv.rows_read", f"{n_read} fusion rows read", file=name, count=n_read)
+    missing = frame.filter(
+        is_missing(pl.col("Hugo_Symbol")) | is_missing(pl.col("Tumor_Sample_Barcode"))
+    )
+    if missing.height:
+        audit.add(
+            "warning",
+            "sv.missing_required_value",
+            f"{missing.height} fusion row(s) without Hugo_Symbol or Tumor_Sample_Barcode; left out",
+            file=name,
+            line=int(missing["line"][0]),
+            count=missing.height,
+        )
+        frame = frame.join(missing.select("line"), on="line", how="anti")
+    gene = pl.col("Hugo_Symbol")
+    name_core = pl.col("Fusion").str.strip_chars().str.replace(r"(?i)\s+fusion$", "")
+    raw_partner = (
+        pl.when(name_core.str.starts_with(pl.concat_str(gene, pl.lit("-"))))
+        .then(name_core.str.slice(gene.str.len_chars() + 1))
+        .when(name_core.str.ends_with(pl.concat_str(pl.lit("-"), gene)))
+        .then(name_core.str.slice(0, name_core.str.len_chars() - gene.str.len_chars() - 1))
+        .otherwise(None)
+    )
+    partner_expr = (
+        pl.when(raw_partner.str.to_lowercase().is_in(["intragenic", ""]) | (raw_partner == gene))
+        .then(None)
+        .otherwise(raw_partner)
+    )
+    table = frame.select(
+        pl.col("Tumor_Sample_Barcode").alias("sample_id"),
+        gene.alias("hugo_symbol"),
+        partner_expr.alias("partner"),
+        pl.col("Fusion").alias("event"),
+    )
+    table = _sv_frame(table, "fusions")
+    audit.add(
+        "info", "sv.rows_kept", f"{table.height} fusion rows kept", file=name, count=table.height
+    )
+    return table, n_read
+
+
+def read_sv(path: Path, name: str, *, audit: Audit) -> tuple[pl.DataFrame, int]:
+    """Read a structural variant file (``data_sv.txt``, cBioPortal "Structural Variant Data").
+
+    Required: ``Sample_Id`` and ``Site1_Hugo_Symbol`` and/or ``Site2_Hugo_Symbol``.
+    Each event gives one row per gene involved (an intragenic event, same gene
+    at both sites, gives one row), with the other site's gene as ``partner``
+    and ``Event_Info`` as ``event``. Returns ``(sv table, rows read)``.
+    """
+    text = read_tabular(path, name)
+    _require(text, ("Sample_Id",), "an SV file")
+    if "Site1_Hugo_Symbol" not in text.header and "Site2_Hugo_Symbol" not in text.header:
+        raise InputFormatError(
+            "required column missing (an SV file needs Site1_Hugo_Symbol and/or Site2_Hugo_Symbol)",
+            file=name,
+            line=text.header_line,
+            column="Site1_Hugo_Symbol",
+        )
+    wanted = ["Sample_Id", "Site1_Hugo_Symbol", "Site2_Hugo_Symbol", "Event_Info"]
+    frame = read_body(text, columns=[c for c in wanted if c in text.header])
+    frame = frame.with_columns(
+        [pl.lit(None, dtype=pl.String).alias(c) for c in wanted if c not in frame.columns]
+    ).with_columns(
+        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
+            "line"
+        ),
+        *[
+            pl.when(is_missing(pl.col(c)))
+            .then(None)
+            .otherwise(pl.col(c).str.strip_chars())
+            .alias(c)
+            for c in wanted[:3]
+        ],
+    )
+    n_read = frame.height
+    audit.add("info", "sv.rows_read", f"{n_read} SV rows read", file=name, count=n_read)
+    missing = frame.filter(
+        pl.col("Sample_Id").is_null()
+        | (pl.col("Site1_Hugo_Symbol").is_null() & pl.col("Site2_Hugo_Symbol").is_null())
+    )
+    if missing.height:
+        audit.add(
+            "warning",
+            "sv.missing_required_value",
+            f"{missing.height} SV row(s) without Sample_Id or any site gene; left out",
+            file=name,
+            line=int(missing["line"][0]),
+            count=missing.height,
+        )
+        frame = frame.join(missing.select("line"), on="line", how="anti")
+    site1 = frame.filter(pl.col("Site1_Hugo_Symbol").is_not_null()).select(
+        "line",
+        pl.col("Sample_Id").alias("sample_id"),
+        pl.col("Site1_Hugo_Symbol").alias("hugo_symbol"),
+        pl.col("Site2_Hugo_Symbol").alias("partner"),
+        pl.col("Event_Info").alias("event"),
+    )
+    site2 = frame.filter(
+        pl.col("Site2_Hugo_Symbol").is_not_null()
+        & (
+            pl.col("Site1_Hugo_Symbol").is_null()
+            | (pl.col("Site2_Hugo_Symbol") != pl.col("Site1_Hugo_Symbol"))
+        )
+    ).select(
+        "line",
+        pl.col("Sample_Id").alias("sample_id"),
+        pl.col("Site2_Hugo_Symbol").alias("hugo_symbol"),
+        pl.col("Site1_Hugo_Symbol").alias("partner"),
+        pl.col("Event_Info").alias("event"),
+    )
+    table = pl.concat([site1, site2]).sort("line", maintain_order=True)
+    table = table.with_columns(
+        pl.when(pl.col("partner") == pl.col("hugo_symbol"))
+        .then(None)
+        .otherwise(pl.col("partner"))
+        .alias("partner")
+    )
+    table = _sv_frame(table, "sv")
+    audit.add(
+        "info",
+        "sv.rows_kept",
+        f"{frame.height} SV rows kept, {table.height} (sample, gene) rows",
+        file=name,
+        count=frame.height,
+    )
+    return table, n_read
+
+
+# --------------------------------------------------------------------------- panels, case lists
+
+
+def read_panel_matrix(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
+    """Read ``data_gene_panel_matrix.txt`` (cBioPortal "Gene panel matrix file").
+
+    First column ``SAMPLE_ID``, then one column per genetic profile stable id
+    holding a panel id; ``NA`` = not profiled (null). Returns
+    ``Study.panel_matrix`` (``sample_id`` + profile columns). A repeated
+    sample is an error entry (first row kept).
+    """
+    text = read_tabular(path, name)
+    if text.header[0].upper() != "SAMPLE_ID":
+        raise InputFormatError(
+            "first column of the gene panel matrix must be SAMPLE_ID",
+            file=name,
+            line=text.header_line,
+            column=text.header[0],
+        )
+    frame = read_body(text).rename({text.header[0]: "sample_id"})
+    frame = frame.with_columns(
+        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
+            "_line"
+        ),
+        *[
+            pl.when(is_missing(pl.col(c)))
+            .then(None)
+            .otherwise(pl.col(c).str.strip_chars())
+            .alias(c)
+            for c in frame.columns
+        ],
+    )
+    duplicated = frame.filter(
+        pl.col("sample_id").is_not_null() & ~pl.col("sample_id").is_first_distinct()
+    )
+    if duplicated.height:
+        audit.add(
+            "error",
+            "panel.duplicate_sample_id",
+            f"{duplicated.height} sample(s) listed twice "
+            f"({_examples(duplicated['sample_id'], 5)}); first row kept",
+            file=name,
+            line=int(duplicated["_line"][0]),
+            column="SAMPLE_ID",
+            count=duplicated.height,
+        )
+    frame = frame.filter(
+        pl.col("sample_id").is_not_null() & pl.col("sample_id").is_first_distinct()
+    )
+    return frame.drop("_line")
+
+
+def read_panel_file(path: Path, name: str) -> tuple[str, list[str]]:
+    """Read one gene panel file (``data_gene_panel_<id>.txt``, cBioPortal "Gene Panel Data").
+
+    ``stable_id: ...`` and ``gene_list: A<TAB>B...`` are required. Returns
+    ``(panel id, gene symbols)``.
+    """
+    values, lines = read_key_values(path, name)
+    for key in ("stable_id", "gene_list"):
+        if not values.get(key):
+            raise InputFormatError(
+                f"gene panel file needs a '{key}:' line", file=name, line=lines.get(key), column=key
+            )
+    genes = [g.strip() for g in values["gene_list"].split("\t") if g.strip()]
+    return values["stable_id"], genes
+
+
+def read_case_list(path: Path, name: str) -> tuple[str, list[str]]:
+    """Read one case list (``case_lists/*.txt``, cBioPortal "Case Lists").
+
+    Returns ``(stable_id, sample ids)`` from ``stable_id`` and the
+    tab-separated ``case_list_ids``.
+    """
+    values, lines = read_key_values(path, name)
+    for key in ("stable_id", "case_list_ids"):
+        if key not in values:
+            raise InputFormatError(
+                f"case list needs a '{key}:' line", file=name, line=lines.get(key), column=key
+            )
+    ids = [s.strip() for s in values["case_list_ids"].split("\t") if s.strip()]
+    return values["stable_id"], ids

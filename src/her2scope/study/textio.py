@@ -1,0 +1,225 @@
+"""Low-level reading of cBioPortal text files: gzip, line endings, encoding, header lines.
+
+cBioPortal data files are tab-separated UTF-8 text without quoting
+(cBioPortal *File Formats* documentation). Real files break the letter of that
+in ways that must not change the data: bare-CR line endings (the shared
+study's gene panel matrix), CRLF, a UTF-8 byte-order mark, a missing final
+newline, ``.gz`` compression. Everything here normalises those and nothing
+else; a file whose bytes are not UTF-8 is refused with file and line (we do
+not guess an encoding, because a guessed sample id would silently fail to
+join with the other files).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from her2scope.errors import InputFormatError
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _normalise_newlines(data: bytes) -> bytes:
+    # CR never occurs inside a UTF-8 multi-byte sequence, so replacing on bytes is safe.
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data
+
+
+def _check_utf8(data: bytes, name: str, first_line: int = 1) -> None:
+    if data.isascii():  # fast path, no copy: almost every cBioPortal file is ASCII
+        return
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = first_line + data.count(b"\n", 0, exc.start)
+        raise InputFormatError(
+            f"byte 0x{data[exc.start]:02x} is not valid UTF-8 "
+            "(cBioPortal files must be UTF-8; re-save the file as UTF-8)",
+            file=name,
+            line=line,
+        ) from None
+
+
+def read_normalised(path: Path, name: str) -> bytes:
+    """Whole file as UTF-8-checked bytes with ``\\n`` line endings and no BOM.
+
+    ``path`` may be gzipped (``.gz``). ``name`` is how the file is named in
+    errors. Raises :class:`InputFormatError` (file, line) on bytes that are not
+    UTF-8 and on a gzip stream that is truncated or corrupt.
+    """
+    try:
+        with _open_binary(path) as fh:
+            data = fh.read()
+    except (OSError, EOFError, zlib.error) as exc:  # gzip: bad header, CRC, truncation
+        raise InputFormatError(f"cannot read file: {exc}", file=name) from None
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    data = _normalise_newlines(data)
+    _check_utf8(data, name)
+    return data
+
+
+def iter_lines(path: Path, name: str) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` one line at a time, without the line ending.
+
+    Streams the file (gzip-aware) so a very wide file (a 250,000-column CNA
+    matrix) is never held in memory twice. Any line ending is accepted. A line
+    that is not UTF-8 raises :class:`InputFormatError` naming file and line.
+    """
+    line_no = 0
+    try:
+        with _open_binary(path) as fh:
+            for raw in fh:
+                # Binary iteration splits on LF only; a bare-CR file arrives as one chunk.
+                chunk = raw[len(_BOM) :] if line_no == 0 and raw.startswith(_BOM) else raw
+                pieces = _normalise_newlines(chunk).split(b"\n")
+                if pieces and pieces[-1] == b"":
+                    pieces.pop()
+                for piece in pieces:
+                    line_no += 1
+                    _check_utf8(piece, name, line_no)
+                    yield line_no, piece.decode("utf-8")
+    except (OSError, EOFError, zlib.error) as exc:  # gzip: bad header, CRC, truncation
+        raise InputFormatError(f"cannot read file: {exc}", file=name, line=line_no + 1) from None
+
+
+@dataclass(frozen=True)
+class TabularText:
+    """A tab-separated file split into its leading ``#`` lines, header and body."""
+
+    name: str
+    comments: list[str]
+    header: list[str]
+    header_line: int  # 1-based line number of the column header
+    body: bytes  # data lines only, ``\\n``-terminated, trailing blank lines removed
+    header_raw: bytes  # the cleaned header line (polars parses header + body)
+
+    @property
+    def first_data_line(self) -> int:
+        return self.header_line + 1
+
+
+def split_tabular(data: bytes, name: str) -> TabularText:
+    """Split normalised bytes into ``#`` comment lines, the header and the body.
+
+    Raises :class:`InputFormatError` for an empty file (no header line) and for
+    duplicated or empty column names in the header.
+    """
+    comments: list[str] = []
+    pos = 0
+    line_no = 0
+    while pos < len(data) and data.startswith(b"#", pos):
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end
+        comments.append(data[pos + 1 : end].decode("utf-8"))
+        line_no += 1
+        pos = end + 1
+    end = data.find(b"\n", pos)
+    end = len(data) if end < 0 else end
+    header_raw = data[pos:end].decode("utf-8")
+    if not header_raw.strip():
+        raise InputFormatError(
+            "empty file: expected a tab-separated header line", file=name, line=line_no + 1
+        )
+    header = [h.strip() for h in header_raw.split("\t")]
+    header_line = line_no + 1
+    seen: set[str] = set()
+    for col in header:
+        if not col:
+            raise InputFormatError("empty column name in header", file=name, line=header_line)
+        if col in seen:
+            raise InputFormatError(
+                "column name appears twice in header", file=name, line=header_line, column=col
+            )
+        seen.add(col)
+    body = data[end + 1 :].rstrip(b"\n")
+    if body:
+        body += b"\n"
+    return TabularText(name, comments, header, header_line, body, "\t".join(header).encode("utf-8"))
+
+
+def check_field_counts(text: TabularText) -> None:
+    """Every data line must have as many tab-separated fields as the header.
+
+    Vectorised over the bytes (numpy), so checking a million-line MAF costs a
+    few passes over memory, not a Python loop. A blank line inside the body
+    counts as a wrong line. Raises :class:`InputFormatError` at the first
+    offending line, saying how many lines are wrong.
+    """
+    if not text.body:
+        return
+    arr = np.frombuffer(text.body, dtype=np.uint8)
+    newlines = np.flatnonzero(arr == 10)
+    starts = np.concatenate(([0], newlines[:-1] + 1))
+    fields = np.add.reduceat(arr == 9, starts, dtype=np.int64) + 1
+    wrong = np.flatnonzero(fields != len(text.header))
+    if wrong.size:
+        first = int(wrong[0])
+        raise InputFormatError(
+            f"line has {int(fields[first])} tab-separated fields, header has "
+            f"{len(text.header)} ({wrong.size} line(s) wrong)",
+            file=text.name,
+            line=text.first_data_line + first,
+        )
+
+
+def read_body(text: TabularText, columns: list[str] | None = None) -> pl.DataFrame:
+    """Parse the body as all-String columns named by the header (no quoting, no inference).
+
+    ``quote_char=None`` because cBioPortal files are not quoted and MAF fields
+    (HGVS, comments) may contain ``"``. Empty fields become null.
+    """
+    if not text.body:
+        frame = pl.DataFrame(schema=dict.fromkeys(text.header, pl.String()))
+        return frame.select(columns) if columns is not None else frame
+    frame = pl.read_csv(
+        io.BytesIO(text.header_raw + b"\n" + text.body),
+        has_header=True,
+        separator="\t",
+        quote_char=None,
+        infer_schema=False,
+        columns=columns,
+    )
+    return frame
+
+
+def read_tabular(path: Path, name: str) -> TabularText:
+    """:func:`read_normalised` then :func:`split_tabular` then :func:`check_field_counts`."""
+    text = split_tabular(read_normalised(path, name), name)
+    check_field_counts(text)
+    return text
+
+
+def read_key_values(path: Path, name: str) -> tuple[dict[str, str], dict[str, int]]:
+    """Parse a ``key: value`` file (meta files, case lists, gene panel files).
+
+    Returns the mapping and the 1-based line of every key (for errors). Lines
+    without a colon raise :class:`InputFormatError`; blank lines are skipped.
+    """
+    values: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    for line_no, text in iter_lines(path, name):
+        if not text.strip():
+            continue
+        key, sep, value = text.partition(":")
+        if not sep:
+            raise InputFormatError("expected 'key: value'", file=name, line=line_no)
+        key = key.strip()
+        values[key] = value.strip()
+        lines[key] = line_no
+    return values, lines
