@@ -1,3 +1,120 @@
-"""Commands for this area register on :data:`her2scope.cli.app.app`."""
+"""``her2scope analyze``: the HER2-low x resistance-alteration table of a study."""
 
 from __future__ import annotations
+
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from her2scope.cli.app import app
+from her2scope.errors import ConfigError
+
+
+def parse_expected(text: str) -> tuple[float, float]:
+    """``0.45-0.55`` or ``45-55`` (percent) -> (0.45, 0.55)."""
+    parts = text.replace("%", "").split("-")
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        raise ConfigError(f"--expected must look like 0.45-0.55 or 45-55, got {text!r}") from None
+    if hi > 1.0:
+        lo, hi = lo / 100.0, hi / 100.0
+    if not 0.0 <= lo <= hi <= 1.0:
+        raise ConfigError(f"--expected range must be within 0-1 (or 0-100%), got {text!r}")
+    return lo, hi
+
+
+@app.command()
+def analyze(
+    study: Annotated[str, typer.Argument(help="Study folder or cBioPortal study id.")],
+    profile: Annotated[
+        str, typer.Option(help="HER2 rule profile: ihc-only, asco-cap-2018, asco-cap-2023 or a YAML file.")
+    ] = "asco-cap-2023",
+    ambiguous: Annotated[
+        str, typer.Option(help="Range IHC scores ISH does not settle: low, zero or exclude.")
+    ] = "exclude",
+    catalog: Annotated[
+        Path | None, typer.Option(help="Alteration catalog YAML (default: the built-in one).")
+    ] = None,
+    mutation_classes: Annotated[
+        str | None,
+        typer.Option(help="MAF classes counted as mutated: cbioportal (default) or nonsyn (maftools)."),
+    ] = None,
+    one_per_patient: Annotated[
+        str | None, typer.Option(help="Keep one sample per patient: first, last or metastatic.")
+    ] = None,
+    sample_type: Annotated[str, typer.Option(help="all, primary or metastasis.")] = "all",
+    hr: Annotated[str, typer.Option(help="all, or positive (HR-positive samples only).")] = "all",
+    source: Annotated[
+        str, typer.Option(help="HER2 pathology of the sequenced sample or of the primary tumor.")
+    ] = "sequenced",
+    expected: Annotated[
+        str, typer.Option(help="Expected HER2-low fraction range, e.g. 0.45-0.55.")
+    ] = "0.45-0.55",
+    sensitivity: Annotated[
+        bool, typer.Option("--sensitivity", help="Rerun under every profile x ambiguity policy.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Folder for TSV/JSON/HTML outputs.")] = None,
+) -> None:
+    """HER2-low fraction among tumors with each endocrine-resistance alteration."""
+    from her2scope.alterations import load_catalog
+    from her2scope.analysis.cohort import AnalysisOptions, analyze as run_analysis
+    from her2scope.analysis.cohort import sensitivity as run_sensitivity
+    from her2scope.report import cohort as report
+    from her2scope.study import load_study
+
+    choices = {
+        "ambiguous": (ambiguous, ("low", "zero", "exclude")),
+        "one-per-patient": (one_per_patient, ("first", "last", "metastatic", None)),
+        "sample-type": (sample_type, ("all", "primary", "metastasis")),
+        "hr": (hr, ("all", "positive")),
+        "source": (source, ("sequenced", "primary")),
+        "mutation-classes": (mutation_classes, ("cbioportal", "nonsyn", None)),
+    }
+    for name, (value, allowed) in choices.items():
+        if value not in allowed:
+            shown = ", ".join(a for a in allowed if a)
+            raise ConfigError(f"--{name} must be one of {shown}, got {value!r}")
+    options = AnalysisOptions(
+        profile=profile,
+        ambiguous=ambiguous,
+        source=source,  # type: ignore[arg-type]
+        sample_type=sample_type,  # type: ignore[arg-type]
+        hr=hr,  # type: ignore[arg-type]
+        one_per_patient=one_per_patient,  # type: ignore[arg-type]
+        expected=parse_expected(expected),
+        mutation_classes=mutation_classes,
+    )
+    err = Console(stderr=True)
+    t0 = time.perf_counter()
+    loaded = load_study(study)
+    cat = load_catalog(catalog) if catalog else load_catalog()
+    result = run_analysis(loaded, options, catalog=cat)
+    sens = run_sensitivity(loaded, options, catalog=cat) if sensitivity else None
+    # a pipe or file gets a wide table rather than rich's 80-column default
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    report.print_result(result, console)
+    if sens is not None:
+        console.print(report.sensitivity_summary(sens, ["ALL", "ER", "TF", "MAPK", "PI3K", "CDK46"]))
+    if out is not None:
+        args = ["her2scope", "analyze", study, "--profile", profile, "--ambiguous", ambiguous]
+        args += ["--sample-type", sample_type, "--hr", hr, "--source", source]
+        args += ["--expected", expected, "--out", str(out)]
+        for flag, value in [
+            ("--catalog", catalog),
+            ("--mutation-classes", mutation_classes),
+            ("--one-per-patient", one_per_patient),
+        ]:
+            if value is not None:
+                args += [flag, str(value)]
+        if sensitivity:
+            args.append("--sensitivity")
+        command = " ".join(shlex.quote(a) for a in args)
+        written = report.write_outputs(result, out, command=command, sensitivity=sens)
+        err.print(f"wrote {', '.join(p.name for p in written)} to {out}")
+    err.print(f"done in {time.perf_counter() - t0:.2f} s")

@@ -1,0 +1,363 @@
+"""The cohort analysis: which tumors are analysed, and the HER2-low x alteration table.
+
+:func:`select_cohort` decides, for every sample of the study, whether it is
+analysed and why not (sample type, HR status, one sample per patient), and
+:func:`analyze` runs the whole chain: HER2 call -> selection -> alteration
+annotation -> :func:`~her2scope.analysis.intersection.intersection_table`.
+:func:`sensitivity` reruns the table across HER2 rule profiles and ambiguity
+policies, reusing the alteration calls (they do not depend on HER2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import polars as pl
+
+from her2scope.alterations import AlterationCalls, Catalog, annotate, class_calls, load_catalog
+from her2scope.analysis.intersection import AlterationInfo, intersection_table
+from her2scope.audit import Audit
+from her2scope.errors import ConfigError, StudyError
+from her2scope.her2 import classify
+from her2scope.study.model import Study
+
+SampleType = Literal["all", "primary", "metastasis"]
+HrFilter = Literal["all", "positive"]
+OnePerPatient = Literal["first", "last", "metastatic"]
+
+PROFILES = ("ihc-only", "asco-cap-2018", "asco-cap-2023")
+POLICIES = ("low", "zero", "exclude")
+CLASS_ORDER = ("ER", "TF", "MAPK", "PI3K", "CDK46")
+CLASS_LABELS = {
+    "ER": "ER pathway (any)",
+    "TF": "Transcription factor (any)",
+    "MAPK": "MAPK / RTK (any)",
+    "PI3K": "PI3K / AKT / mTOR (any)",
+    "CDK46": "CDK4/6 axis (any)",
+    "ALL": "Any catalog alteration",
+}
+
+AUDIT_COLUMNS = [
+    "sample_id",
+    "patient_id",
+    "sample_type",
+    "hr_status",
+    "her2_category",
+    "her2_ambiguous",
+    "her2_rationale",
+    "included",
+    "her2_known",
+    "reason",
+]
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Every choice that changes the numbers; printed in reports as-is."""
+
+    profile: str = "asco-cap-2023"
+    ambiguous: str = "exclude"
+    source: Literal["sequenced", "primary"] = "sequenced"
+    sample_type: SampleType = "all"
+    hr: HrFilter = "all"
+    one_per_patient: OnePerPatient | None = None
+    expected: tuple[float, float] = (0.45, 0.55)
+    mutation_classes: str | None = None
+
+    def __post_init__(self) -> None:
+        lo, hi = self.expected
+        if not 0.0 <= lo <= hi <= 1.0:
+            raise ConfigError(f"expected range must satisfy 0 <= low <= high <= 1, got {lo}-{hi}")
+
+
+@dataclass(frozen=True)
+class IntersectionResult:
+    """Result of :func:`analyze`.
+
+    ``table``: one row per alteration, class and ``ALL`` (columns in
+    :data:`~her2scope.analysis.intersection.TABLE_COLUMNS`). ``samples``:
+    every sample with its HER2 call, whether it was analysed and why
+    (``audit.tsv``). ``calls``: sample x alteration calls of the analysed
+    samples (for the oncoprint). ``audit``: findings of the study loader and
+    the HER2 engine.
+    """
+
+    study_id: str
+    options: AnalysisOptions
+    table: pl.DataFrame
+    samples: pl.DataFrame
+    calls: pl.DataFrame
+    audit: Audit = field(default_factory=Audit)
+    sensitivity: pl.DataFrame | None = None
+
+    @property
+    def n_samples(self) -> int:
+        return self.samples.height
+
+    @property
+    def n_included(self) -> int:
+        return int(self.samples["included"].sum())
+
+    def summary(self) -> str:
+        """A few lines a reader can take in at once."""
+        from her2scope.report.cohort import summary_text
+
+        return summary_text(self)
+
+    def _repr_html_(self) -> str:
+        from her2scope.report.cohort import result_html_fragment
+
+        return result_html_fragment(self)
+
+
+def _first_present(frame: pl.DataFrame, names: Sequence[str]) -> pl.Expr:
+    for name in names:
+        if name in frame.columns:
+            return pl.col(name).cast(pl.String)
+    return pl.lit(None, dtype=pl.String)
+
+
+def select_cohort(her2_samples: pl.DataFrame, options: AnalysisOptions) -> pl.DataFrame:
+    """Decide for every sample whether it is analysed; return the audit frame.
+
+    ``her2_samples``: the study's sample table with the HER2 engine's columns
+    (``her2_category``, ``ambiguous``, ``her2_rationale``). The filters apply
+    in a fixed order and a sample's ``reason`` names the first that excluded
+    it: sample type, HR status, then one sample per patient (``first`` /
+    ``last`` by ``NGS_SAMPLE_COLLECTION_TIME``, ties broken by sample id;
+    ``metastatic`` = the latest metastasis, else the latest sample).
+    An analysed sample whose HER2 call is off the 0/low/positive scale stays
+    included (it counts in ``n_altered``) with ``her2_known`` false and the
+    reason spelt out.
+    """
+    df = her2_samples.select(
+        pl.col("SAMPLE_ID").alias("sample_id"),
+        pl.col("PATIENT_ID").alias("patient_id"),
+        _first_present(her2_samples, ["SAMPLE_TYPE"]).alias("sample_type"),
+        _first_present(her2_samples, ["HR_STATUS", "ER_STATUS"]).alias("hr_status"),
+        (
+            pl.col("NGS_SAMPLE_COLLECTION_TIME").cast(pl.Float64, strict=False)
+            if "NGS_SAMPLE_COLLECTION_TIME" in her2_samples.columns
+            else pl.lit(None, dtype=pl.Float64)
+        ).alias("_time"),
+        pl.col("her2_category"),
+        pl.col("ambiguous").alias("her2_ambiguous"),
+        pl.col("her2_rationale"),
+        pl.int_range(pl.len()).alias("_row"),
+    )
+    stype = pl.col("sample_type").str.to_lowercase().fill_null("")
+    is_met = stype.str.starts_with("met")
+    reason = pl.lit(None, dtype=pl.String)
+    if options.sample_type == "primary":
+        reason = pl.when(~stype.str.starts_with("prim")).then(
+            pl.format("sample type is '{}' (analysis restricted to primary)", pl.col("sample_type"))
+        )
+    elif options.sample_type == "metastasis":
+        reason = pl.when(~is_met).then(
+            pl.format(
+                "sample type is '{}' (analysis restricted to metastasis)", pl.col("sample_type")
+            )
+        )
+    df = df.with_columns(reason.alias("reason"))
+    if options.hr == "positive":
+        hr_ok = pl.col("hr_status").str.to_lowercase().fill_null("") == "positive"
+        df = df.with_columns(
+            pl.when(pl.col("reason").is_null() & ~hr_ok)
+            .then(
+                pl.format(
+                    "HR status is '{}' (analysis restricted to HR-positive)",
+                    pl.col("hr_status").fill_null("missing"),
+                )
+            )
+            .otherwise(pl.col("reason"))
+            .alias("reason")
+        )
+    if options.one_per_patient is not None:
+        df = _one_per_patient(df, options.one_per_patient)
+    known = pl.col("her2_category").is_in(
+        ["HER2-low", "HER2-0", "HER2-null", "HER2-ultralow", "HER2-positive"]
+    )
+    return (
+        df.with_columns(
+            pl.col("reason").is_null().alias("included"),
+            known.alias("her2_known"),
+        )
+        .with_columns(
+            pl.when(~pl.col("included"))
+            .then(pl.col("reason"))
+            .when(pl.col("her2_known"))
+            .then(pl.lit("included"))
+            .when(pl.col("her2_ambiguous").fill_null(False))
+            .then(pl.lit("included; HER2 range score excluded by the ambiguity policy"))
+            .otherwise(
+                pl.format(
+                    "included; HER2 '{}' is not on the 0/low/positive scale",
+                    pl.col("her2_category"),
+                )
+            )
+            .alias("reason")
+        )
+        .sort("_row")
+        .select(AUDIT_COLUMNS)
+    )
+
+
+def _one_per_patient(df: pl.DataFrame, rule: OnePerPatient) -> pl.DataFrame:
+    eligible = pl.col("reason").is_null()
+    time_key = pl.col("_time").fill_null(float("inf") if rule == "first" else float("-inf"))
+    if rule == "first":
+        key = [time_key, pl.col("sample_id")]
+        descending = [False, False]
+    elif rule == "last":
+        key = [time_key, pl.col("sample_id")]
+        descending = [True, True]
+    else:
+        is_met = pl.col("sample_type").str.to_lowercase().fill_null("").str.starts_with("met")
+        key = [is_met, time_key, pl.col("sample_id")]
+        descending = [True, True, True]
+    chosen = (
+        df.filter(eligible)
+        .sort(key, descending=descending)
+        .group_by("patient_id", maintain_order=True)
+        .first()
+        .select("sample_id")
+        .with_columns(pl.lit(True).alias("_chosen"))
+    )
+    return (
+        df.join(chosen, on="sample_id", how="left")
+        .with_columns(
+            pl.when(pl.col("reason").is_null() & pl.col("_chosen").is_null())
+            .then(pl.lit(f"not the patient's selected sample (one per patient: {rule})"))
+            .otherwise(pl.col("reason"))
+            .alias("reason")
+        )
+        .drop("_chosen")
+    )
+
+
+def _info(catalog: Catalog) -> tuple[dict[str, AlterationInfo], list[str]]:
+    info: dict[str, AlterationInfo] = {}
+    order: list[str] = []
+    for entry in catalog.alterations.values():
+        seed = entry.seed_table1
+        info[entry.id] = AlterationInfo(
+            label=entry.label,
+            mechanism_class=entry.mechanism_class,
+            level="alteration",
+            seed_n_her2_low=getattr(seed, "n_her2_low", None),
+            seed_n_her2_known=getattr(seed, "n_her2_known", None),
+            seed_text=getattr(seed, "text", None),
+        )
+        order.append(entry.id)
+    for cls in [*CLASS_ORDER, "ALL"]:
+        info[cls] = AlterationInfo(
+            CLASS_LABELS[cls], cls if cls != "ALL" else "ALL", "all" if cls == "ALL" else "class"
+        )
+        order.append(cls)
+    return info, order
+
+
+def _long_calls(calls: AlterationCalls) -> pl.DataFrame:
+    """Alteration rows and class/ALL roll-ups in one long frame keyed by ``alteration``."""
+    per_alt = calls.table.select("sample_id", "alteration", "status")
+    per_class = class_calls(calls).select(
+        "sample_id", pl.col("mechanism_class").alias("alteration"), "status"
+    )
+    return pl.concat([per_alt, per_class], how="vertical_relaxed")
+
+
+def _classified(study: Study, options: AnalysisOptions) -> tuple[pl.DataFrame, Audit]:
+    her2 = classify(
+        study.samples, profile=options.profile, ambiguous=options.ambiguous, source=options.source
+    )
+    return her2.table, her2.audit
+
+
+def analyze(
+    study: Study,
+    options: AnalysisOptions | None = None,
+    *,
+    catalog: Catalog | None = None,
+    calls: AlterationCalls | None = None,
+) -> IntersectionResult:
+    """HER2-low x resistance-alteration table for one study.
+
+    Follows the first seed's Table 1 (000_9553966c445419f9.txt, section 2)
+    when run with ``profile="ihc-only", ambiguous="low"``; the defaults apply
+    the ASCO/CAP 2023 guideline and exclude range scores it cannot settle.
+    """
+    options = options or AnalysisOptions()
+    if study.samples.height == 0:
+        raise StudyError(f"study {study.study_id} has no samples")
+    catalog = catalog or load_catalog()
+    if calls is None:
+        calls = annotate(study, catalog, mutation_classes=options.mutation_classes)
+    her2_table, her2_audit = _classified(study, options)
+    samples = select_cohort(her2_table, options)
+    info, order = _info(catalog)
+    long_calls = _long_calls(calls)
+    table = intersection_table(samples, long_calls, info, expected=options.expected, order=order)
+    audit = Audit()
+    audit.extend(study.audit)
+    audit.extend(her2_audit)
+    audit.extend(calls.audit)
+    included = samples.filter(pl.col("included")).select("sample_id")
+    return IntersectionResult(
+        study_id=study.study_id,
+        options=options,
+        table=table,
+        samples=samples,
+        calls=calls.table.join(included, on="sample_id", how="semi"),
+        audit=audit,
+    )
+
+
+def sensitivity(
+    study: Study,
+    options: AnalysisOptions | None = None,
+    *,
+    catalog: Catalog | None = None,
+    calls: AlterationCalls | None = None,
+    profiles: Sequence[str] = PROFILES,
+    policies: Sequence[str] = POLICIES,
+) -> pl.DataFrame:
+    """The intersection table under every profile x ambiguity policy, stacked.
+
+    Columns: ``profile``, ``ambiguous`` then the table's columns. Cohort
+    filters (sample type, HR, one per patient) stay as in ``options``.
+    """
+    options = options or AnalysisOptions()
+    catalog = catalog or load_catalog()
+    if calls is None:
+        calls = annotate(study, catalog, mutation_classes=options.mutation_classes)
+    info, order = _info(catalog)
+    long_calls = _long_calls(calls)
+    frames: list[pl.DataFrame] = []
+    for profile in profiles:
+        for policy in policies:
+            opts = replace(options, profile=profile, ambiguous=policy)
+            her2_table, _ = _classified(study, opts)
+            samples = select_cohort(her2_table, opts)
+            table = intersection_table(samples, long_calls, info, expected=opts.expected, order=order)
+            frames.append(
+                table.select(
+                    pl.lit(profile).alias("profile"), pl.lit(policy).alias("ambiguous"), pl.all()
+                )
+            )
+    return pl.concat(frames)
+
+
+def options_dict(options: AnalysisOptions) -> dict[str, Any]:
+    """Options as plain values for JSON and the report header."""
+    return {
+        "profile": options.profile,
+        "ambiguous": options.ambiguous,
+        "source": options.source,
+        "sample_type": options.sample_type,
+        "hr": options.hr,
+        "one_per_patient": options.one_per_patient,
+        "expected": list(options.expected),
+        "mutation_classes": options.mutation_classes,
+    }

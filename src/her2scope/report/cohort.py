@@ -1,0 +1,367 @@
+"""Formatting of the cohort analysis: terminal table, TSV/JSON files, HTML report.
+
+Nothing here computes a statistic; it lays out what
+:func:`her2scope.analysis.cohort.analyze` returned.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import platform
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from her2scope import __version__
+
+if TYPE_CHECKING:
+    from her2scope.analysis.cohort import IntersectionResult
+
+CITATIONS = [
+    "Cerami E, et al. The cBio Cancer Genomics Portal. Cancer Discov 2012;2:401-404.",
+    "Gao J, et al. Integrative analysis of complex cancer genomics and clinical profiles "
+    "using the cBioPortal. Sci Signal 2013;6:pl1.",
+    "de Bruijn I, et al. Analysis and visualization of longitudinal genomic and clinical "
+    "data from the AACR Project GENIE Biopharma Collaborative in cBioPortal. "
+    "Cancer Res 2023;83:3861-3867.",
+    "Razavi P, et al. The genomic landscape of endocrine-resistant advanced breast cancers. "
+    "Cancer Cell 2018;34:427-438 (PMID 30205045); data: cBioPortal study breast_msk_2018, "
+    "ODC Open Database License.",
+    "Seed 000_9553966c445419f9.txt: perspective on HER2-low breast cancer and endocrine "
+    "resistance (Table 1, sections 2.1-2.3).",
+    "Seed 002_9d75a5784425346b.txt: Schlam I, Tarantino P, Tolaney SM. Overcoming "
+    "resistance to HER2-directed therapies in breast cancer. Cancers 2022.",
+    "Wolff AC, et al. HER2 testing in breast cancer: ASCO/CAP clinical practice guideline "
+    "focused update. J Clin Oncol 2018;36:2105-2122; and the 2023 guideline update "
+    "(J Clin Oncol 2023;41:3867-3872).",
+]
+
+VERSIONED_PACKAGES = ("polars", "scipy", "numpy", "matplotlib", "lifelines", "jinja2")
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if abs(value) < 0.001 and value != 0:
+            return f"{value:.1e}"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _p(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.2g}" if value < 0.01 else f"{value:.3f}"
+
+
+def versions() -> dict[str, str]:
+    """Versions of her2scope, Python and the libraries that produce the numbers."""
+    out = {"her2scope": __version__, "python": sys.version.split()[0]}
+    for name in VERSIONED_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    out["platform"] = platform.platform()
+    return out
+
+
+def seed_comparison(row: dict[str, Any]) -> str:
+    """`ours a/b vs paper c/d` where the seed reports counts, with a match flag."""
+    a, b = row.get("seed_n_her2_low"), row.get("seed_n_her2_known")
+    if a is None or b is None:
+        return row.get("seed_text") or ""
+    same = a == row["n_her2_low"] and b == row["n_her2_known"]
+    return f"{a}/{b}" + (" (=)" if same else " (differs)")
+
+
+def terminal_table(result: IntersectionResult) -> Table:
+    """The intersection table as a rich table."""
+    o = result.options
+    title = (
+        f"HER2-low x resistance alterations - {result.study_id} - profile {o.profile}, "
+        f"ambiguous {o.ambiguous}, {result.n_included}/{result.n_samples} samples analysed"
+    )
+    t = Table(title=title, title_justify="left", header_style="bold", pad_edge=False)
+    for name, justify in [
+        ("alteration", "left"),
+        ("altered", "right"),
+        ("known", "right"),
+        ("low", "right"),
+        ("% low (95% CI)", "right"),
+        ("base %", "right"),
+        ("OR", "right"),
+        ("q", "right"),
+        ("p>exp", "right"),
+        ("seed a/b", "left"),
+    ]:
+        t.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for r in result.table.iter_rows(named=True):
+        style = "bold" if r["level"] != "alteration" else None
+        t.add_row(
+            r["alteration"],
+            str(r["n_altered"]),
+            str(r["n_her2_known"]),
+            str(r["n_her2_low"]),
+            f"{_fmt(r['pct_her2_low'])} ({_fmt(r['ci_low'], 0)}-{_fmt(r['ci_high'], 0)})",
+            _fmt(r["baseline_pct_her2_low"]),
+            _fmt(r["odds_ratio"], 2),
+            _p(r["q_fisher"]),
+            _p(r["p_vs_expected"]),
+            seed_comparison(r),
+            style=style,
+        )
+    return t
+
+
+def print_result(result: IntersectionResult, console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(terminal_table(result))
+    console.print(summary_text(result))
+
+
+def summary_text(result: IntersectionResult) -> str:
+    """Three or four plain lines: cohort size, overall HER2-low, the ALL row."""
+    s = result.samples
+    included = s.filter(pl.col("included"))
+    known = included.filter(pl.col("her2_known"))
+    n_low = int((known["her2_category"] == "HER2-low").sum())
+    all_row = result.table.filter(pl.col("alteration") == "ALL").to_dicts()
+    lines = [
+        f"{result.study_id}: {s.height} samples read, {included.height} analysed, "
+        f"{known.height} with a HER2 call on the 0/low/positive scale "
+        f"({s.height - included.height} excluded by cohort filters).",
+        f"Cohort HER2-low: {n_low}/{known.height} "
+        f"({_fmt(100 * n_low / known.height if known.height else math.nan)}%).",
+    ]
+    if all_row:
+        r = all_row[0]
+        lines.append(
+            f"Any catalog alteration: HER2-low {r['n_her2_low']}/{r['n_her2_known']} "
+            f"({_fmt(r['pct_her2_low'])}%, 95% CI {_fmt(r['ci_low'])}-{_fmt(r['ci_high'])}) "
+            f"vs baseline {_fmt(r['baseline_pct_her2_low'])}%; Fisher p {_p(r['p_fisher'])}; "
+            f"binomial p vs {_fmt(r['expected_high_pct'], 0)}% expected: {_p(r['p_vs_expected'])}."
+        )
+    sig = result.table.filter(
+        (pl.col("level") == "alteration") & (pl.col("q_fisher") < 0.05)
+    )["label"].to_list()
+    lines.append(
+        "Alterations with HER2-low fraction different from baseline at q < 0.05: "
+        + (", ".join(sig) if sig else "none")
+        + "."
+    )
+    return "\n".join(lines)
+
+
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def table_json(result: IntersectionResult) -> str:
+    from her2scope.analysis.cohort import options_dict
+
+    payload = {
+        "study_id": result.study_id,
+        "options": options_dict(result.options),
+        "n_samples": result.n_samples,
+        "n_analysed": result.n_included,
+        "rows": [
+            {k: _nan_to_none(v) for k, v in row.items()} for row in result.table.iter_rows(named=True)
+        ],
+        "versions": versions(),
+    }
+    return json.dumps(payload, indent=2)
+
+
+def audit_summary(result: IntersectionResult) -> pl.DataFrame:
+    """Counts of samples per reason (the audit in one small table)."""
+    return (
+        result.samples.group_by("reason")
+        .agg(pl.len().alias("n_samples"))
+        .sort("n_samples", descending=True)
+    )
+
+
+@dataclass(frozen=True)
+class Figure:
+    title: str
+    caption: str
+    png: bytes
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("her2scope.report", "templates"),
+    autoescape=jinja2.select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def cohort_figures(result: IntersectionResult) -> list[Figure]:
+    from her2scope.report import figures
+
+    labels = dict(zip(result.table["alteration"], result.table["label"], strict=True))
+    alt_ids = result.table.filter(pl.col("level") == "alteration")["alteration"].to_list()
+    her2 = result.samples.filter(pl.col("included")).select("sample_id", "her2_category")
+    return [
+        Figure(
+            "HER2-low fraction per alteration",
+            "Points: HER2-low % among altered tumors with a known HER2 call, bars: Wilson 95% CI; "
+            "diamonds: mechanism classes and any alteration; grey tick: the cohort baseline "
+            "(profiled tumors without the alteration); green band: the expected range.",
+            figures.forest_plot(result.table, result.options.expected),
+        ),
+        Figure(
+            "HER2 categories per alteration",
+            "Composition of altered tumors by HER2 call, including calls that are not on the "
+            "0/low/positive scale.",
+            figures.stacked_bar(result.table),
+        ),
+        Figure(
+            "Alteration matrix (oncoprint)",
+            "Analysed tumors with at least one catalog alteration; top track: HER2 call.",
+            figures.oncoprint(result.calls, her2, alt_ids, labels),
+        ),
+    ]
+
+
+def html_report(
+    result: IntersectionResult,
+    *,
+    command: str,
+    sensitivity: pl.DataFrame | None = None,
+) -> str:
+    """A single self-contained HTML file (figures embedded as base64 PNG)."""
+    from her2scope.analysis.cohort import options_dict
+    from her2scope.report import figures
+
+    figs = cohort_figures(result)
+    sens_fig = None
+    if sensitivity is not None:
+        sens_fig = Figure(
+            "Sensitivity analysis",
+            "HER2-low % (left) and Fisher q vs baseline (right) per alteration under each "
+            "HER2 rule profile and ambiguity policy.",
+            figures.sensitivity_plot(sensitivity),
+        )
+    rows = [
+        {
+            **r,
+            "pct": f"{_fmt(r['pct_her2_low'])} ({_fmt(r['ci_low'])}-{_fmt(r['ci_high'])})",
+            "baseline": _fmt(r["baseline_pct_her2_low"]),
+            "or": _fmt(r["odds_ratio"], 2),
+            "p": _p(r["p_fisher"]),
+            "q": _p(r["q_fisher"]),
+            "p_exp": _p(r["p_vs_expected"]),
+            "seed": seed_comparison(r),
+        }
+        for r in result.table.iter_rows(named=True)
+    ]
+    audit_rows = audit_summary(result).to_dicts()
+    findings = [
+        {
+            "level": e.level,
+            "code": e.code,
+            "message": e.message,
+            "file": e.file or "",
+            "count": e.count,
+        }
+        for e in result.audit
+    ]
+    template = _ENV.get_template("cohort.html.j2")
+    return template.render(
+        study_id=result.study_id,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        summary=summary_text(result).split("\n"),
+        options=options_dict(result.options),
+        rows=rows,
+        figures=figs,
+        sensitivity_figure=sens_fig,
+        audit_rows=audit_rows,
+        findings=findings,
+        command=command,
+        versions=versions(),
+        citations=CITATIONS,
+    )
+
+
+def result_html_fragment(result: IntersectionResult) -> str:
+    """Compact HTML for Jupyter: the summary and the table, no figures."""
+    head = "".join(f"<p>{jinja2.filters.escape(line)}</p>" for line in summary_text(result).split("\n"))
+    cols = ["label", "n_altered", "n_her2_known", "n_her2_low", "pct_her2_low", "q_fisher"]
+    return head + result.table.select(cols)._repr_html_()
+
+
+def write_outputs(
+    result: IntersectionResult,
+    out_dir: Path,
+    *,
+    command: str,
+    sensitivity: pl.DataFrame | None = None,
+) -> list[Path]:
+    """Write intersection.tsv/.json, audit.tsv, report.html (and sensitivity.*)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    p = out_dir / "intersection.tsv"
+    result.table.write_csv(p, separator="\t", float_precision=6, null_value="")
+    written.append(p)
+    p = out_dir / "intersection.json"
+    p.write_text(table_json(result), encoding="utf-8")
+    written.append(p)
+    p = out_dir / "audit.tsv"
+    result.samples.write_csv(p, separator="\t", null_value="")
+    written.append(p)
+    if sensitivity is not None:
+        from her2scope.report import figures
+
+        p = out_dir / "sensitivity.tsv"
+        sensitivity.write_csv(p, separator="\t", float_precision=6, null_value="")
+        written.append(p)
+        p = out_dir / "sensitivity.png"
+        p.write_bytes(figures.sensitivity_plot(sensitivity))
+        written.append(p)
+    p = out_dir / "report.html"
+    p.write_text(html_report(result, command=command, sensitivity=sensitivity), encoding="utf-8")
+    written.append(p)
+    return written
+
+
+def sensitivity_summary(sensitivity: pl.DataFrame, alterations: Sequence[str] = ("ALL",)) -> Table:
+    """HER2-low % and q for selected rows across settings, as a rich table."""
+    t = Table(title="Sensitivity: HER2-low % (q vs baseline)", title_justify="left")
+    t.add_column("row")
+    settings = sensitivity.select("profile", "ambiguous").unique(maintain_order=True).rows()
+    for profile, policy in settings:
+        t.add_column(f"{profile}\n{policy}", justify="right")
+    for alt in alterations:
+        part = sensitivity.filter(pl.col("alteration") == alt)
+        if part.height == 0:
+            continue
+        cells = []
+        for profile, policy in settings:
+            r = part.filter((pl.col("profile") == profile) & (pl.col("ambiguous") == policy)).row(
+                0, named=True
+            )
+            cells.append(f"{_fmt(r['pct_her2_low'])} ({_p(r['q_fisher'])})")
+        t.add_row(part["label"][0], *cells)
+    return t
