@@ -12,6 +12,7 @@ import sys
 from her2scope.cli import (  # noqa: F401  (each module registers its commands)
     analyze_cmd,
     classify_cmd,
+    cohort_cmd,
     report_cmd,
     study_cmd,
     synth_cmd,

@@ -1,0 +1,68 @@
+"""Cohort commands ``switching`` and ``survival`` (registered on :data:`her2scope.cli.app.app`).
+
+Thin by design: load the study, call :func:`her2scope.analysis.switching.switching`
+or :func:`her2scope.analysis.survival.survival`, hand the result to ``report/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from her2scope.cli.app import app
+
+StudyArg = Annotated[str, typer.Argument(help="Study folder or cBioPortal study id.")]
+ProfileOpt = Annotated[
+    str, typer.Option("--profile", help="HER2 rule profile (see `her2scope classify`).")
+]
+AmbiguousOpt = Annotated[
+    str,
+    typer.Option("--ambiguous", help="Policy for ambiguous pathology values (e.g. exclude)."),
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write TSV/JSON/PNG/HTML outputs into this folder."),
+]
+
+
+@app.command("switching")
+def switching_command(
+    study: StudyArg,
+    profile: ProfileOpt = "asco-cap-2023",
+    ambiguous: AmbiguousOpt = "exclude",
+    out: OutOpt = None,
+) -> None:
+    """HER2 category switching: primary pathology vs sequenced sample, and serial samples."""
+    from her2scope.analysis.switching import switching
+    from her2scope.report.switching import print_switching, write_switching
+    from her2scope.study import load_study
+
+    result = switching(load_study(study), profile=profile, ambiguous=ambiguous)
+    print_switching(result)
+    if out is not None:
+        for path in write_switching(result, out):
+            typer.echo(f"wrote {path}")
+
+
+@app.command("survival")
+def survival_command(
+    study: StudyArg,
+    by: Annotated[
+        str, typer.Option("--by", help="'her2' or 'alteration:ID' (e.g. alteration:PIK3CA_mut).")
+    ] = "her2",
+    profile: ProfileOpt = "asco-cap-2023",
+    ambiguous: AmbiguousOpt = "exclude",
+    out: OutOpt = None,
+) -> None:
+    """Overall survival (KM, log-rank, Cox) by HER2 group or alteration, per patient."""
+    from her2scope.analysis.survival import survival
+    from her2scope.report.survival import print_survival, write_survival
+    from her2scope.study import load_study
+
+    result = survival(load_study(study), by=by, profile=profile, ambiguous=ambiguous)
+    print_survival(result)
+    if out is not None:
+        for path in write_survival(result, out):
+            typer.echo(f"wrote {path}")

@@ -1,0 +1,344 @@
+"""Formatting of :class:`~her2scope.analysis.switching.SwitchingResult`.
+
+Terminal (rich tables), files (TSV/JSON), a heatmap figure (PNG/SVG) and a
+small self-contained HTML page with the figure embedded as base64. The
+helpers ``frame_to_html``, ``figure_to_base64`` and ``html_page`` are shared
+with :mod:`her2scope.report.survival`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: reports are written on servers and in CI
+import matplotlib.pyplot as plt
+import numpy as np
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from her2scope.analysis.switching import (
+    ALL_SAMPLE_TYPES,
+    ANALYSIS_SCALE,
+    SEED_REFERENCE,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from her2scope.analysis.switching import SwitchingResult
+
+COMPARISON_TITLES = {
+    "primary_vs_sequenced": "Primary-tumour pathology -> sequenced sample",
+    "serial": "Serial sequenced samples (consecutive, by collection time)",
+}
+SCALE_NOTE = (
+    "Analysis scale: HER2-0 = HER2-0/null/ultralow; HER2-low; HER2-positive. Calls that are "
+    "unknown, equivocal or HER2-negative (no IHC score) are excluded from rates and counted in "
+    "the audit."
+)
+SAME_TUMOUR_NOTE = (
+    "For sequenced samples of SAMPLE_TYPE 'Primary', the primary-tumour pathology columns and the "
+    "sequenced-sample columns may describe the same tumour, possibly the same specimen; read the "
+    "'Metastasis' rows for primary-to-metastasis switching."
+)
+INDEPENDENCE_NOTE = (
+    "Wilson 95% intervals treat pairs as independent; a patient with several samples contributes "
+    "several pairs (n_patients is shown), so intervals are somewhat optimistic."
+)
+
+
+def seed_note() -> str:
+    """The seed's figures, quoted with their caveat."""
+    return (
+        f"Seed ({SEED_REFERENCE['source']}): {SEED_REFERENCE['statement']}. "
+        f"Caveat: {SEED_REFERENCE['caveat']}."
+    )
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def pct(x: Any) -> str:
+    """A proportion as a percentage with one decimal, '' for missing."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f"{100 * float(x):.1f}%"
+
+
+def frame_to_html(frame: pl.DataFrame, *, float_digits: int = 4) -> str:
+    """An escaped HTML table for a small polars frame."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for row in frame.iter_rows():
+        cells = []
+        for v in row:
+            if v is None:
+                text = ""
+            elif isinstance(v, float):
+                text = f"{v:.{float_digits}g}"
+            else:
+                text = str(v)
+            cells.append(f"<td>{html.escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def figure_to_base64(fig: Figure) -> str:
+    """PNG bytes of ``fig`` as base64 text (the figure is closed)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Save as PNG or SVG (by suffix) and close the figure."""
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+_CSS = (
+    "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}"
+    "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
+    "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:0.9em}"
+    "th{background:#f2f2f2}.note{background:#fff8e1;border-left:4px solid #f0b400;"
+    "padding:0.5em 1em;margin:1em 0}img{max-width:100%}"
+)
+
+
+def html_page(title: str, sections: Sequence[str]) -> str:
+    """A complete self-contained HTML document (inline CSS, no external resources)."""
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>" + "\n".join(sections) + "</body></html>"
+    )
+
+
+def note(text: str) -> str:
+    return f"<div class='note'>{html.escape(text)}</div>"
+
+
+def json_safe(obj: Any) -> Any:
+    """Replace NaN/inf floats by None, recursively (JSON has no NaN)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+def write_tsv(frame: pl.DataFrame, path: Path, comments: Sequence[str] = ()) -> Path:
+    """TSV with optional leading ``#`` comment lines (read back with comment_prefix='#')."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        for line in comments:
+            fh.write(f"# {line}\n")
+        fh.write(frame.write_csv(separator="\t", null_value=""))
+    return path
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def rates_display(result: SwitchingResult) -> pl.DataFrame:
+    """Rates with the interval as text, for terminal and HTML."""
+    return result.table.select(
+        "comparison",
+        "sample_type",
+        "transition",
+        "k",
+        "n",
+        pl.col("rate").map_elements(pct, return_dtype=pl.String).alias("rate"),
+        pl.concat_str(
+            pl.col("ci_low").map_elements(pct, return_dtype=pl.String),
+            pl.lit("-"),
+            pl.col("ci_high").map_elements(pct, return_dtype=pl.String),
+        ).alias("95% CI"),
+        "n_patients",
+    )
+
+
+def matrix_table(result: SwitchingResult) -> pl.DataFrame:
+    """All wide matrices stacked: comparison, sample_type, from_category, one column per 'to'."""
+    parts = []
+    for comparison, sample_type in (
+        result.matrix.select("comparison", "sample_type").unique(maintain_order=True).iter_rows()
+    ):
+        wide = result.matrix_wide(comparison, sample_type)
+        parts.append(
+            wide.with_columns(
+                pl.lit(comparison).alias("comparison"), pl.lit(sample_type).alias("sample_type")
+            ).select("comparison", "sample_type", "from_category", *ANALYSIS_SCALE)
+        )
+    if not parts:
+        return pl.DataFrame(
+            schema={"comparison": pl.String, "sample_type": pl.String, "from_category": pl.String}
+        )
+    return pl.concat(parts).with_columns(total=pl.sum_horizontal(*ANALYSIS_SCALE))
+
+
+def print_switching(result: SwitchingResult, console: Console | None = None) -> None:
+    """Rich terminal rendering: accounting, matrices, rates, notes."""
+    console = console or Console()
+    console.print(f"[bold]HER2 switching[/bold] {result.study_id or ''}".rstrip())
+    console.print(f"profile={result.profile} ambiguous={result.ambiguous}")
+    acc = Table(title="Pairs")
+    for c in result.accounting.columns:
+        acc.add_column(c)
+    for row in result.accounting.iter_rows():
+        acc.add_row(*(str(v) for v in row))
+    console.print(acc)
+    for comparison in result.accounting["comparison"].to_list():
+        for sample_type in [ALL_SAMPLE_TYPES, "Primary", "Metastasis"]:
+            sub = result.matrix.filter(
+                (pl.col("comparison") == comparison) & (pl.col("sample_type") == sample_type)
+            )
+            if sub.height == 0:
+                continue
+            wide = result.matrix_wide(comparison, sample_type)
+            t = Table(title=f"{comparison} [{sample_type}]: from (rows) x to (columns)")
+            t.add_column("from \\ to")
+            for c in ANALYSIS_SCALE:
+                t.add_column(c, justify="right")
+            for row in wide.iter_rows():
+                t.add_row(*(str(v) for v in row))
+            console.print(t)
+    disp = rates_display(result)
+    for comparison in result.accounting["comparison"].to_list():
+        sub = disp.filter(pl.col("comparison") == comparison).drop("comparison")
+        rt = Table(title=f"{comparison}: switch rates (Wilson 95% CI)")
+        for c in sub.columns:
+            rt.add_column(c, justify="right" if c in {"k", "n", "n_patients"} else "left")
+        for row in sub.iter_rows():
+            rt.add_row(*("" if v is None else str(v) for v in row))
+        console.print(rt)
+    for text in (SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE, seed_note()):
+        console.print(f"[yellow]Note:[/yellow] {text}")
+
+
+# --------------------------------------------------------------------------- figure
+
+
+def switching_figure(result: SwitchingResult) -> Figure:
+    """Heatmaps of the transition matrices (rows: comparison; columns: All/Primary/Metastasis).
+
+    Cell colour is the row-normalised fraction (where each 'from' category
+    goes); the annotation is the count.
+    """
+    comparisons = result.accounting["comparison"].to_list() or ["serial"]
+    strata = [ALL_SAMPLE_TYPES, "Primary", "Metastasis"]
+    fig, axes = plt.subplots(
+        len(comparisons),
+        len(strata),
+        figsize=(4.2 * len(strata), 3.8 * len(comparisons)),
+        squeeze=False,
+    )
+    k = len(ANALYSIS_SCALE)
+    for i, comparison in enumerate(comparisons):
+        for j, sample_type in enumerate(strata):
+            ax = axes[i][j]
+            wide = result.matrix_wide(comparison, sample_type)
+            counts = wide.select(*ANALYSIS_SCALE).to_numpy().astype(float)
+            row_sum = counts.sum(axis=1, keepdims=True)
+            frac = np.divide(counts, row_sum, out=np.zeros_like(counts), where=row_sum > 0)
+            ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
+            for r in range(k):
+                for c in range(k):
+                    ax.text(
+                        c,
+                        r,
+                        f"{int(counts[r, c])}",
+                        ha="center",
+                        va="center",
+                        color="white" if frac[r, c] > 0.6 else "black",
+                        fontsize=11,
+                    )
+            ax.set_xticks(range(k), [s.replace("HER2-", "") for s in ANALYSIS_SCALE])
+            ax.set_yticks(range(k), [s.replace("HER2-", "") for s in ANALYSIS_SCALE])
+            ax.set_xlabel("later / sequenced")
+            if j == 0:
+                ax.set_ylabel(f"{comparison}\nearlier / primary")
+            ax.set_title(f"{sample_type} (n={int(counts.sum())})", fontsize=10)
+    fig.suptitle("HER2 category transitions (colour: row fraction; numbers: pairs)")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- HTML and files
+
+
+def switching_html(result: SwitchingResult, *, include_figure: bool = True) -> str:
+    """A self-contained HTML page (figure embedded as base64 PNG when requested)."""
+    sections = [
+        f"<p>Study: {html.escape(str(result.study_id))}; profile: "
+        f"{html.escape(str(result.profile))}; ambiguous: {html.escape(str(result.ambiguous))}</p>",
+        note(SCALE_NOTE),
+        note(SAME_TUMOUR_NOTE),
+        "<h2>Pairs</h2>",
+        frame_to_html(result.accounting),
+    ]
+    if include_figure:
+        b64 = figure_to_base64(switching_figure(result))
+        sections.append(f"<img alt='HER2 transition matrices' src='data:image/png;base64,{b64}'>")
+    sections += [
+        "<h2>Switch rates</h2>",
+        frame_to_html(rates_display(result)),
+        note(INDEPENDENCE_NOTE),
+        "<h2>Seed comparison</h2>",
+        note(seed_note()),
+        "<h2>Transition matrices</h2>",
+        frame_to_html(matrix_table(result)),
+        "<h2>Audit</h2>",
+        frame_to_html(result.audit.to_frame().select("level", "code", "message", "count")),
+    ]
+    return html_page("HER2 switching", sections)
+
+
+def rates_json(result: SwitchingResult) -> dict[str, Any]:
+    """JSON-ready dict: rates, accounting, notes and the seed reference."""
+    return {
+        "study_id": result.study_id,
+        "profile": result.profile,
+        "ambiguous": result.ambiguous,
+        "analysis_scale": list(ANALYSIS_SCALE),
+        "notes": [SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE],
+        "seed_reference": SEED_REFERENCE,
+        "accounting": result.accounting.to_dicts(),
+        "rates": result.table.to_dicts(),
+    }
+
+
+def write_switching(result: SwitchingResult, out_dir: Path | str) -> list[Path]:
+    """Write switching_pairs.tsv, switching_matrix.tsv, switching_rates.tsv/.json,
+    switching.png and switching.html into ``out_dir`` (created if needed)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    comments = [SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE, seed_note()]
+    paths = [
+        write_tsv(result.pairs, out / "switching_pairs.tsv"),
+        write_tsv(matrix_table(result), out / "switching_matrix.tsv", comments[:2]),
+        write_tsv(result.table, out / "switching_rates.tsv", comments),
+    ]
+    json_path = out / "switching_rates.json"
+    json_path.write_text(
+        json.dumps(json_safe(rates_json(result)), indent=2) + "\n", encoding="utf-8"
+    )
+    paths.append(json_path)
+    paths.append(save_figure(switching_figure(result), out / "switching.png"))
+    html_path = out / "switching.html"
+    html_path.write_text(switching_html(result), encoding="utf-8")
+    paths.append(html_path)
+    return paths
