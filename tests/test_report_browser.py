@@ -1,0 +1,64 @@
+"""The HTML report opens in headless Chromium without errors and its figures are visible."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib import image as mpimg
+
+from her2scope.cli import main
+
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_study"
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but chromium is not installed (.ci/run installs it)")
+        pytest.skip("chromium not installed")
+    return path
+
+
+def test_report_renders_with_visible_figures(tmp_path: Path) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    exe = _chromium()
+    out = tmp_path / "out"
+    assert main(["analyze", str(DEMO), "--sensitivity", "--out", str(out)]) == 0
+    report = out / "report.html"
+    errors: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=exe,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 1600})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(report.as_uri())
+        sizes = page.eval_on_selector_all(
+            "figure img", "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])"
+        )
+        shot = page.screenshot(full_page=False)
+        first_fig = page.locator("figure img").first.screenshot()
+        browser.close()
+    assert errors == []
+    assert len(sizes) == 4  # forest, stacked bar, oncoprint, sensitivity
+    assert all(complete and w > 200 and h > 100 for complete, w, h in sizes)
+    for png in (shot, first_fig):
+        pixels = mpimg.imread(io.BytesIO(png), format="png")
+        assert float(np.std(pixels)) > 0.05, "screenshot is blank"
+    (tmp_path / "report.png").write_bytes(shot)
