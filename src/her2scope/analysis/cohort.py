@@ -340,7 +340,9 @@ def sensitivity(
             opts = replace(options, profile=profile, ambiguous=policy)
             her2_table, _ = _classified(study, opts)
             samples = select_cohort(her2_table, opts)
-            table = intersection_table(samples, long_calls, info, expected=opts.expected, order=order)
+            table = intersection_table(
+                samples, long_calls, info, expected=opts.expected, order=order
+            )
             frames.append(
                 table.select(
                     pl.lit(profile).alias("profile"), pl.lit(policy).alias("ambiguous"), pl.all()

@@ -33,9 +33,7 @@ def wilson_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for ``k`` successes out of ``n``; ``(nan, nan)`` when n == 0."""
     if n <= 0:
         return (math.nan, math.nan)
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(
-        confidence_level=confidence, method="wilson"
-    )
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
     return (float(ci.low), float(ci.high))
 
 

@@ -33,7 +33,10 @@ def parse_expected(text: str) -> tuple[float, float]:
 def analyze(
     study: Annotated[str, typer.Argument(help="Study folder or cBioPortal study id.")],
     profile: Annotated[
-        str, typer.Option(help="HER2 rule profile: ihc-only, asco-cap-2018, asco-cap-2023 or a YAML file.")
+        str,
+        typer.Option(
+            help="HER2 rule profile: ihc-only, asco-cap-2018, asco-cap-2023 or a YAML file."
+        ),
     ] = "asco-cap-2023",
     ambiguous: Annotated[
         str, typer.Option(help="Range IHC scores ISH does not settle: low, zero or exclude.")
@@ -43,7 +46,9 @@ def analyze(
     ] = None,
     mutation_classes: Annotated[
         str | None,
-        typer.Option(help="MAF classes counted as mutated: cbioportal (default) or nonsyn (maftools)."),
+        typer.Option(
+            help="MAF classes counted as mutated: cbioportal (default) or nonsyn (maftools)."
+        ),
     ] = None,
     one_per_patient: Annotated[
         str | None, typer.Option(help="Keep one sample per patient: first, last or metastatic.")
@@ -63,7 +68,8 @@ def analyze(
 ) -> None:
     """HER2-low fraction among tumors with each endocrine-resistance alteration."""
     from her2scope.alterations import load_catalog
-    from her2scope.analysis.cohort import AnalysisOptions, analyze as run_analysis
+    from her2scope.analysis.cohort import AnalysisOptions
+    from her2scope.analysis.cohort import analyze as run_analysis
     from her2scope.analysis.cohort import sensitivity as run_sensitivity
     from her2scope.report import cohort as report
     from her2scope.study import load_study
@@ -100,18 +106,21 @@ def analyze(
     console = Console(width=None if sys.stdout.isatty() else 150)
     report.print_result(result, console)
     if sens is not None:
-        console.print(report.sensitivity_summary(sens, ["ALL", "ER", "TF", "MAPK", "PI3K", "CDK46"]))
+        console.print(
+            report.sensitivity_summary(sens, ["ALL", "ER", "TF", "MAPK", "PI3K", "CDK46"])
+        )
     if out is not None:
         args = ["her2scope", "analyze", study, "--profile", profile, "--ambiguous", ambiguous]
         args += ["--sample-type", sample_type, "--hr", hr, "--source", source]
         args += ["--expected", expected, "--out", str(out)]
-        for flag, value in [
+        optional: list[tuple[str, object]] = [
             ("--catalog", catalog),
             ("--mutation-classes", mutation_classes),
             ("--one-per-patient", one_per_patient),
-        ]:
-            if value is not None:
-                args += [flag, str(value)]
+        ]
+        for flag, given in optional:
+            if given is not None:
+                args += [flag, str(given)]
         if sensitivity:
             args.append("--sensitivity")
         command = " ".join(shlex.quote(a) for a in args)

@@ -156,9 +156,9 @@ def summary_text(result: IntersectionResult) -> str:
             f"vs baseline {_fmt(r['baseline_pct_her2_low'])}%; Fisher p {_p(r['p_fisher'])}; "
             f"binomial p vs {_fmt(r['expected_high_pct'], 0)}% expected: {_p(r['p_vs_expected'])}."
         )
-    sig = result.table.filter(
-        (pl.col("level") == "alteration") & (pl.col("q_fisher") < 0.05)
-    )["label"].to_list()
+    sig = result.table.filter((pl.col("level") == "alteration") & (pl.col("q_fisher") < 0.05))[
+        "label"
+    ].to_list()
     lines.append(
         "Alterations with HER2-low fraction different from baseline at q < 0.05: "
         + (", ".join(sig) if sig else "none")
@@ -182,7 +182,8 @@ def table_json(result: IntersectionResult) -> str:
         "n_samples": result.n_samples,
         "n_analysed": result.n_included,
         "rows": [
-            {k: _nan_to_none(v) for k, v in row.items()} for row in result.table.iter_rows(named=True)
+            {k: _nan_to_none(v) for k, v in row.items()}
+            for row in result.table.iter_rows(named=True)
         ],
         "versions": versions(),
     }
@@ -307,7 +308,9 @@ def html_report(
 
 def result_html_fragment(result: IntersectionResult) -> str:
     """Compact HTML for Jupyter: the summary and the table, no figures."""
-    head = "".join(f"<p>{jinja2.filters.escape(line)}</p>" for line in summary_text(result).split("\n"))
+    head = "".join(
+        f"<p>{jinja2.filters.escape(line)}</p>" for line in summary_text(result).split("\n")
+    )
     cols = ["label", "n_altered", "n_her2_known", "n_her2_low", "pct_her2_low", "q_fisher"]
     return head + result.table.select(cols)._repr_html_()
 

@@ -14,10 +14,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import polars as pl
+from matplotlib.figure import Figure
 
 HER2_COLOURS = {
     "HER2-0": "#9ecae1",
@@ -59,9 +59,7 @@ def forest_plot(table: pl.DataFrame, expected: tuple[float, float]) -> bytes:
         base = r["baseline_pct_her2_low"]
         if base is not None and not math.isnan(base):
             ax.plot([base], [yi], marker="|", color="#555555", ms=10, mew=1.5)
-    labels = [
-        f"{r['label']} (n={r['n_her2_known']})" for r in rows.iter_rows(named=True)
-    ]
+    labels = [f"{r['label']} (n={r['n_her2_known']})" for r in rows.iter_rows(named=True)]
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel("HER2-low, % of tumors with a known HER2 call (Wilson 95% CI)")
