@@ -1,3 +1,188 @@
-"""Commands for this area register on :data:`her2scope.cli.app.app`."""
+"""``her2scope report`` (patient reports) and ``her2scope kb`` (knowledge-base curation).
+
+Thin: read the patient file or the study, call :mod:`her2scope.kb`, format
+with :mod:`her2scope.report.patient`.
+"""
 
 from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from her2scope.cli.app import app
+from her2scope.errors import ConfigError
+
+kb_app = typer.Typer(
+    name="kb",
+    help="Read and check the knowledge base of resistance mechanisms and therapies.",
+    no_args_is_help=True,
+)
+app.add_typer(kb_app, name="kb")
+
+_FORMATS = ("md", "html", "json")
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in _FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(_FORMATS)}, got {fmt!r}")
+    return fmt
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+
+
+def _safe_name(sample_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", sample_id) or "sample"
+
+
+@app.command()
+def report(
+    patient: Annotated[
+        Path | None, typer.Argument(help="Patient file (YAML or JSON).", show_default=False)
+    ] = None,
+    study: Annotated[
+        str | None, typer.Option("--study", help="Study folder or id (instead of PATIENT).")
+    ] = None,
+    sample: Annotated[str | None, typer.Option("--sample", help="Sample id in --study.")] = None,
+    all_samples: Annotated[
+        bool, typer.Option("--all", help="One report per sample of --study (needs --out DIR).")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md | html | json.")] = "md",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output file (folder with --all).")
+    ] = None,
+) -> None:
+    """Match a patient (or study samples) to the knowledge base: mechanisms, ranked options,
+    resistance warnings, trials and caveats. Supports, and does not replace, clinical judgment.
+    """
+    from her2scope.kb.match import Matcher
+    from her2scope.report import patient as render
+
+    _check_format(fmt)
+    if patient is not None and study is not None:
+        raise ConfigError("give either a PATIENT file or --study, not both")
+    if patient is not None:
+        from her2scope.kb.patient import read_patient
+
+        profile = read_patient(patient)
+        for f in profile.extra_fields:
+            typer.echo(f"her2scope: warning: {patient}: unknown field {f!r} not used", err=True)
+        _write(render.render(Matcher().match(profile), fmt), out)
+        return
+    if study is None:
+        raise ConfigError("give a PATIENT file, or --study with --sample or --all")
+    from her2scope.kb.from_study import profile_from_study, profiles_from_study
+    from her2scope.study import load_study
+
+    if all_samples == (sample is not None):
+        raise ConfigError("with --study give exactly one of --sample ID or --all")
+    loaded = load_study(study)
+    if sample is not None:
+        _write(render.render(Matcher().match(profile_from_study(loaded, sample)), fmt), out)
+        return
+    if out is None:
+        raise ConfigError("--all needs --out DIR")
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    profiles = profiles_from_study(loaded)
+    matcher = Matcher()
+    rows = []
+    for sid, prof in profiles.items():
+        fname = _safe_name(sid) + render.SUFFIX[fmt]
+        rep = matcher.match(prof)
+        (out / fname).write_text(render.render(rep, fmt), encoding="utf-8")
+        rows.append(render.index_row(rep, fname))
+    (out / "index.tsv").write_text(render.render_index_tsv(rows), encoding="utf-8")
+    if fmt == "html":
+        title = f"her2scope reports: {loaded.study_id}"
+        (out / "index.html").write_text(render.render_index_html(rows, title), encoding="utf-8")
+    elapsed = time.perf_counter() - t0
+    typer.echo(
+        f"wrote {len(rows)} reports and index.tsv to {out} in {elapsed:.1f} s "
+        f"({loaded.study_id}, {len(profiles)} samples)",
+        err=True,
+    )
+
+
+@kb_app.command("list")
+def kb_list(
+    section: Annotated[
+        str | None,
+        typer.Option("--section", help="biomarker | mechanism | strategy | trial."),
+    ] = None,
+    path: Annotated[
+        Path | None, typer.Option("--path", help="KB folder (default: packaged).")
+    ] = None,
+) -> None:
+    """List every entry: section, id, class/level, label."""
+    from her2scope.kb.load import load_kb
+    from her2scope.report.patient import render_kb_list
+
+    if section is not None and section not in ("biomarker", "mechanism", "strategy", "trial"):
+        raise ConfigError(
+            f"--section must be biomarker, mechanism, strategy or trial, got {section!r}"
+        )
+    sys.stdout.write(render_kb_list(load_kb(path), section))
+
+
+@kb_app.command("show")
+def kb_show(
+    entry_id: Annotated[str, typer.Argument(help="Entry id (e.g. m_esr1_y537s).")],
+    path: Annotated[
+        Path | None, typer.Option("--path", help="KB folder (default: packaged).")
+    ] = None,
+) -> None:
+    """Show one entry as YAML, with its sources."""
+    from her2scope.kb.load import load_kb
+    from her2scope.report.patient import render_kb_entry
+
+    kb = load_kb(path)
+    try:
+        entry = kb.entry(entry_id)
+    except KeyError:
+        raise ConfigError(
+            f"no knowledge-base entry with id {entry_id!r} (see 'her2scope kb list')"
+        ) from None
+    sys.stdout.write(render_kb_entry(entry))
+
+
+@kb_app.command("validate")
+def kb_validate(
+    path: Annotated[
+        Path | None, typer.Option("--path", help="KB folder (default: packaged).")
+    ] = None,
+) -> None:
+    """Validate schema, sources and cross-references; print the counts."""
+    from her2scope.kb.load import load_kb
+
+    kb = load_kb(path)
+    counts = ", ".join(f"{n} {k}" for k, n in kb.counts().items())
+    typer.echo(f"knowledge base {kb.meta.version} (as of {kb.meta.as_of}) is valid: {counts}")
+
+
+@kb_app.command("export")
+def kb_export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="tsv.")] = "tsv",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file.")] = None,
+    path: Annotated[
+        Path | None, typer.Option("--path", help="KB folder (default: packaged).")
+    ] = None,
+) -> None:
+    """Export every entry (section, id, label, class/level, sources, as_of)."""
+    from her2scope.kb.load import load_kb
+    from her2scope.report.patient import render_kb_tsv
+
+    if fmt != "tsv":
+        raise ConfigError(f"--format must be tsv, got {fmt!r}")
+    _write(render_kb_tsv(load_kb(path)), out)

@@ -1,0 +1,271 @@
+"""Formatting of patient reports and of the knowledge base (Markdown, HTML, JSON, TSV).
+
+The only place that turns :class:`~her2scope.kb.match.PatientReport` and KB
+entries into text. HTML is self-contained (inline CSS with ``@media print``)
+and rendered by jinja2 with autoescaping, so patient-supplied strings cannot
+inject markup. Markdown is plain enough to read in a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import yaml
+
+if TYPE_CHECKING:
+    from her2scope.kb.match import PatientReport
+    from her2scope.kb.schema import KnowledgeBase
+
+FORMATS = ("md", "html", "json")
+SUFFIX = {"md": ".md", "html": ".html", "json": ".json"}
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_json(report: PatientReport) -> str:
+    """The report as a JSON document (keys documented in :class:`PatientReport`)."""
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_html(report: PatientReport) -> str:
+    """Self-contained, print-friendly HTML (jinja2, autoescaped)."""
+    return _ENV.get_template("patient.html.j2").render(r=report.to_dict())
+
+
+def _md_escape(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: PatientReport) -> str:
+    """Markdown readable in a terminal: headings, bullet lists, no wide tables."""
+    d = report.to_dict()
+    p, h = d["patient"], d["her2"]
+    out: list[str] = [
+        f"# Patient report: {p['id']}",
+        "",
+        f"> **Decision support only.** {d['disclaimer']}",
+        "",
+    ]
+    out.append(
+        f"Knowledge base {d['kb_version']} (as of {d['kb_as_of']})"
+        + (f" · source: {p['source']}" if p.get("source") else "")
+    )
+    out += ["", "## Patient", ""]
+    out.append(
+        f"- ER: {p['er_status']} · PR: {p['pr_status']} · setting: {p['setting'] or 'not given'}"
+    )
+    out.append(f"- Alterations: {', '.join(p['alterations']) or 'none given'}")
+    if p.get("markers"):
+        out.append(f"- Markers: {', '.join(p['markers'])}")
+    prior = p["prior_therapies"]
+    out.append(
+        f"- Prior therapies: {'unknown' if prior is None else (', '.join(prior) or 'none given')}"
+    )
+    out += ["", "## HER2", ""]
+    out.append(
+        f"**{h['category']}**" + (" (ambiguous)" if h["ambiguous"] else "") + f" — {h['rationale']}"
+    )
+    if h.get("primary"):
+        out.append(f"\nPrimary tumor: **{h['primary']['category']}** — {h['primary']['rationale']}")
+    out += ["", f"## Mechanisms present ({len(d['mechanisms'])})", ""]
+    if not d["mechanisms"]:
+        out.append("None identified from the data given.")
+    for m in d["mechanisms"]:
+        bms = "; ".join(f"{b['label']} ({', '.join(b['evidence'])})" for b in m["biomarkers"])
+        out.append(f"- **{m['label']}** [{m['mechanism_class']}] — {bms}")
+        if m["resistance_to"]:
+            out.append(f"  - resistance to: {', '.join(m['resistance_to'])}")
+        out.append(f"  - sources: {'; '.join(m['sources'])}")
+    out += ["", f"## Therapy options ({len(d['options'])}), ranked by evidence", ""]
+    if not d["options"]:
+        out.append("No option in the knowledge base matches the data given.")
+    for i, o in enumerate(d["options"], 1):
+        why = ", ".join(b["label"] for b in o["biomarkers"])
+        out.append(f"{i}. **{o['therapy']}** — `{o['evidence_level']}` — {o['rationale']}")
+        if why:
+            out.append(f"   - relevant because: {why}")
+        for t in o["trials"]:
+            res = f": {t['key_result']}" if t["key_result"] else ""
+            out.append(
+                f"   - trial {t['name']}{' (phase ' + t['phase'] + ')' if t['phase'] else ''}"
+                f" [{t['status']}]{res}"
+            )
+        if o["caveat"]:
+            out.append(f"   - caveat: {o['caveat']}")
+        if o["previously_received"]:
+            out.append(f"   - previously received: {', '.join(o['previously_received'])}")
+        if o["warnings"]:
+            out.append(f"   - see warnings: {'; '.join(dict.fromkeys(o['warnings']))}")
+        out.append(f"   - sources: {'; '.join(o['sources'])}")
+    out += ["", f"## Warnings ({len(d['warnings'])})", ""]
+    if not d["warnings"]:
+        out.append("None.")
+    for w in d["warnings"]:
+        ctx = w["context"] + (
+            f": {', '.join(w['prior_therapies'])}" if w["prior_therapies"] else ""
+        )
+        trials = f" [{', '.join(w['trials'])}]" if w["trials"] else ""
+        out.append(f"- **{w['therapy']}** ({ctx}; basis {w['basis']}) — {w['reason']}{trials}")
+        out.append(f"  - sources: {'; '.join(w['sources'])}")
+    out += ["", "## Caveats", ""]
+    for c in d["caveats"]:
+        src = f" ({'; '.join(c['sources'])})" if c["sources"] else ""
+        out.append(f"- **{c['code']}**: {c['message']}{src}")
+    out += ["", f"## Not understood ({len(d['unrecognised'])})", ""]
+    if not d["unrecognised"]:
+        out.append("Everything was understood.")
+    for u in d["unrecognised"]:
+        out.append(f"- `{u['input']}` ({u['kind']}): {u['reason']}")
+    out += ["", f"_{d['disclaimer']}_", ""]
+    return "\n".join(out)
+
+
+def render(report: PatientReport, fmt: str) -> str:
+    """Render in ``md``, ``html`` or ``json``."""
+    if fmt == "md":
+        return render_markdown(report)
+    if fmt == "html":
+        return render_html(report)
+    if fmt == "json":
+        return render_json(report)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+INDEX_COLUMNS = (
+    "sample_id",
+    "her2_category",
+    "er_status",
+    "n_mechanisms",
+    "n_options",
+    "top_option",
+    "top_evidence",
+    "n_warnings",
+    "n_unrecognised",
+    "file",
+)
+
+
+def index_row(report: PatientReport, file: str) -> dict[str, Any]:
+    """One line of the batch index for a report."""
+    top = report.options[0] if report.options else None
+    return {
+        "sample_id": report.patient_id,
+        "her2_category": report.her2["category"],
+        "er_status": report.patient["er_status"],
+        "n_mechanisms": len(report.mechanisms),
+        "n_options": len(report.options),
+        "top_option": top["therapy"] if top else "",
+        "top_evidence": top["evidence_level"] if top else "",
+        "n_warnings": len(report.warnings),
+        "n_unrecognised": len(report.unrecognised),
+        "file": file,
+    }
+
+
+def render_index_tsv(rows: list[dict[str, Any]]) -> str:
+    """The batch index as TSV (one row per sample)."""
+    lines = ["\t".join(INDEX_COLUMNS)]
+    for r in rows:
+        lines.append("\t".join(str(r[c]).replace("\t", " ") for c in INDEX_COLUMNS))
+    return "\n".join(lines) + "\n"
+
+
+def render_index_html(rows: list[dict[str, Any]], title: str) -> str:
+    """A small self-contained HTML index linking every report."""
+    tmpl = _ENV.from_string(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>'
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.2em .5em}@media print{body{margin:0}}</style>"
+        "</head><body><h1>{{ title }}</h1><p>{{ rows|length }} reports. Each report supports, "
+        "and does not replace, clinical judgment.</p><table><tr>{% for c in cols %}<th>{{ c }}"
+        "</th>{% endfor %}</tr>{% for r in rows %}<tr>{% for c in cols %}<td>{% if c == 'file' %}"
+        '<a href="{{ r[c] }}">{{ r[c] }}</a>{% else %}{{ r[c] }}{% endif %}</td>{% endfor %}'
+        "</tr>{% endfor %}</table></body></html>"
+    )
+    return tmpl.render(rows=rows, cols=INDEX_COLUMNS, title=title)
+
+
+# -- knowledge base listings ---------------------------------------------------------------
+def kb_rows(kb: KnowledgeBase) -> list[dict[str, str]]:
+    """One row per KB entry: section, id, label/name, class or level, sources."""
+    rows: list[dict[str, str]] = []
+    for b in kb.biomarkers:
+        rows.append(
+            {
+                "section": "biomarker",
+                "id": b.id,
+                "label": b.label,
+                "detail": b.kind,
+                "sources": "; ".join(s.label() for s in b.sources),
+                "as_of": str(b.as_of),
+            }
+        )
+    for m in kb.mechanisms:
+        rows.append(
+            {
+                "section": "mechanism",
+                "id": m.id,
+                "label": m.label,
+                "detail": m.mechanism_class,
+                "sources": "; ".join(s.label() for s in m.sources),
+                "as_of": str(m.as_of),
+            }
+        )
+    for s in kb.strategies:
+        rows.append(
+            {
+                "section": "strategy",
+                "id": s.id,
+                "label": s.label,
+                "detail": s.evidence_level,
+                "sources": "; ".join(x.label() for x in s.sources),
+                "as_of": str(s.as_of),
+            }
+        )
+    for t in kb.trials:
+        rows.append(
+            {
+                "section": "trial",
+                "id": t.id,
+                "label": t.name,
+                "detail": t.status,
+                "sources": "; ".join(x.label() for x in t.sources),
+                "as_of": str(t.as_of),
+            }
+        )
+    return rows
+
+
+def render_kb_tsv(kb: KnowledgeBase) -> str:
+    """Every KB entry as TSV (section, id, label, detail, sources, as_of)."""
+    cols = ("section", "id", "label", "detail", "sources", "as_of")
+    lines = ["\t".join(cols)]
+    for r in kb_rows(kb):
+        lines.append("\t".join(r[c].replace("\t", " ").replace("\n", " ") for c in cols))
+    return "\n".join(lines) + "\n"
+
+
+def render_kb_list(kb: KnowledgeBase, section: str | None = None) -> str:
+    """Plain-text listing for curators."""
+    rows = [r for r in kb_rows(kb) if section is None or r["section"] == section]
+    head = f"knowledge base {kb.meta.version} (as of {kb.meta.as_of}): " + ", ".join(
+        f"{n} {k}" for k, n in kb.counts().items()
+    )
+    width = max((len(r["id"]) for r in rows), default=10)
+    body = [f"{r['section']:<10} {r['id']:<{width}}  [{r['detail']}] {r['label']}" for r in rows]
+    return "\n".join([head, *body]) + "\n"
+
+
+def render_kb_entry(entry: Any) -> str:
+    """One KB entry as YAML (what a curator edits)."""
+    data = entry.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))

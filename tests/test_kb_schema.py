@@ -1,0 +1,142 @@
+"""KB validation: schema, sources, cross-references, and numbers traceable to the seeds."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from her2scope.errors import SchemaError
+from her2scope.kb import EVIDENCE_RANK, load_kb
+from her2scope.kb.load import DEFAULT_KB_DIR
+from her2scope.kb.schema import Mechanism
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def _all_sources(kb):  # type: ignore[no-untyped-def]
+    for section in (kb.biomarkers, kb.mechanisms, kb.strategies, kb.trials):
+        for e in section:
+            yield e, e.sources
+            if isinstance(e, Mechanism):
+                for claim in e.resistance:
+                    yield e, claim.sources
+
+
+def test_kb_loads_with_expected_size() -> None:
+    kb = load_kb()
+    counts = kb.counts()
+    assert counts["biomarkers"] >= 60
+    assert counts["mechanisms"] >= 40
+    assert counts["strategies"] >= 55
+    assert counts["trials"] >= 40
+    assert str(kb.meta.as_of) == "2026-11-24"
+
+
+def test_every_entry_has_a_source_and_curation_date() -> None:
+    kb = load_kb()
+    for entry, sources in _all_sources(kb):
+        assert len(sources) >= 1, entry.id
+        assert entry.as_of is not None
+        for s in sources:
+            assert (s.seed and (s.ref or s.section)) or (s.public and s.date), entry.id
+
+
+def test_every_seed_source_names_an_existing_seed_file() -> None:
+    kb = load_kb()
+    names = {s.seed for _, srcs in _all_sources(kb) for s in srcs if s.seed}
+    assert names <= set(kb.meta.seeds)
+    if not SEEDS_DIR.is_dir():
+        pytest.skip(f"seed folder {SEEDS_DIR} not present")
+    for name in names:
+        assert (SEEDS_DIR / name).is_file(), name
+
+
+def test_seed_002_references_exist_in_its_reference_list() -> None:
+    if not SEEDS_DIR.is_dir():
+        pytest.skip("seed folder not present")
+    text = (SEEDS_DIR / "002_9d75a5784425346b.txt").read_text(encoding="utf-8")
+    refs_part = text.split("## References", 1)[1]
+    listed = {int(m) for m in re.findall(r"^(\d+)\. ", refs_part, flags=re.M)}
+    kb = load_kb()
+    for entry, sources in _all_sources(kb):
+        for s in sources:
+            if s.seed == "002_9d75a5784425346b.txt":
+                assert set(s.ref) <= listed, (entry.id, s.ref)
+
+
+def test_trial_numbers_are_stated_in_the_seeds() -> None:
+    """Never invent results: every number in a seed-sourced key_result occurs in a seed."""
+    if not SEEDS_DIR.is_dir():
+        pytest.skip("seed folder not present")
+    seed_text = " ".join(p.read_text(encoding="utf-8") for p in SEEDS_DIR.glob("0*.txt"))
+    seed_numbers = set(re.findall(r"\d+(?:\.\d+)?", seed_text))
+    kb = load_kb()
+    for t in kb.trials:
+        if not t.key_result or not all(s.seed for s in t.sources):
+            continue
+        for num in re.findall(r"\d+(?:\.\d+)?", t.key_result):
+            assert num in seed_numbers, (t.id, num)
+    db04 = next(t for t in kb.trials if t.id == "destiny_breast04")
+    assert "10.1 vs 5.4 months" in (db04.key_result or "")
+
+
+def test_public_only_entries_name_a_dated_source() -> None:
+    kb = load_kb()
+    public = [e.id for e, srcs in _all_sources(kb) if all(s.public for s in srcs)]
+    assert "s_tdxd_her2_ultralow" in public
+    for e, srcs in _all_sources(kb):
+        for s in srcs:
+            if s.public:
+                assert re.match(r"^\d{4}-\d{2}", s.date or ""), e.id
+
+
+def test_evidence_scale_is_ordered() -> None:
+    assert list(EVIDENCE_RANK) == [
+        "approved",
+        "phase3",
+        "early_clinical",
+        "preclinical",
+        "resistance",
+    ]
+
+
+def _copy_kb(tmp_path: Path) -> Path:
+    dst = tmp_path / "kb"
+    shutil.copytree(DEFAULT_KB_DIR, dst)
+    return dst
+
+
+def test_entry_without_source_is_a_schema_error_naming_file_and_field(tmp_path: Path) -> None:
+    kb_dir = _copy_kb(tmp_path)
+    path = kb_dir / "trials.yaml"
+    text = path.read_text(encoding="utf-8")
+    # drop the sources of the first trial (DESTINY-Breast04)
+    start = text.index("    sources:\n", text.index("id: destiny_breast04"))
+    end = text.index("  - id: daisy")
+    path.write_text(text[:start] + "    sources: []\n" + text[end:], encoding="utf-8")
+    with pytest.raises(SchemaError) as exc:
+        load_kb(kb_dir)
+    msg = exc.value.one_line()
+    assert "trials.yaml" in msg and "trials[0].sources" in msg
+
+
+def test_unknown_cross_reference_is_rejected(tmp_path: Path) -> None:
+    kb_dir = _copy_kb(tmp_path)
+    path = kb_dir / "strategies.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "trials: [destiny_breast04, daisy]", "trials: [destiny_breast99]", 1
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SchemaError, match="destiny_breast99"):
+        load_kb(kb_dir)
+
+
+def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
+    kb_dir = _copy_kb(tmp_path)
+    (kb_dir / "meta.yaml").write_text("version: [1\nas_of: 2026-11-24\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as exc:
+        load_kb(kb_dir)
+    assert exc.value.line is not None and "meta.yaml" in exc.value.one_line()

@@ -1,0 +1,87 @@
+"""Reports built from the shared cBioPortal study (breast_msk_2018)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from her2scope.cli import main
+from her2scope.kb import match_patient
+from her2scope.kb.from_study import profile_from_study, profiles_from_study
+from her2scope.study import Study, load_study
+
+pytestmark = pytest.mark.study
+
+SAMPLE = "P-0002841-T02-IM6"  # HER2 2+/FISH- now, 3+/FISH+ primary; ESR1 D538G, PIK3CA H1047R
+
+
+@pytest.fixture(scope="module")
+def study(shared_study_dir: Path) -> Study:
+    return load_study(shared_study_dir)
+
+
+def test_profile_from_study_sample(study: Study) -> None:
+    p = profile_from_study(study, SAMPLE)
+    assert p.er_status == "positive"
+    assert p.her2.ihc == "2+" and p.her2_primary is not None and p.her2_primary.ihc == "3+"
+    assert {"ESR1 D538G", "PIK3CA H1047R", "MYC amplification"} <= set(p.alterations)
+    assert p.prior_therapies_known is False
+    d = match_patient(p).to_dict()
+    assert d["her2"]["category"] == "HER2-low"
+    assert d["her2"]["primary"]["category"] == "HER2-positive"
+    codes = [c["code"] for c in d["caveats"]]
+    assert "her2_switch" in codes and "prior_therapies_unknown" in codes
+    ids = [o["id"] for o in d["options"]]
+    assert "s_elacestrant_esr1" in ids and "s_tdxd_her2_low" in ids
+    assert any(u["input"] == "BRIP1 fusion" for u in d["unrecognised"])
+
+
+def test_cli_one_sample_json(shared_study_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--study", str(shared_study_dir), "--sample", SAMPLE, "-f", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["patient"]["id"] == SAMPLE
+
+
+def test_unknown_sample_is_config_error(shared_study_dir: Path) -> None:
+    assert main(["report", "--study", str(shared_study_dir), "--sample", "NOPE"]) == 2
+
+
+def test_profiles_match_study_tables(study: Study) -> None:
+    profiles = profiles_from_study(study)
+    assert len(profiles) == study.n_samples == 1918
+    # every CNA=2 event appears as an amplification in its sample's profile
+    amps = study.cna.filter(pl.col("cna") == 2.0).head(50)
+    for sid, gene in amps.select("sample_id", "hugo_symbol").iter_rows():
+        assert f"{gene} amplification" in profiles[sid].alterations
+
+
+def test_batch_all_samples_without_error(
+    shared_study_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "reports"
+    t0 = time.perf_counter()
+    assert (
+        main(["report", "--study", str(shared_study_dir), "--all", "-f", "json", "--out", str(out)])
+        == 0
+    )
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 60
+    index = pl.read_csv(out / "index.tsv", separator="\t")
+    assert index.height == 1918
+    assert len(list(out.glob("*.json"))) == 1918
+    assert index["sample_id"].n_unique() == 1918
+    assert set(index["her2_category"].unique()) <= {
+        "HER2-positive",
+        "HER2-low",
+        "HER2-ultralow",
+        "HER2-null",
+        "HER2-0",
+        "HER2-negative",
+        "equivocal",
+        "unknown",
+    }
+    assert "wrote 1918 reports" in capsys.readouterr().err
