@@ -26,6 +26,15 @@ HER2_COLOURS = {
     "HER2-negative (unsplit)": "#bdbdbd",
     "unknown / equivocal": "#f0f0f0",
 }
+MAX_ONCOPRINT_COLUMNS = 2000
+#: HER2 annotation track of the oncoprint: palette index per category (0 = not on the scale)
+TRACK_PALETTE = (
+    "#f0f0f0",
+    HER2_COLOURS["HER2-0"],
+    HER2_COLOURS["HER2-low"],
+    HER2_COLOURS["HER2-positive"],
+)
+TRACK_CODE = {"HER2-0": 1, "HER2-null": 1, "HER2-ultralow": 1, "HER2-low": 2, "HER2-positive": 3}
 CLASS_COLOURS = {
     "ER": "#1b9e77",
     "TF": "#d95f02",
@@ -128,16 +137,22 @@ def oncoprint(
     freq = {a: int(wide[a].sum()) for a in alts}
     alts = sorted(alts, key=lambda a: -freq[a])
     wide = wide.sort(alts, descending=True)
+    n_tumors = wide.height
+    if n_tumors > MAX_ONCOPRINT_COLUMNS:
+        # a 10-inch figure cannot show more columns than this; an even stride over
+        # the sorted tumors keeps the pattern and the row frequencies
+        step = n_tumors / MAX_ONCOPRINT_COLUMNS
+        wide = wide[[int(i * step) for i in range(MAX_ONCOPRINT_COLUMNS)]]
     matrix = wide.select(alts).to_numpy().T
-    her2_track = wide.join(her2, on="sample_id", how="left")["her2_category"].to_list()
-    track_colour = {
-        "HER2-low": HER2_COLOURS["HER2-low"],
-        "HER2-positive": HER2_COLOURS["HER2-positive"],
-        "HER2-0": HER2_COLOURS["HER2-0"],
-        "HER2-null": HER2_COLOURS["HER2-0"],
-        "HER2-ultralow": HER2_COLOURS["HER2-0"],
-    }
-    n_tumors = matrix.shape[1]
+    track_code = (
+        wide.join(her2, on="sample_id", how="left")
+        .select(
+            pl.col("her2_category")
+            .replace_strict(TRACK_CODE, default=0, return_dtype=pl.Int8)
+            .alias("code")
+        )["code"]
+        .to_numpy()
+    )
     fig, (ax_h, ax) = plt.subplots(
         2,
         1,
@@ -145,14 +160,15 @@ def oncoprint(
         gridspec_kw={"height_ratios": [0.6, len(alts)]},
         sharex=True,
     )
-    rgb = np.array(
-        [[matplotlib.colors.to_rgb(track_colour.get(c or "", "#f0f0f0")) for c in her2_track]]
-    )
+    palette = np.array([matplotlib.colors.to_rgb(c) for c in TRACK_PALETTE])
     # one image row, not n_tumors bar patches: thousands of patches take seconds to draw
-    ax_h.imshow(rgb, aspect="auto", interpolation="nearest")
+    ax_h.imshow(palette[track_code][None, :, :], aspect="auto", interpolation="nearest")
     ax_h.set_yticks([0], ["HER2"], fontsize=7)
     ax_h.set_xticks([])
-    ax_h.set_title(f"{n_tumors} tumors with at least one catalog alteration", fontsize=9)
+    shown = (
+        "" if matrix.shape[1] == n_tumors else f" (every {n_tumors / matrix.shape[1]:.0f}th shown)"
+    )
+    ax_h.set_title(f"{n_tumors} tumors with at least one catalog alteration{shown}", fontsize=9)
     ax.imshow(
         matrix,
         aspect="auto",
