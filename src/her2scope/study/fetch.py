@@ -77,6 +77,20 @@ def resolve_study(path_or_id: str | os.PathLike[str]) -> Path:
     return download_study(text)
 
 
+def _verify_gzip(archive: Path) -> None:
+    """Decompress the whole file once: gzip checks CRC and length only at its end.
+
+    tarfile stops at the first zero block (end-of-archive marker), so damage
+    that zeroes bytes mid-stream can look like a short, valid archive unless
+    the gzip trailer is read too.
+    """
+    import gzip
+
+    with gzip.open(archive, "rb") as fh:
+        while fh.read(1 << 20):
+            pass
+
+
 def _check_members(tar: tarfile.TarFile, study_id: str, url: str) -> None:
     found_meta = False
     for member in tar.getmembers():  # reads the whole stream: CRC and truncation show here
@@ -169,6 +183,7 @@ def download_study(study_id: str) -> Path:
     try:
         _fetch(url, archive, study_id)
         try:
+            _verify_gzip(archive)
             with tarfile.open(archive, mode="r:gz") as tar:
                 _check_members(tar, study_id, url)
                 tar.extractall(staging, filter="data")
