@@ -19,23 +19,14 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from her2scope.alterations.catalog import NONSYN_CLASSES
 from her2scope.errors import ConfigError
 from her2scope.her2 import MSK_COLUMNS
 from her2scope.kb.patient import Her2Input, PatientProfile, ReceptorStatus, receptor_status
 from her2scope.study.model import Study
 
 #: maftools' non-synonymous classes: the variants that change the protein.
-PROTEIN_ALTERING = (
-    "Frame_Shift_Del",
-    "Frame_Shift_Ins",
-    "Splice_Site",
-    "Translation_Start_Site",
-    "Nonsense_Mutation",
-    "Nonstop_Mutation",
-    "In_Frame_Del",
-    "In_Frame_Ins",
-    "Missense_Mutation",
-)
+PROTEIN_ALTERING = NONSYN_CLASSES
 
 
 def _alteration_lists(study: Study, ids: pl.Series | None) -> pl.DataFrame:
