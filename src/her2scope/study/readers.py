@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from her2scope.audit import Audit
@@ -33,7 +34,7 @@ from her2scope.study.model import (
 )
 from her2scope.study.textio import (
     TabularText,
-    iter_lines,
+    iter_raw_lines,
     read_body,
     read_key_values,
     read_tabular,
@@ -211,7 +212,7 @@ def read_clinical(
     id_columns = ["SAMPLE_ID", "PATIENT_ID"] if kind == "sample" else ["PATIENT_ID"]
     _require(text, id_columns, f"the clinical {kind} file")
     attributes = _attributes(text, audit)
-    if not text.body:
+    if not text.has_body:
         raise InputFormatError(f"no {kind} rows under the header", file=name, line=text.header_line)
     key = id_columns[0]
     frame = read_body(text).with_columns(
@@ -247,26 +248,38 @@ def read_clinical(
             count=duplicated.height,
         )
         frame = frame.filter(pl.col(key).is_first_distinct())
-    numbers = attributes.filter(pl.col("datatype") == "NUMBER")["attribute"].to_list()
-    casts = []
-    for col in numbers:
-        if col in id_columns:
+    numbers = [
+        c
+        for c in attributes.filter(pl.col("datatype") == "NUMBER")["attribute"].to_list()
+        if c not in id_columns
+    ]
+
+    def number(col: str) -> pl.Expr:
+        return pl.col(col).str.strip_chars().cast(pl.Float64, strict=False)
+
+    def bad_number(col: str) -> pl.Expr:
+        return ~is_missing(pl.col(col)) & number(col).is_null()
+
+    # One pass counts the bad values of every NUMBER column; only a column
+    # with some is filtered again for its examples.
+    n_bad = frame.select(bad_number(c).sum().alias(c) for c in numbers).row(0) if numbers else ()
+    for col, count in zip(numbers, n_bad, strict=True):
+        if not count:
             continue
-        value = pl.col(col).str.strip_chars()
-        number = value.cast(pl.Float64, strict=False)
-        bad = frame.filter(~is_missing(pl.col(col)) & number.is_null())
-        if bad.height:
-            audit.add(
-                "warning",
-                "clinical.bad_number",
-                f"{bad.height} value(s) of a NUMBER attribute are not numbers "
-                f"({_examples(bad[col])}); set to null",
-                file=name,
-                line=int(bad["_line"][0]),
-                column=col,
-                count=bad.height,
-            )
-        casts.append(pl.when(is_missing(pl.col(col))).then(None).otherwise(number).alias(col))
+        bad = frame.filter(bad_number(col))
+        audit.add(
+            "warning",
+            "clinical.bad_number",
+            f"{bad.height} value(s) of a NUMBER attribute are not numbers "
+            f"({_examples(bad[col])}); set to null",
+            file=name,
+            line=int(bad["_line"][0]),
+            column=col,
+            count=bad.height,
+        )
+    casts = [
+        pl.when(is_missing(pl.col(c))).then(None).otherwise(number(c)).alias(c) for c in numbers
+    ]
     frame = frame.with_columns(casts).drop("_line")
     others = [c for c in frame.columns if c not in id_columns]
     return frame.select(*id_columns, *others), attributes
@@ -308,75 +321,83 @@ def read_maf(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
             count=len(absent),
         )
     # Attribute each dropped row to its first missing required value, so the
-    # warnings add up exactly to rows read - rows kept.
-    reason: pl.Expr = pl.lit(None, dtype=pl.String)
-    for col in reversed(MAF_REQUIRED):
-        reason = pl.when(is_missing(pl.col(col))).then(pl.lit(col)).otherwise(reason)
-    frame = frame.with_columns(reason.alias("_reason"))
-    dropped = frame.filter(pl.col("_reason").is_not_null())
-    for (col,), group in dropped.group_by("_reason", maintain_order=True):
-        audit.add(
-            "warning",
-            "mutations.missing_required_value",
-            f"{group.height} MAF row(s) with empty {col}; rows left out",
-            file=name,
-            line=int(group["line"][0]),
-            column=str(col),
-            count=group.height,
-        )
-    frame = frame.filter(pl.col("_reason").is_null()).drop("_reason")
-    frame = frame.with_columns(
-        [pl.col(c).str.strip_chars() for c in ("Hugo_Symbol", "Tumor_Sample_Barcode")]
+    # warnings add up exactly to rows read - rows kept. Counted first in one
+    # pass: the usual MAF has none, and then nothing is rebuilt.
+    n_missing = frame.select(
+        pl.any_horizontal(is_missing(pl.col(c)) for c in MAF_REQUIRED).sum()
+    ).item()
+    if n_missing:
+        reason: pl.Expr = pl.lit(None, dtype=pl.String)
+        for col in reversed(MAF_REQUIRED):
+            reason = pl.when(is_missing(pl.col(col))).then(pl.lit(col)).otherwise(reason)
+        frame = frame.with_columns(reason.alias("_reason"))
+        dropped = frame.filter(pl.col("_reason").is_not_null())
+        for (col,), group in dropped.group_by("_reason", maintain_order=True):
+            audit.add(
+                "warning",
+                "mutations.missing_required_value",
+                f"{group.height} MAF row(s) with empty {col}; rows left out",
+                file=name,
+                line=int(group["line"][0]),
+                column=str(col),
+                count=group.height,
+            )
+        frame = frame.filter(pl.col("_reason").is_null()).drop("_reason")
+    integers = {
+        col: pl.col(col).str.strip_chars().cast(pl.Int64, strict=False)
+        for col in _MAF_INTEGER_COLUMNS
+        if col in frame.columns
+    }
+    hotspot_value = pl.col("Hotspot").str.strip_chars()
+    hotspot = (
+        pl.when(hotspot_value.is_in(_TRUE_TOKENS))
+        .then(True)
+        .when(hotspot_value.is_in(_FALSE_TOKENS))
+        .then(False)
+        .otherwise(None)
     )
-    for col in _MAF_INTEGER_COLUMNS:
-        if col not in frame.columns:
-            continue
-        number = pl.col(col).str.strip_chars().cast(pl.Int64, strict=False)
-        bad = frame.filter(~is_missing(pl.col(col)) & number.is_null())
-        if bad.height:
-            audit.add(
-                "warning",
-                "mutations.bad_integer",
-                f"{bad.height} value(s) are not integers ({_examples(bad[col])}); set to null",
-                file=name,
-                line=int(bad["line"][0]),
-                column=col,
-                count=bad.height,
-            )
-        frame = frame.with_columns(number.alias(col))
+    # Every value check in one parallel pass; a check that finds something
+    # filters again for its examples and first line.
+    checks: dict[str, pl.Expr] = {
+        col: ~is_missing(pl.col(col)) & number.is_null() for col, number in integers.items()
+    }
     if "Hotspot" in frame.columns:
-        value = pl.col("Hotspot").str.strip_chars()
-        flag = (
-            pl.when(value.is_in(_TRUE_TOKENS))
-            .then(True)
-            .when(value.is_in(_FALSE_TOKENS))
-            .then(False)
-            .otherwise(None)
-        )
-        bad = frame.filter(~is_missing(pl.col("Hotspot")) & flag.is_null())
-        if bad.height:
-            audit.add(
-                "warning",
-                "mutations.bad_boolean",
-                f"{bad.height} Hotspot value(s) not 0/1 ({_examples(bad['Hotspot'])}); set to null",
-                file=name,
-                line=int(bad["line"][0]),
-                column="Hotspot",
-                count=bad.height,
+        checks["Hotspot"] = ~is_missing(pl.col("Hotspot")) & hotspot.is_null()
+    checks["Variant_Classification"] = ~pl.col("Variant_Classification").is_in(
+        sorted(VARIANT_CLASSES)
+    )
+    found = frame.select(expr.sum().alias(col) for col, expr in checks.items()).row(0, named=True)
+    for col, count in found.items():
+        if not count:
+            continue
+        bad = frame.filter(checks[col])
+        examples = _examples(bad[col])
+        if col == "Hotspot":
+            code = "mutations.bad_boolean"
+            message = f"{bad.height} Hotspot value(s) not 0/1 ({examples}); set to null"
+        elif col == "Variant_Classification":
+            code = "mutations.unknown_variant_classification"
+            message = (
+                f"{bad.height} row(s) with a Variant_Classification outside the MAF "
+                f"specification ({examples}); kept"
             )
-        frame = frame.with_columns(flag.alias("Hotspot"))
-    unknown = frame.filter(~pl.col("Variant_Classification").is_in(sorted(VARIANT_CLASSES)))
-    if unknown.height:
+        else:
+            code = "mutations.bad_integer"
+            message = f"{bad.height} value(s) are not integers ({examples}); set to null"
         audit.add(
             "warning",
-            "mutations.unknown_variant_classification",
-            f"{unknown.height} row(s) with a Variant_Classification outside the MAF "
-            f"specification ({_examples(unknown['Variant_Classification'])}); kept",
+            code,
+            message,
             file=name,
-            line=int(unknown["line"][0]),
-            column="Variant_Classification",
-            count=unknown.height,
+            line=int(bad["line"][0]),
+            column=col,
+            count=bad.height,
         )
+    frame = frame.with_columns(
+        *[pl.col(c).str.strip_chars() for c in ("Hugo_Symbol", "Tumor_Sample_Barcode")],
+        *[number.alias(col) for col, number in integers.items()],
+        *([hotspot.alias("Hotspot")] if "Hotspot" in frame.columns else []),
+    )
     frame = frame.rename({c: MAF_COLUMNS[c] for c in present})
     missing_columns = [
         pl.lit(None, dtype=MUTATION_COLUMNS[MAF_COLUMNS[c]]).alias(MAF_COLUMNS[c]) for c in absent
@@ -408,81 +429,110 @@ class CnaRead:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _cna_batch(
-    lines: list[tuple[int, str]],
-    *,
-    n_fields: int,
-    hugo_index: int,
-    n_id_columns: int,
-    name: str,
-) -> tuple[pl.DataFrame, dict[str, int], pl.DataFrame]:
-    """Wide -> long for a batch of gene rows; returns (kept cells, counts, bad-cell sample)."""
-    batch = pl.DataFrame(
-        {"line": [n for n, _ in lines], "raw": [t for _, t in lines]},
-        schema={"line": pl.Int64(), "raw": pl.String()},
-    ).with_columns(pl.col("raw").str.split("\t").alias("fields"))
-    wrong = batch.filter(pl.col("fields").list.len() != n_fields)
-    if wrong.height:
-        raise InputFormatError(
-            f"line has {wrong['fields'].list.len()[0]} tab-separated fields, header has {n_fields}",
-            file=name,
-            line=int(wrong["line"][0]),
-        )
-    cells = (
-        batch.select(
-            "line",
-            pl.col("fields").list.get(hugo_index).str.strip_chars().alias("hugo_symbol"),
-            pl.col("fields").list.slice(n_id_columns).alias("value"),
-            pl.int_ranges(0, n_fields - n_id_columns, dtype=pl.Int64).alias("pos"),
-        )
-        .explode(["value", "pos"])
-        # Nearly every cell is "0": drop those by string compare before any parsing.
-        .filter(pl.col("value") != "0")
-    )
-    value = pl.col("value").str.strip_chars()
-    number = value.cast(pl.Float32, strict=False)
-    cells = cells.with_columns(
-        pl.when(value.is_in(MISSING_TOKENS) | pl.col("value").is_null())
-        .then(pl.lit("na"))
-        .when(number == 0.0)
-        .then(pl.lit("zero"))
-        .when(number.is_in(_CNA_NONZERO))
-        .then(pl.lit("nonzero"))
-        .otherwise(pl.lit("bad"))
-        .alias("kind"),
-        number.alias("cna"),
-    )
-    total = len(lines) * (n_fields - n_id_columns)
-    tally = dict(cells.group_by("kind").len().iter_rows())
-    counts = {
-        "nonzero": int(tally.get("nonzero", 0)),
-        "na": int(tally.get("na", 0)),
-        "bad": int(tally.get("bad", 0)),
-    }
-    counts["zero"] = total - counts["nonzero"] - counts["na"] - counts["bad"]
-    kept = cells.filter(pl.col("kind") == "nonzero").select("pos", "hugo_symbol", "cna")
-    bad = cells.filter(pl.col("kind") == "bad").select("line", "pos", "value").head(3)
-    return kept, counts, bad
+_ASCII_0, _ASCII_1, _ASCII_2, _ASCII_MINUS = 48, 49, 50, 45
+#: Fast-path codes for the usual spellings of non-zero calls.
+_FAST_VALUES = np.array([np.nan, 1.0, 2.0, -1.0, -2.0, -1.5], dtype=np.float32)
 
 
-def read_cna(path: Path, name: str, *, audit: Audit, cells_per_batch: int = 2_000_000) -> CnaRead:
+def _cna_value(raw: bytes) -> tuple[str, float]:
+    """Classify one CNA cell outside the fast path: ``(kind, value)``."""
+    text = raw.decode("utf-8").strip()
+    if text in MISSING_TOKENS:
+        return "na", float("nan")
+    try:
+        number = float(text)
+    except ValueError:
+        return "bad", float("nan")
+    if number == 0.0:
+        return "zero", 0.0
+    if number in _CNA_NONZERO:
+        return "nonzero", number
+    return "bad", float("nan")
+
+
+@dataclass
+class _CnaLine:
+    """Non-zero cells of one gene row: sample positions and values."""
+
+    pos: np.ndarray  # int32 sample positions
+    values: np.ndarray  # float32
+    counts: dict[str, int]
+    bad: list[tuple[int, str]]  # (sample position, value) of bad cells, at most 3
+
+
+def _cna_line(raw: bytes, n_id: int, n_samples: int) -> _CnaLine | int:
+    """Split one matrix row and keep its non-zero cells, vectorised over the bytes.
+
+    Returns the number of fields instead when it is not ``n_id + n_samples``.
+    A cell spelt exactly ``0``, ``1``, ``2``, ``-1``, ``-2`` or ``-1.5`` is
+    decided by comparing bytes; anything else (``NA``, `` 2``, ``2.0``, ``7``)
+    goes through :func:`_cna_value`.
+    """
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    tabs = np.flatnonzero(arr == 9)
+    if tabs.size + 1 != n_id + n_samples:
+        return int(tabs.size + 1)
+    starts = tabs[n_id - 1 :] + 1 if n_id else np.concatenate(([0], tabs + 1))
+    ends = np.append(tabs[n_id:], arr.size)
+    length = ends - starts
+    padded = np.append(arr, np.zeros(4, dtype=np.uint8))  # so s+3 is always in range
+    c0 = padded[starts]
+    zero = (length == 1) & (c0 == _ASCII_0)
+    cand = np.flatnonzero(~zero)
+    counts = {"nonzero": 0, "zero": int(n_samples - cand.size), "na": 0, "bad": 0}
+    if not cand.size:
+        empty = np.empty(0, dtype=np.int32)
+        return _CnaLine(empty, np.empty(0, dtype=np.float32), counts, [])
+    s = starts[cand]
+    n = length[cand]
+    a0, a1 = padded[s], padded[s + 1]
+    code = np.zeros(cand.size, dtype=np.int8)
+    code[(n == 1) & (a0 == _ASCII_1)] = 1
+    code[(n == 1) & (a0 == _ASCII_2)] = 2
+    minus = (n == 2) & (a0 == _ASCII_MINUS)
+    code[minus & (a1 == _ASCII_1)] = 3
+    code[minus & (a1 == _ASCII_2)] = 4
+    code[
+        (n == 4)
+        & (a0 == _ASCII_MINUS)
+        & (a1 == _ASCII_1)
+        & (padded[s + 2] == 46)
+        & (padded[s + 3] == 53)
+    ] = 5
+    values = _FAST_VALUES[code]
+    keep = code > 0
+    bad: list[tuple[int, str]] = []
+    for i in np.flatnonzero(code == 0).tolist():
+        kind, value = _cna_value(raw[int(s[i]) : int(s[i] + n[i])])
+        counts[kind] += 1
+        if kind == "nonzero":
+            values[i] = value
+            keep[i] = True
+        elif kind == "bad" and len(bad) < 3:
+            bad.append((int(cand[i]), raw[int(s[i]) : int(s[i] + n[i])].decode("utf-8")))
+    counts["nonzero"] = int(keep.sum())
+    return _CnaLine(cand[keep].astype(np.int32), values[keep], counts, bad)
+
+
+def read_cna(path: Path, name: str, *, audit: Audit) -> CnaRead:
     """Read a discrete CNA matrix (``data_cna.txt``, cBioPortal "Discrete Copy Number Data").
 
-    Wide (genes x samples) to long, streamed in batches of gene rows so memory
-    is bounded by ``cells_per_batch`` strings, never a dense float matrix.
+    Wide (genes x samples) to long, one gene row at a time: each row's bytes
+    are split with numpy and only its non-zero cells are kept, so memory
+    holds one row of text plus the non-zero cells, never a dense matrix.
     Values -2, -1.5, -1, 1, 2 are kept (Float32); 0 and NA cells are counted
     and dropped; any other value (e.g. ``7``) is counted as bad (one warning
     for the file, with examples) and dropped. Audit info entries
     ``cna.cells_read`` = ``cells_nonzero`` + ``cells_zero`` + ``cells_na`` +
     ``cells_bad`` + ``cells_skipped`` (rows without a gene, repeated genes).
     """
-    lines = iter_lines(path, name)
+    lines = iter_raw_lines(path, name)
     header: list[str] | None = None
     header_line = 0
-    for line_no, line in lines:
-        if line.startswith("#"):
+    for line_no, raw in lines:
+        if raw.startswith(b"#"):
             continue
-        header = [h.strip() for h in line.split("\t")]
+        header = [h.strip() for h in raw.decode("utf-8").split("\t")]
         header_line = line_no
         break
     if header is None or not any(header):
@@ -513,47 +563,51 @@ def read_cna(path: Path, name: str, *, audit: Audit, cells_per_batch: int = 2_00
             )
         seen_samples.add(sample)
     n_fields = len(header)
-    batch_rows = max(1, cells_per_batch // max(1, len(samples)))
-    kept_parts: list[pl.DataFrame] = []
-    bad_examples: list[pl.DataFrame] = []
+    pos_parts: list[np.ndarray] = []
+    gene_parts: list[np.ndarray] = []
+    value_parts: list[np.ndarray] = []
+    bad_examples: list[tuple[int, int, str]] = []  # (line, sample position, value)
     counts = {"nonzero": 0, "zero": 0, "na": 0, "bad": 0, "skipped": 0}
     genes: list[str] = []
     seen_genes: set[str] = set()
     skipped_rows: list[tuple[int, str]] = []
-    pending: list[tuple[int, str]] = []
     blank_line: int | None = None
 
-    def flush() -> None:
-        if not pending:
-            return
-        kept, batch_counts, bad = _cna_batch(
-            pending, n_fields=n_fields, hugo_index=hugo_index, n_id_columns=n_id, name=name
-        )
-        kept_parts.append(kept)
-        if bad.height:
-            bad_examples.append(bad)
-        for key, value in batch_counts.items():
-            counts[key] += value
-        pending.clear()
-
-    for line_no, line in lines:
-        if not line.strip():
+    for line_no, raw in lines:
+        if not raw.strip():
             blank_line = blank_line or line_no
             continue
         if blank_line is not None:
             raise InputFormatError("blank line inside the CNA matrix", file=name, line=blank_line)
-        gene = line.split("\t", hugo_index + 1)[hugo_index].strip() if n_id else ""
+        ids = raw.split(b"\t", n_id)[:n_id]
+        gene = ids[hugo_index].decode("utf-8").strip() if len(ids) > hugo_index else ""
         if not gene or gene in seen_genes:
             # Two rows for one gene would give two calls per (sample, gene); keep the first.
+            n_here = raw.count(b"\t") + 1
+            if n_here != n_fields:
+                raise InputFormatError(
+                    f"line has {n_here} tab-separated fields, header has {n_fields}",
+                    file=name,
+                    line=line_no,
+                )
             skipped_rows.append((line_no, gene))
             counts["skipped"] += len(samples)
             continue
+        row = _cna_line(raw, n_id, len(samples))
+        if isinstance(row, int):
+            raise InputFormatError(
+                f"line has {row} tab-separated fields, header has {n_fields}",
+                file=name,
+                line=line_no,
+            )
         seen_genes.add(gene)
+        pos_parts.append(row.pos)
+        gene_parts.append(np.full(row.pos.size, len(genes), dtype=np.int32))
+        value_parts.append(row.values)
         genes.append(gene)
-        pending.append((line_no, line))
-        if len(pending) >= batch_rows:
-            flush()
-    flush()
+        for key, value in row.counts.items():
+            counts[key] += value
+        bad_examples.extend((line_no, p, v) for p, v in row.bad[: 3 - len(bad_examples)])
 
     n_cells = len(samples) * (len(genes) + len(skipped_rows))
     audit.add("info", "cna.cells_read", f"{n_cells} CNA cells read", file=name, count=n_cells)
@@ -567,18 +621,14 @@ def read_cna(path: Path, name: str, *, audit: Audit, cells_per_batch: int = 2_00
             "info", f"cna.cells_{key}", f"{counts[key]} {message}", file=name, count=counts[key]
         )
     if counts["bad"]:
-        examples = pl.concat(bad_examples).head(3)
-        where = ", ".join(
-            f"line {r['line']} sample {samples[r['pos']]}: {r['value']!r}"
-            for r in examples.iter_rows(named=True)
-        )
+        where = ", ".join(f"line {line} sample {samples[p]}: {v!r}" for line, p, v in bad_examples)
         audit.add(
             "warning",
             "cna.bad_value",
             f"{counts['bad']} CNA cell(s) not one of -2, -1.5, -1, 0, 1, 2, NA; left out "
             f"(e.g. {where})",
             file=name,
-            line=int(examples["line"][0]),
+            line=bad_examples[0][0],
             count=counts["bad"],
         )
     else:
@@ -595,19 +645,15 @@ def read_cna(path: Path, name: str, *, audit: Audit, cells_per_batch: int = 2_00
             column="Hugo_Symbol",
             count=counts["skipped"],
         )
-    positions = pl.DataFrame(
-        {"pos": range(len(samples)), "sample_id": samples},
-        schema={"pos": pl.Int64(), "sample_id": pl.String()},
-    )
-    kept = (
-        pl.concat(kept_parts)
-        if kept_parts
-        else pl.DataFrame(
-            schema={"pos": pl.Int64(), "hugo_symbol": pl.String(), "cna": pl.Float32()}
-        )
-    )
-    table = kept.join(positions, on="pos", how="left").select(
-        [pl.col(c).cast(t) for c, t in CNA_COLUMNS.items()]
+    pos = np.concatenate(pos_parts) if pos_parts else np.empty(0, dtype=np.int32)
+    gene_idx = np.concatenate(gene_parts) if gene_parts else np.empty(0, dtype=np.int32)
+    table = pl.DataFrame(
+        {
+            "sample_id": pl.Series(samples, dtype=pl.String).gather(pos),
+            "hugo_symbol": pl.Series(genes, dtype=pl.String).gather(gene_idx),
+            "cna": np.concatenate(value_parts) if value_parts else np.empty(0, np.float32),
+        },
+        schema=CNA_COLUMNS,
     )
     return CnaRead(table, genes, samples, counts)
 

@@ -16,7 +16,7 @@ import gzip
 import io
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -74,12 +74,13 @@ def read_normalised(path: Path, name: str) -> bytes:
     return data
 
 
-def iter_lines(path: Path, name: str) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, text)`` one line at a time, without the line ending.
+def iter_raw_lines(path: Path, name: str) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line_number, bytes)`` one line at a time, without the line ending.
 
     Streams the file (gzip-aware) so a very wide file (a 250,000-column CNA
-    matrix) is never held in memory twice. Any line ending is accepted. A line
-    that is not UTF-8 raises :class:`InputFormatError` naming file and line.
+    matrix) is never held in memory whole. Any line ending is accepted and a
+    leading BOM dropped. A line that is not UTF-8 raises
+    :class:`InputFormatError` naming file and line; the bytes are not decoded.
     """
     line_no = 0
     try:
@@ -87,31 +88,53 @@ def iter_lines(path: Path, name: str) -> Iterator[tuple[int, str]]:
             for raw in fh:
                 # Binary iteration splits on LF only; a bare-CR file arrives as one chunk.
                 chunk = raw[len(_BOM) :] if line_no == 0 and raw.startswith(_BOM) else raw
+                if chunk.endswith(b"\n") and b"\r" not in chunk:  # the common case: one LF line
+                    line_no += 1
+                    piece = chunk[:-1]
+                    _check_utf8(piece, name, line_no)
+                    yield line_no, piece
+                    continue
                 pieces = _normalise_newlines(chunk).split(b"\n")
                 if pieces and pieces[-1] == b"":
                     pieces.pop()
                 for piece in pieces:
                     line_no += 1
                     _check_utf8(piece, name, line_no)
-                    yield line_no, piece.decode("utf-8")
+                    yield line_no, piece
     except (OSError, EOFError, zlib.error) as exc:  # gzip: bad header, CRC, truncation
         raise InputFormatError(f"cannot read file: {exc}", file=name, line=line_no + 1) from None
 
 
+def iter_lines(path: Path, name: str) -> Iterator[tuple[int, str]]:
+    """:func:`iter_raw_lines` decoded to ``str``."""
+    for line_no, raw in iter_raw_lines(path, name):
+        yield line_no, raw.decode("utf-8")
+
+
 @dataclass(frozen=True)
 class TabularText:
-    """A tab-separated file split into its leading ``#`` lines, header and body."""
+    """A tab-separated file split into its leading ``#`` lines, header and body.
+
+    The body is not copied out of ``data``: it is ``data[body_start:body_end]``
+    (trailing blank lines excluded), so a 300 MB MAF is held once.
+    """
 
     name: str
     comments: list[str]
     header: list[str]
     header_line: int  # 1-based line number of the column header
-    body: bytes  # data lines only, ``\\n``-terminated, trailing blank lines removed
-    header_raw: bytes  # the cleaned header line (polars parses header + body)
+    data: bytes  # the whole normalised file
+    body_start: int
+    body_end: int
+    n_rows: int | None = None  # data lines, set by check_field_counts
 
     @property
     def first_data_line(self) -> int:
         return self.header_line + 1
+
+    @property
+    def has_body(self) -> bool:
+        return self.body_end > self.body_start
 
 
 def split_tabular(data: bytes, name: str) -> TabularText:
@@ -147,62 +170,98 @@ def split_tabular(data: bytes, name: str) -> TabularText:
                 "column name appears twice in header", file=name, line=header_line, column=col
             )
         seen.add(col)
-    body = data[end + 1 :].rstrip(b"\n")
-    if body:
-        body += b"\n"
-    return TabularText(name, comments, header, header_line, body, "\t".join(header).encode("utf-8"))
+    body_start = min(end + 1, len(data))
+    body_end = len(data)
+    while body_end > body_start and data[body_end - 1] == 10:  # trailing blank lines
+        body_end -= 1
+    return TabularText(name, comments, header, header_line, data, body_start, body_end)
 
 
-def check_field_counts(text: TabularText) -> None:
+#: Bytes of body examined at once by :func:`check_field_counts` (bounds its memory).
+_CHUNK_BYTES = 32 * 1024 * 1024
+
+
+def _fields_per_line(data: bytes, start: int, end: int) -> np.ndarray:
+    """Number of tab-separated fields on each line of ``data[start:end]`` (no final newline)."""
+    arr = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+    line_ends = np.flatnonzero(arr == 10)
+    line_ends = np.append(line_ends, end - start)  # the last line has no newline in the slice
+    tabs = np.flatnonzero(arr == 9)
+    tabs_before = np.searchsorted(tabs, line_ends)
+    return np.diff(tabs_before, prepend=0) + 1
+
+
+def check_field_counts(text: TabularText, chunk_bytes: int = _CHUNK_BYTES) -> TabularText:
     """Every data line must have as many tab-separated fields as the header.
 
-    Vectorised over the bytes (numpy), so checking a million-line MAF costs a
-    few passes over memory, not a Python loop. A blank line inside the body
-    counts as a wrong line. Raises :class:`InputFormatError` at the first
-    offending line, saying how many lines are wrong.
+    Vectorised over the bytes (numpy) in chunks of ``chunk_bytes`` (32 MB), so checking a
+    million-line MAF costs a few passes over memory and a bounded amount of
+    it, not a Python loop. A blank line inside the body counts as a wrong
+    line. Raises :class:`InputFormatError` at the first offending line,
+    saying how many lines are wrong. Returns ``text`` with ``n_rows`` set.
     """
-    if not text.body:
-        return
-    arr = np.frombuffer(text.body, dtype=np.uint8)
-    newlines = np.flatnonzero(arr == 10)
-    starts = np.concatenate(([0], newlines[:-1] + 1))
-    fields = np.add.reduceat(arr == 9, starts, dtype=np.int64) + 1
-    wrong = np.flatnonzero(fields != len(text.header))
-    if wrong.size:
-        first = int(wrong[0])
+    if not text.has_body:
+        return replace(text, n_rows=0)
+    expected = len(text.header)
+    n_rows = 0
+    n_wrong = 0
+    first: tuple[int, int] | None = None  # (line index, fields) of the first wrong line
+    pos = text.body_start
+    while pos < text.body_end:
+        stop = text.body_end
+        if stop - pos > chunk_bytes:
+            cut = text.data.rfind(b"\n", pos, pos + chunk_bytes)
+            stop = cut if cut > pos else text.data.find(b"\n", pos + chunk_bytes, stop)
+            stop = text.body_end if stop < 0 else stop
+        fields = _fields_per_line(text.data, pos, stop)
+        wrong = np.flatnonzero(fields != expected)
+        if wrong.size:
+            if first is None:
+                first = (n_rows + int(wrong[0]), int(fields[wrong[0]]))
+            n_wrong += int(wrong.size)
+        n_rows += int(fields.size)
+        pos = stop + 1
+    if first is not None:
         raise InputFormatError(
-            f"line has {int(fields[first])} tab-separated fields, header has "
-            f"{len(text.header)} ({wrong.size} line(s) wrong)",
+            f"line has {first[1]} tab-separated fields, header has "
+            f"{expected} ({n_wrong} line(s) wrong)",
             file=text.name,
-            line=text.first_data_line + first,
+            line=text.first_data_line + first[0],
         )
+    return replace(text, n_rows=n_rows)
 
 
 def read_body(text: TabularText, columns: list[str] | None = None) -> pl.DataFrame:
     """Parse the body as all-String columns named by the header (no quoting, no inference).
 
     ``quote_char=None`` because cBioPortal files are not quoted and MAF fields
-    (HGVS, comments) may contain ``"``. Empty fields become null.
+    (HGVS, comments) may contain ``"``. Empty fields become null. Polars
+    reads the file's bytes in place (no copy of the body), skipping the
+    comment lines; ``text`` must have passed :func:`check_field_counts`.
     """
-    if not text.body:
+    if not text.has_body:
         frame = pl.DataFrame(schema=dict.fromkeys(text.header, pl.String()))
         return frame.select(columns) if columns is not None else frame
+    if text.n_rows is None:
+        raise ValueError("read_body needs a TabularText checked by check_field_counts")
+    wanted = text.header if columns is None else columns
     frame = pl.read_csv(
-        io.BytesIO(text.header_raw + b"\n" + text.body),
-        has_header=True,
+        text.data,
+        has_header=False,
+        new_columns=text.header,
+        columns=sorted(text.header.index(c) for c in wanted),
+        skip_rows=text.header_line,
+        n_rows=text.n_rows,
         separator="\t",
         quote_char=None,
         infer_schema=False,
-        columns=columns,
     )
-    return frame
+    return frame.select(wanted)
 
 
 def read_tabular(path: Path, name: str) -> TabularText:
     """:func:`read_normalised` then :func:`split_tabular` then :func:`check_field_counts`."""
-    text = split_tabular(read_normalised(path, name), name)
-    check_field_counts(text)
-    return text
+    return check_field_counts(split_tabular(read_normalised(path, name), name))
 
 
 def read_key_values(path: Path, name: str) -> tuple[dict[str, str], dict[str, int]]:
