@@ -326,3 +326,64 @@ def test_real_study_pik3ca_and_ctcf(shared_study_dir: Path) -> None:
     assert result.table.height == study.n_samples * len(result.alterations)
     # FGFR fusions come from data_fusions.txt; coverage from the mutations panel.
     assert result.audit.by_code("alterations.fusion_coverage")
+
+
+def _naive_class_calls(
+    table: pl.DataFrame, catalog_classes: list[str]
+) -> dict[tuple[str, str], str]:
+    """Class roll-up computed cell by cell from the dense table (independent of the library)."""
+    by_sample: dict[str, list[tuple[str, str]]] = {}
+    for sample, cls, status in table.select("sample_id", "mechanism_class", "status").iter_rows():
+        by_sample.setdefault(sample, []).append((cls, status))
+    out: dict[tuple[str, str], str] = {}
+    for sample, cells in by_sample.items():
+        for cls in [*catalog_classes, "ALL"]:
+            statuses = {s for c, s in cells if cls in (c, "ALL")}
+            out[(sample, cls)] = (
+                "altered"
+                if "altered" in statuses
+                else "not_profiled"
+                if "not_profiled" in statuses
+                else "not_altered"
+            )
+    return out
+
+
+def _check_sparse_matches_dense(result) -> None:  # type: ignore[no-untyped-def]
+    dense = result.table
+    assert dense.height == result.samples.height * len(result.alterations)
+    flagged = dense.filter(pl.col("status") != "not_altered")
+    assert flagged.select("sample_id", "alteration", "status", "variants").equals(
+        result.sparse().sort(
+            pl.col("sample_id").replace_strict(
+                {s: i for i, s in enumerate(result.samples["sample_id"])}
+            ),
+            pl.col("alteration").replace_strict({a: i for i, a in enumerate(result.alterations)}),
+        )
+    )
+    naive_counts = dense.group_by("alteration", "status").len()
+    for row in result.counts().iter_rows(named=True):
+        for status in ("altered", "not_altered", "not_profiled"):
+            got = naive_counts.filter(
+                (pl.col("alteration") == row["alteration"]) & (pl.col("status") == status)
+            )["len"]
+            assert row[f"n_{status}"] == (int(got[0]) if got.len() else 0)
+    classes = [
+        c for c in ("ER", "TF", "MAPK", "PI3K", "CDK46") if c in set(dense["mechanism_class"])
+    ]
+    naive = _naive_class_calls(dense, classes)
+    rolled = class_calls(result)
+    assert {
+        (s, c): st
+        for s, c, st in rolled.select("sample_id", "mechanism_class", "status").iter_rows()
+    } == naive
+
+
+def test_sparse_calls_match_the_dense_grid() -> None:
+    _check_sparse_matches_dense(annotate(make_study()))
+
+
+def test_sparse_calls_match_the_dense_grid_on_the_real_study(shared_study_dir: Path) -> None:
+    from her2scope.study import load_study
+
+    _check_sparse_matches_dense(annotate(load_study(shared_study_dir)))

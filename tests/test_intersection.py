@@ -89,3 +89,21 @@ def test_bh_within_level_and_nan_when_untestable() -> None:
     assert math.isnan(b["p_fisher"]) and math.isnan(b["q_fisher"])
     assert a["q_fisher"] == pytest.approx(a["p_fisher"])
     assert b["n_altered"] == 0 and math.isnan(b["pct_her2_low"])
+
+
+def test_not_altered_rows_are_implied() -> None:
+    """Sparse calls (altered / not_profiled only) give the same table as the dense grid."""
+    cats = ["HER2-low", "HER2-0", "HER2-positive", "unknown", "HER2-low", "HER2-0", "HER2-low"]
+    a = ["altered", "not_altered", "altered", "not_profiled", "not_altered", "altered", "altered"]
+    b = ["not_altered", "not_profiled", "not_altered", "altered", "altered", "not_altered"] + [
+        "not_altered"
+    ]
+    dense = pl.concat([_calls("A_mut", a), _calls("B_amp", b)])
+    sparse = dense.filter(pl.col("status") != "not_altered")
+    cohort = _cohort(cats, [True, True, True, True, True, True, False])
+    order = ["A_mut", "B_amp"]
+    full = intersection_table(cohort, dense, INFO, order=order)
+    assert intersection_table(cohort, sparse, INFO, order=order).equals(full, null_equal=True)
+    r = full.row(0, named=True)
+    # A among included (S6 excluded): altered S0 low, S2 positive, S5 0; baseline S1 0, S4 low
+    assert (r["n_her2_known"], r["baseline_n_her2_known"], r["n_not_profiled"]) == (3, 2, 1)

@@ -156,3 +156,19 @@ def test_cna_call_in_unprofiled_sample_is_warned(tmp_path: Path) -> None:
     study = load_study(make_study(tmp_path, panel_matrix=matrix))
     (entry,) = study.audit.by_code("cna.sample_not_profiled")
     assert entry.count == 1 and entry.sample_id == "S3"  # its ERBB2 amplification
+
+
+@pytest.mark.parametrize("data_type", ["mutations", "cna", "sv"])
+def test_unprofiled_pairs_are_the_false_cells_of_the_mask(tmp_path: Path, data_type: str) -> None:
+    from her2scope.study.panels import unprofiled_pairs
+
+    matrix = {s: dict(row) for s, row in DEFAULT_PANEL_MATRIX.items()}
+    first = next(iter(matrix))
+    matrix.pop(first)  # absent from the matrix: not profiled for anything
+    study = load_study(make_study(tmp_path, panel_matrix=matrix))
+    genes = ["ESR1", "PIK3CA", "ERBB2", "MYC", "NOT_A_GENE"]
+    mask = profiled_mask(study, genes, data_type)  # type: ignore[arg-type]
+    expected = mask.filter(~pl.col("profiled")).select("sample_id", "hugo_symbol")
+    got = unprofiled_pairs(study, genes, data_type)  # type: ignore[arg-type]
+    assert got.equals(expected)
+    assert got.filter(pl.col("sample_id") == first).height == len(genes)

@@ -13,6 +13,7 @@ from her2scope.alterations.annotate import (
     AlterationCalls,
     annotate,
     class_calls,
+    class_calls_sparse,
 )
 from her2scope.alterations.catalog import (
     BUILTIN_CLASS_SETS,
@@ -41,6 +42,7 @@ __all__ = [
     "SeedTable1",
     "annotate",
     "class_calls",
+    "class_calls_sparse",
     "default_catalog_path",
     "load_catalog",
 ]

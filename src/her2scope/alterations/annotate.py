@@ -26,6 +26,7 @@ catalog entries (a few dozen) to build small event tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import polars as pl
@@ -38,6 +39,8 @@ from her2scope.alterations._coverage import (
 from her2scope.alterations.catalog import EVENT_DATA_TYPE, MECHANISM_CLASSES, Catalog, load_catalog
 from her2scope.audit import Audit
 from her2scope.study.model import Study
+from her2scope.study.panels import profiled_mask as study_profiled_mask
+from her2scope.study.panels import unprofiled_pairs
 
 Status = Literal["altered", "not_altered", "not_profiled"]
 STATUSES: tuple[str, ...] = ("altered", "not_altered", "not_profiled")
@@ -70,15 +73,24 @@ _HITS_SCHEMA: dict[str, pl.DataType] = {
 
 @dataclass(frozen=True)
 class AlterationCalls:
-    """Result of :func:`annotate`.
+    """Result of :func:`annotate`, held sparse.
 
-    ``table`` is long: one row per (sample, catalog alteration) with columns
-    ``sample_id``, ``alteration``, ``mechanism_class``, ``status`` and
-    ``variants`` (e.g. ``"ESR1 D538G; ESR1 amp"``; null unless altered),
-    samples in study order and alterations in catalog order.
+    ``samples``: ``sample_id`` of every annotated sample, in study order.
+    ``altered``: one row per altered (sample, catalog alteration), columns
+    ``sample_id``, ``alteration``, ``variants`` (e.g.
+    ``"ESR1 D538G; ESR1 amp"``); ``not_profiled``: ``sample_id``,
+    ``alteration`` where nothing hit and a needed gene was not profiled.
+    Every other (sample, alteration) is ``not_altered``. Both sparse frames
+    are sample-major in study order, alterations in catalog order.
+
+    At 250,000 samples x 30 alterations the dense grid has 7.5 M rows; the
+    sparse frames a few hundred thousand, and every count the analysis needs
+    follows from them. :attr:`table` builds the dense grid on first use.
     """
 
-    table: pl.DataFrame
+    samples: pl.DataFrame
+    altered: pl.DataFrame
+    not_profiled: pl.DataFrame
     audit: Audit
     catalog: Catalog
     mutation_classes: str
@@ -88,6 +100,65 @@ class AlterationCalls:
     def alterations(self) -> tuple[str, ...]:
         """Alteration ids in catalog order."""
         return self.catalog.ids
+
+    @cached_property
+    def table(self) -> pl.DataFrame:
+        """Dense long table: one row per (sample, catalog alteration) with columns
+        ``sample_id``, ``alteration``, ``mechanism_class``, ``status`` and
+        ``variants`` (null unless altered); samples in study order and
+        alterations in catalog order. Built on first use (see the class doc)."""
+        n_alt = len(self.catalog)
+        samples = self.samples.with_row_index("sample_order")
+        alterations = _alteration_frame(self.catalog).with_row_index("alteration_order")
+        variant_keys = _keyed(self.altered, samples, self.catalog).select("key", "variants")
+        gap_keys = _keyed(self.not_profiled, samples, self.catalog).get_column("key")
+        return (
+            samples.join(alterations, how="cross", maintain_order="left_right")
+            .with_columns(
+                (pl.col("sample_order").cast(pl.Int64) * n_alt + pl.col("alteration_order")).alias(
+                    "key"
+                )
+            )
+            .join(variant_keys, on="key", how="left", maintain_order="left")
+            .select(
+                "sample_id",
+                "alteration",
+                "mechanism_class",
+                pl.when(pl.col("variants").is_not_null())
+                .then(pl.lit("altered"))
+                .when(pl.col("key").is_in(gap_keys.implode()))
+                .then(pl.lit("not_profiled"))
+                .otherwise(pl.lit("not_altered"))
+                .alias("status"),
+                "variants",
+            )
+        )
+
+    def sparse(self) -> pl.DataFrame:
+        """``sample_id``, ``alteration``, ``status``, ``variants`` for the altered and
+        not_profiled cells only (every other cell is not_altered)."""
+        return pl.concat(
+            [
+                self.altered.select(
+                    "sample_id", "alteration", pl.lit("altered").alias("status"), "variants"
+                ),
+                self.not_profiled.select(
+                    "sample_id",
+                    "alteration",
+                    pl.lit("not_profiled").alias("status"),
+                    pl.lit(None, dtype=pl.String).alias("variants"),
+                ),
+            ]
+        )
+
+    def status(self, alteration: str) -> pl.DataFrame:
+        """``sample_id``, ``status`` of every sample for one alteration id (study order)."""
+        if alteration not in self.catalog.ids:
+            raise KeyError(alteration)
+        flagged = self.sparse().filter(pl.col("alteration") == alteration)
+        return self.samples.join(
+            flagged.select("sample_id", "status"), on="sample_id", how="left", maintain_order="left"
+        ).with_columns(pl.col("status").fill_null("not_altered"))
 
     def wide(self) -> pl.DataFrame:
         """One row per sample, one String column per alteration holding the status."""
@@ -102,12 +173,26 @@ class AlterationCalls:
 
     def counts(self) -> pl.DataFrame:
         """Per alteration: ``n_altered``, ``n_not_altered``, ``n_not_profiled``, ``n_profiled``."""
-        out = self.table.group_by("alteration", "mechanism_class").agg(
-            *[(pl.col("status") == s).sum().cast(pl.Int64).alias(f"n_{s}") for s in STATUSES]
-        )
-        order = pl.DataFrame({"alteration": list(self.alterations)})
-        return order.join(out, on="alteration", how="left", maintain_order="left").with_columns(
-            (pl.col("n_altered") + pl.col("n_not_altered")).alias("n_profiled")
+        n_altered = self.altered.group_by("alteration").len("n_altered")
+        n_gaps = self.not_profiled.group_by("alteration").len("n_not_profiled")
+        return (
+            _alteration_frame(self.catalog)
+            .join(n_altered, on="alteration", how="left", maintain_order="left")
+            .join(n_gaps, on="alteration", how="left", maintain_order="left")
+            .select(
+                "alteration",
+                "mechanism_class",
+                pl.col("n_altered").fill_null(0).cast(pl.Int64),
+                (
+                    self.samples.height
+                    - pl.col("n_altered").fill_null(0)
+                    - pl.col("n_not_profiled").fill_null(0)
+                )
+                .cast(pl.Int64)
+                .alias("n_not_altered"),
+                pl.col("n_not_profiled").fill_null(0).cast(pl.Int64),
+            )
+            .with_columns((pl.col("n_altered") + pl.col("n_not_altered")).alias("n_profiled"))
         )
 
     def class_calls(self) -> pl.DataFrame:
@@ -126,11 +211,33 @@ class AlterationCalls:
         return wide.select("sample_id", *self.alterations)
 
     def __repr__(self) -> str:
-        n = self.table.height // max(len(self.alterations), 1)
         return (
-            f"AlterationCalls({n} samples x {len(self.alterations)} alterations, "
-            f"mutation classes {self.mutation_classes!r}, audit {len(self.audit)} entries)"
+            f"AlterationCalls({self.samples.height} samples x {len(self.alterations)} "
+            f"alterations ({self.altered.height} altered, {self.not_profiled.height} not "
+            f"profiled), mutation classes {self.mutation_classes!r}, audit {len(self.audit)} "
+            "entries)"
         )
+
+
+def _alteration_frame(catalog: Catalog) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "alteration": [a.id for a in catalog],
+            "mechanism_class": [a.mechanism_class for a in catalog],
+        },
+        schema={"alteration": pl.String, "mechanism_class": pl.String},
+    )
+
+
+def _keyed(frame: pl.DataFrame, samples: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """Add ``key`` = sample_order * n_alterations + catalog position (one integer per cell)."""
+    order = {a.id: i for i, a in enumerate(catalog)}
+    return frame.join(samples, on="sample_id", how="inner").with_columns(
+        (
+            pl.col("sample_order").cast(pl.Int64) * len(catalog)
+            + pl.col("alteration").replace_strict(order, return_dtype=pl.Int64)
+        ).alias("key")
+    )
 
 
 def _event_tables(catalog: Catalog) -> dict[str, pl.DataFrame]:
@@ -309,6 +416,11 @@ def _not_profiled_pairs(
     for data_type in needs.get_column("data_type").unique(maintain_order=True).to_list():
         need = needs.filter(pl.col("data_type") == data_type).select("alteration", "hugo_symbol")
         genes = need.get_column("hugo_symbol").unique(maintain_order=True).to_list()
+        if mask_fn is study_profiled_mask:
+            # Same rule, decided per panel: no samples x genes mask is built.
+            unprofiled = unprofiled_pairs(study, genes, data_type)
+            gaps.append(unprofiled.join(need, on="hugo_symbol").select("sample_id", "alteration"))
+            continue
         mask = mask_fn(study, genes, data_type).select(
             pl.col("sample_id").cast(pl.String),
             pl.col("hugo_symbol").cast(pl.String),
@@ -365,13 +477,6 @@ def annotate(
         .unique(maintain_order=True)
         .with_row_index("sample_order")
     )
-    alterations = pl.DataFrame(
-        {
-            "alteration": [a.id for a in catalog],
-            "mechanism_class": [a.mechanism_class for a in catalog],
-        },
-        schema={"alteration": pl.String, "mechanism_class": pl.String},
-    )
     audit.add(
         "info",
         "alterations.catalog",
@@ -419,64 +524,47 @@ def annotate(
             "sample(s) not in the clinical sample table were ignored",
             count=stray.height,
         )
+    # Integer keys (sample order x catalog position) order the cells; the
+    # variant string only breaks ties between events of one gene.
+    position = {a.id: i for i, a in enumerate(catalog)}
     variants = (
-        hits.join(samples, on="sample_id", how="semi")
-        .sort("sample_id", "alteration", "gene_order", "event_order", "variant")
-        .group_by("sample_id", "alteration", maintain_order=True)
-        .agg(pl.col("variant").unique(maintain_order=True).str.join("; ").alias("variants"))
+        hits.join(samples, on="sample_id", how="inner")
+        .with_columns(
+            (
+                pl.col("sample_order").cast(pl.Int64) * len(catalog)
+                + pl.col("alteration").replace_strict(position, return_dtype=pl.Int64)
+            ).alias("key")
+        )
+        .sort("key", "gene_order", "event_order", "variant")
+        .group_by("key", maintain_order=True)
+        .agg(
+            pl.col("sample_id").first(),
+            pl.col("alteration").first(),
+            pl.col("variant").unique(maintain_order=True).str.join("; ").alias("variants"),
+        )
     )
 
     needs = _needs(catalog)
     gaps = _not_profiled_pairs(study, needs, mask_fn, samples)
     audit.add("info", "alterations.coverage", f"profiled status from {coverage_source}")
 
-    # The grid is samples x alterations (6M cells at 250k samples), so cells are
-    # addressed by one integer key and the string joins stay on the small tables;
-    # the ordered cross join already yields sample-major, catalog-ordered rows.
-    n_alt = len(catalog)
-    alteration_order = {a.id: i for i, a in enumerate(catalog)}
-
-    def keyed(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.join(samples, on="sample_id", how="inner").with_columns(
-            (
-                pl.col("sample_order").cast(pl.Int64) * n_alt
-                + pl.col("alteration").replace_strict(alteration_order, return_dtype=pl.Int64)
-            ).alias("key")
-        )
-
-    variant_keys = keyed(variants).select("key", "variants")
-    gap_keys = keyed(gaps).get_column("key")
-    table = (
-        samples.join(
-            alterations.with_row_index("alteration_order"), how="cross", maintain_order="left_right"
-        )
-        .with_columns(
-            (pl.col("sample_order").cast(pl.Int64) * n_alt + pl.col("alteration_order")).alias(
-                "key"
-            )
-        )
-        .join(variant_keys, on="key", how="left", maintain_order="left")
-        .select(
-            "sample_id",
-            "alteration",
-            "mechanism_class",
-            pl.when(pl.col("variants").is_not_null())
-            .then(pl.lit("altered"))
-            .when(pl.col("key").is_in(gap_keys.implode()))
-            .then(pl.lit("not_profiled"))
-            .otherwise(pl.lit("not_altered"))
-            .alias("status"),
-            "variants",
-        )
+    # Cells are addressed by one integer key (sample order x catalog position),
+    # which also gives the sample-major, catalog-ordered row order.
+    altered = variants.select("sample_id", "alteration", "variants")
+    gap_cells = _keyed(gaps, samples, catalog)
+    off_panel = gap_cells.join(altered, on=["sample_id", "alteration"], how="semi")
+    not_profiled = (
+        gap_cells.join(altered, on=["sample_id", "alteration"], how="anti")
+        .sort("key")
+        .select("sample_id", "alteration")
     )
-    n_off_panel = variant_keys.filter(pl.col("key").is_in(gap_keys.implode())).height
-    if n_off_panel:
+    if off_panel.height:
         audit.add(
             "info",
             "alterations.altered_off_panel",
-            f"{n_off_panel} sample x alteration call(s) altered although a needed gene was "
-            "not marked profiled; kept as altered (a called variant shows the gene was read)",
-            count=n_off_panel,
+            f"{off_panel.height} sample x alteration call(s) altered although a needed gene "
+            "was not marked profiled; kept as altered (a called variant shows the gene was read)",
+            count=off_panel.height,
         )
     audit.add(
         "info",
@@ -485,11 +573,80 @@ def annotate(
         count=samples.height,
     )
     return AlterationCalls(
-        table=table,
+        samples=samples.select("sample_id"),
+        altered=altered,
+        not_profiled=not_profiled,
         audit=audit,
         catalog=catalog,
         mutation_classes=class_set,
         coverage_source=coverage_source,
+    )
+
+
+def _class_order(calls: AlterationCalls) -> list[str]:
+    present = {a.mechanism_class for a in calls.catalog}
+    return [*(c for c in MECHANISM_CLASSES if c in present), ALL_CLASS]
+
+
+def class_calls_sparse(calls: AlterationCalls, *, list_alterations: bool = True) -> pl.DataFrame:
+    """:func:`class_calls` restricted to its altered and not_profiled rows.
+
+    Columns ``sample_id``, ``mechanism_class``, ``status``,
+    ``altered_alterations``; every other (sample, class) is not_altered.
+    Sample-major in study order, classes in :func:`class_calls` order.
+    ``list_alterations=False`` leaves ``altered_alterations`` null (the
+    statuses alone are several times faster to roll up).
+    """
+    class_of = {a.id: a.mechanism_class for a in calls.catalog}
+    position = {a.id: i for i, a in enumerate(calls.catalog)}
+    order = {c: i for i, c in enumerate(_class_order(calls))}
+    cells = pl.concat(
+        [
+            calls.altered.select("sample_id", "alteration", pl.lit(True).alias("is_altered")),
+            calls.not_profiled.select("sample_id", "alteration", pl.lit(False).alias("is_altered")),
+        ]
+    ).with_columns(
+        pl.col("alteration").replace_strict(class_of, return_dtype=pl.String).alias("cls"),
+        pl.col("alteration").replace_strict(position, return_dtype=pl.Int64).alias("pos"),
+    )
+    # Each cell counts for its class and for ALL; one join gives the study order,
+    # one group-by on an integer (sample x class) key does the roll-up.
+    both = pl.concat([cells, cells.with_columns(pl.lit(ALL_CLASS).alias("cls"))]).join(
+        calls.samples.with_row_index("sample_order"), on="sample_id", how="inner"
+    )
+    rolled = (
+        both.with_columns(
+            (
+                pl.col("sample_order").cast(pl.Int64) * len(order)
+                + pl.col("cls").replace_strict(order, return_dtype=pl.Int64)
+            ).alias("key")
+        )
+        .group_by("key")
+        .agg(
+            pl.col("sample_id").first(),
+            pl.col("cls").first().alias("mechanism_class"),
+            pl.col("is_altered").any().alias("any_altered"),
+            (
+                pl.col("alteration")
+                .filter(pl.col("is_altered"))
+                .sort_by(pl.col("pos").filter(pl.col("is_altered")))
+                .str.join("; ")
+                if list_alterations
+                else pl.lit(None, dtype=pl.String).first()
+            ).alias("altered_alterations"),
+        )
+        .sort("key")
+    )
+    return rolled.select(
+        "sample_id",
+        "mechanism_class",
+        pl.when(pl.col("any_altered"))
+        .then(pl.lit("altered"))
+        .otherwise(pl.lit("not_profiled"))
+        .alias("status"),
+        pl.when(pl.col("any_altered"))
+        .then(pl.col("altered_alterations"))
+        .alias("altered_alterations"),
     )
 
 
@@ -500,68 +657,21 @@ def class_calls(calls: AlterationCalls) -> pl.DataFrame:
     altered; ``not_altered`` if none is altered and all were profiled; else
     ``not_profiled``. ``altered_alterations`` lists the altered ids
     (``"ESR1_mut; PIK3CA_mut"``) or is null. Classes without catalog entries
-    are left out; order: samples as in ``calls.table``, classes
-    ER, TF, MAPK, PI3K, CDK46, ALL.
+    are left out; order: samples as in ``calls.samples``, classes
+    ER, TF, MAPK, PI3K, CDK46, ALL. Dense (samples x classes); the analysis
+    uses :func:`class_calls_sparse`.
     """
-    table = calls.table
-    classes = pl.DataFrame(
-        {
-            "alteration": [a.id for a in calls.catalog],
-            "mechanism_class": [a.mechanism_class for a in calls.catalog],
-        },
-        schema={"alteration": pl.String, "mechanism_class": pl.String},
-    )
-    present = [c for c in MECHANISM_CLASSES if c in set(classes["mechanism_class"])]
-    present.append(ALL_CLASS)
-    class_order = {c: i for i, c in enumerate(present)}
-    n_cls = len(present)
-    samples = pl.DataFrame(
-        {"sample_id": table.get_column("sample_id").unique(maintain_order=True)}
-    ).with_row_index("sample_order")
-
-    # Only altered and not_profiled cells decide anything (everything else is
-    # not_altered), so the roll-up works on those few rows and addresses the
-    # sample x class grid by an integer key.
-    def flagged(status: str) -> pl.DataFrame:
-        rows = (
-            table.filter(pl.col("status") == status)
-            .select("sample_id", "alteration")
-            .join(classes, on="alteration", how="inner")
-        )
-        both = pl.concat([rows, rows.with_columns(pl.lit(ALL_CLASS).alias("mechanism_class"))])
-        return both.join(samples, on="sample_id", how="inner").with_columns(
-            (
-                pl.col("sample_order").cast(pl.Int64) * n_cls
-                + pl.col("mechanism_class").replace_strict(class_order, return_dtype=pl.Int64)
-            ).alias("key")
-        )
-
-    altered = (
-        flagged("altered")
-        .sort("key", maintain_order=True)
-        .group_by("key", maintain_order=True)
-        .agg(pl.col("alteration").str.join("; ").alias("altered_alterations"))
-    )
-    gap_keys = flagged("not_profiled").get_column("key").unique()
+    present = _class_order(calls)
+    flagged = class_calls_sparse(calls)
     return (
-        samples.join(
-            pl.DataFrame({"mechanism_class": present}).with_row_index("class_order"),
-            how="cross",
-            maintain_order="left_right",
+        calls.samples.join(
+            pl.DataFrame({"mechanism_class": present}), how="cross", maintain_order="left_right"
         )
-        .with_columns(
-            (pl.col("sample_order").cast(pl.Int64) * n_cls + pl.col("class_order")).alias("key")
-        )
-        .join(altered, on="key", how="left", maintain_order="left")
+        .join(flagged, on=["sample_id", "mechanism_class"], how="left", maintain_order="left")
         .select(
             "sample_id",
             "mechanism_class",
-            pl.when(pl.col("altered_alterations").is_not_null())
-            .then(pl.lit("altered"))
-            .when(pl.col("key").is_in(gap_keys.implode()))
-            .then(pl.lit("not_profiled"))
-            .otherwise(pl.lit("not_altered"))
-            .alias("status"),
+            pl.col("status").fill_null("not_altered"),
             "altered_alterations",
         )
     )

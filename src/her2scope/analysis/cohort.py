@@ -16,7 +16,13 @@ from typing import Any, Literal
 
 import polars as pl
 
-from her2scope.alterations import AlterationCalls, Catalog, annotate, class_calls, load_catalog
+from her2scope.alterations import (
+    AlterationCalls,
+    Catalog,
+    annotate,
+    class_calls_sparse,
+    load_catalog,
+)
 from her2scope.analysis.intersection import AlterationInfo, intersection_table
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, StudyError
@@ -79,8 +85,10 @@ class IntersectionResult:
     ``table``: one row per alteration, class and ``ALL`` (columns in
     :data:`~her2scope.analysis.intersection.TABLE_COLUMNS`). ``samples``:
     every sample with its HER2 call, whether it was analysed and why
-    (``audit.tsv``). ``calls``: sample x alteration calls of the analysed
-    samples (for the oncoprint). ``audit``: findings of the study loader and
+    (``audit.tsv``). ``calls``: the altered and not_profiled (sample,
+    alteration) cells of the analysed samples, columns ``sample_id``,
+    ``alteration``, ``status``, ``variants`` (every other analysed cell is
+    not_altered; for the oncoprint). ``audit``: findings of the study loader and
     the HER2 engine.
     """
 
@@ -260,9 +268,10 @@ def _info(catalog: Catalog) -> tuple[dict[str, AlterationInfo], list[str]]:
 
 
 def _long_calls(calls: AlterationCalls) -> pl.DataFrame:
-    """Alteration rows and class/ALL roll-ups in one long frame keyed by ``alteration``."""
-    per_alt = calls.table.select("sample_id", "alteration", "status")
-    per_class = class_calls(calls).select(
+    """Altered / not_profiled cells of alterations and of class/ALL roll-ups, in one
+    long frame keyed by ``alteration`` (sparse: not_altered cells are implied)."""
+    per_alt = calls.sparse().select("sample_id", "alteration", "status")
+    per_class = class_calls_sparse(calls, list_alterations=False).select(
         "sample_id", pl.col("mechanism_class").alias("alteration"), "status"
     )
     return pl.concat([per_alt, per_class], how="vertical_relaxed")
@@ -309,7 +318,7 @@ def analyze(
         options=options,
         table=table,
         samples=samples,
-        calls=calls.table.join(included, on="sample_id", how="semi"),
+        calls=calls.sparse().join(included, on="sample_id", how="semi"),
         audit=audit,
     )
 

@@ -115,16 +115,21 @@ def intersection_table(
     """Compute the HER2-low x alteration table.
 
     ``cohort``: ``sample_id``, ``her2_category``, ``included`` (Boolean).
-    ``calls``: ``sample_id``, ``alteration``, ``status`` (altered /
-    not_altered / not_profiled), rows for alterations *and* for class/ALL
-    roll-ups alike. ``info`` maps every alteration id in ``calls`` to its
+    ``calls``: ``sample_id``, ``alteration``, ``status`` for the altered and
+    not_profiled cells, rows for alterations *and* for class/ALL roll-ups
+    alike. Sparse: an analysed sample without such a row for an alteration
+    counts as not_altered (rows with status not_altered may be given and are
+    ignored), so the work grows with the altered cells, not samples x
+    alterations. ``info`` maps every alteration id in ``calls`` to its
     label, class and level. Percentages are 0-100. BH correction is applied
     within each level (catalog alterations together; classes and ALL
     together), since those are the two families a reader compares.
     """
     analysed = cohort.filter(pl.col("included")).select("sample_id", HER2_GROUP_EXPR)
+    group_size = dict(analysed.group_by("her2_group").len().iter_rows())
     counts = (
-        calls.join(analysed, on="sample_id", how="inner")
+        calls.filter(pl.col("status").is_in(["altered", "not_profiled"]))
+        .join(analysed, on="sample_id", how="inner")
         .group_by("alteration", "status", "her2_group")
         .agg(pl.len().alias("n"))
     )
@@ -135,6 +140,10 @@ def intersection_table(
     }
 
     def n(alt: str, status: str, group: str) -> int:
+        if status == "not_altered":
+            flagged = lookup.get((alt, "altered", group), 0)
+            flagged += lookup.get((alt, "not_profiled", group), 0)
+            return int(group_size.get(group, 0)) - flagged
         return lookup.get((alt, status, group), 0)
 
     ids = list(order) if order is not None else sorted(info)

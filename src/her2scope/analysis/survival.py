@@ -681,17 +681,18 @@ def _alteration_status(study: Study, alteration: str) -> pl.DataFrame:
     """SAMPLE_ID -> alteration_status for one catalog alteration id (via annotate())."""
     from her2scope.alterations import annotate
 
-    calls = annotate(study).table
-    sub = calls.filter(pl.col("alteration") == alteration)
-    if sub.height == 0:
-        known = sorted(set(calls["alteration"].unique().to_list()))
+    calls = annotate(study)
+    if alteration not in calls.alterations:
+        known = sorted(calls.alterations)
         raise ConfigError(
             f"unknown alteration {alteration!r}; known: {', '.join(known[:30])}"
             + (" ..." if len(known) > 30 else "")
         )
-    return sub.select(
-        pl.col("sample_id").alias(SAMPLE_ID), pl.col("status").alias("alteration_status")
-    ).unique(SAMPLE_ID, keep="first")
+    return (
+        calls.status(alteration)
+        .select(pl.col("sample_id").alias(SAMPLE_ID), pl.col("status").alias("alteration_status"))
+        .unique(SAMPLE_ID, keep="first")
+    )
 
 
 def _policy(ambiguous: str) -> AmbiguityPolicy:

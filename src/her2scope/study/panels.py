@@ -162,3 +162,30 @@ def profiled_mask(
         )
         .collect()
     )
+
+
+def unprofiled_pairs(
+    study: Study, genes: Iterable[str], data_type: DataType = "mutations"
+) -> pl.DataFrame:
+    """The (sample, gene) pairs :func:`profiled_mask` marks not profiled, without the mask.
+
+    Same rule as :func:`profiled_mask`, decided per *panel* (a few panels x
+    the requested genes) and only then joined to the samples whose panel has
+    a gap, so the cost grows with the gaps, not with samples x genes.
+    Out: polars ``sample_id``, ``hugo_symbol`` (samples in study order).
+    """
+    if data_type not in _ALTERATION_TYPES:
+        raise ConfigError(f"data_type must be mutations, cna or sv, not {data_type!r}")
+    wanted = pl.DataFrame(
+        {"hugo_symbol": list(dict.fromkeys(genes))}, schema={"hugo_symbol": pl.String()}
+    ).with_row_index("_gene_order")
+    assignment = panel_assignment(study, data_type).table.with_row_index("_sample_order")
+    panels = assignment.select("panel_id").unique()  # a null panel means: profiled for nothing
+    gaps = panels.join(wanted, how="cross").join(
+        panel_coverage(study), on=["panel_id", "hugo_symbol"], how="anti"
+    )
+    return (
+        assignment.join(gaps, on="panel_id", how="inner", nulls_equal=True)
+        .sort("_sample_order", "_gene_order")
+        .select("sample_id", "hugo_symbol")
+    )
