@@ -95,9 +95,8 @@ def test_not_altered_rows_are_implied() -> None:
     """Sparse calls (altered / not_profiled only) give the same table as the dense grid."""
     cats = ["HER2-low", "HER2-0", "HER2-positive", "unknown", "HER2-low", "HER2-0", "HER2-low"]
     a = ["altered", "not_altered", "altered", "not_profiled", "not_altered", "altered", "altered"]
-    b = ["not_altered", "not_profiled", "not_altered", "altered", "altered", "not_altered"] + [
-        "not_altered"
-    ]
+    b = ["not_altered", "not_profiled", "not_altered", "altered", "altered"]
+    b += ["not_altered", "not_altered"]
     dense = pl.concat([_calls("A_mut", a), _calls("B_amp", b)])
     sparse = dense.filter(pl.col("status") != "not_altered")
     cohort = _cohort(cats, [True, True, True, True, True, True, False])
