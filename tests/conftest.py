@@ -3,16 +3,33 @@
 ``shared_study`` finds the real cBioPortal study through ``HER2SCOPE_STUDIES``
 (never a path written into the product). Without it, tests that need it skip
 with a reason, except under ``CI=true``, where its absence is a failure.
+The her2scope cache root (``HER2SCOPE_CACHE``) is a per-session tmp folder, so
+tests never write into the user's ``~/.cache``.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 STUDY_ID = "breast_msk_2018"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_root_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point the her2scope cache root (downloads and parsed studies) at a tmp folder.
+
+    Session-scoped so that module- and session-scoped fixtures that load a
+    study are covered too; tests that need their own cache set
+    ``HER2SCOPE_CACHE`` themselves (monkeypatch restores this one after).
+    """
+    root = tmp_path_factory.mktemp("her2scope-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HER2SCOPE_CACHE", str(root))
+        yield root
 
 
 def _studies_root() -> Path | None:

@@ -18,6 +18,7 @@ import polars as pl
 
 from her2scope.audit import Audit
 from her2scope.errors import Her2scopeError, StudyError
+from her2scope.study import cache as parsed_cache
 from her2scope.study import readers
 from her2scope.study.fetch import resolve_study
 from her2scope.study.model import (
@@ -105,6 +106,7 @@ def load_study(
     *,
     panels_dir: str | os.PathLike[str] | None = None,
     on_error: OnError = "raise",
+    cache: bool | None = None,
 ) -> Study:
     """Read and audit one cBioPortal study.
 
@@ -119,8 +121,41 @@ def load_study(
     audit accounts for every sample, MAF row and CNA cell read.
     Formats: cBioPortal File Formats (meta files, clinical, MAF, discrete
     CNA, fusions / SV, gene panel matrix and panels, case lists).
+    Cache: with ``on_error="raise"`` a clean load is kept as Parquet and
+    served again while no input file changed (:mod:`her2scope.study.cache`;
+    the audit then ends with one ``study.parsed_cache`` info entry naming
+    the cache entry). ``cache=False``,
+    or ``$HER2SCOPE_PARSED_CACHE=0`` when ``cache`` is None, always parses.
     """
     folder = resolve_study(path_or_id)
+    if on_error != "raise" or not parsed_cache.enabled(cache):
+        return _parse(folder, panels_dir, on_error)
+
+    def stamp() -> parsed_cache.Fingerprint:
+        dirs = _panels_dirs(folder, panels_dir)
+        files = [f for d in dirs if d != folder for f in _panel_files(d)]
+        return parsed_cache.fingerprint(
+            folder, panels_dir=panels_dir, panel_dirs=dirs, panel_files=files
+        )
+
+    try:
+        before = stamp()
+    except OSError:
+        return _parse(folder, panels_dir, on_error)
+    cached = parsed_cache.read(before, folder)
+    if cached is not None:
+        return cached
+    study = _parse(folder, panels_dir, on_error)
+    try:
+        after = stamp()
+    except OSError:
+        return study
+    parsed_cache.store(study, before, folder, after)
+    return study
+
+
+def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: OnError) -> Study:
+    """Read every file of the study folder (the uncached :func:`load_study`)."""
     loader = _Loader(folder, on_error)
     audit = loader.audit
 
