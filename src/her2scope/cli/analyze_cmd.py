@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from her2scope.cli.app import app
 from her2scope.errors import ConfigError
@@ -67,6 +66,8 @@ def analyze(
     out: Annotated[Path | None, typer.Option(help="Folder for TSV/JSON/HTML outputs.")] = None,
 ) -> None:
     """HER2-low fraction among tumors with each endocrine-resistance alteration."""
+    from rich.console import Console
+
     from her2scope.alterations import load_catalog
     from her2scope.analysis.cohort import AnalysisOptions
     from her2scope.analysis.cohort import analyze as run_analysis

@@ -10,11 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from her2scope.cli.app import app
-from her2scope.study.synth import generate_study
 
 
 @app.command("synth")
@@ -31,6 +28,11 @@ def synth(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Write a synthetic study whose marginals follow breast_msk_2018 (streamed, bounded memory)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from her2scope.study.synth import generate_study
+
     console = Console(stderr=True)
     if quiet:
         summary = generate_study(

@@ -3,21 +3,23 @@
 Each function takes a result table and returns a PNG so the HTML report can
 embed it (base64) and stay a single self-contained file. Colours are fixed per
 HER2 group so figures read the same across reports.
+
+matplotlib is imported inside the functions (it costs ~0.4 s to import), and
+figures are drawn on an Agg canvas of their own rather than through pyplot, so
+importing this module, or a command that never draws, stays cheap.
 """
 
 from __future__ import annotations
 
 import io
 import math
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 HER2_COLOURS = {
     "HER2-0": "#9ecae1",
@@ -45,29 +47,76 @@ CLASS_COLOURS = {
 }
 
 
+#: resolution of every figure; figures are created at it, so the content box measured
+#: before saving is the one savefig draws
+DPI = 110
+#: white margin around the drawn content, as ``savefig(bbox_inches="tight")`` pads
+PAD_INCHES = 0.1
+
+
+def _figure(figsize: tuple[float, float]) -> Figure:
+    """An empty figure on its own Agg canvas (no pyplot: nothing to close, no global state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def _png(fig: Figure) -> bytes:
+    """PNG of the figure cropped to its drawn content (what ``bbox_inches="tight"`` gives).
+
+    ``bbox_inches="tight"`` draws the whole figure once only to find that box and
+    then again to save it; the box comes from the artists' extents without that
+    first draw, and the PNG is byte-for-byte the same.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    bbox = fig.get_tightbbox(canvas.get_renderer()).padded(PAD_INCHES)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches=bbox)
     return buf.getvalue()
+
+
+def _floats(values: pl.Series) -> np.ndarray:
+    """A numeric column as float64 with nulls as NaN (matplotlib leaves NaN points out)."""
+    return values.cast(pl.Float64).fill_null(math.nan).to_numpy()
 
 
 def forest_plot(table: pl.DataFrame, expected: tuple[float, float]) -> bytes:
     """HER2-low % with Wilson 95% CI per row, the cohort baseline, and the expected band."""
+    from matplotlib.collections import LineCollection
+
     rows = table.filter(pl.col("n_her2_known") > 0)
     n = rows.height
-    fig, ax = plt.subplots(figsize=(8.5, 0.32 * n + 1.6))
+    fig = _figure((8.5, 0.32 * n + 1.6))
+    ax = fig.subplots()
     ax.axvspan(100 * expected[0], 100 * expected[1], color="#c7e9c0", alpha=0.6, lw=0)
-    y = np.arange(n)[::-1]
-    for yi, r in zip(y, rows.iter_rows(named=True), strict=True):
-        colour = CLASS_COLOURS.get(r["mechanism_class"], "#333333")
-        lo, hi, pct = r["ci_low"], r["ci_high"], r["pct_her2_low"]
-        ax.plot([lo, hi], [yi, yi], color=colour, lw=1.6)
-        marker = "D" if r["level"] != "alteration" else "o"
-        ax.plot([pct], [yi], marker=marker, color=colour, ms=6)
-        base = r["baseline_pct_her2_low"]
-        if base is not None and not math.isnan(base):
-            ax.plot([base], [yi], marker="|", color="#555555", ms=10, mew=1.5)
+    y = np.arange(n)[::-1].astype(float)
+    colours = np.array(
+        [CLASS_COLOURS.get(c, "#333333") for c in rows["mechanism_class"].to_list()], dtype=object
+    )
+    lo, hi = _floats(rows["ci_low"]), _floats(rows["ci_high"])
+    # one artist per kind of mark rather than three Line2D per row: the same
+    # drawing, a fraction of the per-artist cost
+    segments = np.stack([np.column_stack([lo, y]), np.column_stack([hi, y])], axis=1)
+    ax.add_collection(
+        LineCollection(
+            list(segments), colors=list(colours), linewidths=1.6, capstyle="projecting", zorder=2
+        )
+    )
+    pct = _floats(rows["pct_her2_low"])
+    summary_row = (rows["level"] != "alteration").to_numpy()
+    for marker, mask in (("o", ~summary_row), ("D", summary_row)):
+        if mask.any():
+            ax.scatter(
+                pct[mask], y[mask], s=36, marker=marker, c=list(colours[mask]), lw=1.0, zorder=2
+            )
+    base = _floats(rows["baseline_pct_her2_low"])
+    ax.scatter(base, y, s=100, marker="|", color="#555555", lw=1.5, zorder=2)
     labels = [f"{r['label']} (n={r['n_her2_known']})" for r in rows.iter_rows(named=True)]
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlim(0, 100)
@@ -84,6 +133,9 @@ def forest_plot(table: pl.DataFrame, expected: tuple[float, float]) -> bytes:
 
 def stacked_bar(table: pl.DataFrame) -> bytes:
     """HER2 category composition per alteration (counts as % of altered tumors)."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
     rows = table.filter(pl.col("n_altered") > 0)
     parts = {
         "HER2-0": rows["n_her2_zero"].to_numpy(),
@@ -93,17 +145,42 @@ def stacked_bar(table: pl.DataFrame) -> bytes:
         "unknown / equivocal": rows["n_her2_unknown"].to_numpy(),
     }
     total = rows["n_altered"].to_numpy().astype(float)
-    fig, ax = plt.subplots(figsize=(8.5, 0.3 * rows.height + 1.4))
+    fig = _figure((8.5, 0.3 * rows.height + 1.4))
+    ax = fig.subplots()
     y = np.arange(rows.height)[::-1]
+    bottom, top = y - 0.4, y + 0.4  # barh's default height 0.8, centred on the tick
     left = np.zeros(rows.height)
+    handles = []
     for name, values in parts.items():
         share = 100.0 * values / np.where(total == 0, 1, total)
-        ax.barh(y, share, left=left, color=HER2_COLOURS[name], label=name, edgecolor="white")
-        left += share
+        right = left + share
+        # one collection of rectangles per category instead of a patch per bar
+        corners = [(left, bottom), (left, top), (right, top), (right, bottom)]
+        boxes = np.stack([np.column_stack(c) for c in corners], axis=1)
+        colour = HER2_COLOURS[name]
+        ax.add_collection(
+            PolyCollection(
+                list(boxes),
+                facecolors=colour,
+                edgecolors="white",
+                linewidths=1.0,
+                joinstyle="miter",
+            )
+        )
+        handles.append(Patch(facecolor=colour, edgecolor="white", label=name))
+        left = right
+    ax.autoscale_view()
     ax.set_yticks(y, rows["label"].to_list(), fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of altered tumors")
-    ax.legend(ncol=5, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
+    ax.legend(
+        handles=handles,
+        ncol=5,
+        fontsize=7,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        frameon=False,
+    )
     ax.set_title("HER2 categories among altered tumors", fontsize=9)
     return _png(fig)
 
@@ -118,10 +195,13 @@ def oncoprint(
     Only tumors with at least one alteration are drawn (as in cBioPortal's
     oncoprint default), with their count given in the title.
     """
+    from matplotlib.colors import ListedColormap, to_rgb
+
     altered = calls.filter(pl.col("status") == "altered")
     alts = [a for a in alterations if a in set(altered["alteration"].unique().to_list())]
     if not alts:
-        fig, ax = plt.subplots(figsize=(6, 1))
+        fig = _figure((6, 1))
+        ax = fig.subplots()
         ax.text(0.5, 0.5, "no altered tumors", ha="center", va="center")
         ax.axis("off")
         return _png(fig)
@@ -153,14 +233,9 @@ def oncoprint(
         )["code"]
         .to_numpy()
     )
-    fig, (ax_h, ax) = plt.subplots(
-        2,
-        1,
-        figsize=(10, 0.26 * len(alts) + 1.6),
-        gridspec_kw={"height_ratios": [0.6, len(alts)]},
-        sharex=True,
-    )
-    palette = np.array([matplotlib.colors.to_rgb(c) for c in TRACK_PALETTE])
+    fig = _figure((10, 0.26 * len(alts) + 1.6))
+    ax_h, ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [0.6, len(alts)]}, sharex=True)
+    palette = np.array([to_rgb(c) for c in TRACK_PALETTE])
     # one image row, not n_tumors bar patches: thousands of patches take seconds to draw
     ax_h.imshow(palette[track_code][None, :, :], aspect="auto", interpolation="nearest")
     ax_h.set_yticks([0], ["HER2"], fontsize=7)
@@ -173,7 +248,7 @@ def oncoprint(
         matrix,
         aspect="auto",
         interpolation="nearest",
-        cmap=matplotlib.colors.ListedColormap(["#eeeeee", "#2b8cbe"]),
+        cmap=ListedColormap(["#eeeeee", "#2b8cbe"]),
         vmin=0,
         vmax=1,
     )
@@ -192,7 +267,8 @@ def sensitivity_plot(sens: pl.DataFrame) -> bytes:
     alts = sens.filter(pl.col("level") == "alteration")
     settings = alts.select("profile", "ambiguous").unique(maintain_order=True).rows()
     labels = alts["label"].unique(maintain_order=True).to_list()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 0.3 * len(labels) + 1.8), sharey=True)
+    fig = _figure((11, 0.3 * len(labels) + 1.8))
+    ax1, ax2 = fig.subplots(1, 2, sharey=True)
     y = {label: i for i, label in enumerate(labels[::-1])}
     markers = {"low": "o", "zero": "s", "exclude": "^"}
     colours = {"ihc-only": "#636363", "asco-cap-2018": "#3182bd", "asco-cap-2023": "#e6550d"}
