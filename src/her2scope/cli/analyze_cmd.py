@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import app
+from her2scope.cli.app import NoCacheOpt, app, cache_choice
 from her2scope.errors import ConfigError
 
 
@@ -64,6 +64,7 @@ def analyze(
         bool, typer.Option("--sensitivity", help="Rerun under every profile x ambiguity policy.")
     ] = False,
     out: Annotated[Path | None, typer.Option(help="Folder for TSV/JSON/HTML outputs.")] = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """HER2-low fraction among tumors with each endocrine-resistance alteration."""
     from rich.console import Console
@@ -99,7 +100,7 @@ def analyze(
     )
     err = Console(stderr=True)
     t0 = time.perf_counter()
-    loaded = load_study(study)
+    loaded = load_study(study, cache=cache_choice(no_cache))
     cat = load_catalog(catalog) if catalog else load_catalog()
     result = run_analysis(loaded, options, catalog=cat)
     sens = run_sensitivity(loaded, options, catalog=cat) if sensitivity else None
@@ -127,4 +128,8 @@ def analyze(
         command = " ".join(shlex.quote(a) for a in args)
         written = report.write_outputs(result, out, command=command, sensitivity=sens)
         err.print(f"wrote {', '.join(p.name for p in written)} to {out}")
-    err.print(f"done in {time.perf_counter() - t0:.2f} s")
+    cached = loaded.audit.by_code("study.parsed_cache")
+    source = (
+        " (study tables from the parsed cache; --no-cache re-reads the files)" if cached else ""
+    )
+    err.print(f"done in {time.perf_counter() - t0:.2f} s{source}")

@@ -7,6 +7,8 @@ stays thin: parse arguments, call the library, hand results to ``report/``.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(
@@ -21,3 +23,19 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """HER2-low x endocrine-resistance analysis for breast cancer cohorts and tumor boards."""
+
+
+#: ``--no-cache`` for commands that load a study (``load_study(cache=...)``).
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Parse the study files even when the parsed-study cache holds them "
+        "(also HER2SCOPE_PARSED_CACHE=0).",
+    ),
+]
+
+
+def cache_choice(no_cache: bool) -> bool | None:
+    """``load_study(cache=...)`` for a ``--no-cache`` flag: None lets the env var decide."""
+    return False if no_cache else None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import app
+from her2scope.cli.app import NoCacheOpt, app, cache_choice
 
 StudyArg = Annotated[str, typer.Argument(help="Study folder or cBioPortal study id.")]
 ProfileOpt = Annotated[
@@ -33,13 +33,16 @@ def switching_command(
     profile: ProfileOpt = "asco-cap-2023",
     ambiguous: AmbiguousOpt = "exclude",
     out: OutOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """HER2 category switching: primary pathology vs sequenced sample, and serial samples."""
     from her2scope.analysis.switching import switching
     from her2scope.report.switching import print_switching, write_switching
     from her2scope.study import load_study
 
-    result = switching(load_study(study), profile=profile, ambiguous=ambiguous)
+    result = switching(
+        load_study(study, cache=cache_choice(no_cache)), profile=profile, ambiguous=ambiguous
+    )
     print_switching(result)
     if out is not None:
         for path in write_switching(result, out):
@@ -55,13 +58,16 @@ def survival_command(
     profile: ProfileOpt = "asco-cap-2023",
     ambiguous: AmbiguousOpt = "exclude",
     out: OutOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Overall survival (KM, log-rank, Cox) by HER2 group or alteration, per patient."""
     from her2scope.analysis.survival import survival
     from her2scope.report.survival import print_survival, write_survival
     from her2scope.study import load_study
 
-    result = survival(load_study(study), by=by, profile=profile, ambiguous=ambiguous)
+    result = survival(
+        load_study(study, cache=cache_choice(no_cache)), by=by, profile=profile, ambiguous=ambiguous
+    )
     print_survival(result)
     if out is not None:
         for path in write_survival(result, out):

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import app
+from her2scope.cli.app import NoCacheOpt, app, cache_choice
 from her2scope.errors import ConfigError
 
 kb_app = typer.Typer(
@@ -62,6 +62,7 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output file (folder with --all).")
     ] = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Match a patient (or study samples) to the knowledge base: mechanisms, ranked options,
     resistance warnings, trials and caveats. Supports, and does not replace, clinical judgment.
@@ -87,7 +88,7 @@ def report(
 
     if all_samples == (sample is not None):
         raise ConfigError("with --study give exactly one of --sample ID or --all")
-    loaded = load_study(study)
+    loaded = load_study(study, cache=cache_choice(no_cache))
     if sample is not None:
         _write(render.render(Matcher().match(profile_from_study(loaded, sample)), fmt), out)
         return
