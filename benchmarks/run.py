@@ -11,7 +11,10 @@ once to ``benchmarks/work/`` and reused) and for the shared study
 ``$HER2SCOPE_STUDIES/breast_msk_2018``, it measures
 
 * ``her2scope analyze STUDY --profile ihc-only --ambiguous low --out OUT``
-  as a fresh process (wall time and peak RSS from ``/usr/bin/time -v``);
+  as a fresh process (wall time and peak RSS from ``/usr/bin/time -v``):
+  with the parsed-study cache off (parsing the text files every run), then
+  with it on in an emptied private cache root (first run writes it, reruns
+  read it);
 * the same work stage by stage in a fresh process (``benchmarks/stages.py``);
 * the plain pandas reference (``benchmarks/pandas_reference.py``) as a fresh
   process, and checks that its counts equal her2scope's ``intersection.tsv``

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal, ParamSpec, TypeVar
 
@@ -222,6 +223,11 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
             found.append((loader.name(path), path))
         return found
 
+    # The CNA matrices are read in a worker thread while the clinical files and
+    # the MAF are parsed, so their numpy work overlaps polars' parsing. Each
+    # read has its own audit, merged below in the usual place and order.
+    cna_reads = _read_in_background(of_kind("COPY_NUMBER_ALTERATION", "DISCRETE"))
+
     # ---- clinical
     samples = pl.DataFrame(schema={"SAMPLE_ID": pl.String(), "PATIENT_ID": pl.String()})
     sample_attributes = empty(ATTRIBUTE_COLUMNS)
@@ -298,8 +304,9 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
     # ---- copy number
     cna_parts = []
     cna_genes: list[str] = []
-    for name, path in of_kind("COPY_NUMBER_ALTERATION", "DISCRETE"):
-        got_cna = loader.attempt(readers.read_cna, path, name, audit=audit)
+    for name, future, cna_audit in cna_reads:
+        got_cna = loader.attempt(future.result)
+        audit.extend(cna_audit)
         if got_cna is None:
             continue
         cna_parts.append(got_cna.table)
@@ -466,6 +473,24 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
     return study
 
 
+def _read_in_background(
+    files: list[tuple[str, Path]],
+) -> list[tuple[str, Future[readers.CnaRead], Audit]]:
+    """Start :func:`readers.read_cna` on each file in one worker thread.
+
+    Returns ``(name, future, audit)``; ``future.result()`` re-raises the
+    reader's error. The pool is shut down at once: its thread ends after the
+    last read, also when the caller stops early on another file's error.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="her2scope-cna")
+    jobs = []
+    for name, path in files:
+        own = Audit()
+        jobs.append((name, pool.submit(readers.read_cna, path, name, audit=own), own))
+    pool.shutdown(wait=False)
+    return jobs
+
+
 def _check_genes_on_panels(study: Study) -> None:
     """Warn (counted) about calls in genes that the sample's panel does not list.
 
@@ -484,8 +509,16 @@ def _check_genes_on_panels(study: Study) -> None:
         assignment = panel_assignment(study, data_type)  # type: ignore[arg-type]
         if assignment.table["panel_id"].eq(DATA_GENES_PANEL).all():
             continue
+        # A gene on every defined panel in use cannot be off-panel: leave those
+        # rows out before the joins (most calls, in a study's usual genes).
+        used = assignment.table.join(defined, on="panel_id", how="semi")["panel_id"].unique()
+        in_use = study.panel_genes.filter(pl.col("panel_id").is_in(used.implode()))
+        everywhere = (
+            in_use.group_by("hugo_symbol").agg(pl.col("panel_id").n_unique().alias("n"))
+        ).filter(pl.col("n") == used.len())["hugo_symbol"]
         calls = (
             table.select("sample_id", "hugo_symbol")
+            .filter(~pl.col("hugo_symbol").is_in(everywhere.implode()))
             .join(assignment.table, on="sample_id", how="inner")
             .join(defined, on="panel_id", how="semi")
         )
@@ -500,10 +533,11 @@ def _check_genes_on_panels(study: Study) -> None:
                 sample_id=str(off_panel["sample_id"][0]),
                 count=off_panel.height,
             )
+        unassigned = assignment.table.filter(pl.col("panel_id").is_null()).select("sample_id")
         no_panel = (
-            table.select("sample_id")
-            .join(assignment.table, on="sample_id", how="inner")
-            .filter(pl.col("panel_id").is_null())
+            table.select("sample_id").join(unassigned, on="sample_id", how="semi")
+            if unassigned.height
+            else unassigned
         )
         if no_panel.height:
             study.audit.add(

@@ -900,5 +900,7 @@ def read_case_list(path: Path, name: str) -> tuple[str, list[str]]:
             raise InputFormatError(
                 f"case list needs a '{key}:' line", file=name, line=lines.get(key), column=key
             )
-    ids = [s.strip() for s in values["case_list_ids"].split("\t") if s.strip()]
+    ids = values["case_list_ids"].split("\t")
+    if any(not i or i[0].isspace() or i[-1].isspace() for i in ids):  # rare: tidy up
+        ids = [i.strip() for i in ids if i.strip()]
     return values["stable_id"], ids
