@@ -68,3 +68,22 @@ def test_read_body_selects_columns_in_the_order_asked() -> None:
 def test_read_body_refuses_an_unchecked_text() -> None:
     with pytest.raises(ValueError):
         textio.read_body(textio.split_tabular(b"a\tb\n1\t2\n", "t.txt"))
+
+
+def test_lines_longer_than_16_bit_counters_are_counted_exactly() -> None:
+    wide = "\t".join(["x"] * 70_000)  # 69,999 tabs: beyond a uint16 counter
+    header = "\t".join(f"c{i}" for i in range(70_000))
+    ok = textio.split_tabular(f"{header}\n{wide}\n{wide}\n".encode(), "t.txt")
+    assert textio.check_field_counts(ok).n_rows == 2
+    short = "\t".join(["x"] * (70_000 - 65_536))  # would wrap to the same count in uint16
+    bad = textio.split_tabular(f"{header}\n{wide}\n{short}\n".encode(), "t.txt")
+    with pytest.raises(InputFormatError) as err:
+        textio.check_field_counts(bad)
+    assert err.value.line == 3
+
+
+def test_blank_line_before_the_chunk_end_is_a_wrong_line() -> None:
+    text = textio.split_tabular(b"a\tb\n1\t2\n\n3\t4\n", "t.txt")
+    with pytest.raises(InputFormatError) as err:
+        textio.check_field_counts(text, chunk_bytes=5)
+    assert err.value.line == 3

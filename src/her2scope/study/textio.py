@@ -182,13 +182,28 @@ _CHUNK_BYTES = 32 * 1024 * 1024
 
 
 def _fields_per_line(data: bytes, start: int, end: int) -> np.ndarray:
-    """Number of tab-separated fields on each line of ``data[start:end]`` (no final newline)."""
+    """Number of tab-separated fields on each line of ``data[start:end]`` (no final newline).
+
+    Tabs are summed per line with ``np.add.reduceat`` in 16-bit counters (a
+    line shorter than 65,535 bytes cannot hold more tabs); a chunk with a
+    longer line counts from the tab positions instead.
+    """
     arr = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+    if not arr.size:
+        return np.ones(1, dtype=np.int64)
     line_ends = np.flatnonzero(arr == 10)
-    line_ends = np.append(line_ends, end - start)  # the last line has no newline in the slice
+    starts = np.concatenate(([0], line_ends + 1))
+    if int(np.diff(np.append(starts, arr.size + 1)).max()) <= np.iinfo(np.uint16).max:
+        blank_last = bool(starts[-1] == arr.size)  # reduceat cannot start at the end
+        counts = np.add.reduceat(
+            (arr == 9).view(np.uint8), starts[:-1] if blank_last else starts, dtype=np.uint16
+        ).astype(np.int64)
+        if blank_last:
+            counts = np.append(counts, 0)
+        return counts + 1
+    line_ends = np.append(line_ends, arr.size)  # the last line has no newline in the slice
     tabs = np.flatnonzero(arr == 9)
-    tabs_before = np.searchsorted(tabs, line_ends)
-    return np.diff(tabs_before, prepend=0) + 1
+    return np.diff(np.searchsorted(tabs, line_ends), prepend=0) + 1
 
 
 def check_field_counts(text: TabularText, chunk_bytes: int = _CHUNK_BYTES) -> TabularText:
