@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -185,6 +186,64 @@ def stacked_bar(table: pl.DataFrame) -> bytes:
     return _png(fig)
 
 
+@dataclass(frozen=True)
+class OncoprintGrid:
+    """What the oncoprint draws: alterations (rows, most frequent first), the
+    drawn tumors (columns, sorted by pattern), their 0/1 matrix, and per
+    alteration the number of altered tumors among all ``n_tumors``."""
+
+    alterations: list[str]
+    frequency: dict[str, int]
+    n_tumors: int
+    sample_ids: list[str]
+    matrix: np.ndarray  # alterations x drawn tumors, 0/1
+
+
+def oncoprint_matrix(
+    altered: pl.DataFrame, alterations: list[str], max_columns: int = MAX_ONCOPRINT_COLUMNS
+) -> OncoprintGrid:
+    """Sort tumors by alteration pattern (cBioPortal's oncoprint order).
+
+    ``altered``: ``sample_id``, ``alteration`` of altered cells. Rows are the
+    given alterations by falling frequency (ties keep the given order);
+    tumors sort by their 0/1 pattern over those rows, descending, ties by
+    sample id. Each pattern is packed into one integer (most frequent
+    alteration = highest bit) so the sort is one integer sort; catalogs over
+    62 alterations sort the columns instead. Over ``max_columns`` tumors an
+    even stride over the sorted tumors is kept (a figure cannot show more).
+    """
+    cells = (
+        altered.filter(pl.col("alteration").is_in(alterations))
+        .select("sample_id", "alteration")
+        .unique()
+    )
+    freq = dict(cells.group_by("alteration").len().iter_rows())
+    alts = sorted([a for a in alterations if freq.get(a)], key=lambda a: -freq[a])
+    if len(alts) <= 62:
+        weight = {a: 1 << (len(alts) - 1 - i) for i, a in enumerate(alts)}
+        wide = (
+            cells.group_by("sample_id")
+            .agg(pl.col("alteration").replace_strict(weight, return_dtype=pl.Int64).sum())
+            .rename({"alteration": "pattern"})
+            .sort(["pattern", "sample_id"], descending=[True, False])
+        )
+    else:
+        wide = cells.with_columns(pl.lit(1, dtype=pl.Int8).alias("v")).pivot(
+            on="alteration", index="sample_id", values="v", aggregate_function="first"
+        )
+        wide = wide.fill_null(0).sort([*alts, "sample_id"], descending=[True] * len(alts) + [False])
+    n_tumors = wide.height
+    if n_tumors > max_columns:
+        step = n_tumors / max_columns
+        wide = wide[[int(i * step) for i in range(max_columns)]]
+    if "pattern" in wide.columns:
+        bits = np.arange(len(alts) - 1, -1, -1, dtype=np.int64)
+        matrix = (wide["pattern"].to_numpy()[None, :] >> bits[:, None]) & 1
+    else:
+        matrix = wide.select(alts).to_numpy().T
+    return OncoprintGrid(alts, freq, n_tumors, wide["sample_id"].to_list(), matrix)
+
+
 def oncoprint(
     calls: pl.DataFrame, her2: pl.DataFrame, alterations: list[str], labels: dict[str, str]
 ) -> bytes:
@@ -205,27 +264,11 @@ def oncoprint(
         ax.text(0.5, 0.5, "no altered tumors", ha="center", va="center")
         ax.axis("off")
         return _png(fig)
-    wide = (
-        altered.filter(pl.col("alteration").is_in(alts))
-        .select("sample_id", "alteration", pl.lit(1, dtype=pl.Int8).alias("v"))
-        .pivot(on="alteration", index="sample_id", values="v", aggregate_function="first")
-        .fill_null(0)
-    )
-    for a in alts:
-        if a not in wide.columns:
-            wide = wide.with_columns(pl.lit(0, dtype=pl.Int8).alias(a))
-    freq = {a: int(wide[a].sum()) for a in alts}
-    alts = sorted(alts, key=lambda a: -freq[a])
-    wide = wide.sort(alts, descending=True)
-    n_tumors = wide.height
-    if n_tumors > MAX_ONCOPRINT_COLUMNS:
-        # a 10-inch figure cannot show more columns than this; an even stride over
-        # the sorted tumors keeps the pattern and the row frequencies
-        step = n_tumors / MAX_ONCOPRINT_COLUMNS
-        wide = wide[[int(i * step) for i in range(MAX_ONCOPRINT_COLUMNS)]]
-    matrix = wide.select(alts).to_numpy().T
+    grid = oncoprint_matrix(altered, alts)
+    alts, freq, n_tumors, matrix = grid.alterations, grid.frequency, grid.n_tumors, grid.matrix
     track_code = (
-        wide.join(her2, on="sample_id", how="left")
+        pl.DataFrame({"sample_id": grid.sample_ids}, schema={"sample_id": pl.String})
+        .join(her2, on="sample_id", how="left", maintain_order="left")
         .select(
             pl.col("her2_category")
             .replace_strict(TRACK_CODE, default=0, return_dtype=pl.Int8)
