@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import polars as pl
 
@@ -223,10 +223,25 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
             found.append((loader.name(path), path))
         return found
 
-    # The CNA matrices are read in a worker thread while the clinical files and
-    # the MAF are parsed, so their numpy work overlaps polars' parsing. Each
-    # read has its own audit, merged below in the usual place and order.
-    cna_reads = _read_in_background(of_kind("COPY_NUMBER_ALTERATION", "DISCRETE"))
+    # The CNA matrices, SV files, panel matrix and case lists are read in a
+    # worker thread while the clinical files and the MAF are parsed, so their
+    # numpy and Python work overlaps polars' parsing. Each read has its own
+    # audit, merged below in the usual place and order.
+    background = _Background()
+    for name, path in of_kind("COPY_NUMBER_ALTERATION", "DISCRETE"):
+        background.submit(("cna", name), readers.read_cna, path, name)
+    sv_readers = (("FUSION", readers.read_fusions), ("STRUCTURAL_VARIANT", readers.read_sv))
+    for alteration, sv_reader in sv_readers:
+        for name, path in of_kind(alteration):
+            background.submit(("sv", name), sv_reader, path, name)
+    for name, path in of_kind("GENE_PANEL_MATRIX")[:1]:
+        background.submit(("matrix", name), readers.read_panel_matrix, path, name)
+    case_dir = folder / "case_lists"
+    case_files = sorted(case_dir.glob("*.txt")) if case_dir.is_dir() else []
+    for path in case_files:
+        name = loader.name(path)
+        background.submit(("case", name), readers.read_case_list, path, name, audit=False)
+    background.close()
 
     # ---- clinical
     samples = pl.DataFrame(schema={"SAMPLE_ID": pl.String(), "PATIENT_ID": pl.String()})
@@ -304,9 +319,8 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
     # ---- copy number
     cna_parts = []
     cna_genes: list[str] = []
-    for name, future, cna_audit in cna_reads:
-        got_cna = loader.attempt(future.result)
-        audit.extend(cna_audit)
+    for name, _path in of_kind("COPY_NUMBER_ALTERATION", "DISCRETE"):
+        got_cna = background.result(("cna", name), loader)
         if got_cna is None:
             continue
         cna_parts.append(got_cna.table)
@@ -330,12 +344,9 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
 
     # ---- structural variants
     sv_parts = []
-    for alteration, reader in (
-        ("FUSION", readers.read_fusions),
-        ("STRUCTURAL_VARIANT", readers.read_sv),
-    ):
-        for name, path in of_kind(alteration):
-            got_sv = loader.attempt(reader, path, name, audit=audit)
+    for alteration, _reader in sv_readers:
+        for name, _path in of_kind(alteration):
+            got_sv = background.result(("sv", name), loader)
             if got_sv is not None:
                 sv_parts.append(got_sv[0])
                 unknown_samples(got_sv[0].select("sample_id"), name, "SV rows")
@@ -356,8 +367,8 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
 
     # ---- panels
     panel_matrix = pl.DataFrame(schema={"sample_id": pl.String()})
-    for name, path in of_kind("GENE_PANEL_MATRIX")[:1]:
-        got_matrix = loader.attempt(readers.read_panel_matrix, path, name, audit=audit)
+    for name, _path in of_kind("GENE_PANEL_MATRIX")[:1]:
+        got_matrix = background.result(("matrix", name), loader)
         if got_matrix is None:
             continue
         panel_matrix = got_matrix
@@ -432,16 +443,14 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
 
     # ---- case lists
     case_lists: dict[str, list[str]] = {}
-    case_dir = folder / "case_lists"
-    if case_dir.is_dir():
-        for path in sorted(case_dir.glob("*.txt")):
-            name = loader.name(path)
-            got_case = loader.attempt(readers.read_case_list, path, name)
-            if got_case is None:
-                continue
-            case_lists[got_case[0]] = got_case[1]
-            ids = pl.DataFrame({"sample_id": got_case[1]}, schema={"sample_id": pl.String()})
-            unknown_samples(ids, name, "case list ids", rows=False)
+    for path in case_files:
+        name = loader.name(path)
+        got_case = background.result(("case", name), loader)
+        if got_case is None:
+            continue
+        case_lists[got_case[0]] = got_case[1]
+        ids = pl.DataFrame({"sample_id": got_case[1]}, schema={"sample_id": pl.String()})
+        unknown_samples(ids, name, "case list ids", rows=False)
 
     study = Study(
         study_id=study_id,
@@ -473,22 +482,36 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
     return study
 
 
-def _read_in_background(
-    files: list[tuple[str, Path]],
-) -> list[tuple[str, Future[readers.CnaRead], Audit]]:
-    """Start :func:`readers.read_cna` on each file in one worker thread.
+class _Background:
+    """Readers run one after another in a worker thread, results taken by key.
 
-    Returns ``(name, future, audit)``; ``future.result()`` re-raises the
-    reader's error. The pool is shut down at once: its thread ends after the
-    last read, also when the caller stops early on another file's error.
+    Each reader that takes an ``audit`` gets its own, merged into the load's
+    audit by :meth:`result` where the sequential loader would have written
+    it, so the audit order does not depend on timing. :meth:`close` lets the
+    thread end after the last read, also when the load stops early on another
+    file's error.
     """
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="her2scope-cna")
-    jobs = []
-    for name, path in files:
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="her2scope-read")
+        self.jobs: dict[tuple[str, str], tuple[Future[Any], Audit]] = {}
+
+    def submit(
+        self, key: tuple[str, str], reader: Callable[..., Any], *args: Any, audit: bool = True
+    ) -> None:
         own = Audit()
-        jobs.append((name, pool.submit(readers.read_cna, path, name, audit=own), own))
-    pool.shutdown(wait=False)
-    return jobs
+        kwargs = {"audit": own} if audit else {}
+        self.jobs[key] = (self.pool.submit(reader, *args, **kwargs), own)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False)
+
+    def result(self, key: tuple[str, str], loader: _Loader) -> Any:
+        """The reader's value, or None after :meth:`_Loader.fail` took its error."""
+        future, own = self.jobs.pop(key)
+        value = loader.attempt(future.result)
+        loader.audit.extend(own)
+        return value
 
 
 def _check_genes_on_panels(study: Study) -> None:
