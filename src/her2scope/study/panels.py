@@ -128,6 +128,19 @@ def panel_coverage(study: Study) -> pl.DataFrame:
     ).unique()
 
 
+def _mask_inputs(
+    study: Study, genes: Iterable[str], data_type: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Requested genes (``_gene_order``) and sample panels (``_sample_order``) of a mask."""
+    if data_type not in _ALTERATION_TYPES:
+        raise ConfigError(f"data_type must be mutations, cna or sv, not {data_type!r}")
+    wanted = pl.DataFrame(
+        {"hugo_symbol": list(dict.fromkeys(genes))}, schema={"hugo_symbol": pl.String()}
+    ).with_row_index("_gene_order")
+    assignment = panel_assignment(study, data_type)  # type: ignore[arg-type]
+    return wanted, assignment.table.with_row_index("_sample_order")
+
+
 def profiled_mask(
     study: Study, genes: Iterable[str], data_type: DataType = "mutations"
 ) -> pl.DataFrame:
@@ -142,12 +155,7 @@ def profiled_mask(
     counts as listing every gene seen in the study's data files (MAF, CNA
     rows, SV), as the load audit says; a sample without panel is not profiled.
     """
-    if data_type not in _ALTERATION_TYPES:
-        raise ConfigError(f"data_type must be mutations, cna or sv, not {data_type!r}")
-    wanted = pl.DataFrame(
-        {"hugo_symbol": list(dict.fromkeys(genes))}, schema={"hugo_symbol": pl.String()}
-    ).with_row_index("_gene_order")
-    assignment = panel_assignment(study, data_type).table.with_row_index("_sample_order")
+    wanted, assignment = _mask_inputs(study, genes, data_type)
     covered = panel_coverage(study).with_columns(pl.lit(True).alias("profiled"))
     # Joins in the streaming engine do not keep row order; sort on the two indices instead.
     return (
@@ -174,12 +182,7 @@ def unprofiled_pairs(
     a gap, so the cost grows with the gaps, not with samples x genes.
     Out: polars ``sample_id``, ``hugo_symbol`` (samples in study order).
     """
-    if data_type not in _ALTERATION_TYPES:
-        raise ConfigError(f"data_type must be mutations, cna or sv, not {data_type!r}")
-    wanted = pl.DataFrame(
-        {"hugo_symbol": list(dict.fromkeys(genes))}, schema={"hugo_symbol": pl.String()}
-    ).with_row_index("_gene_order")
-    assignment = panel_assignment(study, data_type).table.with_row_index("_sample_order")
+    wanted, assignment = _mask_inputs(study, genes, data_type)
     panels = assignment.select("panel_id").unique()  # a null panel means: profiled for nothing
     gaps = panels.join(wanted, how="cross").join(
         panel_coverage(study), on=["panel_id", "hugo_symbol"], how="anti"
