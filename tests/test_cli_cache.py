@@ -54,3 +54,21 @@ def test_cohort_commands_accept_no_cache(
     folder = _aged_study(tmp_path, demo=True)
     assert main([command, str(folder), "--no-cache"]) == 0
     assert not (tmp_path / "cache" / "parsed").exists()
+
+
+def test_cache_info_and_clear(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HER2SCOPE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("HER2SCOPE_PARSED_CACHE", raising=False)
+    folder = _aged_study(tmp_path)
+    assert main(["validate", str(folder)]) == 0  # validate never fills the cache
+    assert main(["cache", "info"]) == 0
+    assert "0 entries" in capsys.readouterr().out
+    assert main(["analyze", str(folder)]) == 0
+    capsys.readouterr()
+    assert main(["cache", "info"]) == 0
+    assert "1 entry" in capsys.readouterr().out
+    assert main(["cache", "clear"]) == 0
+    assert "removed 1" in capsys.readouterr().out
+    assert not [p for p in (tmp_path / "cache" / "parsed").iterdir() if not p.name.startswith(".")]

@@ -42,3 +42,36 @@ def fetch(
     from her2scope.study import resolve_study
 
     print(resolve_study(study))
+
+
+cache_app = typer.Typer(
+    help="The parsed-study cache (Parquet copies of studies already read).",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Print where the parsed-study cache is, its entries and their size on disk."""
+    from her2scope.study import cache
+
+    root = cache.parsed_dir()
+    entries = sorted(p for p in root.glob("*") if p.is_dir() and not p.name.startswith("."))
+    total = 0
+    for entry in entries:
+        size = sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
+        total += size
+        typer.echo(f"{entry.name}\t{size / 1e6:.1f} MB")
+    switch = "on" if cache.enabled() else f"off ({cache.ENV_SWITCH})"
+    typer.echo(f"{root}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, "
+               f"{total / 1e6:.1f} MB; cache {switch}")  # fmt: skip
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Remove every parsed-study entry (studies are parsed again on their next load)."""
+    from her2scope.study import cache
+
+    n = cache.clear()
+    typer.echo(f"removed {n} entr{'y' if n == 1 else 'ies'} from {cache.parsed_dir()}")
