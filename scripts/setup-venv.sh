@@ -12,3 +12,7 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]' >&2
   rm -f .venv/.installed-* && touch "$stamp"
 fi
+# Bytecode for her2scope's own modules, kept current: pip does not compile an
+# editable install, and where PYTHONDONTWRITEBYTECODE is set every run would
+# compile them again (~0.2 s of each command). Up-to-date files are skipped.
+.venv/bin/python -m compileall -q src/her2scope >/dev/null
