@@ -223,11 +223,13 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
             found.append((loader.name(path), path))
         return found
 
-    # The CNA matrices, SV files, panel matrix and case lists are read in a
-    # worker thread while the clinical files and the MAF are parsed, so their
-    # numpy and Python work overlaps polars' parsing. Each read has its own
-    # audit, merged below in the usual place and order.
+    # The MAF is read in one worker thread and the CNA matrices, SV files,
+    # panel matrix and case lists in another while this thread reads the
+    # clinical files, so their numpy and Python work overlaps polars' parsing.
+    # Each read has its own audit, merged below in the usual place and order.
     background = _Background()
+    for name, path in of_kind("MUTATION_EXTENDED"):
+        background.submit(("maf", name), readers.read_maf, path, name, worker=1)
     for name, path in of_kind("COPY_NUMBER_ALTERATION", "DISCRETE"):
         background.submit(("cna", name), readers.read_cna, path, name)
     sv_readers = (("FUSION", readers.read_fusions), ("STRUCTURAL_VARIANT", readers.read_sv))
@@ -309,8 +311,8 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
 
     # ---- mutations
     mutation_parts = []
-    for name, path in of_kind("MUTATION_EXTENDED"):
-        table = loader.attempt(readers.read_maf, path, name, audit=audit)
+    for name, _path in of_kind("MUTATION_EXTENDED"):
+        table = background.result(("maf", name), loader)
         if table is not None:
             mutation_parts.append(table)
             unknown_samples(table.select("sample_id"), name, "MAF rows")
@@ -483,7 +485,7 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
 
 
 class _Background:
-    """Readers run one after another in a worker thread, results taken by key.
+    """Readers run in two worker threads (in submission order within each), results by key.
 
     Each reader that takes an ``audit`` gets its own, merged into the load's
     audit by :meth:`result` where the sequential loader would have written
@@ -493,18 +495,27 @@ class _Background:
     """
 
     def __init__(self) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="her2scope-read")
+        self.pools = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"her2scope-read-{i}")
+            for i in range(2)
+        ]
         self.jobs: dict[tuple[str, str], tuple[Future[Any], Audit]] = {}
 
     def submit(
-        self, key: tuple[str, str], reader: Callable[..., Any], *args: Any, audit: bool = True
+        self,
+        key: tuple[str, str],
+        reader: Callable[..., Any],
+        *args: Any,
+        audit: bool = True,
+        worker: int = 0,
     ) -> None:
         own = Audit()
         kwargs = {"audit": own} if audit else {}
-        self.jobs[key] = (self.pool.submit(reader, *args, **kwargs), own)
+        self.jobs[key] = (self.pools[worker].submit(reader, *args, **kwargs), own)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False)
+        for pool in self.pools:
+            pool.shutdown(wait=False)
 
     def result(self, key: tuple[str, str], loader: _Loader) -> Any:
         """The reader's value, or None after :meth:`_Loader.fail` took its error."""
