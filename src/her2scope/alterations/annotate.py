@@ -524,17 +524,11 @@ def annotate(
             "sample(s) not in the clinical sample table were ignored",
             count=stray.height,
         )
-    # Integer keys (sample order x catalog position) order the cells; the
-    # variant string only breaks ties between events of one gene.
-    position = {a.id: i for i, a in enumerate(catalog)}
+    # Cells are addressed by one integer key (sample order x catalog position),
+    # which also gives the sample-major, catalog-ordered row order; the variant
+    # string only breaks ties between events of one gene.
     variants = (
-        hits.join(samples, on="sample_id", how="inner")
-        .with_columns(
-            (
-                pl.col("sample_order").cast(pl.Int64) * len(catalog)
-                + pl.col("alteration").replace_strict(position, return_dtype=pl.Int64)
-            ).alias("key")
-        )
+        _keyed(hits, samples, catalog)
         .sort("key", "gene_order", "event_order", "variant")
         .group_by("key", maintain_order=True)
         .agg(
@@ -548,8 +542,6 @@ def annotate(
     gaps = _not_profiled_pairs(study, needs, mask_fn, samples)
     audit.add("info", "alterations.coverage", f"profiled status from {coverage_source}")
 
-    # Cells are addressed by one integer key (sample order x catalog position),
-    # which also gives the sample-major, catalog-ordered row order.
     altered = variants.select("sample_id", "alteration", "variants")
     gap_cells = _keyed(gaps, samples, catalog)
     off_panel = gap_cells.join(altered, on=["sample_id", "alteration"], how="semi")
