@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from her2scope.study.synth import VARIANT_FIELDS  # what the generator reads back
+
 STUDY_ID = "breast_msk_2018"
 N_QUANTILES = 101
 # A column with at most this many distinct strings is kept as a vocabulary
@@ -145,22 +147,7 @@ MAF_GENERATED = {
     "Codons",
 }
 # Annotation fields kept for a recurrent variant (a variant's description,
-# not a sample's data).
-VARIANT_FIELDS = [
-    "Chromosome",
-    "Start_Position",
-    "End_Position",
-    "Consequence",
-    "Variant_Classification",
-    "Variant_Type",
-    "Reference_Allele",
-    "Tumor_Seq_Allele2",
-    "HGVSc",
-    "HGVSp",
-    "HGVSp_Short",
-    "Protein_position",
-    "Codons",
-]
+# not a sample's data): VARIANT_FIELDS, shared with the generator.
 MIN_RECURRENT = 2
 
 

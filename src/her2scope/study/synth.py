@@ -391,7 +391,7 @@ class _MutationModel:
         self.outcome_recurrent_arr = np.array(self.outcome_recurrent, dtype=np.int64)
         self.outcome_class_series = pl.Series(self.outcome_class, dtype=pl.String)
         self.recurrent = pl.DataFrame(
-            recurrent_rows, schema=dict.fromkeys(_VARIANT_FIELDS, pl.String)
+            recurrent_rows, schema=dict.fromkeys(VARIANT_FIELDS, pl.String)
         )
 
     def draw(
@@ -486,7 +486,7 @@ class _MutationModel:
             annotated = annotated.join(recurrent, on="rec", how="left", suffix="_rec")
             annotated = annotated.with_columns(
                 pl.when(pl.col("rec") >= 0).then(pl.col(f"{c}_rec")).otherwise(pl.col(c)).alias(c)
-                for c in _VARIANT_FIELDS
+                for c in VARIANT_FIELDS
             )
         # A gene drawn twice for one sample may repeat a recurrent variant;
         # a real MAF lists a variant once per sample.
@@ -516,7 +516,9 @@ class _MutationModel:
         )
 
 
-_VARIANT_FIELDS = [
+#: MAF annotation fields of a recurrent variant, as the marginals file stores them
+#: (``scripts/derive_synth_marginals.py`` writes them with this list).
+VARIANT_FIELDS = [
     "Chromosome",
     "Start_Position",
     "End_Position",
