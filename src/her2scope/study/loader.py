@@ -232,10 +232,14 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
         background.submit(("maf", name), readers.read_maf, path, name, worker=1)
     for name, path in of_kind("COPY_NUMBER_ALTERATION", "DISCRETE"):
         background.submit(("cna", name), readers.read_cna, path, name)
-    sv_readers = (("FUSION", readers.read_fusions), ("STRUCTURAL_VARIANT", readers.read_sv))
-    for alteration, sv_reader in sv_readers:
+    sv_names: list[str] = []
+    for alteration, sv_reader in (
+        ("FUSION", readers.read_fusions),
+        ("STRUCTURAL_VARIANT", readers.read_sv),
+    ):
         for name, path in of_kind(alteration):
             background.submit(("sv", name), sv_reader, path, name)
+            sv_names.append(name)
     for name, path in of_kind("GENE_PANEL_MATRIX")[:1]:
         background.submit(("matrix", name), readers.read_panel_matrix, path, name)
     case_dir = folder / "case_lists"
@@ -346,12 +350,11 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
 
     # ---- structural variants
     sv_parts = []
-    for alteration, _reader in sv_readers:
-        for name, _path in of_kind(alteration):
-            got_sv = background.result(("sv", name), loader)
-            if got_sv is not None:
-                sv_parts.append(got_sv[0])
-                unknown_samples(got_sv[0].select("sample_id"), name, "SV rows")
+    for name in sv_names:
+        got_sv = background.result(("sv", name), loader)
+        if got_sv is not None:
+            sv_parts.append(got_sv[0])
+            unknown_samples(got_sv[0].select("sample_id"), name, "SV rows")
     sv = pl.concat(sv_parts) if sv_parts else empty(SV_COLUMNS)
 
     # ---- other profiles are not used by her2scope; say so
