@@ -107,9 +107,10 @@ def test_cr_only_panel_matrix_and_panels(study: Study, shared_study_dir: Path) -
         per_panel[row[1]] += 1
     got = dict(study.panel_matrix.group_by("mutations").len().iter_rows())
     assert got == per_panel
-    assert study.panels_without_genes == ("IMPACT341", "IMPACT468")
-    missing = {e.column: e.count for e in study.audit.by_code("panel.genes_missing")}
-    assert missing == {"IMPACT341": per_panel["IMPACT341"], "IMPACT468": per_panel["IMPACT468"]}
+    # IMPACT341, IMPACT410 and IMPACT468 all have gene lists in ../gene_panels now
+    assert study.panels_without_genes == ()
+    assert not list(study.audit.by_code("panel.genes_missing"))
+    assert set(per_panel) == {"IMPACT341", "IMPACT410", "IMPACT468"}
     panel_file = shared_study_dir.parent / "gene_panels" / "data_gene_panel_impact410.txt"
     genes_410 = next(
         line.split(":", 1)[1].split() for line in panel_file.read_text().splitlines()
@@ -121,19 +122,19 @@ def test_cr_only_panel_matrix_and_panels(study: Study, shared_study_dir: Path) -
 
 
 def test_profiled_mask_on_real_panels(study: Study) -> None:
-    genes_410 = set(study.panel_genes.filter(pl.col("panel_id") == "IMPACT410")["hugo_symbol"])
-    data_genes = set(study.data_genes["hugo_symbol"])
+    genes = {
+        panel: set(study.panel_genes.filter(pl.col("panel_id") == panel)["hugo_symbol"])
+        for panel in ("IMPACT341", "IMPACT410", "IMPACT468")
+    }
     probe = ["ESR1", "ERBB2", "AMER1", "NOT_A_GENE"]
     mask = profiled_mask(study, probe, "mutations").join(
         study.panel_matrix.select("sample_id", "mutations"), on="sample_id"
     )
     assert mask.height == study.n_samples * len(probe)
     for row in mask.iter_rows(named=True):
-        if row["mutations"] == "IMPACT410":
-            expected = row["hugo_symbol"] in genes_410
-        else:
-            expected = row["hugo_symbol"] in data_genes
+        expected = row["hugo_symbol"] in genes[row["mutations"]]
         assert row["profiled"] is expected, row
+    assert "ESR1" in genes["IMPACT341"] and "NOT_A_GENE" not in genes["IMPACT468"]
 
 
 def test_load_time(shared_study_dir: Path) -> None:
