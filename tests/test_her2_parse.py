@@ -29,7 +29,8 @@ from her2scope.her2 import parse_copies, parse_ihc, parse_ish_ratio, parse_ish_s
         ("ultralow", 0, 0, "ultralow"),
         ("0 (ultralow)", 0, 0, "ultralow"),
         ("0, faint incomplete staining <=10%", 0, 0, "ultralow"),
-        ("null", 0, 0, "null"),
+        ("0 (null)", 0, 0, "null"),
+        ("HER2-null", 0, 0, "null"),
         ("No staining", 0, 0, "null"),
     ],
 )
@@ -61,7 +62,9 @@ def test_ihc_range_with_outside_reading_keeps_range() -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["Not Available", "[Not Available]", "Not Applicable", "Unk/ND", "", "  ", None]
+    # a bare NULL is a database null, not the ASCO/CAP 2023 HER2-null level
+    "raw",
+    ["Not Available", "[Not Available]", "Not Applicable", "Unk/ND", "", "  ", None, "NULL"],
 )
 def test_ihc_missing_is_not_unusable(raw: str | None) -> None:
     reading = parse_ihc(raw)

@@ -282,7 +282,8 @@ def test_unusable_value_is_reported_not_guessed() -> None:
         ("ultralow", "HER2-ultralow", "HER2-0"),
         ("0 (ultralow)", "HER2-ultralow", "HER2-0"),
         ("0, faint incomplete staining <=10%", "HER2-ultralow", "HER2-0"),
-        ("null", "HER2-null", "HER2-0"),
+        ("0 (null)", "HER2-null", "HER2-0"),
+        ("HER2-null", "HER2-null", "HER2-0"),
         ("no staining", "HER2-null", "HER2-0"),
     ],
 )

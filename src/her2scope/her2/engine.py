@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 import polars as pl
@@ -19,6 +20,7 @@ import polars as pl
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, InputFormatError
 from her2scope.her2.parse import (
+    RATIO_CONFLICT_THRESHOLD,
     CopiesReading,
     IhcReading,
     IshStatusReading,
@@ -27,6 +29,7 @@ from her2scope.her2.parse import (
     parse_ihc,
     parse_ish_ratio,
     parse_ish_status,
+    shorten_raw,
 )
 from her2scope.her2.profiles import Her2Profile, load_profile
 from her2scope.her2.rules import PREFIX, C, build_stages
@@ -34,6 +37,7 @@ from her2scope.her2.vocab import (
     AMBIGUITY_POLICIES,
     CANONICAL_FIELDS,
     HER2_CATEGORIES,
+    MAX_CELL_CHARS,
     MSK_COLUMNS,
     POSITIVE,
     SOURCES,
@@ -226,7 +230,9 @@ def _number_lookup(
 ) -> tuple[pl.DataFrame, list[tuple[str, str, int]]]:
     """Plain positive numbers are cast in polars; everything else goes through ``parser``."""
     number = (
-        pl.when(pl.col(key).str.contains(_NUMBER_RE))
+        pl.when(
+            (pl.col(key).str.len_chars() <= MAX_CELL_CHARS) & pl.col(key).str.contains(_NUMBER_RE)
+        )
         .then(pl.col(key).str.strip_chars().cast(pl.Float64, strict=False))
         .otherwise(None)
     )
@@ -376,12 +382,16 @@ def classify(
     else:
         work = work.with_columns(pl.lit(None).cast(t).alias(n) for n, t in _STATUS_SCHEMA.items())
 
+    # Number conventions that depend on the profile (ratio threshold, decimal comma).
+    threshold = prof.ish.ratio_threshold if prof.ish is not None else RATIO_CONFLICT_THRESHOLD
+    decimal_comma = prof.ish.decimal_comma if prof.ish is not None else False
+
     # ISH ratio (may carry the HER2 copy number: "2 (CN 4.8)")
     if "ish_ratio" in keys:
         lookup, bad = _number_lookup(
             _distinct(work, keys["ish_ratio"]),
             keys["ish_ratio"],
-            parse_ish_ratio,
+            partial(parse_ish_ratio, threshold=threshold, decimal_comma=decimal_comma),
             _ratio_row,
             _RATIO_SCHEMA,
             PREFIX + "r_ratio",
@@ -403,7 +413,7 @@ def classify(
             lookup, bad = _number_lookup(
                 _distinct(work, keys[name]),
                 keys[name],
-                parse_copies,
+                partial(parse_copies, decimal_comma=decimal_comma),
                 _copies_row(prefix),
                 schema,
                 prefix + "_value",
@@ -472,7 +482,7 @@ def classify(
         audit.add(
             "warning",
             "her2.unusable_value",
-            f"{name} value {raw!r} unusable: {why}; kept, treated as no result",
+            f"{name} value {shorten_raw(raw)} unusable: {why}; kept, treated as no result",
             column=column,
             count=n,
         )
@@ -553,7 +563,7 @@ def classify_one(
     )
     row = result.table.row(0, named=True)
     reasons = tuple(
-        f"{f} {raw!r}: {why}"
+        f"{f} {shorten_raw(raw)}: {why}"
         for f, raw, why in result.unusable.select("field", "raw", "reason").iter_rows()
     )
     return Her2Call(

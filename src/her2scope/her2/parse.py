@@ -5,12 +5,19 @@ results as free text: ``0-1+``, ``1+ (outside 3+)``, ``2 (CN 4.8)``,
 ``1.8, MSK failed``, ``[Not Available]``. Each parser here takes one raw
 string and returns a frozen reading with the numbers it could read, a short
 human description for the rationale, and either ``missing`` (the report says
-no result: ``Not Available``, ``Not done (decalcified)``, empty) or
+no result: ``Not Available``, ``Not done (decalcified)``, ``NULL``, empty) or
 ``unusable`` (text that is there but cannot be read, e.g. ``abc``). An
-unusable value is never guessed at; the caller counts it in the audit.
+unusable value is never guessed at; the caller counts it in the audit. The
+words understood live in :mod:`her2scope.her2.vocab`; any other word makes the
+value unusable.
 
 Conventions (documented once, used everywhere):
 
+* **Bounded input.** A cell longer than
+  :data:`~her2scope.her2.vocab.MAX_CELL_CHARS` characters is unusable
+  without being read; runs of whitespace are read as one space. Every
+  pattern here is linear in the length of its input (possessive quantifiers,
+  no two adjacent quantifiers that can share characters).
 * **In-house first.** When a cell holds two readings, the first one is the
   in-house reading and is the one used; an *outside* reading (``outside``,
   ``OSH``, ``same sample OSH``) is kept in the description so that a
@@ -18,10 +25,25 @@ Conventions (documented once, used everywhere):
   and counted in the audit, but it does not change the call.
 * **IHC words.** ``negative`` means IHC 0 or 1+ (a range, so it is subject to
   the ambiguity policy); ``equivocal`` means 2+; ``positive`` 3+;
-  ``ultralow`` and ``null``/``no staining`` are IHC 0 with the 2023 sub-level.
-* **Two ratios in one cell** (``1.4, 1.9``): if both fall on the same side of
-  the 2.0 ratio threshold of ASCO/CAP 2018 the first is used and the second
-  noted; if they straddle 2.0 the value is unusable (conflicting).
+  ``ultralow`` and ``0 (null)``/``HER2-null``/``no staining`` are IHC 0 with
+  the 2023 sub-level. A bare ``null`` is a database null: missing. Two IHC
+  scores without an outside marker (``0, 3``, ``2,3``) are unusable.
+* **ISH statements** are read clause by clause with their negations (``No
+  evidence of amplification``, ``amplification not detected``, ``negative
+  for amplification``: not amplified); a double negation, a negated
+  ``equivocal`` or clauses that disagree are unusable.
+* **Numbers** (ratios, signals per cell) are plain decimals (``1.8``,
+  ``.9``). Scientific notation (``1e3``), percentages (``250%``) and text
+  glued to a number are unusable. A comma between digits (``1,8``) may be a
+  decimal comma or two values; it is unusable unless the profile sets
+  ``ish.decimal_comma`` (then ``1,8`` is 1.8). ``1.4,1.9`` and ``1.4, 1.9``
+  are two values.
+* **Two ratios in one cell** (``1.4, 1.9``) or a range (``1.2-1.6``): if both
+  fall on the same side of the profile's ratio threshold (2.0 in ASCO/CAP
+  2018) the first is used and the second noted, because every dual-probe
+  group reads them alike; if they straddle it the value is unusable
+  (conflicting), as IHC ranges that straddle a category are never settled
+  silently either.
 * A ratio of 0 or less, or a copy number of 0 or less, cannot come from a
   counted ISH assay and is unusable (the study writes ``0`` in a few rows
   whose status is ``Negative``; the status word then decides).
@@ -33,60 +55,121 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from her2scope.her2.vocab import (
+    IHC_WORDS,
+    ISH_AMPLIFIED_PREFIXES,
+    ISH_AMPLIFIED_WORDS,
+    ISH_CLAUSE_WORDS,
+    ISH_EQUIVOCAL_WORDS,
+    ISH_FAILED_PHRASES,
+    ISH_FAILED_WORDS,
+    ISH_FILLER_WORDS,
+    ISH_NEGATIONS,
+    ISH_NOT_AMPLIFIED_PREFIXES,
+    ISH_NOT_AMPLIFIED_WORDS,
+    MAX_CELL_CHARS,
+    MISSING_PREFIXES,
+    MISSING_TOKENS,
+)
+
 IshStatus = Literal["amplified", "not_amplified", "equivocal", "failed"]
 
 #: The ratio threshold used to judge whether two ratios in one cell conflict
-#: (ASCO/CAP 2018 dual-probe threshold).
+#: when no profile says otherwise (ASCO/CAP 2018 dual-probe threshold).
 RATIO_CONFLICT_THRESHOLD = 2.0
 
-_NUM = r"(\d+(?:\.\d+)?|\.\d+)"
-_NUMERIC_RE = re.compile(rf"^\s*{_NUM}\s*$")
 
-# Tokens that mean "no result was reported" (missing, not unusable).
-_MISSING_TOKENS = frozenset(
-    {
-        "",
-        "na",
-        "n/a",
-        "nan",
-        "none",
-        "not available",
-        "not applicable",
-        "unk/nd",
-        "unk",
-        "unknown",
-        "nd",
-        "not done",
-        "not performed",
-        "not tested",
-        "not reported",
-        "pending",
-        "missing",
-        "-",
-        ".",
-    }
-)
-_MISSING_PREFIXES = ("not done", "not performed", "not tested", "not available")
+def normalise(raw: str) -> str:
+    """Lower case, runs of whitespace (any Unicode space) as one space, no edge spaces."""
+    return " ".join(raw.lower().split())
 
 
-def is_missing_token(raw: str | None, *, null_is_missing: bool = True) -> bool:
-    """True when ``raw`` says no result was reported (``Not Available``, ``[Unknown]`` ...).
+def too_long(raw: str) -> str | None:
+    """The reason a cell is unusable for its length alone, or None."""
+    if len(raw) > MAX_CELL_CHARS:
+        return f"longer than {MAX_CELL_CHARS} characters ({len(raw)}); not read"
+    return None
 
-    ``null_is_missing`` is False for IHC, where ``null`` is the ASCO/CAP 2023
-    HER2-null reading (no staining), not a database null.
+
+def is_missing_token(raw: str | None) -> bool:
+    """True when ``raw`` says no result was reported (``Not Available``, ``[Unknown]``, ``NULL``).
+
+    The tokens are :data:`~her2scope.her2.vocab.MISSING_TOKENS` and
+    :data:`~her2scope.her2.vocab.MISSING_PREFIXES`; a cell longer than the
+    length cap is never missing (it is unusable).
     """
     if raw is None:
         return True
-    t = raw.strip().lower()
+    if len(raw) > MAX_CELL_CHARS:
+        return False
+    t = normalise(raw)
     if t.startswith("[") and t.endswith("]"):
         t = t[1:-1].strip()
-    if t == "null":
-        return null_is_missing
-    return t in _MISSING_TOKENS or t.startswith(_MISSING_PREFIXES)
+    if t in MISSING_TOKENS:
+        return True
+    return any(t.startswith(p) and not t[len(p) : len(p) + 1].isalnum() for p in MISSING_PREFIXES)
 
 
 def _fmt(x: float) -> str:
     return f"{x:g}"
+
+
+def shorten_raw(raw: str | None) -> str:
+    """``raw`` for a message: quoted, and cut short when long."""
+    if raw is None or len(raw) <= 60:
+        return repr(raw)
+    return f"{raw[:40]!r}... ({len(raw)} characters)"
+
+
+# --------------------------------------------------------------------------- numbers
+
+# A plain decimal, starting where no digit or point precedes it (so a search
+# inside a long run of digits does not restart at every digit).
+_NUM_RE = re.compile(r"(?<![\d.])(\d++(?:\.\d++)?+|\.\d++)")
+_SCIENTIFIC_RE = re.compile(r"e[+-]?+\d")
+_PERCENT_AFTER_RE = re.compile(r" ?%")
+_COMMA_DIGITS_RE = re.compile(r",(\d++)")
+_RANGE_RE = re.compile(r" ?(?:-|–|—|to) ?(?=[\d.])")
+_DIGIT_RE = re.compile(r"\d")
+
+
+def _read_number(text: str, pos: int, *, decimal_comma: bool) -> tuple[float, int] | str:
+    """The plain decimal at ``text[pos:]`` and where it ends, or why there is none.
+
+    ``text`` is normalised (lower case, single spaces).
+    """
+    m = _NUM_RE.match(text, pos)
+    if m is None:
+        return "no number"
+    digits, end = m.group(1), m.end()
+    if _SCIENTIFIC_RE.match(text, end):
+        return f"scientific notation ({text[pos : end + 4].strip()!r}) is not accepted"
+    if _PERCENT_AFTER_RE.match(text, end):
+        return f"a percentage ({digits}%) is not a ratio or a count"
+    comma = _COMMA_DIGITS_RE.match(text, end)
+    if comma is not None and "." not in digits:
+        written = f"{digits},{comma.group(1)}"
+        follows = text[comma.end() : comma.end() + 1]
+        if not decimal_comma or follows in {".", ","} or follows.isalnum():
+            return f"{written!r} may be a decimal comma or two values"
+        return float(f"{digits}.{comma.group(1)}"), comma.end()
+    nxt = text[end : end + 1]
+    if nxt == "." or nxt.isalnum():
+        return f"malformed number {text[pos : end + 4].strip()!r}"
+    return float(digits), end
+
+
+def _one_number(text: str, *, decimal_comma: bool) -> float | str | None:
+    """``text`` as exactly one plain decimal, an error text, or None if it is no number."""
+    if not text[:1].isdigit() and not (text[:1] == "." and text[1:2].isdigit()):
+        return None
+    got = _read_number(text, 0, decimal_comma=decimal_comma)
+    if isinstance(got, str):
+        return got
+    value, end = got
+    if end != len(text):
+        return f"unrecognised text {text!r}"
+    return value
 
 
 # --------------------------------------------------------------------------- IHC
@@ -125,7 +208,7 @@ class IhcReading:
     def description(self) -> str:
         """Short text for the rationale (``IHC 1+ (focal)``)."""
         if self.unusable is not None:
-            return f"IHC {self.raw!r} unusable ({self.unusable})"
+            return f"IHC {shorten_raw(self.raw)} unusable ({self.unusable})"
         if self.missing or self.lo is None:
             return "no IHC" if not self.raw or not self.raw.strip() else f"no IHC ({self.raw})"
         extras = list(self.notes)
@@ -139,16 +222,25 @@ class IhcReading:
         return f"IHC {self.label}{tail}"
 
 
-_IHC_SCORE = r"(\d)\s*\+?"
-_IHC_RANGE_RE = re.compile(rf"^{_IHC_SCORE}\s*(?:-|–|/|to)\s*{_IHC_SCORE}$")
-_IHC_SINGLE_RE = re.compile(r"^(\d+)\s*\+?$")
+# Text reaching these patterns is normalised: at most one space in a row, so
+# " ?" suffices where a report may or may not leave a space.
+_IHC_SCORE = r"(\d)(?: ?\+)?+"
+_IHC_RANGE_RE = re.compile(rf"{_IHC_SCORE} ?(?:-|–|/|to) ?{_IHC_SCORE}")
+_IHC_SINGLE_RE = re.compile(r"(\d++)(?: ?\+)?+")
 _ULTRALOW_RE = re.compile(
-    r"ultra[\s-]?low|faint[^()]{0,40}incomplete|incomplete[^()]{0,40}faint|(?:≤|<=)\s*10\s*%"
+    r"ultra[ -]?low|faint[^()]{0,40}incomplete|incomplete[^()]{0,40}faint|(?:≤|<=) ?10 ?%"
 )
-_NULL_RE = re.compile(r"\bnull\b|\bno\s+(?:membrane\s+)?staining\b|\babsent\s+staining\b")
+_NULL_RE = re.compile(
+    r"\bnull(?: staining)?\b|\bno (?:membrane )?staining\b|\babsent staining\b"
+    r"|\bstaining absent\b"
+)
 _OUTSIDE_RE = re.compile(r"\boutside\b|\bosh\b")
-_SCORE_IN_TEXT_RE = re.compile(r"(\d)\s*(?:-\s*(\d)\s*)?\+")
+_SCORE_IN_TEXT_RE = re.compile(r"(?<!\d)(\d)(?: ?- ?(\d))?+ ?\+")
+_PERCENT_RE = re.compile(r"(?<![\d.])\d++(?:\.\d++)?+(?: ?- ?\d++(?:\.\d++)?+)?+ ?%")
 _HETERO_RE = re.compile(r"heterog")
+_PAREN_RE = re.compile(r"\(([^()]*+)\)")
+_IHC_PREFIX_RE = re.compile(r"(?:her2[ -]?)?(?:ihc ?)?(?:score ?)?(?:[:=] ?)?")
+_SPLIT_RE = re.compile(r"[,;]")
 
 
 def parse_ihc(raw: str | None) -> IhcReading:
@@ -156,13 +248,16 @@ def parse_ihc(raw: str | None) -> IhcReading:
 
     Accepts ``0``/``0+``/``1+``..``3+``, ranges (``0-1+``, ``1-2+``, ``2-3+``),
     annotations (``(focal)``, ``(outside)``, ``1+ (outside 3+)``,
-    ``3+ (heterogenous 70-80% pos)``) and words (``negative``, ``equivocal``,
-    ``positive``, ``ultralow``, ``null``, ``no staining``). See the module
-    docstring for the in-house-first rule.
+    ``3+ (heterogenous 70-80% pos)``) and the words of
+    :data:`~her2scope.her2.vocab.IHC_WORDS` plus ``ultralow``, ``0 (null)``,
+    ``HER2-null`` and ``no staining``. A bare ``NULL`` is missing. See the
+    module docstring for the in-house-first rule.
     """
-    if raw is None or is_missing_token(raw, null_is_missing=False):
+    if raw is not None and (reason := too_long(raw)) is not None:
+        return IhcReading(raw=raw, unusable=reason)
+    if raw is None or is_missing_token(raw):
         return IhcReading(raw=raw, missing=True)
-    text = raw.strip().lower()
+    text = normalise(raw)
     notes: list[str] = []
     zero_level: Literal["null", "ultralow"] | None = None
     if _ULTRALOW_RE.search(text):
@@ -170,11 +265,11 @@ def parse_ihc(raw: str | None) -> IhcReading:
     elif _NULL_RE.search(text):
         zero_level = "null"
 
-    pieces = [p.strip() for p in re.findall(r"\(([^()]*)\)", text)]
-    main = re.sub(r"\([^()]*\)", " ", text)
+    pieces = [p.strip() for p in _PAREN_RE.findall(text)]
+    main = _PAREN_RE.sub(" ", text)
     if "(" in main or ")" in main:
         return IhcReading(raw=raw, unusable="unbalanced parentheses")
-    main_parts = [p.strip() for p in re.split(r"[,;]", main)]
+    main_parts = [p.strip() for p in _SPLIT_RE.split(main)]
     main = main_parts[0]
     pieces.extend(p for p in main_parts[1:] if p)
 
@@ -187,7 +282,8 @@ def parse_ihc(raw: str | None) -> IhcReading:
     if "focal" in main:
         notes.append("focal")
         main = main.replace("focal", " ")
-    main = re.sub(r"^(?:her2\s*)?(?:ihc\s*)?(?:score\s*)?[:=]?\s*", "", main.strip()).strip()
+    main = normalise(main)
+    main = main[_IHC_PREFIX_RE.match(main).end() :].strip()  # type: ignore[union-attr]
 
     outside: str | None = None
     outside_max: int | None = None
@@ -203,16 +299,17 @@ def parse_ihc(raw: str | None) -> IhcReading:
                 outside_max = int(score.group(2) or score.group(1))
                 if outside_max > 3:
                     return IhcReading(raw=raw, unusable=f"outside score {outside} out of range")
-        elif score is not None and not _HETERO_RE.search(piece) and "%" not in piece:
+        elif _HETERO_RE.search(piece):
+            # keep the detail ("70-80% pos") but spell the word one way
+            detail = piece.split(maxsplit=1)[1] if " " in piece else ""
+            notes.append(f"heterogeneous {detail}".strip())
+        elif score is not None or _DIGIT_RE.search(_PERCENT_RE.sub(" ", piece)):
+            # "2+ (3+)", "0, 3", "2,3": a second score without saying whose it is
             return IhcReading(
                 raw=raw, unusable="two IHC scores without saying which is the outside reading"
             )
         elif _ULTRALOW_RE.search(piece) or _NULL_RE.search(piece):
             continue  # already captured as the zero level
-        elif _HETERO_RE.search(piece):
-            # keep the detail ("70-80% pos") but spell the word one way
-            detail = piece.split(maxsplit=1)[1] if " " in piece else ""
-            notes.append(f"heterogeneous {detail}".strip())
         else:
             notes.append(piece)
 
@@ -220,25 +317,19 @@ def parse_ihc(raw: str | None) -> IhcReading:
     hi: int | None
     if main == "" and zero_level is not None:
         lo = hi = 0
-    elif (m := _IHC_RANGE_RE.match(main)) is not None:
+    elif (m := _IHC_RANGE_RE.fullmatch(main)) is not None:
         lo, hi = int(m.group(1)), int(m.group(2))
         if hi > 3 or lo > 3:
             return IhcReading(raw=raw, unusable="IHC score out of range 0-3")
         if lo > hi:
             return IhcReading(raw=raw, unusable="IHC range written high to low")
-    elif (m := _IHC_SINGLE_RE.match(main)) is not None:
+    elif (m := _IHC_SINGLE_RE.fullmatch(main)) is not None:
         lo = hi = int(m.group(1))
         if lo > 3:
             return IhcReading(raw=raw, unusable="IHC score out of range 0-3")
-    elif main in {"negative", "neg"}:
-        lo, hi = 0, 1
-        notes.insert(0, "'negative' = 0 or 1+")
-    elif main in {"equivocal"}:
-        lo = hi = 2
-        notes.insert(0, "'equivocal' = 2+")
-    elif main in {"positive", "pos"}:
-        lo = hi = 3
-        notes.insert(0, "'positive' = 3+")
+    elif main in IHC_WORDS:
+        lo, hi = IHC_WORDS[main]
+        notes.insert(0, f"'{main}' = {IhcReading(raw=None, lo=lo, hi=hi).label}")
     else:
         return IhcReading(raw=raw, unusable="not a recognised IHC score")
 
@@ -273,54 +364,174 @@ class IshStatusReading:
     def description(self) -> str:
         """Short text for the rationale."""
         if self.unusable is not None:
-            return f"ISH status {self.raw!r} unusable ({self.unusable})"
+            return f"ISH status {shorten_raw(self.raw)} unusable ({self.unusable})"
         if self.missing:
             return ""
         # the raw text already carries its annotations ("Negative (outside)")
-        return f"reported {str(self.raw).strip()}"
+        return f"reported {' '.join(str(self.raw).split())}"
 
 
-_NOT_AMPLIFIED_RE = re.compile(r"\b(?:not|non|no)[\s-]?amplifi\w*")
-_STATUS_PATTERNS: tuple[tuple[IshStatus, re.Pattern[str]], ...] = (
-    ("not_amplified", re.compile(r"\b(?:not|non|no)[\s-]?amplifi|\bnegative\b|\bneg\b")),
-    ("equivocal", re.compile(r"\bequivocal\b|\bborderline\b")),
-    ("failed", re.compile(r"fail|insufficient|not interpretable|uninterpretable|\bqns\b")),
-    ("amplified", re.compile(r"amplifi|\bpositive\b|\bpos\b|^amp$")),
+_HER2_NAME_RE = re.compile(r"\bher ?2\b")
+_DASHES_RE = re.compile(r"[-‐‑‒–—_]")
+_FAILED_PHRASE_RE = re.compile(
+    r"\b(?:"
+    + "|".join(re.escape(p) for p in sorted(ISH_FAILED_PHRASES, key=len, reverse=True))
+    + r")\b"
 )
+_WORD_RE = re.compile(r"[a-z0-9]++|[^a-z0-9 ]")
+_CLAUSE_MARKS = frozenset({",", ";", "/", "&"}) | ISH_CLAUSE_WORDS
+_IGNORED_MARKS = frozenset({":", "=", ".", "'", '"'})
+_GROUP_WORD_RE = re.compile(r"group([1-5])")
+#: What a reported dual-probe group says about amplification on its own (2-4
+#: depend on the IHC), to catch a note that contradicts it.
+_GROUP_STATUS: dict[int, IshStatus] = {1: "amplified", 5: "not_amplified"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """What one ISH statement (a cell's core or a note in parentheses) says."""
+
+    status: IshStatus | None = None
+    group: int | None = None
+    unusable: str | None = None
+    unknown_words: tuple[str, ...] = ()
+    has_status_word: bool = False
+
+
+def _read_clause(words: list[str]) -> _Statement | None:
+    """One clause of an ISH statement; None when it holds no status (only filler words)."""
+    amplified = not_amplified = negations = equivocal = failed = 0
+    group: int | None = None
+    unknown: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "group" and i + 1 < len(words) and words[i + 1] in {"1", "2", "3", "4", "5"}:
+            group = int(words[i + 1])
+            i += 2
+            continue
+        if (g := _GROUP_WORD_RE.fullmatch(w)) is not None:
+            group = int(g.group(1))
+        elif w.startswith(ISH_AMPLIFIED_PREFIXES) or w in ISH_AMPLIFIED_WORDS:
+            amplified += 1
+        elif w.startswith(ISH_NOT_AMPLIFIED_PREFIXES) or w in ISH_NOT_AMPLIFIED_WORDS:
+            not_amplified += 1
+        elif w in ISH_NEGATIONS:
+            negations += 1
+        elif w in ISH_EQUIVOCAL_WORDS:
+            equivocal += 1
+        elif w in ISH_FAILED_WORDS:
+            failed += 1
+        elif w not in ISH_FILLER_WORDS and w not in _IGNORED_MARKS:
+            unknown.append(w)
+        i += 1
+    kinds = sum(bool(k) for k in (amplified or not_amplified, equivocal, failed, group is not None))
+    if unknown:
+        return _Statement(
+            unusable="words outside the ISH vocabulary",
+            unknown_words=tuple(dict.fromkeys(unknown)),
+            has_status_word=kinds > 0,
+        )
+    if kinds == 0:
+        return _Statement(unusable="negation without a status word") if negations else None
+    if group is not None:
+        if kinds > 1 or negations:
+            return _Statement(unusable="conflicting ISH status words")
+        return _Statement(group=group)
+    if failed:
+        # "amplification test failed": the failure is the result
+        if negations or equivocal:
+            return _Statement(unusable="negated or conflicting test failure")
+        return _Statement(status="failed")
+    if equivocal:
+        if kinds > 1:
+            return _Statement(unusable="conflicting ISH status words")
+        if negations:
+            return _Statement(unusable="a negated 'equivocal' does not say which side")
+        return _Statement(status="equivocal")
+    # amplification axis: one negation (a negation word or a not-amplified word) turns
+    # "amplified" into "not amplified", wherever it stands in the clause
+    n_negative = negations + not_amplified
+    if n_negative >= 2:
+        return _Statement(unusable="double negation")
+    if amplified:
+        return _Statement(status="not_amplified" if n_negative == 1 else "amplified")
+    return _Statement(status="not_amplified")
+
+
+def _read_statement(text: str) -> _Statement | None:
+    """An ISH statement (normalised text, no parentheses); None if it says nothing."""
+    text = _HER2_NAME_RE.sub("her2", _DASHES_RE.sub(" ", text))
+    text = _FAILED_PHRASE_RE.sub(" failed ", text)
+    clauses: list[list[str]] = [[]]
+    for w in _WORD_RE.findall(text):
+        if w in _CLAUSE_MARKS:
+            clauses.append([])
+        else:
+            clauses[-1].append(w)
+    read = [r for c in clauses if (r := _read_clause(c)) is not None]
+    if not read:
+        return None
+    unknown = [w for r in read for w in r.unknown_words]
+    if unknown:
+        if not any(r.has_status_word or r.unusable is None for r in read):
+            return _Statement(unusable="not a recognised ISH status")
+        return _Statement(unusable=f"word(s) outside the ISH vocabulary: {' '.join(unknown)!r}")
+    for r in read:
+        if r.unusable is not None:
+            return r
+    said = {(r.status, r.group) for r in read}
+    if len(said) > 1:
+        return _Statement(unusable="conflicting ISH status words")
+    return read[0]
 
 
 def parse_ish_status(raw: str | None) -> IshStatusReading:
-    """Parse a reported ISH status (``Positive``/``amplified``, ``Negative``/``not amplified``,
-    ``Equivocal``, ``Test Failure``, ``ISH group 1``-``5``, ``Negative (outside)``).
+    """Parse a reported ISH status (``Positive``/``amplified``, ``Negative``/``not amplified``/
+    ``No evidence of amplification``, ``Equivocal``, ``Test Failure``, ``ISH group 1``-``5``,
+    ``Negative (outside)``).
 
-    Missing tokens (``Not Applicable``, ``Unk/ND``, ``[Not Available]``) give
-    ``missing``; a test failure is kept as status ``failed`` (no result, but
-    said in the rationale).
+    Words and negations as in :mod:`her2scope.her2.vocab`; anything else is
+    unusable. Missing tokens (``Not Applicable``, ``Unk/ND``, ``[Not
+    Available]``) give ``missing``; a test failure is kept as status
+    ``failed`` (no result, but said in the rationale). A note in parentheses
+    that states a different status than the cell makes it unusable, unless
+    the note is an outside reading (in-house first).
     """
+    if raw is not None and (reason := too_long(raw)) is not None:
+        return IshStatusReading(raw=raw, unusable=reason)
     if raw is None or is_missing_token(raw):
         return IshStatusReading(raw=raw, missing=True)
-    text = raw.strip().lower()
+    text = normalise(raw)
     notes: list[str] = []
-    for piece in re.findall(r"\(([^()]*)\)", text):
-        notes.append("outside lab" if _OUTSIDE_RE.search(piece) else piece.strip())
-    core = re.sub(r"\([^()]*\)", " ", text).strip()
+    note_statements: list[_Statement] = []
+    for piece in _PAREN_RE.findall(text):
+        if _OUTSIDE_RE.search(piece):
+            notes.append("outside lab")
+            continue
+        notes.append(piece.strip())
+        said = _read_statement(piece)
+        if said is not None and said.unusable is None:
+            note_statements.append(said)
+    core = _PAREN_RE.sub(" ", text)
+    if "(" in core or ")" in core:
+        return IshStatusReading(raw=raw, unusable="unbalanced parentheses")
     if _OUTSIDE_RE.search(core):
         notes.append("outside lab")
-        core = _OUTSIDE_RE.sub(" ", core).strip()
-    group_match = re.search(r"\bgroup\s*([1-5])\b", core)
-    if group_match is not None:
-        return IshStatusReading(raw=raw, group=int(group_match.group(1)), notes=tuple(notes))
-    # "not amplified" contains "amplifi": take negations out before looking for "amplified"
-    affirmative = _NOT_AMPLIFIED_RE.sub(" ", core)
-    found = {
-        status
-        for status, pattern in _STATUS_PATTERNS
-        if pattern.search(affirmative if status == "amplified" else core)
-    }
-    if len(found) != 1:
-        reason = "conflicting ISH status words" if found else "not a recognised ISH status"
-        return IshStatusReading(raw=raw, unusable=reason)
-    return IshStatusReading(raw=raw, status=found.pop(), notes=tuple(dict.fromkeys(notes)))
+        core = _OUTSIDE_RE.sub(" ", core)
+    said = _read_statement(core)
+    if said is None:
+        return IshStatusReading(raw=raw, unusable="not a recognised ISH status")
+    if said.unusable is not None:
+        return IshStatusReading(raw=raw, unusable=said.unusable)
+    core_status = said.status if said.group is None else _GROUP_STATUS.get(said.group)
+    for note in note_statements:
+        note_status = note.status if note.group is None else _GROUP_STATUS.get(note.group)
+        if core_status is not None and note_status is not None and note_status != core_status:
+            return IshStatusReading(raw=raw, unusable="conflicting ISH status words")
+    return IshStatusReading(
+        raw=raw, status=said.status, group=said.group, notes=tuple(dict.fromkeys(notes))
+    )
 
 
 # --------------------------------------------------------------------------- ISH numbers
@@ -341,7 +552,7 @@ class IshValueReading:
     def description(self) -> str:
         """Short text for the rationale (``ratio 2, HER2 4.8/cell``)."""
         if self.unusable is not None:
-            return f"ISH ratio {self.raw!r} unusable ({self.unusable})"
+            return f"ISH ratio {shorten_raw(self.raw)} unusable ({self.unusable})"
         if self.missing or self.ratio is None:
             return ""
         text = f"ratio {_fmt(self.ratio)}"
@@ -352,10 +563,16 @@ class IshValueReading:
         return text
 
 
-_CN_RE = re.compile(rf"\bcn\s*[:=]?\s*{_NUM}")
+_RATIO_LEAD_RE = re.compile(r"(?:ratio ?(?:[:=] ?)?)?")
+_CN_RE = re.compile(r"\bcn ?(?:[:=] ?)?(?=[\d.])")
 
 
-def parse_ish_ratio(raw: str | None) -> IshValueReading:
+def parse_ish_ratio(
+    raw: str | None,
+    *,
+    threshold: float = RATIO_CONFLICT_THRESHOLD,
+    decimal_comma: bool = False,
+) -> IshValueReading:
     """Parse a HER2/CEP17 ratio cell as written by MSK pathology.
 
     ``1.1`` -> ratio; ``2 (CN 4.8)`` and ``4.0, CN 9.7`` -> ratio and average
@@ -363,31 +580,52 @@ def parse_ish_ratio(raw: str | None) -> IshValueReading:
     ``1.3 (OSH CN 4.2)`` -> same, noted as outside lab; ``1.7 (Outside: 2.4)``
     and ``1.4 (CN 3.0) (same sample OSH 2.3)`` -> in-house numbers used, the
     outside ratio noted; ``1.8, MSK failed`` -> 1.8 used, failure noted;
-    ``1.4, 1.9`` -> see the module docstring; ``Not done`` -> missing.
+    ``1.4, 1.9`` and ``1.2-1.6`` -> see the module docstring (two values
+    compared with ``threshold``, the profile's ratio threshold); ``1e3``,
+    ``250%``, ``1,8`` (unless ``decimal_comma``) -> unusable; ``Not done`` ->
+    missing.
     """
+    if raw is not None and (reason := too_long(raw)) is not None:
+        return IshValueReading(raw=raw, unusable=reason)
     if raw is None or is_missing_token(raw):
         return IshValueReading(raw=raw, missing=True)
-    text = raw.strip().lower()
-    lead = re.match(rf"^\s*(?:ratio\s*[:=]?\s*)?{_NUM}", text)
-    if lead is None:
-        return IshValueReading(raw=raw, unusable="no HER2/CEP17 ratio number")
-    ratio = float(lead.group(1))
-    rest = text[lead.end() :]
-    pieces = [p.strip() for p in re.findall(r"\(([^()]*)\)", rest)]
-    outer = re.sub(r"\([^()]*\)", " ", rest)
+    text = normalise(raw)
+    lead_end = _RATIO_LEAD_RE.match(text).end()  # type: ignore[union-attr]
+    first = _read_number(text, lead_end, decimal_comma=decimal_comma)
+    if isinstance(first, str):
+        why = "no HER2/CEP17 ratio number" if first == "no number" else first
+        return IshValueReading(raw=raw, unusable=why)
+    ratio, pos = first
+    second_ratio: float | None = None
+    second_kind = "two ratios"
+    if (dash := _RANGE_RE.match(text, pos)) is not None:
+        second = _read_number(text, dash.end(), decimal_comma=decimal_comma)
+        if isinstance(second, str):
+            return IshValueReading(raw=raw, unusable=f"ratio range: {second}")
+        second_ratio, pos = second
+        second_kind = "ratio range"
+    rest = text[pos:]
+    pieces = [p.strip() for p in _PAREN_RE.findall(rest)]
+    outer = _PAREN_RE.sub(" ", rest)
     if "(" in outer or ")" in outer:
         return IshValueReading(raw=raw, unusable="unbalanced parentheses")
-    pieces.extend(p.strip() for p in re.split(r"[,;]", outer))
+    pieces.extend(p.strip() for p in _SPLIT_RE.split(outer))
 
     copies: float | None = None
-    second_ratio: float | None = None
     notes: list[str] = []
     for piece in pieces:
         if not piece:
             continue
         cn = _CN_RE.search(piece)
         if cn is not None:
-            value = float(cn.group(1))
+            got = _read_number(piece, cn.end(), decimal_comma=decimal_comma)
+            if isinstance(got, str):
+                return IshValueReading(raw=raw, unusable=f"HER2 copy number: {got}")
+            value, cn_end = got
+            if _RANGE_RE.match(piece, cn_end) is not None:
+                return IshValueReading(raw=raw, unusable="a range of HER2 copy numbers")
+            if _DIGIT_RE.search(piece[: cn.start()] + piece[cn_end:]):
+                return IshValueReading(raw=raw, unusable=f"more than one number in {piece!r}")
             if copies is not None and copies != value:
                 return IshValueReading(raw=raw, unusable="two different HER2 copy numbers")
             copies = value
@@ -395,7 +633,7 @@ def parse_ish_ratio(raw: str | None) -> IshValueReading:
                 notes.append("outside lab")
             continue
         if _OUTSIDE_RE.search(piece) or "same sample" in piece:
-            other = re.search(_NUM, piece)
+            other = _NUM_RE.search(piece)
             notes.append(
                 f"outside lab ratio {other.group(1)} noted; in-house ratio used"
                 if other
@@ -408,12 +646,16 @@ def parse_ish_ratio(raw: str | None) -> IshValueReading:
         if _HETERO_RE.search(piece):
             notes.append("heterogeneous")
             continue
-        number = _NUMERIC_RE.match(piece)
+        number = _one_number(piece, decimal_comma=decimal_comma)
+        if isinstance(number, str):
+            return IshValueReading(raw=raw, unusable=f"second value: {number}")
         if number is not None:
             if second_ratio is not None:
                 return IshValueReading(raw=raw, unusable="more than two ratios")
-            second_ratio = float(number.group(1))
+            second_ratio = number
             continue
+        if _DIGIT_RE.search(piece):
+            return IshValueReading(raw=raw, unusable=f"unrecognised number in {piece!r}")
         notes.append(piece)
 
     if ratio <= 0:
@@ -421,14 +663,24 @@ def parse_ish_ratio(raw: str | None) -> IshValueReading:
     if copies is not None and copies <= 0:
         return IshValueReading(raw=raw, unusable="HER2 copy number must be positive")
     if second_ratio is not None:
-        threshold = RATIO_CONFLICT_THRESHOLD
+        if second_ratio <= 0:
+            return IshValueReading(
+                raw=raw, unusable=f"ratio {_fmt(second_ratio)} is not a counted ratio"
+            )
         if (ratio >= threshold) != (second_ratio >= threshold):
+            written = (
+                f"{_fmt(ratio)} and {_fmt(second_ratio)}"
+                if second_kind == "two ratios"
+                else f"{_fmt(ratio)}-{_fmt(second_ratio)}"
+            )
             return IshValueReading(
                 raw=raw,
-                unusable=f"two ratios {_fmt(ratio)} and {_fmt(second_ratio)} on either side "
-                f"of {_fmt(threshold)}",
+                unusable=f"{second_kind} {written} on either side of {_fmt(threshold)}",
             )
-        notes.append(f"second ratio {_fmt(second_ratio)} on the same side of {_fmt(threshold)}")
+        notes.append(
+            f"{'second ratio' if second_kind == 'two ratios' else 'range up to'} "
+            f"{_fmt(second_ratio)} on the same side of {_fmt(threshold)}"
+        )
     return IshValueReading(raw=raw, ratio=ratio, copies=copies, notes=tuple(dict.fromkeys(notes)))
 
 
@@ -443,24 +695,38 @@ class CopiesReading:
     unusable: str | None = None
 
 
-def parse_copies(raw: str | None) -> CopiesReading:
-    """Parse an average HER2 or CEP17 signals-per-cell value (``4.8``, ``6.2 (outside)``)."""
+_COPIES_LEAD_RE = re.compile(r"(?:cn ?(?:[:=] ?)?)?")
+_COPIES_SPLIT_RE = re.compile(r"[(),;]")
+
+
+def parse_copies(raw: str | None, *, decimal_comma: bool = False) -> CopiesReading:
+    """Parse an average HER2 or CEP17 signals-per-cell value (``4.8``, ``6.2 (outside)``).
+
+    Plain decimals only (see the module docstring); a range, a percentage or
+    scientific notation is unusable.
+    """
+    if raw is not None and (reason := too_long(raw)) is not None:
+        return CopiesReading(raw=raw, unusable=reason)
     if raw is None or is_missing_token(raw):
         return CopiesReading(raw=raw, missing=True)
-    text = raw.strip().lower()
-    lead = re.match(rf"^\s*(?:cn\s*[:=]?\s*)?{_NUM}", text)
-    if lead is None:
-        return CopiesReading(raw=raw, unusable="not a number of signals per cell")
-    value = float(lead.group(1))
+    text = normalise(raw)
+    lead_end = _COPIES_LEAD_RE.match(text).end()  # type: ignore[union-attr]
+    got = _read_number(text, lead_end, decimal_comma=decimal_comma)
+    if isinstance(got, str):
+        why = "not a number of signals per cell" if got == "no number" else got
+        return CopiesReading(raw=raw, unusable=why)
+    value, end = got
     if value <= 0:
         return CopiesReading(raw=raw, unusable="signals per cell must be positive")
-    rest = text[lead.end() :].strip(" ,;")
+    if _RANGE_RE.match(text, end) is not None:
+        return CopiesReading(raw=raw, unusable="a range of signals per cell")
+    rest = text[end:].strip(" ,;")
     notes: list[str] = []
-    for piece in re.split(r"[(),;]", rest):
+    for piece in _COPIES_SPLIT_RE.split(rest):
         piece = piece.strip()
         if not piece:
             continue
-        if re.search(r"\d", piece) and not _OUTSIDE_RE.search(piece):
+        if _DIGIT_RE.search(piece) and not _OUTSIDE_RE.search(piece):
             return CopiesReading(raw=raw, unusable="more than one number")
         notes.append("outside lab" if _OUTSIDE_RE.search(piece) else piece)
     return CopiesReading(raw=raw, value=value, notes=tuple(notes))

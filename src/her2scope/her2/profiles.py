@@ -67,6 +67,11 @@ class IshRules(BaseModel):
     groups: dict[int, dict[str, Outcome]]
     status: dict[str, dict[str, Outcome]]
     ratio_without_copies: Literal["possible_groups", "ratio_decides"]
+    #: Read ``1,8`` in a ratio or signals-per-cell cell as 1.8. Off by default:
+    #: in an export that also separates values with commas, ``1,8`` may be the
+    #: two ratios 1 and 8, so it is unusable unless the lab is known to write
+    #: decimal commas.
+    decimal_comma: bool = False
 
     @field_validator("groups")
     @classmethod
