@@ -46,6 +46,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CATALOG = REPO / "src" / "her2scope" / "data" / "catalog.yaml"
+ALLELE_SETS = REPO / "src" / "her2scope" / "data" / "allele_sets.yaml"
 DEFAULT_PROFILE = REPO / "src" / "her2scope" / "data" / "profiles" / "ihc-only.yaml"
 
 NONSYN = [
@@ -197,6 +198,12 @@ def reference_counts(
                     rows = maf_in_class[maf_in_class["Hugo_Symbol"] == gene]
                     if event.get("hotspot_only"):
                         raise NotImplementedError("hotspot_only events are not in the reference")
+                    if event.get("allele_set"):  # a named list in data/allele_sets.yaml
+                        sets = yaml.safe_load(ALLELE_SETS.read_text(encoding="utf-8"))
+                        event = {
+                            **event,
+                            "protein_changes": sets[event["allele_set"]]["protein_changes"],
+                        }
                     if event.get("protein_changes"):
                         wanted = [p.removeprefix("p.") for p in event["protein_changes"]]
                         exact = [p for p in wanted if not RESIDUE.match(p)]

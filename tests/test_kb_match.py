@@ -9,6 +9,7 @@ import pytest
 
 from her2scope.kb import PatientProfile, match_patient, read_patient
 from her2scope.kb.patient import Her2Input
+from her2scope.kb.schema import EVIDENCE_RANK
 
 FIX = Path(__file__).parent / "fixtures" / "patients"
 
@@ -58,11 +59,12 @@ def test_her2_low_er_pos_esr1_pik3ca_after_ai_cdk46() -> None:
     assert "10.1 vs 5.4 months" in db04["key_result"]
     assert opts["s_elacestrant_esr1"]["evidence_level"] == "approved"
     assert {"s_alpelisib_fulvestrant", "s_capivasertib_fulvestrant"} <= set(opts)
-    # ranked: every approved option before any early_clinical or preclinical one
-    levels = [o["evidence_level"] for o in d["options"]]
-    assert levels == sorted(
-        levels, key=["approved", "phase3", "early_clinical", "preclinical"].index
-    )
+    # ranked: an approved option leads; a lower-evidence option above an approved one
+    # only with a stated reason (an approved option lowered for this patient)
+    assert d["options"][0]["evidence_level"] == "approved"
+    for above, below in zip(d["options"], d["options"][1:], strict=False):
+        if EVIDENCE_RANK[above["evidence_level"]] > EVIDENCE_RANK[below["evidence_level"]]:
+            assert below["adjustments"]["lowered"], below["rank_reason"]
     # Y537S -> fulvestrant ± palbociclib (PALOMA-3), tied to the prior palbociclib
     w = next(w for w in d["warnings"] if w["mechanism"] == "m_esr1_y537s")
     assert set(w["therapies"]) == {"fulvestrant", "palbociclib"}
@@ -84,8 +86,9 @@ def test_erbb2_l755s_warns_lapatinib_tucatinib_and_offers_neratinib() -> None:
     assert nera["therapy"] == "neratinib" and "erbb2_l755s" in [b["id"] for b in nera["biomarkers"]]
     summit = opts["s_neratinib_trastuzumab_fulvestrant_summit"]
     assert [t["name"] for t in summit["trials"]] == ["SUMMIT"]
-    # ERBB2 mutation -> cross-resistance to palbociclib and all endocrine therapies
-    assert _warned(d, "palbociclib")
+    # ERBB2 mutation -> cross-resistance to CDK4/6 inhibitors as a class (not only
+    # palbociclib) and to all endocrine therapies
+    assert _warned(d, "CDK4/6 inhibitor")
     endo = next(
         w
         for w in d["warnings"]
@@ -106,11 +109,8 @@ def test_her2_null_gets_no_destiny_breast04_option() -> None:
     assert "her2_null" in codes and "her2_retest" in codes
     retest = next(c for c in d["caveats"] if c["code"] == "her2_retest")
     assert "34%" in retest["message"] and "25%" in retest["message"]
-    assert {
-        "input": "FOO1 X12Y",
-        "kind": "alteration",
-        "reason": "gene FOO1 is not in the knowledge base",
-    } in d["unrecognised"]
+    foo = next(u for u in d["unrecognised"] if u["input"] == "FOO1 X12Y")
+    assert "gene FOO1 is not known" in foo["reason"]
     assert "s_futibatinib_fgfr" in _options(d)
 
 
@@ -179,7 +179,9 @@ def test_her2_positive_after_tdm1() -> None:
     cleo = next(w for w in d["warnings"] if "CLEOPATRA" in w["trials"])
     assert "13.8 vs 8.6" in cleo["reason"]
     # previously received trastuzumab is flagged on options using it
-    assert "trastuzumab" in opts["s_trastuzumab_chemotherapy"]["previously_received"]
+    assert "trastuzumab" in opts["s_tucatinib_trastuzumab_capecitabine"]["previously_received"]
+    # T-DM1 is left out: the patient progressed on it
+    assert "s_tdm1_metastatic" in {o["id"] for o in d["excluded_options"]}
 
 
 def test_her2_low_warns_against_trastuzumab_but_her2_positive_does_not() -> None:
@@ -233,15 +235,16 @@ def test_family_options_arid1a_bet_pten_capivasertib_fgfr2() -> None:
     assert "s_fgfr2_fiin3_fulvestrant" in opts
     assert "preclinical_only" in [c["code"] for c in d["caveats"]]
     assert opts["s_capivasertib_fulvestrant"]["previously_received"] == ["fulvestrant"]
+    # plain prior therapies without an outcome are taken as progressed on, and said so
+    assert "history_assumed" in [c["code"] for c in d["caveats"]]
 
 
 def test_switch_between_primary_and_metastasis() -> None:
-    d = match_patient(read_patient(FIX / "extra_field.yaml")).to_dict()
+    d = match_patient(read_patient(FIX / "switch_primary.yaml")).to_dict()
     assert d["her2"]["category"] == "HER2-low"
     assert d["her2"]["primary"]["category"] in ("HER2-0", "HER2-null", "HER2-ultralow")
     switch = next(c for c in d["caveats"] if c["code"] == "her2_switch")
     assert "34%" in switch["message"]
-    assert "unknown_fields" in [c["code"] for c in d["caveats"]]
     assert {
         "input": "magic potion",
         "kind": "therapy",
@@ -252,6 +255,9 @@ def test_switch_between_primary_and_metastasis() -> None:
 def test_ambiguous_ihc_is_flagged() -> None:
     d = _report(er_status="positive", her2=Her2Input(ihc="0-1+"))
     assert d["her2"]["ambiguous"] is True
+    assert d["her2"]["readings"] == ["HER2-0", "HER2-low"]
+    assert "her2_range_not_positive" in [c["code"] for c in d["caveats"]]
+    d = _report(er_status="positive", her2=Her2Input(ihc="2-3+"))
     assert "her2_ambiguous" in [c["code"] for c in d["caveats"]]
 
 

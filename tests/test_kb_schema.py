@@ -32,7 +32,7 @@ def test_kb_loads_with_expected_size() -> None:
     assert counts["mechanisms"] >= 40
     assert counts["strategies"] >= 55
     assert counts["trials"] >= 40
-    assert str(kb.meta.as_of) == "2026-11-24"
+    assert kb.meta.as_of.isoformat() >= "2026-12-01"
 
 
 def test_every_entry_has_a_source_and_curation_date() -> None:
@@ -41,17 +41,36 @@ def test_every_entry_has_a_source_and_curation_date() -> None:
         assert len(sources) >= 1, entry.id
         assert entry.as_of is not None
         for s in sources:
-            assert (s.seed and (s.ref or s.section)) or (s.public and s.date), entry.id
+            assert (s.paper and (s.ref or s.section)) or (s.public and s.date), entry.id
 
 
-def test_every_seed_source_names_an_existing_seed_file() -> None:
+def test_every_review_source_names_a_known_paper_with_its_doi() -> None:
     kb = load_kb()
-    names = {s.seed for _, srcs in _all_sources(kb) for s in srcs if s.seed}
-    assert names <= set(kb.meta.seeds)
-    if not SEEDS_DIR.is_dir():
-        pytest.skip(f"seed folder {SEEDS_DIR} not present")
-    for name in names:
-        assert (SEEDS_DIR / name).is_file(), name
+    names = {s.paper for _, srcs in _all_sources(kb) for s in srcs if s.paper}
+    assert names == {"frontiers2024", "schlam2022"}
+    assert kb.meta.papers["frontiers2024"].doi == "10.3389/fonc.2024.1461190"
+    assert kb.meta.papers["schlam2022"].doi == "10.3390/cancers14163996"
+
+
+def test_no_file_name_or_internal_wording_in_the_knowledge_base() -> None:
+    texts = " ".join(p.read_text(encoding="utf-8") for p in DEFAULT_KB_DIR.glob("*.yaml"))
+    for bad in ("000_9553966c445419f9", "002_9d75a5784425346b", ".txt", "seed", "issue 5"):
+        assert bad not in texts.lower(), bad
+    assert not re.search(r"\bS[02]\b", texts)
+
+
+def test_every_public_source_can_be_opened_and_is_dated() -> None:
+    kb = load_kb()
+    n = 0
+    for entry, sources in _all_sources(kb):
+        for s in sources:
+            if s.public:
+                n += 1
+                assert s.links(), entry.id
+                assert s.accessed is not None and s.date, entry.id
+                for _label, url in s.links():
+                    assert url.startswith("https://"), (entry.id, url)
+    assert n >= 40
 
 
 def test_seed_002_references_exist_in_its_reference_list() -> None:
@@ -63,7 +82,7 @@ def test_seed_002_references_exist_in_its_reference_list() -> None:
     kb = load_kb()
     for entry, sources in _all_sources(kb):
         for s in sources:
-            if s.seed == "002_9d75a5784425346b.txt":
+            if s.paper == "schlam2022":
                 assert set(s.ref) <= listed, (entry.id, s.ref)
 
 
@@ -75,7 +94,7 @@ def test_trial_numbers_are_stated_in_the_seeds() -> None:
     seed_numbers = set(re.findall(r"\d+(?:\.\d+)?", seed_text))
     kb = load_kb()
     for t in kb.trials:
-        if not t.key_result or not all(s.seed for s in t.sources):
+        if not t.key_result or not all(s.paper for s in t.sources):
             continue
         for num in re.findall(r"\d+(?:\.\d+)?", t.key_result):
             assert num in seed_numbers, (t.id, num)
@@ -90,7 +109,60 @@ def test_public_only_entries_name_a_dated_source() -> None:
     for e, srcs in _all_sources(kb):
         for s in srcs:
             if s.public:
-                assert re.match(r"^\d{4}-\d{2}", s.date or ""), e.id
+                assert re.match(r"^\d{4}", s.date or ""), e.id
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("nct", "NCT123", "NCT followed by 8 digits"),
+        ("pmid", "PMID12", "a PMID is a number"),
+        ("doi", "doi.org/x", "a DOI starts with"),
+        ("url", "http://example.org", "https://"),
+    ],
+)
+def test_source_identifiers_are_checked(field: str, value: str, message: str) -> None:
+    from pydantic import ValidationError
+
+    from her2scope.kb.schema import Source
+
+    base = {"public": "x", "date": "2025", "accessed": "2026-12-01", "url": "https://a.org"}
+    with pytest.raises(ValidationError, match=message):
+        Source(**{**base, field: value})
+
+
+def test_public_source_without_link_or_lookup_date_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from her2scope.kb.schema import Source
+
+    with pytest.raises(ValidationError, match="something a reader can open"):
+        Source(public="FDA label", date="2025-01", accessed="2026-12-01")
+    with pytest.raises(ValidationError, match="accessed"):
+        Source(public="FDA label", date="2025-01", url="https://www.fda.gov/")
+
+
+def test_kb_validate_fails_on_a_bad_nct_id(tmp_path: Path) -> None:
+    kb_dir = _copy_kb(tmp_path)
+    path = kb_dir / "trials.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "nct: NCT" in text
+    path.write_text(text.replace("nct: NCT", "nct: NCX", 1), encoding="utf-8")
+    with pytest.raises(SchemaError, match="NCT followed by 8 digits"):
+        load_kb(kb_dir)
+
+
+def test_approved_needs_an_fda_or_ema_approval(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from her2scope.kb.schema import Strategy
+
+    kb = load_kb()
+    s = next(x for x in kb.strategies if x.evidence_level == "approved")
+    data = s.model_dump()
+    data["approvals"] = [{**a, "jurisdiction": "NMPA"} for a in data["approvals"]]
+    with pytest.raises(ValidationError, match="FDA or EMA"):
+        Strategy.model_validate(data)
 
 
 def test_evidence_scale_is_ordered() -> None:
@@ -127,7 +199,7 @@ def test_unknown_cross_reference_is_rejected(tmp_path: Path) -> None:
     kb_dir = _copy_kb(tmp_path)
     path = kb_dir / "strategies.yaml"
     text = path.read_text(encoding="utf-8").replace(
-        "trials: [destiny_breast04, daisy]", "trials: [destiny_breast99]", 1
+        "trials: [destiny_breast04, destiny_breast06, daisy]", "trials: [destiny_breast99]", 1
     )
     path.write_text(text, encoding="utf-8")
     with pytest.raises(SchemaError, match="destiny_breast99"):

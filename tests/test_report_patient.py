@@ -19,7 +19,10 @@ def test_markdown_is_terminal_readable_and_has_disclaimer() -> None:
     assert md.startswith("# Patient report: P-ESR1")
     assert "does not replace, clinical judgment" in md
     assert "## Therapy options" in md and "DESTINY-Breast04" in md
-    assert "<" not in md.replace("<=", "")  # no HTML in the terminal format
+    # no HTML in the terminal format: only autolinks <https://...>
+    import re
+
+    assert not re.search(r"(?<!\\)<(?!https://)[^>]*>", md)
 
 
 def test_html_is_self_contained_printable_and_escaped() -> None:
@@ -77,13 +80,81 @@ def test_cli_missing_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "'id'" in capsys.readouterr().err
 
 
-def test_cli_extra_field_warns_on_stderr_and_in_caveats(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", str(FIX / "extra_field.yaml"), "--format", "json"]) == 0
+def test_cli_unknown_field_is_refused_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(FIX / "extra_field.yaml"), "--format", "json"]) == 2
     cap = capsys.readouterr()
-    assert "unknown field 'smoking_history'" in cap.err
-    d = json.loads(cap.out)
-    cav = next(c for c in d["caveats"] if c["code"] == "unknown_fields")
-    assert "smoking_history" in cav["message"]
+    assert cap.out == ""
+    assert "unknown field 'smoking_history'" in cap.err and len(cap.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "suggestion"),
+    [
+        ("er", "er_status"),
+        ("mutations", "alterations"),
+        ("prior_therapy", "prior_therapies"),
+        ("alteration", "alterations"),
+        ("pdl1", "pd_l1"),
+        ("brain_mets", "cns_metastases"),
+    ],
+)
+def test_misspelt_field_gets_did_you_mean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str, suggestion: str
+) -> None:
+    p = tmp_path / "p.yaml"
+    p.write_text(f"id: X\n{field}: positive\n", encoding="utf-8")
+    assert main(["report", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert f"did you mean {suggestion!r}" in err and "p.yaml:2" in err
+
+
+def test_nested_misspelt_field_in_therapy_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "p.yaml"
+    p.write_text(
+        "id: X\ntherapy_history:\n  - {therapy: letrozole, outcom: progressed}\n",
+        encoding="utf-8",
+    )
+    assert main(["report", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert "therapy_history[0].outcom" in err and "did you mean 'outcome'" in err
+
+
+def test_bad_outcome_and_wrong_type_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = tmp_path / "p.yaml"
+    p.write_text("id: X\ntherapy_history:\n  - {therapy: T-DM1, outcome: great}\n")
+    assert main(["report", str(p)]) == 2
+    assert "progressed, completed" in capsys.readouterr().err
+    p.write_text("id: X\nild_history: perhaps\n")
+    assert main(["report", str(p)]) == 2
+    assert "'ild_history'" in capsys.readouterr().err
+
+
+def test_schema_is_exported(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    props = schema["properties"]
+    assert {"therapy_history", "cns_metastases", "germline", "pd_l1", "ild_history"} <= set(props)
+    assert schema["additionalProperties"] is False
+
+
+def test_markdown_escapes_patient_markup() -> None:
+    import re
+
+    prof = PatientProfile(
+        id="P*1*",
+        er_status="positive",
+        her2={"ihc": "1+"},
+        alterations=["[click](https://evil.example) X1Y"],
+        prior_therapies=["<img src=x onerror=alert(1)>"],
+    )
+    md = render_markdown(match_patient(prof))
+    assert "[click](https://evil.example)" not in md
+    assert "\\<img" in md and not re.search(r"(?<!\\)<img", md)
+    assert "P\\*1\\*" in md
 
 
 def test_cli_bad_format_and_missing_input(capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,7 +170,8 @@ def test_kb_commands(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     assert "destiny_breast04" in out and "m_esr1_y537s" not in out
     assert main(["kb", "show", "m_esr1_y537s"]) == 0
     shown = capsys.readouterr().out
-    assert "PALOMA-3" in shown and "000_9553966c445419f9.txt" in shown
+    assert ("PALOMA-3" in shown and "schlam2022" in shown) or "frontiers2024" in shown
+    assert "000_9553966c445419f9" not in shown
     assert main(["kb", "show", "no_such_entry"]) == 2
     tsv = tmp_path / "kb.tsv"
     assert main(["kb", "export", "--format", "tsv", "--out", str(tsv)]) == 0

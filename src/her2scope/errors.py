@@ -56,3 +56,7 @@ class ConfigError(Her2scopeError):
 
 class DownloadError(Her2scopeError):
     """A study could not be downloaded or its archive is corrupt."""
+
+
+class OutputError(Her2scopeError):
+    """An output file or folder cannot be written (full disk, permissions, a file in the way)."""

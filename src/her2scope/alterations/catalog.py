@@ -107,6 +107,19 @@ class Event(_Strict):
     genes: tuple[Gene, ...] | None = None
     hotspot_only: bool = False
     protein_changes: tuple[NonEmpty, ...] | None = None
+    #: a named set from ``data/allele_sets.yaml`` (shared with the knowledge base)
+    allele_set: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_allele_set(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("allele_set"):
+            from her2scope.alleles import allele_set
+
+            if data.get("protein_changes"):
+                raise ValueError("give either allele_set or protein_changes, not both")
+            data = {**data, "protein_changes": allele_set(str(data["allele_set"]))}
+        return data
 
     @field_validator("protein_changes")
     @classmethod

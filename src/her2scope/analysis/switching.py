@@ -77,7 +77,9 @@ ALL_SAMPLE_TYPES = "All"
 
 #: The seed's figures (first seed, section 2.5, ref 90). Quoted, not re-derived.
 SEED_REFERENCE: dict[str, Any] = {
-    "source": "seed 000_9553966c445419f9, section 2.5, reference 90",
+    "source": (
+        "Front Oncol 2024 perspective (doi:10.3389/fonc.2024.1461190), section 2.5, reference 90"
+    ),
     "rates": [0.34, 0.25],
     "statement": (
         "a retrospective study of luminal B breast cancer reported switching between "

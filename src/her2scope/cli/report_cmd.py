@@ -37,13 +37,24 @@ def _write(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        from her2scope.outputs import write_text_atomic
+
+        write_text_atomic(out, text)
         typer.echo(f"wrote {out}", err=True)
 
 
-def _safe_name(sample_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", sample_id) or "sample"
+def _safe_name(sample_id: str, taken: set[str]) -> str:
+    """A file name for a sample id: safe characters only, unique within one batch."""
+    import hashlib
+
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", sample_id).strip("._")[:100] or "sample"
+    # an id that had to be changed, or that collides (case-insensitively), gets a hash of
+    # the original id: "A/B" and "A_B" never share a file
+    if base != sample_id or base.lower() in taken:
+        base = f"{base}_{hashlib.sha1(sample_id.encode('utf-8')).hexdigest()[:10]}"
+    name = base
+    taken.add(name.lower())
+    return name
 
 
 @app.command()
@@ -62,6 +73,9 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output file (folder with --all).")
     ] = None,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the JSON Schema of the patient file and exit.")
+    ] = False,
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Match a patient (or study samples) to the knowledge base: mechanisms, ranked options,
@@ -70,6 +84,11 @@ def report(
     from her2scope.kb.match import Matcher
     from her2scope.report import patient as render
 
+    if schema:
+        from her2scope.kb.patient import dump_json, patient_json_schema
+
+        _write(dump_json(patient_json_schema()), out)
+        return
     _check_format(fmt)
     if patient is not None and study is not None:
         raise ConfigError("give either a PATIENT file or --study, not both")
@@ -77,8 +96,6 @@ def report(
         from her2scope.kb.patient import read_patient
 
         profile = read_patient(patient)
-        for f in profile.extra_fields:
-            typer.echo(f"her2scope: warning: {patient}: unknown field {f!r} not used", err=True)
         _write(render.render(Matcher().match(profile), fmt), out)
         return
     if study is None:
@@ -94,20 +111,23 @@ def report(
         return
     if out is None:
         raise ConfigError("--all needs --out DIR")
-    out.mkdir(parents=True, exist_ok=True)
+    from her2scope.outputs import ensure_dir, write_text_atomic
+
+    ensure_dir(out)
     t0 = time.perf_counter()
     profiles = profiles_from_study(loaded)
     matcher = Matcher()
     rows = []
+    taken: set[str] = {"index"}
     for sid, prof in profiles.items():
-        fname = _safe_name(sid) + render.SUFFIX[fmt]
+        fname = _safe_name(sid, taken) + render.SUFFIX[fmt]
         rep = matcher.match(prof)
-        (out / fname).write_text(render.render(rep, fmt), encoding="utf-8")
+        write_text_atomic(out / fname, render.render(rep, fmt))
         rows.append(render.index_row(rep, fname))
-    (out / "index.tsv").write_text(render.render_index_tsv(rows), encoding="utf-8")
+    write_text_atomic(out / "index.tsv", render.render_index_tsv(rows))
     if fmt == "html":
         title = f"her2scope reports: {loaded.study_id}"
-        (out / "index.html").write_text(render.render_index_html(rows, title), encoding="utf-8")
+        write_text_atomic(out / "index.html", render.render_index_html(rows, title))
     elapsed = time.perf_counter() - t0
     typer.echo(
         f"wrote {len(rows)} reports and index.tsv to {out} in {elapsed:.1f} s "
@@ -187,3 +207,17 @@ def kb_export(
     if fmt != "tsv":
         raise ConfigError(f"--format must be tsv, got {fmt!r}")
     _write(render_kb_tsv(load_kb(path)), out)
+
+
+@kb_app.command("diff")
+def kb_diff(
+    old: Annotated[Path, typer.Argument(help="Folder of the older knowledge base.")],
+    new: Annotated[
+        Path | None, typer.Argument(help="Folder of the newer one (default: packaged).")
+    ] = None,
+) -> None:
+    """What changed between two knowledge-base versions: entries added, removed, changed."""
+    from her2scope.kb.load import load_kb
+    from her2scope.report.patient import render_kb_diff
+
+    sys.stdout.write(render_kb_diff(load_kb(old), load_kb(new)))

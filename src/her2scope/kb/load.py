@@ -22,6 +22,7 @@ from her2scope.kb.schema import (
     KbMeta,
     KnowledgeBase,
     Mechanism,
+    Reference,
     Strategy,
     Therapy,
     TherapyClass,
@@ -38,6 +39,7 @@ _SECTIONS: dict[str, list[tuple[str | None, Any]]] = {
     "strategies.yaml": [("strategies", list[Strategy])],
     "trials.yaml": [("trials", list[Trial])],
     "therapies.yaml": [("therapy_classes", list[TherapyClass]), ("therapies", list[Therapy])],
+    "references.yaml": [("references", list[Reference])],
 }
 
 

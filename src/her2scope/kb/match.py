@@ -1,23 +1,28 @@
 """Match one patient profile against the knowledge base -> :class:`PatientReport`.
 
-Steps (each traceable to KB entries and their sources):
+The matcher runs as named steps, each traceable to knowledge-base entries and
+their sources:
 
-1. HER2 call through the HER2 engine (:func:`her2scope.her2.classify_one`),
-   with its rationale; the primary tumor's HER2 too, to detect switching.
-2. Observed biomarkers: HER2 category, ER phenotype, parsed alterations and
-   non-genomic markers. Anything not understood goes to ``unrecognised``.
-3. Mechanisms present: every mechanism with at least one observed biomarker.
-4. Options: strategies whose requirements hold (HER2 category, ER status,
-   setting, >= 1 required biomarker), ranked approved > phase3 >
-   early_clinical > preclinical, then by the number of supporting biomarkers.
-   Endocrine-based options need ER-positive.
-5. Warnings: resistance claims of the mechanisms present (marked ``prior``
-   when the patient received the therapy, ``candidate`` when an option uses
-   it), negative-evidence strategies, and, for prior ADC/antibody therapy,
-   the non-genomic resistance mechanisms that cannot be assessed from the data.
-6. Caveats: ambiguous or unresolved HER2, HER2-0/null vs ultralow, switching
-   and retest advice (seed 000 §2.5), preclinical-only evidence, ER context,
-   unknown inputs.
+1. :meth:`Matcher.her2` — HER2 call through the HER2 engine for the recent
+   sample and the primary. A range score (``0-1+``) is also read under the
+   ``low`` and ``zero`` policies: when no reading is HER2-positive the patient
+   is eligible for HER2-negative regimens, and the ambiguity is shown.
+2. :meth:`Matcher.observe` — observed biomarkers: HER2 category, ER phenotype,
+   alterations (every one recognised: knowledge-base match, Cancer Hotspots v2
+   status, truncating/loss-of-function reading), germline, PD-L1, markers.
+3. :meth:`Matcher.mechanisms` — mechanisms with at least one observed biomarker.
+4. :meth:`Matcher.candidates` — strategies whose requirements hold (HER2 under
+   every reading, ER, PD-L1, setting, >= 1 required biomarker).
+5. :meth:`Matcher.warnings` — resistance claims of the mechanisms present that
+   fit this patient (ER context, the claim's own biomarkers), negative evidence,
+   label safety warnings triggered by the patient's history.
+6. :meth:`Matcher.rank` — the tumor board's order: evidence level (approval by
+   FDA/EMA counts as "approved"), fit to the line and to what the patient
+   progressed on, class cross-resistance, the knowledge base's resistance
+   warnings, CNS disease, label safety; regimens the patient progressed on are
+   moved out with the reason; no therapy appears twice.
+7. :meth:`Matcher.caveats` — what the reader must know (ambiguous HER2 and what
+   would settle it, switching, assumptions about the history ...).
 """
 
 from __future__ import annotations
@@ -26,10 +31,24 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from her2scope.kb.hotspots import GeneRoles, Hotspots, load_gene_roles, load_hotspots
 from her2scope.kb.load import load_kb
-from her2scope.kb.parse import AlterationParser, TherapyNormaliser, Unrecognised
-from her2scope.kb.patient import Her2Input, PatientProfile
-from her2scope.kb.schema import EVIDENCE_RANK, KnowledgeBase, Mechanism, Source, Strategy
+from her2scope.kb.parse import (
+    AlterationParser,
+    ParsedAlteration,
+    TherapyNormaliser,
+    Unrecognised,
+)
+from her2scope.kb.patient import Her2Input, HistoryItem, PatientProfile
+from her2scope.kb.schema import (
+    EVIDENCE_RANK,
+    HER2_CATEGORY_NAMES,
+    PAPER_DOI,
+    KnowledgeBase,
+    Mechanism,
+    Source,
+    Strategy,
+)
 
 DISCLAIMER = (
     "This report supports, and does not replace, clinical judgment. It matches the patient's "
@@ -38,11 +57,22 @@ DISCLAIMER = (
 )
 
 ZERO_FAMILY = frozenset({"HER2-0", "HER2-null", "HER2-ultralow"})
+NOT_POSITIVE = frozenset({"HER2-0", "HER2-null", "HER2-ultralow", "HER2-low", "HER2-negative"})
 RESOLVED = frozenset({"HER2-positive", "HER2-low", "HER2-ultralow", "HER2-null", "HER2-0"})
-SWITCH_SOURCE = Source(
-    seed="000_9553966c445419f9.txt", ref=[85, 90], section="2.5 Subtype switching"
+SWITCH_SOURCE = Source(paper="frontiers2024", ref=[85, 90], section="2.5 Subtype switching")
+DB04_SOURCE = Source(paper="schlam2022", ref=[36], section="2.3 Antibody–Drug Conjugates")
+ASCO_CAP_SOURCE = Source(
+    paper="schlam2022", ref=[99], section="3.7 HER2 Heterogeneity and Level of HER2 Expression"
 )
-DB04_SOURCE = Source(seed="002_9d75a5784425346b.txt", ref=[36], section="2.3/3.7")
+HOTSPOT_CITATION = (
+    "Chang MT, et al. Accelerating discovery of functional mutant alleles in cancer. "
+    "Cancer Discov 2018;8(2):174-183 (Cancer Hotspots v2)"
+)
+
+#: score of each evidence level before adjustments (a gap larger than any adjustment
+#: but the strongest keeps the evidence order unless a reason is shown)
+BASE_SCORE = {"approved": 400, "phase3": 300, "early_clinical": 200, "preclinical": 100}
+CLAIM_PENALTY = {"clinical": 80, "not_stated": 40, "preclinical": 20}
 
 
 @dataclass
@@ -50,9 +80,9 @@ class PatientReport:
     """Everything the knowledge base says about one patient.
 
     ``to_dict()`` gives the JSON document (keys ``patient``, ``her2``,
-    ``mechanisms``, ``options``, ``warnings``, ``caveats``, ``unrecognised``,
-    ``kb_version``, ``disclaimer``); renderers live in
-    :mod:`her2scope.report.patient`.
+    ``mechanisms``, ``options``, ``excluded_options``, ``warnings``,
+    ``caveats``, ``alterations``, ``unrecognised``, ``kb_version``,
+    ``disclaimer``); renderers live in :mod:`her2scope.report.patient`.
     """
 
     patient: dict[str, Any]
@@ -66,6 +96,8 @@ class PatientReport:
     kb_as_of: str
     disclaimer: str = DISCLAIMER
     observed_biomarkers: list[dict[str, Any]] = field(default_factory=list)
+    excluded_options: list[dict[str, Any]] = field(default_factory=list)
+    alterations: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def patient_id(self) -> str:
@@ -79,8 +111,10 @@ class PatientReport:
             "patient": self.patient,
             "her2": self.her2,
             "observed_biomarkers": self.observed_biomarkers,
+            "alterations": self.alterations,
             "mechanisms": self.mechanisms,
             "options": self.options,
+            "excluded_options": self.excluded_options,
             "warnings": self.warnings,
             "caveats": self.caveats,
             "unrecognised": self.unrecognised,
@@ -100,7 +134,7 @@ class PatientReport:
         return render_html(self)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def _classify_cached(
     ihc: str | None,
     ish_status: str | None,
@@ -131,7 +165,12 @@ def _classify_cached(
 
 
 def call_her2(h: Her2Input | None, *, profile: str, ambiguous: str) -> dict[str, Any]:
-    """HER2 call for one set of pathology values (dict with category, rationale ...)."""
+    """HER2 call for one set of pathology values (dict with category, rationale, readings).
+
+    ``readings`` are the categories the values allow: one for a clear call; for an
+    ambiguous one (a range such as ``0-1+``) the calls under the ``low`` and
+    ``zero`` readings of the ambiguity.
+    """
     if h is None or h.is_empty():
         return {
             "category": "unknown",
@@ -139,11 +178,10 @@ def call_her2(h: Her2Input | None, *, profile: str, ambiguous: str) -> dict[str,
             "ambiguous": False,
             "ish_group": None,
             "unusable": [],
+            "readings": ["unknown"],
         }
     pathology = (h.ihc, h.ish_status, h.ish_ratio, h.her2_copies, h.cep17_copies)
     if h.category and all(v is None for v in pathology):
-        from her2scope.kb.schema import HER2_CATEGORY_NAMES
-
         cat = h.category if h.category in HER2_CATEGORY_NAMES else "unknown"
         why = "category given in the patient file, not derived from pathology"
         if cat == "unknown":
@@ -154,27 +192,76 @@ def call_her2(h: Her2Input | None, *, profile: str, ambiguous: str) -> dict[str,
             "ambiguous": False,
             "ish_group": None,
             "unusable": [] if cat != "unknown" else ["category"],
+            "readings": [cat],
         }
     result = dict(_classify_cached(*pathology, profile, ambiguous))
     result["unusable"] = list(result["unusable"])
+    readings = [result["category"]]
+    if result["ambiguous"]:
+        readings = sorted(
+            {_classify_cached(*pathology, profile, pol)["category"] for pol in ("low", "zero")}
+        )
+    result["readings"] = readings
     return result
+
+
+@dataclass
+class _Context:
+    """What the steps share for one patient."""
+
+    profile: PatientProfile
+    her2: dict[str, Any]
+    primary: dict[str, Any] | None
+    category: str
+    readings: list[str]
+    switched: bool
+    observed: dict[str, list[str]] = field(default_factory=dict)
+    alterations: list[dict[str, Any]] = field(default_factory=list)
+    unrecognised: list[Unrecognised] = field(default_factory=list)
+    history: list[HistoryItem] = field(default_factory=list)
+    received: set[str] = field(default_factory=set)
+    received_early: set[str] = field(default_factory=set)
+    progressed: dict[str, str] = field(default_factory=dict)  # token -> "letrozole (line 1)"
+    stopped_toxicity: dict[str, str] = field(default_factory=dict)
+    next_line: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    def observe(self, bid: str, why: str) -> None:
+        self.observed.setdefault(bid, [])
+        if why not in self.observed[bid]:
+            self.observed[bid].append(why)
 
 
 class Matcher:
     """Holds a knowledge base with its parsers; ``match(profile)`` -> :class:`PatientReport`."""
 
-    def __init__(self, kb: KnowledgeBase | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase | None = None,
+        hotspots: Hotspots | None = None,
+        gene_roles: GeneRoles | None = None,
+    ) -> None:
         self.kb = kb if kb is not None else load_kb()
+        self.hotspots = hotspots if hotspots is not None else load_hotspots()
+        self.gene_roles = gene_roles if gene_roles is not None else load_gene_roles()
         self.parser = AlterationParser(self.kb)
         self.therapies = TherapyNormaliser(self.kb)
         self.biomarkers = {b.id: b for b in self.kb.biomarkers}
         self.trials = {t.id: t for t in self.kb.trials}
+        self.classes = {c.id: c for c in self.kb.therapy_classes}
+        self.references = {(r.paper, r.ref): r for r in self.kb.references}
         self.by_category = {
             b.her2_category: b.id for b in self.kb.biomarkers if b.kind == "her2_category"
         }
+        endocrine = set(self.therapies.expand_class("endocrine_therapy"))
+        self.endocrine_tokens = (
+            {t.name for t in self.kb.therapies if "endocrine_therapy" in t.classes}
+            | {c.id for c in self.kb.therapy_classes if "endocrine_therapy" in c.parents}
+            | endocrine
+        )
 
     # -- helpers --------------------------------------------------------------
-    def _tokens_of(self, therapies: list[str]) -> set[str]:
+    def tokens_of(self, therapies: list[str]) -> set[str]:
         """Therapy names and class ids (with parent classes) of a KB therapy list."""
         out: set[str] = set()
         for t in therapies:
@@ -188,6 +275,42 @@ class Matcher:
     def _display(self, therapies: list[str]) -> list[str]:
         return [self.therapies.display(t) for t in therapies]
 
+    def source(self, s: Source) -> dict[str, Any]:
+        """A citation as the reader sees it: text plus links (PMID, DOI, NCT, URL)."""
+        links = [{"label": lab, "url": url} for lab, url in s.links()]
+        text = s.label()
+        if s.paper is not None:
+            links.insert(
+                0,
+                {
+                    "label": f"doi:{PAPER_DOI[s.paper]}",
+                    "url": f"https://doi.org/{PAPER_DOI[s.paper]}",
+                },
+            )
+            cited = []
+            for r in s.ref:
+                ref = self.references.get((s.paper, r))
+                if ref is None:
+                    continue
+                cited.append(f"[{r}] {ref.citation}")
+                if ref.pmid:
+                    links.append(
+                        {
+                            "label": f"ref {r}: PMID {ref.pmid}",
+                            "url": f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/",
+                        }
+                    )
+                elif ref.doi:
+                    links.append(
+                        {"label": f"ref {r}: doi:{ref.doi}", "url": f"https://doi.org/{ref.doi}"}
+                    )
+            if cited:
+                text += " — cites " + "; ".join(cited)
+        return {"text": text, "links": links}
+
+    def sources(self, items: list[Source]) -> list[dict[str, Any]]:
+        return [self.source(s) for s in items]
+
     def _trial(self, tid: str) -> dict[str, Any]:
         t = self.trials[tid]
         return {
@@ -197,248 +320,314 @@ class Matcher:
             "status": t.status,
             "nct": t.nct,
             "key_result": t.key_result,
-            "sources": [s.label() for s in t.sources],
+            "sources": self.sources(list(t.sources)),
         }
 
-    # -- main -----------------------------------------------------------------
-    def match(self, profile: PatientProfile) -> PatientReport:
-        """Match one profile; see the module docstring for the steps."""
-        kb = self.kb
-        unrecognised: list[Unrecognised] = []
-        observed: dict[str, list[str]] = {}
-
-        def observe(bid: str, why: str) -> None:
-            observed.setdefault(bid, [])
-            if why not in observed[bid]:
-                observed[bid].append(why)
-
-        # 1. HER2
+    # -- 1. HER2 --------------------------------------------------------------
+    def her2(self, profile: PatientProfile) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """HER2 of the recent sample and of the primary (None when not given)."""
         her2 = call_her2(profile.her2, profile=profile.profile, ambiguous=profile.ambiguous)
-        category = her2["category"]
-        primary: dict[str, Any] | None = None
+        primary = None
         if profile.her2_primary is not None and not profile.her2_primary.is_empty():
             primary = call_her2(
                 profile.her2_primary, profile=profile.profile, ambiguous=profile.ambiguous
             )
-        her2["primary"] = primary
+        return her2, primary
+
+    # -- 2. observations --------------------------------------------------------
+    def observe(self, ctx: _Context) -> None:
+        """Fill ``ctx.observed``, ``ctx.alterations`` and ``ctx.unrecognised``."""
+        profile, category = ctx.profile, ctx.category
         if category in self.by_category:
-            observe(self.by_category[category], f"HER2 call: {category}")
-        # 2. ER and derived phenotypes
+            ctx.observe(self.by_category[category], f"HER2 call: {category}")
         if profile.er_status == "positive":
-            observe("er_positive", "ER status: positive")
+            ctx.observe("er_positive", "ER status: positive")
             if category == "HER2-positive":
-                observe("er_positive_her2_positive", "ER-positive and HER2-positive")
+                ctx.observe("er_positive_her2_positive", "ER-positive and HER2-positive")
         elif profile.er_status == "negative":
-            observe("er_negative", "ER status: negative")
-        switched = (
-            primary is not None
-            and primary["category"] in RESOLVED
-            and category in RESOLVED
-            and primary["category"] != category
-            and not (primary["category"] in ZERO_FAMILY and category in ZERO_FAMILY)
-        )
-        if switched and primary is not None:
-            observe("her2_category_switch", f"primary {primary['category']} -> now {category}")
-        # alterations and markers
-        for text in [*profile.alterations, *profile.markers]:
+            ctx.observe("er_negative", "ER status: negative")
+        if ctx.switched and ctx.primary is not None:
+            ctx.observe(
+                "her2_category_switch", f"primary {ctx.primary['category']} -> now {category}"
+            )
+        for text in profile.alterations:
+            ctx.alterations.append(self._alteration(ctx, text))
+        for text in profile.markers:
             _parsed, hits, problem = self.parser.match(text)
             if problem is not None:
-                unrecognised.append(problem)
+                ctx.unrecognised.append(problem)
             for b in hits:
-                observe(b.id, text)
-        # 3. mechanisms
-        present: list[Mechanism] = [
+                ctx.observe(b.id, text)
+        for gene in profile.germline.pathogenic:
+            bid = f"germline_{gene.lower()}"
+            if bid in self.biomarkers:
+                ctx.observe(bid, f"germline pathogenic variant in {gene}")
+            else:
+                ctx.alterations.append(
+                    {
+                        "input": f"germline {gene}",
+                        "gene": gene,
+                        "reading": "germline pathogenic variant",
+                        "knowledge_base": [],
+                        "hotspot": None,
+                        "note": f"no therapy or resistance entry for germline {gene} here",
+                    }
+                )
+        if profile.pd_l1.status == "positive":
+            ctx.observe("pdl1_positive", _pdl1_text(profile))
+        elif profile.pd_l1.status == "negative":
+            ctx.observe("pdl1_negative", _pdl1_text(profile))
+        # biomarkers that act only together with another one (ESR1 F404 in cis)
+        for bid in list(ctx.observed):
+            b = self.biomarkers[bid]
+            if b.requires_also and not any(o in ctx.observed for o in b.requires_also):
+                ctx.notes.append(
+                    f"{b.label}: observed ({'; '.join(ctx.observed[bid])}) but it acts only "
+                    "together with "
+                    + ", ".join(self.biomarkers[o].label for o in b.requires_also)
+                    + ", which was not found; not used for matching."
+                )
+                del ctx.observed[bid]
+
+    def _alteration(self, ctx: _Context, text: str) -> dict[str, Any]:
+        """Recognise one alteration: KB biomarkers, hotspot status, loss-of-function reading."""
+        parsed, hits, problem = self.parser.match(text)
+        for b in hits:
+            ctx.observe(b.id, text)
+        row: dict[str, Any] = {
+            "input": text,
+            "gene": parsed.gene if parsed else None,
+            "reading": parsed.label if parsed else None,
+            "knowledge_base": [{"id": b.id, "label": b.label} for b in hits],
+            "hotspot": None,
+            "note": "",
+        }
+        if parsed is None:
+            if hits:  # a marker alias
+                row["reading"] = hits[0].label
+                return row
+            if problem is not None:
+                ctx.unrecognised.append(problem)
+                row["note"] = problem.reason
+            return row
+        hotspot = self._hotspot(parsed)
+        row["hotspot"] = hotspot
+        role = self.gene_roles.role(parsed.gene)
+        lof = parsed.event in ("deletion", "loss") or (
+            parsed.event == "mutation" and parsed.truncating
+        )
+        notes: list[str] = []
+        if hotspot:
+            notes.append(hotspot["text"])
+        if lof and role == "tumor_suppressor":
+            notes.append(f"truncating/deleted {parsed.gene} (tumor suppressor): loss of function")
+        elif lof and role is not None:
+            notes.append(f"truncating/deleted {parsed.gene} ({role.replace('_', ' ')})")
+        if (
+            parsed.event == "mutation"
+            and not hotspot
+            and not parsed.truncating
+            and parsed.protein_change
+        ):
+            notes.append("not a Cancer Hotspots v2 hotspot: pathogenicity not assessed")
+        if (
+            not hits
+            and parsed.gene not in self.parser.by_gene
+            and parsed.gene not in self.hotspots.by_gene
+            and role is None
+        ):
+            problem = Unrecognised(
+                parsed.text,
+                "alteration",
+                f"gene {parsed.gene} is not known to the knowledge base, Cancer Hotspots v2 or "
+                "the gene-role table (symbol not checked against HGNC)",
+            )
+            ctx.unrecognised.append(problem)
+            row["note"] = problem.reason
+            return row
+        if not hits:
+            gene_known = parsed.gene in self.parser.by_gene
+            notes.append(
+                f"no resistance or therapy entry for this {parsed.gene} alteration here"
+                if gene_known
+                else f"{parsed.gene} has no resistance or therapy entry in this knowledge base"
+            )
+        row["note"] = "; ".join(notes)
+        row["role"] = role
+        row["loss_of_function"] = bool(lof and role == "tumor_suppressor")
+        return row
+
+    def _hotspot(self, p: ParsedAlteration) -> dict[str, Any] | None:
+        if p.event != "mutation" or not p.protein_change:
+            return None
+        hit = self.hotspots.lookup(p.gene, p.protein_change)
+        if hit is None:
+            return None
+        return {**hit, "source": HOTSPOT_CITATION}
+
+    # -- history ----------------------------------------------------------------
+    def history(self, ctx: _Context) -> None:
+        """Normalise the therapy history: received, progressed-on and toxicity tokens."""
+        profile = ctx.profile
+        ctx.history = profile.history()
+        for h in ctx.history:
+            norm = self.therapies.normalise([h.therapy])
+            ctx.unrecognised.extend(norm.unrecognised)
+            tokens = norm.tokens()
+            ctx.received |= tokens
+            if h.setting == "early":
+                ctx.received_early |= tokens
+            where = h.setting or "setting not given"
+            desc = f"{h.therapy} ({where}" + (f", line {h.line}" if h.line else "") + ")"
+            if h.outcome == "progressed":
+                for t in tokens:
+                    ctx.progressed.setdefault(t, desc)
+            elif h.outcome == "stopped_toxicity":
+                for t in tokens:
+                    ctx.stopped_toxicity.setdefault(t, desc)
+        ctx.next_line = profile.next_line()
+
+    # -- 3. mechanisms ----------------------------------------------------------
+    def mechanisms(self, ctx: _Context) -> list[Mechanism]:
+        return [
             m
-            for m in kb.mechanisms
-            if any(b in observed for b in m.biomarkers)
-            and (not m.applies_to_her2 or category in m.applies_to_her2)
+            for m in self.kb.mechanisms
+            if any(b in ctx.observed for b in m.biomarkers)
+            and (not m.applies_to_her2 or ctx.category in m.applies_to_her2)
         ]
-        mechanisms = [
-            {
-                "id": m.id,
-                "label": m.label,
-                "mechanism_class": m.mechanism_class,
-                "biomarkers": [
-                    {"id": b, "label": self.biomarkers[b].label, "evidence": observed[b]}
-                    for b in m.biomarkers
-                    if b in observed
-                ],
-                "description": " ".join(m.description.split()),
-                "resistance_to": sorted(
-                    {t for c in m.resistance for t in self._display(c.therapies)}
-                ),
-                "sources": [s.label() for s in m.sources],
-            }
-            for m in present
-        ]
-        # therapies the patient received
-        prior = self.therapies.normalise(profile.prior_therapies)
-        unrecognised.extend(prior.unrecognised)
-        prior_tokens = prior.tokens()
-        # 4. options
-        options: list[dict[str, Any]] = []
+
+    # -- 4. candidates ----------------------------------------------------------
+    def her2_fits(self, allowed: list[str], readings: list[str]) -> bool:
+        """Every reading of the patient's HER2 is among the allowed categories."""
+        if not allowed:
+            return True
+        allowed_set = set(allowed)
+        if "HER2-negative" in allowed_set:
+            allowed_set |= NOT_POSITIVE
+        return bool(readings) and all(r in allowed_set for r in readings)
+
+    def candidates(self, ctx: _Context) -> tuple[list[Strategy], list[Strategy], list[str]]:
+        """(options, negative-evidence strategies, ids skipped for ER) that fit the patient."""
+        profile = ctx.profile
+        options: list[Strategy] = []
         negative: list[Strategy] = []
         skipped_er: list[str] = []
-        for s in kb.strategies:
+        for s in self.kb.strategies:
+            if s.retired:
+                continue
             if profile.setting and profile.setting not in s.setting:
                 continue
             req = s.requires
-            if req.her2_categories and category not in req.her2_categories:
+            if not self.her2_fits(req.her2_categories, ctx.readings):
                 continue
-            if req.biomarkers_any and not any(b in observed for b in req.biomarkers_any):
+            if req.biomarkers_any and not any(self._has(ctx, b) for b in req.biomarkers_any):
                 continue
             if req.er_status != "any" and profile.er_status != req.er_status:
                 if req.er_status == "positive":
                     skipped_er.append(s.id)
                 continue
+            if req.pd_l1 != "any" and _pdl1_status(ctx) != req.pd_l1:
+                continue
             if s.evidence_level == "resistance":
                 negative.append(s)
-                continue
-            tied = [b for b in [*req.biomarkers_any, *s.supported_by] if b in observed]
-            tied = list(dict.fromkeys(tied))
-            received = sorted(self._tokens_of(s.therapies) & set(prior.names)) + sorted(
-                t for t in s.therapies if t in prior.classes
-            )
-            options.append(
-                {
-                    "id": s.id,
-                    "therapy": (" + " if s.combination else " / ").join(self._display(s.therapies)),
-                    "therapies": self._display(s.therapies),
-                    "label": s.label,
-                    "evidence_level": s.evidence_level,
-                    "biomarkers": [
-                        {"id": b, "label": self.biomarkers[b].label, "evidence": observed[b]}
-                        for b in tied
-                    ],
-                    "rationale": s.rationale,
-                    "trials": [self._trial(t) for t in s.trials],
-                    "sources": [x.label() for x in s.sources],
-                    "caveat": s.caveat,
-                    "note": s.note,
-                    "previously_received": received,
-                    "warnings": [],
-                    "_tokens": self._tokens_of(s.therapies),
-                }
-            )
-        options.sort(
-            key=lambda o: (EVIDENCE_RANK[o["evidence_level"]], -len(o["biomarkers"]), o["id"])
-        )
-        # 5. warnings
-        warnings: list[dict[str, Any]] = []
+            else:
+                options.append(s)
+        return options, negative, skipped_er
+
+    def _has(self, ctx: _Context, bid: str) -> bool:
+        """Observed, or a HER2-category biomarker that every HER2 reading satisfies."""
+        if bid in ctx.observed:
+            return True
+        b = self.biomarkers.get(bid)
+        if b is not None and b.kind == "her2_category" and b.her2_category:
+            return len(ctx.readings) > 0 and all(r == b.her2_category for r in ctx.readings)
+        return False
+
+    # -- 5. warnings --------------------------------------------------------------
+    def warnings(
+        self, ctx: _Context, present: list[Mechanism], negative: list[Strategy]
+    ) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        profile = ctx.profile
         for m in present:
             for claim in m.resistance:
-                if claim.applies_to_her2 and category not in claim.applies_to_her2:
+                if claim.applies_to_her2 and ctx.category not in claim.applies_to_her2:
+                    continue
+                if claim.biomarkers and not any(b in ctx.observed for b in claim.biomarkers):
                     continue
                 claim_tokens = set(claim.therapies)
-                prior_hit = sorted(claim_tokens & prior_tokens)
-                affected = [o for o in options if claim_tokens & o["_tokens"]]
-                context = "prior" if prior_hit else ("candidate" if affected else "general")
-                w = {
-                    "therapy": claim.label or " / ".join(self._display(claim.therapies)),
-                    "therapies": self._display(claim.therapies),
-                    "reason": claim.statement,
-                    "kind": "resistance_mechanism",
-                    "basis": claim.basis,
-                    "context": context,
-                    "mechanism": m.id,
-                    "biomarkers": [b for b in m.biomarkers if b in observed],
-                    "prior_therapies": self._display(prior_hit),
-                    "affected_options": [o["id"] for o in affected],
-                    "trials": [self.trials[t].name for t in claim.trials],
-                    "sources": [s.label() for s in claim.sources],
-                }
-                warnings.append(w)
-                for o in affected:
-                    if w["therapy"] not in o["warnings"]:
-                        o["warnings"].append(w["therapy"])
+                endocrine_only = all(t in self.endocrine_tokens for t in claim.therapies)
+                er_needed = claim.er_status if claim.er_status != "any" else None
+                if er_needed is None and endocrine_only:
+                    er_needed = "positive"
+                if er_needed is not None and profile.er_status != er_needed:
+                    continue
+                prior_hit = sorted(claim_tokens & ctx.received)
+                used = [b for b in (claim.biomarkers or m.biomarkers) if b in ctx.observed]
+                out.append(
+                    {
+                        "therapy": claim.label or " / ".join(self._display(claim.therapies)),
+                        "therapies": self._display(claim.therapies),
+                        "tokens": sorted(claim_tokens),
+                        "reason": claim.statement,
+                        "kind": "resistance_mechanism",
+                        "basis": claim.basis,
+                        "context": "prior" if prior_hit else "general",
+                        "mechanism": m.id,
+                        "biomarkers": used,
+                        "prior_therapies": self._display(prior_hit),
+                        "affected_options": [],
+                        "trials": [self.trials[t].name for t in claim.trials],
+                        "sources": self.sources(list(claim.sources)),
+                    }
+                )
         for s in negative:
-            # "prior" only when the patient received the whole failed regimen
             regimen = set(s.therapies)
-            whole = regimen <= prior_tokens if s.combination else bool(regimen & prior_tokens)
-            hit = sorted(regimen & prior_tokens) if whole else []
-            warnings.append(
+            whole = regimen <= ctx.received if s.combination else bool(regimen & ctx.received)
+            hit = sorted(regimen & ctx.received) if whole else []
+            out.append(
                 {
                     "therapy": (" + " if s.combination else " / ").join(self._display(s.therapies)),
                     "therapies": self._display(s.therapies),
+                    "tokens": [],
                     "reason": s.rationale,
                     "kind": "negative_evidence",
                     "basis": "clinical",
                     "context": "prior" if hit else "general",
                     "mechanism": None,
-                    "biomarkers": [b for b in s.requires.biomarkers_any if b in observed],
+                    "biomarkers": [b for b in s.requires.biomarkers_any if b in ctx.observed],
                     "prior_therapies": self._display(hit),
                     "affected_options": [],
                     "trials": [self.trials[t].name for t in s.trials],
-                    "sources": [x.label() for x in s.sources],
+                    "sources": self.sources(list(s.sources)),
                 }
             )
-        warnings.extend(self._prior_context(prior.names, observed))
-        order = {"prior": 0, "candidate": 1, "general": 2}
-        basis_order = {"clinical": 0, "not_stated": 1, "preclinical": 2}
-        warnings.sort(key=lambda w: (order[w["context"]], basis_order[w["basis"]]))
-        for o in options:
-            del o["_tokens"]
-        # 6. caveats
-        caveats = self._caveats(
-            profile, her2, primary, switched, options, skipped_er, observed, unrecognised
-        )
-        patient = {
-            "id": profile.id,
-            "er_status": profile.er_status,
-            "pr_status": profile.pr_status,
-            "her2_input": profile.her2.model_dump(exclude_none=True),
-            "her2_primary_input": (
-                profile.her2_primary.model_dump(exclude_none=True) if profile.her2_primary else None
-            ),
-            "alterations": list(profile.alterations),
-            "markers": list(profile.markers),
-            "prior_therapies": list(profile.prior_therapies)
-            if profile.prior_therapies_known
-            else None,
-            "prior_therapies_normalised": {"therapies": prior.names, "classes": prior.classes},
-            "setting": profile.setting,
-            "her2_profile": profile.profile,
-            "source": profile.source,
-        }
-        return PatientReport(
-            patient=patient,
-            her2=her2,
-            mechanisms=mechanisms,
-            options=options,
-            warnings=warnings,
-            caveats=caveats,
-            unrecognised=[u.to_dict() for u in unrecognised],
-            kb_version=kb.meta.version,
-            kb_as_of=kb.meta.as_of.isoformat(),
-            observed_biomarkers=[
-                {"id": b, "label": self.biomarkers[b].label, "evidence": ev}
-                for b, ev in observed.items()
-            ],
-        )
+        out.extend(self._prior_context(ctx))
+        return out
 
-    def _prior_context(
-        self, prior_names: list[str], observed: dict[str, list[str]]
-    ) -> list[dict[str, Any]]:
+    def _prior_context(self, ctx: _Context) -> list[dict[str, Any]]:
         """After e.g. T-DM1: resistance mechanisms that the data cannot show (non-genomic)."""
         out: list[dict[str, Any]] = []
-        for name in prior_names:
+        names = [t.name for t in self.kb.therapies if t.name in ctx.received]
+        for name in names:
             mechs: list[str] = []
-            sources: list[str] = []
+            sources: list[Source] = []
             for m in self.kb.mechanisms:
-                if any(b in observed for b in m.biomarkers):
+                if any(b in ctx.observed for b in m.biomarkers):
                     continue
                 if not all(self.biomarkers[b].kind == "non_genomic" for b in m.biomarkers):
                     continue
                 for claim in m.resistance:
                     if name in claim.therapies:
                         mechs.append(m.label)
-                        sources.extend(s.label() for s in claim.sources)
+                        sources.extend(claim.sources)
                         break
             if mechs:
                 out.append(
                     {
                         "therapy": name,
                         "therapies": [name],
+                        "tokens": [],
                         "reason": (
                             f"Prior {name}: resistance mechanisms described for it that cannot be "
                             "assessed from the data given: " + "; ".join(mechs) + "."
@@ -451,45 +640,466 @@ class Matcher:
                         "prior_therapies": [name],
                         "affected_options": [],
                         "trials": [],
-                        "sources": list(dict.fromkeys(sources)),
+                        "sources": self.sources(list({s.label(): s for s in sources}.values())),
                     }
                 )
         return out
 
-    def _caveats(
+    # -- 6. ranking ---------------------------------------------------------------
+    def rank(
+        self, ctx: _Context, strategies: list[Strategy], warnings: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(ranked options, options left out with the reason)."""
+        scored: list[dict[str, Any]] = []
+        excluded: list[dict[str, Any]] = []
+        profile = ctx.profile
+        for s in strategies:
+            option = self._option(ctx, s)
+            tokens = self.tokens_of(s.therapies)
+            score = BASE_SCORE[s.evidence_level]
+            ups: list[str] = []
+            downs: list[str] = []
+            # what the patient progressed on
+            anchors = s.anchors
+            progressed_anchors = [a for a in anchors if self._progressed_on(ctx, a)]
+            if progressed_anchors and len(progressed_anchors) == len(anchors):
+                why = "; ".join(
+                    f"progressed on {self.therapies.display(a)}: {self._progressed_on(ctx, a)}"
+                    for a in progressed_anchors
+                )
+                excluded.append({**option, "reason": f"Left out: {why}."})
+                continue
+            # a drug (not a whole class such as "chemotherapy") the patient progressed on
+            named = [a for a in progressed_anchors if a in self.therapies.therapy_classes]
+            if named:
+                score -= 30
+                downs.append(
+                    "includes "
+                    + ", ".join(self.therapies.display(a) for a in named)
+                    + " on which the patient progressed"
+                )
+            # early disease: a regimen already given in this setting is not repeated
+            if profile.setting == "early" and all(a in ctx.received_early for a in anchors):
+                score -= 150
+                downs.append("already given in the early setting")
+            # stopped for toxicity
+            tox = [a for a in anchors if self._hit(ctx.stopped_toxicity, a)]
+            if tox:
+                score -= 50
+                downs.append(
+                    "stopped "
+                    + ", ".join(self.therapies.display(a) for a in tox)
+                    + " for toxicity before"
+                )
+            # class cross-resistance recorded in the knowledge base
+            for a in anchors:
+                if a in progressed_anchors:
+                    continue
+                for cid in self._classes_of(a):
+                    tclass = self.classes.get(cid)
+                    if tclass is None or tclass.cross_resistance is None:
+                        continue
+                    if cid in s.after_progression_on:
+                        continue
+                    if cid in ctx.progressed:
+                        score -= 60
+                        downs.append(
+                            f"class cross-resistance ({tclass.label}) after "
+                            f"{ctx.progressed[cid]}: {tclass.cross_resistance.statement}"
+                        )
+                        option["cross_resistance_sources"] = self.sources(
+                            list(tclass.cross_resistance.sources)
+                        )
+                        break
+            # line and setting
+            in_metastatic = profile.setting != "early"
+            if in_metastatic and s.line_max is not None and ctx.next_line > s.line_max:
+                score -= 150
+                downs.append(
+                    f"evidence is for line {s.line_max} or earlier; this is line {ctx.next_line}"
+                )
+            if in_metastatic and s.line_min is not None and ctx.next_line < s.line_min:
+                score -= 150
+                downs.append(
+                    f"evidence is for line {s.line_min} or later; this is line {ctx.next_line}"
+                )
+            if s.after_progression_on and profile.prior_therapies_known:
+                fits = [t for t in s.after_progression_on if t in ctx.progressed]
+                if fits:
+                    score += 20
+                    ups.append(
+                        "fits: tested after progression on "
+                        + ", ".join(self.therapies.display(t) for t in fits)
+                    )
+                else:
+                    score -= 100
+                    downs.append(
+                        "tested after progression on "
+                        + " or ".join(self.therapies.display(t) for t in s.after_progression_on)
+                        + ", which the patient has not had"
+                    )
+            # the knowledge base's own resistance warnings
+            designed_for = set(s.requires.biomarkers_any)
+            for w in warnings:
+                if not w["tokens"] or not (set(w["tokens"]) & tokens):
+                    continue
+                # a regimen built for this very biomarker is not lowered by its own mechanism
+                if designed_for & set(w["biomarkers"]):
+                    continue
+                w["affected_options"].append(s.id)
+                if w["context"] == "general":
+                    w["context"] = "candidate"
+                option["warnings"].append(w["therapy"])
+                penalty = CLAIM_PENALTY.get(w["basis"], 20)
+                score -= penalty
+                downs.append(f"resistance warning: {w['therapy']} ({w['basis']} evidence)")
+            # label safety
+            for sw in s.safety:
+                triggered = (sw.trigger == "ild_history" and profile.ild_history) or (
+                    sw.trigger == "diabetes" and profile.diabetes
+                )
+                entry = {
+                    "statement": sw.statement,
+                    "trigger": sw.trigger,
+                    "triggered": bool(triggered),
+                    "sources": self.sources(list(sw.sources)),
+                }
+                option["safety"].append(entry)
+                if triggered:
+                    score -= 120
+                    downs.append(f"label safety warning applies ({sw.trigger.replace('_', ' ')})")
+            # CNS disease
+            if s.intracranial is not None and profile.cns_metastases in ("active", "stable"):
+                bonus = 120 if profile.cns_metastases == "active" else 40
+                score += bonus
+                ups.append(
+                    f"raised for {profile.cns_metastases} CNS disease: {s.intracranial.statement}"
+                )
+            genes = {
+                self.biomarkers[b["id"]].gene or b["id"]
+                for b in option["biomarkers"]
+                if self.biomarkers[b["id"]].kind in ("gene_alteration", "non_genomic")
+            }
+            if genes:
+                score += min(50, 25 * len(genes))
+            option["score"] = score
+            option["_ups"], option["_downs"], option["_strategy"] = ups, downs, s
+            scored.append(option)
+        # head-to-head results: a regimen beaten by another option moves below it
+        by_id = {o["id"]: o for o in scored}
+        for o in scored:
+            for sup in o["_strategy"].superseded_by:
+                better = by_id.get(sup.strategy)
+                if better is None:
+                    continue
+                if o["score"] >= better["score"]:
+                    o["score"] = better["score"] - 5
+                o["_downs"].append(
+                    f"{self.trials[sup.trial].name}: {better['therapy']} was better "
+                    f"({sup.statement})"
+                )
+        for o in scored:
+            s = o.pop("_strategy")
+            ups, downs = o.pop("_ups"), o.pop("_downs")
+            o["rank_reason"] = self._reason(s, ups, downs, o)
+            o["adjustments"] = {"raised": ups, "lowered": downs}
+            o["_latest"] = max((a.date for a in s.approvals), default="")
+        # among equals: stronger evidence, then the more recent approval (newer evidence)
+        scored.sort(
+            key=lambda o: (
+                -o["score"],
+                EVIDENCE_RANK[o["evidence_level"]],
+                _neg_date(o["_latest"]),
+                o["id"],
+            )
+        )
+        for o in scored:
+            del o["_latest"]
+        # no therapy twice: keep the best-ranked entry per regimen, merge the others' trials
+        ranked: list[dict[str, Any]] = []
+        seen: dict[frozenset[str], dict[str, Any]] = {}
+        for o in scored:
+            key = frozenset(o["therapies"])
+            if key in seen:
+                keep = seen[key]
+                known = {t["id"] for t in keep["trials"]}
+                keep["trials"].extend(t for t in o["trials"] if t["id"] not in known)
+                keep.setdefault("also_supported_by", []).append(o["label"])
+                continue
+            seen[key] = o
+            ranked.append(o)
+        for i, o in enumerate(ranked, 1):
+            o["rank"] = i
+        for w in warnings:
+            del w["tokens"]
+        return ranked, excluded
+
+    def _classes_of(self, token: str) -> list[str]:
+        if token in self.therapies.therapy_classes:
+            return self.therapies.classes_of(token)
+        return self.therapies.expand_class(token)
+
+    def _hit(self, table: dict[str, str], token: str) -> str | None:
+        """The history entry behind ``token`` in ``table`` (a name, or a class of names)."""
+        if token in table:
+            return table[token]
+        return None
+
+    def _progressed_on(self, ctx: _Context, token: str) -> str | None:
+        return self._hit(ctx.progressed, token)
+
+    def _reason(self, s: Strategy, ups: list[str], downs: list[str], option: dict[str, Any]) -> str:
+        regulators = [a for a in s.approvals if a.jurisdiction in ("FDA", "EMA")]
+        if s.evidence_level == "approved" and regulators:
+            first = regulators[0]
+            trial = f" ({self.trials[first.trial].name})" if first.trial else ""
+            head = f"{first.jurisdiction}-approved {first.date}{trial}"
+        elif s.approvals:
+            a = s.approvals[0]
+            head = f"{s.evidence_level.replace('_', ' ')}; approved by {a.jurisdiction} only"
+        else:
+            head = {
+                "phase3": "phase 3 evidence",
+                "early_clinical": "early clinical evidence",
+                "preclinical": "preclinical evidence only",
+            }.get(s.evidence_level, s.evidence_level)
+        tied = [b["label"] for b in option["biomarkers"]]
+        parts = [head + (f" for {', '.join(tied)}" if tied else "")]
+        if ups:
+            parts.append("raised: " + "; ".join(ups))
+        if downs:
+            parts.append("lowered: " + "; ".join(downs))
+        return ". ".join(parts) + "."
+
+    def _option(self, ctx: _Context, s: Strategy) -> dict[str, Any]:
+        tied = [b for b in [*s.requires.biomarkers_any, *s.supported_by] if self._has(ctx, b)]
+        tied = list(dict.fromkeys(tied))
+        received = sorted(
+            t
+            for t in self.tokens_of(s.therapies) & ctx.received
+            if t in self.therapies.therapy_classes  # drug names, not classes
+        )
+        return {
+            "id": s.id,
+            "therapy": (" + " if s.combination else " / ").join(self._display(s.therapies)),
+            "therapies": self._display(s.therapies),
+            "label": s.label,
+            "evidence_level": s.evidence_level,
+            "approvals": [
+                {
+                    "jurisdiction": a.jurisdiction,
+                    "date": a.date,
+                    "indication": a.indication,
+                    "trial": self.trials[a.trial].name if a.trial else None,
+                    "sources": self.sources(list(a.sources)),
+                }
+                for a in s.approvals
+            ],
+            "biomarkers": [
+                {
+                    "id": b,
+                    "label": self.biomarkers[b].label,
+                    "evidence": ctx.observed.get(b, [f"HER2 readings: {', '.join(ctx.readings)}"]),
+                }
+                for b in tied
+            ],
+            "rationale": s.rationale,
+            "trials": [self._trial(t) for t in s.trials],
+            "sources": self.sources(list(s.sources)),
+            "caveat": s.caveat,
+            "note": s.note,
+            "previously_received": self._display(received),
+            "intracranial": (
+                {
+                    "statement": s.intracranial.statement,
+                    "trials": [self.trials[t].name for t in s.intracranial.trials],
+                    "sources": self.sources(list(s.intracranial.sources)),
+                }
+                if s.intracranial
+                else None
+            ),
+            "safety": [],
+            "warnings": [],
+        }
+
+    # -- main -----------------------------------------------------------------
+    def match(self, profile: PatientProfile) -> PatientReport:
+        """Match one profile; see the module docstring for the steps."""
+        her2, primary = self.her2(profile)
+        category = her2["category"]
+        her2["primary"] = primary
+        switched = (
+            primary is not None
+            and primary["category"] in RESOLVED
+            and category in RESOLVED
+            and primary["category"] != category
+            and not (primary["category"] in ZERO_FAMILY and category in ZERO_FAMILY)
+        )
+        ctx = _Context(
+            profile=profile,
+            her2=her2,
+            primary=primary,
+            category=category,
+            readings=list(her2["readings"]),
+            switched=switched,
+        )
+        self.observe(ctx)
+        self.history(ctx)
+        present = self.mechanisms(ctx)
+        strategies, negative, skipped_er = self.candidates(ctx)
+        warnings = self.warnings(ctx, present, negative)
+        options, excluded = self.rank(ctx, strategies, warnings)
+        order = {"prior": 0, "candidate": 1, "general": 2}
+        basis_order = {"clinical": 0, "not_stated": 1, "preclinical": 2}
+        warnings.sort(key=lambda w: (order[w["context"]], basis_order[w["basis"]]))
+        for o in options:
+            if any(s["triggered"] for s in o["safety"]):
+                for s in o["safety"]:
+                    if s["triggered"]:
+                        warnings.insert(
+                            0,
+                            {
+                                "therapy": o["therapy"],
+                                "therapies": o["therapies"],
+                                "reason": s["statement"],
+                                "kind": "label_safety",
+                                "basis": "clinical",
+                                "context": "candidate",
+                                "mechanism": None,
+                                "biomarkers": [],
+                                "prior_therapies": [],
+                                "affected_options": [o["id"]],
+                                "trials": [],
+                                "sources": s["sources"],
+                            },
+                        )
+        mechanisms = [
+            {
+                "id": m.id,
+                "label": m.label,
+                "mechanism_class": m.mechanism_class,
+                "biomarkers": [
+                    {"id": b, "label": self.biomarkers[b].label, "evidence": ctx.observed[b]}
+                    for b in m.biomarkers
+                    if b in ctx.observed
+                ],
+                "description": " ".join(m.description.split()),
+                "resistance_to": sorted(
+                    {t for w in warnings if w.get("mechanism") == m.id for t in w["therapies"]}
+                ),
+                "sources": self.sources(list(m.sources)),
+            }
+            for m in present
+        ]
+        caveats = self.caveats(ctx, options, excluded, skipped_er)
+        patient = {
+            "id": profile.id,
+            "er_status": profile.er_status,
+            "pr_status": profile.pr_status,
+            "her2_input": profile.her2.model_dump(exclude_none=True),
+            "her2_primary_input": (
+                profile.her2_primary.model_dump(exclude_none=True) if profile.her2_primary else None
+            ),
+            "alterations": list(profile.alterations),
+            "markers": list(profile.markers),
+            "prior_therapies": [h.therapy for h in ctx.history]
+            if profile.prior_therapies_known
+            else None,
+            "therapy_history": [
+                {
+                    "therapy": h.therapy,
+                    "setting": h.setting,
+                    "line": h.line,
+                    "outcome": h.outcome,
+                    "outcome_assumed": h.assumed,
+                    "duration_months": h.duration_months,
+                }
+                for h in ctx.history
+            ],
+            "next_line": ctx.next_line if profile.setting != "early" else None,
+            "setting": profile.setting,
+            "cns_metastases": profile.cns_metastases,
+            "metastatic_sites": list(profile.metastatic_sites),
+            "histology": profile.histology,
+            "menopausal_status": profile.menopausal_status,
+            "germline": profile.germline.model_dump(),
+            "pd_l1": profile.pd_l1.model_dump(),
+            "ild_history": profile.ild_history,
+            "diabetes": profile.diabetes,
+            "her2_profile": profile.profile,
+            "source": profile.source,
+        }
+        return PatientReport(
+            patient=patient,
+            her2=her2,
+            mechanisms=mechanisms,
+            options=options,
+            excluded_options=excluded,
+            warnings=warnings,
+            caveats=caveats,
+            unrecognised=[u.to_dict() for u in ctx.unrecognised],
+            kb_version=self.kb.meta.version,
+            kb_as_of=self.kb.meta.as_of.isoformat(),
+            observed_biomarkers=[
+                {"id": b, "label": self.biomarkers[b].label, "evidence": ev}
+                for b, ev in ctx.observed.items()
+            ],
+            alterations=ctx.alterations,
+        )
+
+    # -- 7. caveats ---------------------------------------------------------------
+    def caveats(
         self,
-        profile: PatientProfile,
-        her2: dict[str, Any],
-        primary: dict[str, Any] | None,
-        switched: bool,
+        ctx: _Context,
         options: list[dict[str, Any]],
+        excluded: list[dict[str, Any]],
         skipped_er: list[str],
-        observed: dict[str, list[str]],
-        unrecognised: list[Unrecognised],
     ) -> list[dict[str, Any]]:
         cav: list[dict[str, Any]] = []
+        profile, her2, primary = ctx.profile, ctx.her2, ctx.primary
 
         def add(code: str, message: str, sources: list[Source] | None = None) -> None:
-            cav.append(
-                {"code": code, "message": message, "sources": [s.label() for s in sources or []]}
-            )
+            cav.append({"code": code, "message": message, "sources": self.sources(sources or [])})
 
         category = her2["category"]
+        readings = ctx.readings
         if her2["ambiguous"]:
-            add(
-                "her2_ambiguous",
-                f"The HER2 call is ambiguous ({her2['rationale']}). Options "
-                "that depend on the HER2 category need pathology re-review or retesting.",
-            )
+            if readings and all(r in NOT_POSITIVE for r in readings):
+                add(
+                    "her2_range_not_positive",
+                    f"The HER2 result is ambiguous ({her2['rationale']}); its readings are "
+                    f"{' or '.join(readings)}, none HER2-positive, so regimens for HER2-negative "
+                    "disease are listed. Options that need one HER2-low/-0 category (e.g. "
+                    "trastuzumab deruxtecan for HER2-low) need a single score: ask for the "
+                    "slide to be re-scored.",
+                    [ASCO_CAP_SOURCE],
+                )
+            else:
+                add(
+                    "her2_ambiguous",
+                    f"The HER2 call is ambiguous ({her2['rationale']}; readings: "
+                    f"{' or '.join(readings)}). Options that depend on the HER2 category need "
+                    "pathology re-review or retesting.",
+                    [ASCO_CAP_SOURCE],
+                )
         if her2["unusable"]:
             add("her2_unusable", "HER2 values not usable: " + ", ".join(map(str, her2["unusable"])))
+        if category == "equivocal":
+            add(
+                "her2_equivocal_settle",
+                "HER2 is equivocal. Per ASCO/CAP: IHC 2+ needs reflex ISH on the same specimen "
+                "(or a new test on another specimen); an unusual ISH result (ISH groups 2-4) "
+                "is resolved by a concurrent review of the IHC and a recount of at least 20 "
+                "cells by a second observer. Until then HER2-directed options are not listed.",
+                [ASCO_CAP_SOURCE],
+            )
         if category == "HER2-0":
             add(
                 "her2_zero_unspecified",
                 "IHC 0 without null/ultralow detail: HER2-null (no staining) and HER2-ultralow "
                 "(faint, incomplete staining in <=10% of cells) must be distinguished. "
                 "DESTINY-Breast04 enrolled only IHC 1+ or 2+/ISH-; HER2-ultralow has its own "
-                "label (FDA, trastuzumab deruxtecan, January 2025).",
+                "indication (trastuzumab deruxtecan, DESTINY-Breast06).",
                 [DB04_SOURCE],
             )
         elif category == "HER2-null":
@@ -499,12 +1109,6 @@ class Matcher:
                 "DESTINY-Breast04, which enrolled IHC 1+ or 2+/ISH- tumors only.",
                 [DB04_SOURCE],
             )
-        elif category == "HER2-ultralow":
-            add(
-                "her2_ultralow",
-                "HER2-ultralow is not discussed in the seeds; the option listed rests on the FDA "
-                "label (trastuzumab deruxtecan, January 2025) and requires HR-positive disease.",
-            )
         elif category == "HER2-negative":
             add(
                 "her2_negative_unspecified",
@@ -512,20 +1116,19 @@ class Matcher:
                 "told apart, so HER2-low options (e.g. T-DXd) are not listed. Obtain the IHC "
                 "score.",
             )
-        elif category in ("equivocal", "unknown"):
+        elif category == "unknown" and not her2["ambiguous"]:
             add(
                 "her2_unresolved",
-                f"HER2 status is {category} ({her2['rationale']}); options that require a HER2 "
+                f"HER2 status is unknown ({her2['rationale']}); options that require a HER2 "
                 "category were not listed.",
             )
-        if switched and primary is not None:
+        if ctx.switched and primary is not None:
             add(
                 "her2_switch",
                 f"HER2 category differs between the primary tumor ({primary['category']}) and "
                 f"the current sample ({category}). Switching between HER2-low and HER2-0 occurs "
-                "at 34% or 25% in either direction in progressive disease, and HER2+/- switching "
-                "in ~36% of primary vs metastatic pairs: base decisions on the most recent "
-                "sample and consider retesting.",
+                "at 34% or 25% in either direction in progressive disease: base decisions on the "
+                "most recent sample and consider retesting.",
                 [SWITCH_SOURCE],
             )
         elif category in ZERO_FAMILY or category == "HER2-negative":
@@ -536,7 +1139,7 @@ class Matcher:
                 "primary sample, consider retesting a recent metastatic biopsy.",
                 [SWITCH_SOURCE],
             )
-        if "erbb2_amplification" in observed and category not in ("HER2-positive", "unknown"):
+        if "erbb2_amplification" in ctx.observed and category not in ("HER2-positive", "unknown"):
             add(
                 "erbb2_amp_discordant",
                 f"ERBB2 amplification by sequencing but HER2 call {category}: review pathology "
@@ -545,8 +1148,8 @@ class Matcher:
         if profile.er_status == "negative":
             add(
                 "er_negative",
-                "ER-negative: endocrine-based options are not listed"
-                + (f" ({len(skipped_er)} skipped)." if skipped_er else "."),
+                "ER-negative: endocrine-based options and endocrine-resistance warnings are not "
+                "listed" + (f" ({len(skipped_er)} options skipped)." if skipped_er else "."),
             )
         elif profile.er_status == "unknown":
             add(
@@ -554,6 +1157,36 @@ class Matcher:
                 "ER status unknown: endocrine-based options are not listed"
                 + (f" ({len(skipped_er)} skipped)" if skipped_er else "")
                 + " until ER status is known.",
+            )
+        assumed = [h for h in ctx.history if h.assumed]
+        if assumed and profile.prior_therapies_known:
+            add(
+                "history_assumed",
+                "Outcome not given for: "
+                + ", ".join(f"{h.therapy} (taken as {h.outcome})" for h in assumed)
+                + ". A therapy in the metastatic setting (or with no setting) without an "
+                "outcome is taken as progressed on.",
+            )
+        if excluded:
+            add(
+                "options_left_out",
+                f"{len(excluded)} option(s) left out because the patient progressed on them: "
+                + "; ".join(e["therapy"] for e in excluded)
+                + ".",
+            )
+        if profile.setting != "early" and profile.prior_therapies_known and ctx.history:
+            add(
+                "line",
+                f"Options are ranked for metastatic line {ctx.next_line} (from the therapy "
+                "history).",
+            )
+        if profile.cns_metastases == "active":
+            raised = [o["therapy"] for o in options if o.get("intracranial")]
+            add(
+                "cns_active",
+                "Active CNS metastases: regimens with intracranial evidence are raised"
+                + (f" ({'; '.join(raised)})" if raised else " (none matched)")
+                + "; local therapy (surgery/radiotherapy) is a separate decision.",
             )
         pre = [o["therapy"] for o in options if o["evidence_level"] == "preclinical"]
         if pre:
@@ -567,8 +1200,8 @@ class Matcher:
         if not profile.prior_therapies_known:
             add(
                 "prior_therapies_unknown",
-                "Prior therapies are unknown (not in the source data): resistance warnings "
-                "cannot be tied to treatment history.",
+                "Prior therapies are unknown (not in the source data): the ranking cannot take "
+                "treatment history into account.",
             )
         if profile.setting is None:
             add(
@@ -576,22 +1209,39 @@ class Matcher:
                 "Treatment setting not given: options for early and "
                 "metastatic settings are both listed.",
             )
-        if profile.extra_fields:
-            add(
-                "unknown_fields",
-                "Unknown fields in the patient file were not used: "
-                + ", ".join(profile.extra_fields)
-                + ".",
-            )
-        if unrecognised:
+        if ctx.unrecognised:
             add(
                 "unrecognised_inputs",
-                f"{len(unrecognised)} input(s) were not understood and "
+                f"{len(ctx.unrecognised)} input(s) were not understood and "
                 "were not used for matching; see 'unrecognised'.",
             )
+        for note in ctx.notes:
+            add("biomarker_context", note)
         for note in profile.notes:
             add("source_note", note)
         return cav
+
+
+def _neg_date(date: str) -> tuple[int, ...]:
+    """Sort key putting later dates (``YYYY[-MM[-DD]]``) first."""
+    parts = [int(p) for p in date.split("-") if p.isdigit()] if date else []
+    parts += [0] * (3 - len(parts))
+    return tuple(-p for p in parts)
+
+
+def _pdl1_status(ctx: _Context) -> str:
+    """PD-L1 from the pd_l1 block or a marker (``PD-L1 positive``)."""
+    if "pdl1_positive" in ctx.observed:
+        return "positive"
+    if "pdl1_negative" in ctx.observed:
+        return "negative"
+    return "unknown"
+
+
+def _pdl1_text(profile: PatientProfile) -> str:
+    p = profile.pd_l1
+    extra = ", ".join(x for x in (p.score, p.assay) if x)
+    return f"PD-L1 {p.status}" + (f" ({extra})" if extra else "")
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ synonym table.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from her2scope.kb.schema import Biomarker, KnowledgeBase
@@ -76,6 +77,12 @@ _EVENT_WORDS: dict[str, str] = {
     "activating mutation": "mutation",
     "hotspot mutation": "mutation",
     "missense mutation": "mutation",
+    "exon 20 insertion": "mutation",
+    "exon 20 ins": "mutation",
+    "exon 20 insertion mutation": "mutation",
+    "exon 20 duplication": "mutation",
+    "exon20 insertion": "mutation",
+    "kinase domain mutation": "mutation",
     "overexpression": "overexpression",
     "over-expression": "overexpression",
     "high expression": "overexpression",
@@ -161,10 +168,25 @@ def normalise_protein_change(raw: str) -> tuple[str, bool] | None:
 
 
 class AlterationParser:
-    """Parses free-form alteration strings with the KB's gene aliases and marker aliases."""
+    """Parses free-form alteration strings with the KB's gene aliases and marker aliases.
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    ``hotspot`` (gene, protein change) -> bool decides ``match: hotspot`` biomarkers
+    (default: Cancer Hotspots v2, :mod:`her2scope.kb.hotspots`).
+    """
+
+    def __init__(
+        self, kb: KnowledgeBase, hotspot: Callable[[str, str], bool] | None = None
+    ) -> None:
         self.kb = kb
+        if hotspot is None:
+            from her2scope.kb.hotspots import load_hotspots
+
+            table = load_hotspots()
+
+            def hotspot(gene: str, change: str) -> bool:
+                return table.lookup(gene, change) is not None
+
+        self.hotspot = hotspot
         self.gene_aliases = {k.upper(): v for k, v in kb.meta.gene_aliases.items()}
         self.alias_index: dict[str, Biomarker] = {}
         for b in kb.biomarkers:
@@ -236,7 +258,7 @@ class AlterationParser:
                     parsed.text, "alteration", f"gene {parsed.gene} is not in the knowledge base"
                 ),
             )
-        hits = [b for b in candidates if biomarker_matches(b, parsed)]
+        hits = [b for b in candidates if biomarker_matches(b, parsed, self.hotspot)]
         if hits:
             return parsed, hits, None
         listed = sorted({f"{e}" for b in candidates for e in b.events})
@@ -250,8 +272,14 @@ class AlterationParser:
         return parsed, [], Unrecognised(parsed.text, "alteration", detail)
 
 
-def biomarker_matches(b: Biomarker, p: ParsedAlteration) -> bool:
-    """Does the parsed alteration satisfy this gene-alteration biomarker?"""
+def biomarker_matches(
+    b: Biomarker, p: ParsedAlteration, hotspot: Callable[[str, str], bool] | None = None
+) -> bool:
+    """Does the parsed alteration satisfy this gene-alteration biomarker?
+
+    ``match: hotspot`` accepts a listed change or any Cancer Hotspots v2 hotspot
+    (``hotspot(gene, change)``).
+    """
     if b.gene != p.gene:
         return False
     event = p.event
@@ -267,6 +295,13 @@ def biomarker_matches(b: Biomarker, p: ParsedAlteration) -> bool:
     if b.match == "any":
         return True
     if b.match == "truncating" and p.truncating:
+        return True
+    if (
+        b.match == "hotspot"
+        and not p.truncating
+        and hotspot is not None
+        and hotspot(p.gene, p.protein_change)
+    ):
         return True
     return _listed(b.protein_changes, p.protein_change)
 

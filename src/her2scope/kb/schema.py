@@ -27,9 +27,18 @@ named public source with a date (e.g. an FDA label).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 EvidenceLevel = Literal["approved", "phase3", "early_clinical", "preclinical", "resistance"]
 
@@ -71,14 +80,55 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Source(_Strict):
-    """One citation: ``{seed, ref}``, ``{seed, section}`` or ``{public, date}``."""
+PaperKey = Literal["frontiers2024", "schlam2022"]
 
-    seed: str | None = None
+_PMID = re.compile(r"^[1-9][0-9]{0,8}$")
+_NCT = re.compile(r"^NCT[0-9]{8}$")
+_DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
+_DATE = re.compile(r"^[12][0-9]{3}(-[01][0-9](-[0-3][0-9])?)?$")
+
+
+def _checked(pattern: re.Pattern[str], what: str) -> AfterValidator:
+    def check(v: str) -> str:
+        if not pattern.match(v):
+            raise ValueError(f"{what}, got {v!r}")
+        return v
+
+    return AfterValidator(check)
+
+
+def _as_text(v: object) -> object:
+    return str(v).strip() if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+#: Identifiers checked where they are declared (``kb validate`` fails on a bad one).
+Pmid = Annotated[str, BeforeValidator(_as_text), _checked(_PMID, "a PMID is a number")]
+NctId = Annotated[str, _checked(_NCT, "an NCT id is NCT followed by 8 digits")]
+Doi = Annotated[str, _checked(_DOI, "a DOI starts with '10.' and a registrant code")]
+HttpsUrl = Annotated[str, _checked(re.compile(r"^https://\S+$"), "a URL must start with https://")]
+DateText = Annotated[str, _checked(_DATE, "a date is YYYY, YYYY-MM or YYYY-MM-DD")]
+
+
+class Source(_Strict):
+    """One citation.
+
+    Either one of the two source reviews, ``{paper, ref, section}`` (``ref``:
+    the review's own reference numbers), or a public source a reader can open:
+    ``{public: title, date, accessed}`` with at least one of ``pmid``, ``doi``,
+    ``nct`` or ``url``. ``date`` is the source's own date (``YYYY``,
+    ``YYYY-MM`` or ``YYYY-MM-DD``); ``accessed`` the day it was looked up.
+    """
+
+    paper: PaperKey | None = None
     ref: list[int] = Field(default_factory=list)
     section: str | None = None
     public: str | None = None
-    date: str | None = None
+    date: DateText | None = None
+    pmid: Pmid | None = None
+    doi: Doi | None = None
+    nct: NctId | None = None
+    url: HttpsUrl | None = None
+    accessed: dt.date | None = None
     note: str | None = None
 
     @field_validator("ref", mode="before")
@@ -88,28 +138,63 @@ class Source(_Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> Source:
-        if self.seed is None and self.public is None:
-            raise ValueError("a source needs 'seed' or 'public'")
-        if self.seed is not None and self.public is not None:
-            raise ValueError("a source is either a seed or a public source, not both")
-        if self.seed is not None and not self.ref and not self.section:
+        if self.paper is None and self.public is None:
+            raise ValueError("a source needs 'paper' (one of the two reviews) or 'public'")
+        if self.paper is not None and self.public is not None:
+            raise ValueError("a source is either one of the two reviews or a public source")
+        if self.paper is not None and not self.ref and not self.section:
             raise ValueError(
-                "a seed source needs 'ref' (the paper's reference number) or 'section'"
+                "a review source needs 'ref' (the review's reference number) or 'section'"
             )
-        if self.public is not None and not self.date:
-            raise ValueError("a public source needs a 'date'")
+        if self.public is not None:
+            if not self.date:
+                raise ValueError("a public source needs a 'date'")
+            if not (self.pmid or self.doi or self.nct or self.url):
+                raise ValueError(
+                    "a public source needs something a reader can open: pmid, doi, nct or url"
+                )
+            if self.accessed is None:
+                raise ValueError("a public source needs 'accessed' (the day it was looked up)")
         return self
 
+    def links(self) -> list[tuple[str, str]]:
+        """(label, URL) pairs a reader can open: PMID, DOI, NCT id, URL."""
+        out: list[tuple[str, str]] = []
+        if self.pmid:
+            out.append((f"PMID {self.pmid}", f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"))
+        if self.doi:
+            out.append((f"doi:{self.doi}", f"https://doi.org/{self.doi}"))
+        if self.nct:
+            out.append((self.nct, f"https://clinicaltrials.gov/study/{self.nct}"))
+        if self.url:
+            out.append(("link", self.url))
+        return out
+
     def label(self) -> str:
-        """Short human citation, e.g. ``002_9d75a5784425346b.txt ref 36``."""
-        if self.seed is not None:
-            parts = [self.seed]
+        """Short human citation (the reviews by name and DOI, never by file name)."""
+        if self.paper is not None:
+            parts = [PAPER_SHORT[self.paper]]
             if self.ref:
                 parts.append("ref " + ",".join(str(r) for r in self.ref))
             if self.section:
                 parts.append(f"§ {self.section}")
-            return " ".join(parts)
-        return f"{self.public} ({self.date})"
+            return ", ".join(parts)
+        ids = [lab for lab, _ in self.links() if lab != "link"]
+        extra = f"; {'; '.join(ids)}" if ids else ""
+        return f"{self.public} ({self.date}{extra})"
+
+
+#: How the two source reviews are named in anything a reader sees.
+PAPER_SHORT: dict[str, str] = {
+    "frontiers2024": (
+        "HER2-low and endocrine resistance, Front Oncol 2024 (doi:10.3389/fonc.2024.1461190)"
+    ),
+    "schlam2022": "Schlam, Tarantino, Tolaney, Cancers 2022 (doi:10.3390/cancers14163996)",
+}
+PAPER_DOI: dict[str, str] = {
+    "frontiers2024": "10.3389/fonc.2024.1461190",
+    "schlam2022": "10.3390/cancers14163996",
+}
 
 
 Sources = Annotated[list[Source], Field(min_length=1)]
@@ -140,10 +225,26 @@ class Biomarker(Entry):
     gene: str | None = None
     events: list[Event] = Field(default_factory=list)
     protein_changes: list[str] = Field(default_factory=list)
-    match: Literal["listed", "any", "truncating"] = "listed"
+    match: Literal["listed", "any", "truncating", "hotspot"] = "listed"
     accept_unspecified: bool = True
     her2_category: str | None = None
     aliases: list[str] = Field(default_factory=list)
+    #: a named set from ``data/allele_sets.yaml`` (shared with the cohort catalog)
+    allele_set: str | None = None
+    #: observed only together with one of these biomarkers (e.g. ESR1 F404 acts in cis
+    #: with an activating ligand-binding-domain mutation)
+    requires_also: list[Id] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_allele_set(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("allele_set"):
+            from her2scope.alleles import allele_set
+
+            listed = list(data.get("protein_changes") or [])
+            extra = [c for c in allele_set(str(data["allele_set"])) if c not in listed]
+            data = {**data, "protein_changes": [*listed, *extra]}
+        return data
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Biomarker:
@@ -164,6 +265,10 @@ class ResistanceClaim(_Strict):
     basis: Basis
     statement: str
     applies_to_her2: list[str] = Field(default_factory=list)
+    #: only when one of these biomarkers of the mechanism is observed (empty: any of them)
+    biomarkers: list[Id] = Field(default_factory=list)
+    #: ER context the claim was made in; endocrine claims are ``positive``
+    er_status: ErRequirement = "any"
     trials: list[Id] = Field(default_factory=list)
     sources: Sources
 
@@ -190,6 +295,8 @@ class Requirements(_Strict):
     biomarkers_any: list[Id] = Field(default_factory=list)
     her2_categories: list[str] = Field(default_factory=list)
     er_status: ErRequirement = "any"
+    #: PD-L1 status required (``positive``: the patient's PD-L1 must be positive)
+    pd_l1: ErRequirement = "any"
 
     @field_validator("her2_categories")
     @classmethod
@@ -198,6 +305,44 @@ class Requirements(_Strict):
         if bad:
             raise ValueError(f"unknown HER2 categories {bad}")
         return v
+
+
+Jurisdiction = Literal["FDA", "EMA", "NMPA", "PMDA", "MHRA", "other"]
+
+
+class Approval(_Strict):
+    """One regulator decision: who, when, for what, on which trial."""
+
+    jurisdiction: Jurisdiction
+    date: DateText
+    indication: str
+    trial: Id | None = None
+    sources: Sources
+
+
+class IntracranialEvidence(_Strict):
+    """Why a regimen is raised for CNS disease: statement, trials and sources."""
+
+    statement: str
+    trials: list[Id] = Field(default_factory=list)
+    sources: Sources
+
+
+class SafetyWarning(_Strict):
+    """A label warning that changes a choice, and the patient finding that triggers it."""
+
+    statement: str
+    #: ``ild_history`` (prior interstitial lung disease), ``diabetes``, or ``any`` (always shown)
+    trigger: Literal["ild_history", "diabetes", "any"] = "any"
+    sources: Sources
+
+
+class Supersession(_Strict):
+    """A head-to-head result: ``strategy`` was better than the regimen that lists it."""
+
+    strategy: Id
+    trial: Id
+    statement: str
 
 
 class Strategy(Entry):
@@ -214,10 +359,46 @@ class Strategy(Entry):
     rationale: str
     trials: list[Id] = Field(default_factory=list)
     caveat: str | None = None
+    #: regulator approvals behind ``evidence_level: approved`` (FDA or EMA needed for it)
+    approvals: list[Approval] = Field(default_factory=list)
+    #: metastatic lines the evidence covers (1 = first line); None = not restricted
+    line_min: int | None = Field(default=None, ge=1)
+    line_max: int | None = Field(default=None, ge=1)
+    #: the regimen is meant for patients who progressed on one of these (names or classes)
+    after_progression_on: list[str] = Field(default_factory=list)
+    #: the agents that define the regimen: a patient who progressed on all of them is not
+    #: offered it again (default: every therapy of the regimen)
+    anchor: list[str] = Field(default_factory=list)
+    #: intracranial activity (raises the option for a patient with CNS disease)
+    intracranial: IntracranialEvidence | None = None
+    #: safety warnings from the label that change a choice
+    safety: list[SafetyWarning] = Field(default_factory=list)
+    #: no longer offered (e.g. development discontinued): kept for the record with the reason
+    retired: str | None = None
+    #: regimens shown superior in a head-to-head trial: when one is also an option, this one
+    #: is moved below it with the trial named
+    superseded_by: list[Supersession] = Field(default_factory=list)
 
     @property
     def therapy(self) -> str:
         return " + ".join(self.therapies)
+
+    @property
+    def anchors(self) -> list[str]:
+        return self.anchor or list(self.therapies)
+
+    @model_validator(mode="after")
+    def _approved_needs_regulator(self) -> Strategy:
+        if self.evidence_level == "approved" and not any(
+            a.jurisdiction in ("FDA", "EMA") for a in self.approvals
+        ):
+            raise ValueError(
+                "evidence_level 'approved' needs an FDA or EMA entry in 'approvals' "
+                "(an approval elsewhere only is shown as such, never as 'approved')"
+            )
+        if self.line_min and self.line_max and self.line_min > self.line_max:
+            raise ValueError("line_min is greater than line_max")
+        return self
 
 
 class Trial(Entry):
@@ -226,7 +407,7 @@ class Trial(Entry):
     name: str
     phase: str | None = None
     status: Literal["reported", "ongoing", "discontinued"]
-    nct: str | None = None
+    nct: NctId | None = None
     population: str
     key_result: str | None = None
 
@@ -239,6 +420,13 @@ class Therapy(_Strict):
     synonyms: list[str] = Field(default_factory=list)
 
 
+class CrossResistance(_Strict):
+    """Progression on one agent of a class predicts less benefit from the others."""
+
+    statement: str
+    sources: Sources
+
+
 class TherapyClass(_Strict):
     """A class of therapy (``aromatase_inhibitor``) with user synonyms and parents."""
 
@@ -246,6 +434,29 @@ class TherapyClass(_Strict):
     label: str
     synonyms: list[str] = Field(default_factory=list)
     parents: list[Id] = Field(default_factory=list)
+    #: recorded class cross-resistance: progression on one member lowers the others
+    cross_resistance: CrossResistance | None = None
+
+
+class Reference(_Strict):
+    """One numbered reference of a source review, resolved where public sources identify it."""
+
+    paper: PaperKey
+    ref: int = Field(ge=1)
+    citation: str
+    pmid: Pmid | None = None
+    doi: Doi | None = None
+    #: True when the review's own list was not available and ``citation`` says what the
+    #: review's text cites it for
+    inferred_from_text: bool = False
+
+
+class PaperRef(_Strict):
+    """One of the two source reviews, as a reader would cite it."""
+
+    citation: str
+    short: str
+    doi: str
 
 
 class KbMeta(_Strict):
@@ -254,7 +465,7 @@ class KbMeta(_Strict):
     version: str
     as_of: dt.date
     title: str
-    seeds: Annotated[list[str], Field(min_length=1)]
+    papers: dict[PaperKey, PaperRef]
     curator_note: str | None = None
     gene_aliases: dict[str, str] = Field(default_factory=dict)
 
@@ -269,6 +480,7 @@ class KnowledgeBase(_Strict):
     trials: list[Trial]
     therapies: list[Therapy]
     therapy_classes: list[TherapyClass]
+    references: list[Reference] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_references(self) -> KnowledgeBase:
@@ -291,16 +503,12 @@ class KnowledgeBase(_Strict):
             for parent in tclass.parents:
                 if parent not in classes:
                     problems.append(f"therapy_classes: {tclass.id!r} has unknown parent {parent!r}")
-        seeds = set(self.meta.seeds)
-        for section in ("biomarkers", "mechanisms", "strategies", "trials"):
-            for e in getattr(self, section):
-                srcs = list(e.sources)
-                if isinstance(e, Mechanism):
-                    for claim in e.resistance:
-                        srcs.extend(claim.sources)
-                for s in srcs:
-                    if s.seed is not None and s.seed not in seeds:
-                        problems.append(f"{section}: {e.id!r} cites unknown seed {s.seed!r}")
+        for marker in self.biomarkers:
+            for other in marker.requires_also:
+                if other not in bm:
+                    problems.append(
+                        f"biomarkers: {marker.id!r} requires unknown biomarker {other!r}"
+                    )
         for m in self.mechanisms:
             for b in m.biomarkers:
                 if b not in bm:
@@ -312,7 +520,30 @@ class KnowledgeBase(_Strict):
                 for tr in claim.trials:
                     if tr not in trials:
                         problems.append(f"mechanisms: {m.id!r} names unknown trial {tr!r}")
+        for m in self.mechanisms:
+            for claim in m.resistance:
+                for bid in claim.biomarkers:
+                    if bid not in m.biomarkers:
+                        problems.append(
+                            f"mechanisms: {m.id!r} claim names biomarker {bid!r} "
+                            "not in the mechanism"
+                        )
         for s in self.strategies:
+            for th in [*s.after_progression_on, *s.anchor]:
+                if th not in names and th not in classes:
+                    problems.append(f"strategies: {s.id!r} names unknown therapy {th!r}")
+            for sup in s.superseded_by:
+                if sup.strategy not in {x.id for x in self.strategies}:
+                    problems.append(
+                        f"strategies: {s.id!r} superseded by unknown strategy {sup.strategy!r}"
+                    )
+            extra_trials = [a.trial for a in s.approvals if a.trial]
+            extra_trials += [sup.trial for sup in s.superseded_by]
+            if s.intracranial is not None:
+                extra_trials += s.intracranial.trials
+            for tr in extra_trials:
+                if tr not in trials:
+                    problems.append(f"strategies: {s.id!r} names unknown trial {tr!r}")
             for b in [*s.requires.biomarkers_any, *s.supported_by]:
                 if b not in bm:
                     problems.append(f"strategies: {s.id!r} requires unknown biomarker {b!r}")

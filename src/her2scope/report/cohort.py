@@ -38,10 +38,10 @@ CITATIONS = [
     "Razavi P, et al. The genomic landscape of endocrine-resistant advanced breast cancers. "
     "Cancer Cell 2018;34:427-438 (PMID 30205045); data: cBioPortal study breast_msk_2018, "
     "ODC Open Database License.",
-    "Seed 000_9553966c445419f9.txt: perspective on HER2-low breast cancer and endocrine "
-    "resistance (Table 1, sections 2.1-2.3).",
-    "Seed 002_9d75a5784425346b.txt: Schlam I, Tarantino P, Tolaney SM. Overcoming "
-    "resistance to HER2-directed therapies in breast cancer. Cancers 2022.",
+    "The intersection of the HER2-low subtype with endocrine resistance (perspective). "
+    "Front Oncol 2024; doi:10.3389/fonc.2024.1461190 (Table 1, sections 2.1-2.3).",
+    "Schlam I, Tarantino P, Tolaney SM. Overcoming resistance to HER2-directed therapies "
+    "in breast cancer. Cancers 2022;14(16):3996; doi:10.3390/cancers14163996.",
     "Wolff AC, et al. HER2 testing in breast cancer: ASCO/CAP clinical practice guideline "
     "focused update. J Clin Oncol 2018;36:2105-2122; and the 2023 guideline update "
     "(J Clin Oncol 2023;41:3867-3872).",
@@ -107,7 +107,7 @@ def terminal_table(result: IntersectionResult) -> Table:
         ("OR", "right"),
         ("q", "right"),
         ("p>exp", "right"),
-        ("seed a/b", "left"),
+        ("paper a/b", "left"),
     ]:
         t.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for r in result.table.iter_rows(named=True):

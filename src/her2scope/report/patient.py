@@ -41,90 +41,167 @@ def render_html(report: PatientReport) -> str:
     return _ENV.get_template("patient.html.j2").render(r=report.to_dict())
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+!|<>~"} | {"\n": " ", "\r": " "})
+
+
 def _md_escape(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text from a patient file or the knowledge base, inert in Markdown (no markup, no HTML)."""
+    return str(text).translate(_MD_SPECIAL)
+
+
+def _md_sources(sources: list[dict[str, Any]]) -> str:
+    """``text [PMID 1](https://...)`` for each source; links are the only markup produced."""
+    parts = []
+    for s in sources:
+        links = " ".join(f"[{_md_escape(lk['label'])}](<{lk['url']}>)" for lk in s["links"])
+        parts.append(_md_escape(s["text"]) + (f" {links}" if links else ""))
+    return "; ".join(parts)
 
 
 def render_markdown(report: PatientReport) -> str:
-    """Markdown readable in a terminal: headings, bullet lists, no wide tables."""
+    """Markdown readable in a terminal: headings, bullet lists, no wide tables.
+
+    Everything that comes from the patient file is escaped, so it cannot inject
+    markup; links are built only from validated identifiers (PMID, DOI, NCT, URL).
+    """
     d = report.to_dict()
+    e = _md_escape
     p, h = d["patient"], d["her2"]
     out: list[str] = [
-        f"# Patient report: {p['id']}",
+        f"# Patient report: {e(p['id'])}",
         "",
         f"> **Decision support only.** {d['disclaimer']}",
         "",
     ]
     out.append(
         f"Knowledge base {d['kb_version']} (as of {d['kb_as_of']})"
-        + (f" · source: {p['source']}" if p.get("source") else "")
+        + (f" · source: {e(p['source'])}" if p.get("source") else "")
     )
     out += ["", "## Patient", ""]
     out.append(
         f"- ER: {p['er_status']} · PR: {p['pr_status']} · setting: {p['setting'] or 'not given'}"
+        + (f" · next metastatic line: {p['next_line']}" if p.get("next_line") else "")
     )
-    out.append(f"- Alterations: {', '.join(p['alterations']) or 'none given'}")
+    extras = []
+    if p.get("cns_metastases") not in (None, "unknown"):
+        extras.append(f"CNS metastases: {p['cns_metastases']}")
+    if p.get("histology") not in (None, "unknown"):
+        extras.append(f"histology: {p['histology']}")
+    if p.get("germline", {}).get("pathogenic"):
+        extras.append("germline: " + ", ".join(e(g) for g in p["germline"]["pathogenic"]))
+    if p.get("pd_l1", {}).get("status") not in (None, "unknown"):
+        extras.append(f"PD-L1: {p['pd_l1']['status']}")
+    if p.get("ild_history"):
+        extras.append("history of ILD/pneumonitis")
+    if extras:
+        out.append("- " + " · ".join(extras))
+    out.append(f"- Alterations: {', '.join(e(a) for a in p['alterations']) or 'none given'}")
     if p.get("markers"):
-        out.append(f"- Markers: {', '.join(p['markers'])}")
-    prior = p["prior_therapies"]
-    out.append(
-        f"- Prior therapies: {'unknown' if prior is None else (', '.join(prior) or 'none given')}"
-    )
+        out.append(f"- Markers: {', '.join(e(m) for m in p['markers'])}")
+    if p["prior_therapies"] is None:
+        out.append("- Therapy history: unknown")
+    elif not p["therapy_history"]:
+        out.append("- Therapy history: none given")
+    else:
+        out.append("- Therapy history:")
+        for th in p["therapy_history"]:
+            bits = [th["setting"] or "setting not given"]
+            if th["line"]:
+                bits.append(f"line {th['line']}")
+            bits.append(th["outcome"] + (" (assumed)" if th["outcome_assumed"] else ""))
+            out.append(f"  - {e(th['therapy'])}: {', '.join(bits)}")
     out += ["", "## HER2", ""]
     out.append(
-        f"**{h['category']}**" + (" (ambiguous)" if h["ambiguous"] else "") + f" — {h['rationale']}"
+        f"**{e(h['category'])}**"
+        + (" (ambiguous; readings: " + " or ".join(h["readings"]) + ")" if h["ambiguous"] else "")
+        + f" — {e(h['rationale'])}"
     )
     if h.get("primary"):
-        out.append(f"\nPrimary tumor: **{h['primary']['category']}** — {h['primary']['rationale']}")
+        out.append(
+            f"\nPrimary tumor: **{e(h['primary']['category'])}** — {e(h['primary']['rationale'])}"
+        )
+    if d["alterations"]:
+        out += ["", f"## Alterations read ({len(d['alterations'])})", ""]
+        for a in d["alterations"]:
+            kb = ", ".join(e(k["label"]) for k in a["knowledge_base"])
+            out.append(
+                f"- “{e(a['input'])}”"
+                + (f" → {e(a['reading'])}" if a.get("reading") else "")
+                + (f" — knowledge base: {kb}" if kb else "")
+                + (f" — {e(a['note'])}" if a.get("note") else "")
+            )
     out += ["", f"## Mechanisms present ({len(d['mechanisms'])})", ""]
     if not d["mechanisms"]:
         out.append("None identified from the data given.")
     for m in d["mechanisms"]:
-        bms = "; ".join(f"{b['label']} ({', '.join(b['evidence'])})" for b in m["biomarkers"])
-        out.append(f"- **{m['label']}** [{m['mechanism_class']}] — {bms}")
+        bms = "; ".join(
+            f"{e(b['label'])} ({', '.join(e(x) for x in b['evidence'])})" for b in m["biomarkers"]
+        )
+        out.append(f"- **{e(m['label'])}** [{m['mechanism_class']}] — {bms}")
         if m["resistance_to"]:
-            out.append(f"  - resistance to: {', '.join(m['resistance_to'])}")
-        out.append(f"  - sources: {'; '.join(m['sources'])}")
-    out += ["", f"## Therapy options ({len(d['options'])}), ranked by evidence", ""]
+            out.append(f"  - resistance to: {', '.join(e(x) for x in m['resistance_to'])}")
+        out.append(f"  - sources: {_md_sources(m['sources'])}")
+    out += ["", f"## Therapy options ({len(d['options'])}), ranked", ""]
     if not d["options"]:
         out.append("No option in the knowledge base matches the data given.")
-    for i, o in enumerate(d["options"], 1):
-        why = ", ".join(b["label"] for b in o["biomarkers"])
-        out.append(f"{i}. **{o['therapy']}** — `{o['evidence_level']}` — {o['rationale']}")
-        if why:
-            out.append(f"   - relevant because: {why}")
-        for t in o["trials"]:
-            res = f": {t['key_result']}" if t["key_result"] else ""
+    for o in d["options"]:
+        out.append(
+            f"{o['rank']}. **{e(o['therapy'])}** — `{o['evidence_level']}` — {e(o['rank_reason'])}"
+        )
+        out.append(f"   - {e(o['rationale'])}")
+        for a in o["approvals"]:
             out.append(
-                f"   - trial {t['name']}{' (phase ' + t['phase'] + ')' if t['phase'] else ''}"
-                f" [{t['status']}]{res}"
+                f"   - approval: {a['jurisdiction']} {a['date']}: {e(a['indication'])} — "
+                + _md_sources(a["sources"])
             )
+        for t in o["trials"]:
+            res = f": {e(t['key_result'])}" if t["key_result"] else ""
+            nct = (
+                f" [{t['nct']}](<https://clinicaltrials.gov/study/{t['nct']}>)" if t["nct"] else ""
+            )
+            out.append(
+                f"   - trial {e(t['name'])}{' (phase ' + e(t['phase']) + ')' if t['phase'] else ''}"
+                f" [{t['status']}]{nct}{res}"
+            )
+        for s in o["safety"]:
+            flag = "**applies to this patient**: " if s["triggered"] else ""
+            out.append(f"   - safety: {flag}{e(s['statement'])}")
         if o["caveat"]:
-            out.append(f"   - caveat: {o['caveat']}")
+            out.append(f"   - caveat: {e(o['caveat'])}")
         if o["previously_received"]:
-            out.append(f"   - previously received: {', '.join(o['previously_received'])}")
+            out.append(
+                f"   - previously received: {', '.join(e(x) for x in o['previously_received'])}"
+            )
         if o["warnings"]:
-            out.append(f"   - see warnings: {'; '.join(dict.fromkeys(o['warnings']))}")
-        out.append(f"   - sources: {'; '.join(o['sources'])}")
+            out.append(
+                f"   - see warnings: {'; '.join(e(x) for x in dict.fromkeys(o['warnings']))}"
+            )
+        out.append(f"   - sources: {_md_sources(o['sources'])}")
+    if d["excluded_options"]:
+        out += ["", f"## Left out ({len(d['excluded_options'])})", ""]
+        for o in d["excluded_options"]:
+            out.append(f"- **{e(o['therapy'])}** — {e(o['reason'])}")
     out += ["", f"## Warnings ({len(d['warnings'])})", ""]
     if not d["warnings"]:
         out.append("None.")
     for w in d["warnings"]:
         ctx = w["context"] + (
-            f": {', '.join(w['prior_therapies'])}" if w["prior_therapies"] else ""
+            f": {', '.join(e(x) for x in w['prior_therapies'])}" if w["prior_therapies"] else ""
         )
-        trials = f" [{', '.join(w['trials'])}]" if w["trials"] else ""
-        out.append(f"- **{w['therapy']}** ({ctx}; basis {w['basis']}) — {w['reason']}{trials}")
-        out.append(f"  - sources: {'; '.join(w['sources'])}")
+        trials = f" [{', '.join(e(x) for x in w['trials'])}]" if w["trials"] else ""
+        out.append(
+            f"- **{e(w['therapy'])}** ({ctx}; basis {w['basis']}) — {e(w['reason'])}{trials}"
+        )
+        out.append(f"  - sources: {_md_sources(w['sources'])}")
     out += ["", "## Caveats", ""]
     for c in d["caveats"]:
-        src = f" ({'; '.join(c['sources'])})" if c["sources"] else ""
-        out.append(f"- **{c['code']}**: {c['message']}{src}")
+        src = f" ({_md_sources(c['sources'])})" if c["sources"] else ""
+        out.append(f"- **{c['code']}**: {e(c['message'])}{src}")
     out += ["", f"## Not understood ({len(d['unrecognised'])})", ""]
     if not d["unrecognised"]:
         out.append("Everything was understood.")
     for u in d["unrecognised"]:
-        out.append(f"- `{u['input']}` ({u['kind']}): {u['reason']}")
+        out.append(f"- “{e(u['input'])}” ({u['kind']}): {e(u['reason'])}")
     out += ["", f"_{d['disclaimer']}_", ""]
     return "\n".join(out)
 
@@ -269,3 +346,36 @@ def render_kb_entry(entry: Any) -> str:
     """One KB entry as YAML (what a curator edits)."""
     data = entry.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
     return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+
+
+def kb_diff(old: KnowledgeBase, new: KnowledgeBase) -> dict[str, list[str]]:
+    """Entry ids added, removed and changed (any field) from ``old`` to ``new``."""
+
+    def entries(kb: KnowledgeBase) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for section in ("biomarkers", "mechanisms", "strategies", "trials"):
+            for e in getattr(kb, section):
+                out[f"{section[:-1]}:{e.id}"] = e.model_dump(mode="json")
+        for th in kb.therapies:
+            out[f"therapy:{th.name}"] = th.model_dump(mode="json")
+        return out
+
+    a, b = entries(old), entries(new)
+    return {
+        "added": sorted(set(b) - set(a)),
+        "removed": sorted(set(a) - set(b)),
+        "changed": sorted(k for k in set(a) & set(b) if a[k] != b[k]),
+    }
+
+
+def render_kb_diff(old: KnowledgeBase, new: KnowledgeBase) -> str:
+    """``kb diff`` output: one line per added (+), removed (-) or changed (~) entry."""
+    d = kb_diff(old, new)
+    lines = [
+        f"knowledge base {old.meta.version} -> {new.meta.version}: "
+        f"{len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed"
+    ]
+    lines += [f"+ {k}" for k in d["added"]]
+    lines += [f"- {k}" for k in d["removed"]]
+    lines += [f"~ {k}" for k in d["changed"]]
+    return "\n".join(lines) + "\n"

@@ -60,7 +60,7 @@ INDEPENDENCE_NOTE = (
 def seed_note() -> str:
     """The seed's figures, quoted with their caveat."""
     return (
-        f"Seed ({SEED_REFERENCE['source']}): {SEED_REFERENCE['statement']}. "
+        f"Published figure ({SEED_REFERENCE['source']}): {SEED_REFERENCE['statement']}. "
         f"Caveat: {SEED_REFERENCE['caveat']}."
     )
 

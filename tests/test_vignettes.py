@@ -1,0 +1,134 @@
+"""Tumor-board vignettes (tests/fixtures/vignettes.yaml): what a board would expect.
+
+Each case is a patient file plus expectations: which regimens lead, which must
+not appear, which are left out because the patient progressed on them, which
+warnings and caveats are shown. Regimens are named by their drugs, so the test
+does not depend on knowledge-base ids.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from her2scope.kb.match import match_patient
+from her2scope.kb.patient import profile_from_mapping
+
+CASES = yaml.safe_load(
+    (Path(__file__).parent / "fixtures" / "vignettes.yaml").read_text(encoding="utf-8")
+)["cases"]
+
+ENDOCRINE = {
+    "endocrine therapy",
+    "aromatase inhibitor",
+    "SERD",
+    "SERM",
+    "letrozole",
+    "anastrozole",
+    "exemestane",
+    "tamoxifen",
+    "fulvestrant",
+    "elacestrant",
+    "imlunestrant",
+    "camizestrant",
+    "vepdegestrant",
+}
+
+
+def _has(option: dict[str, Any], drugs: list[str]) -> bool:
+    return set(drugs) <= set(option["therapies"])
+
+
+def _names(options: list[dict[str, Any]]) -> list[str]:
+    return [o["therapy"] for o in options]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_vignette(case: dict[str, Any]) -> None:
+    profile = profile_from_mapping(case["patient"], source=case["name"])
+    report = match_patient(profile).to_dict()
+    exp = case["expect"]
+    opts = report["options"]
+    shown = _names(opts)
+    if "her2_category" in exp:
+        assert report["her2"]["category"] == exp["her2_category"], report["her2"]
+    if "first" in exp:
+        assert opts, "no option at all"
+        assert any(_has(opts[0], d) for d in exp["first"]), (shown, opts[0]["rank_reason"])
+    if "not_first" in exp and opts:
+        for drugs in exp["not_first"]:
+            assert set(opts[0]["therapies"]) != set(drugs), (shown, opts[0]["rank_reason"])
+    if "top" in exp:
+        n = exp["top"]["n"]
+        assert any(_has(o, d) for o in opts[:n] for d in exp["top"]["any"]), shown[: n + 3]
+    for drugs in exp.get("present", []):
+        assert any(_has(o, drugs) for o in opts), (drugs, shown)
+    for drugs in exp.get("absent", []):
+        assert not any(_has(o, drugs) for o in opts), (drugs, shown)
+    for drugs in exp.get("not_approved", []):
+        for o in opts:
+            if _has(o, drugs):
+                assert o["evidence_level"] != "approved", (drugs, o["rank_reason"])
+    for drugs in exp.get("excluded", []):
+        left_out = report["excluded_options"]
+        assert any(_has(o, drugs) for o in left_out), (drugs, _names(left_out))
+        assert not any(set(o["therapies"]) == set(drugs) for o in opts), (drugs, shown)
+    kinds = {w["kind"] for w in report["warnings"]}
+    for kind in exp.get("warning_kinds", []):
+        assert kind in kinds, kinds
+    for therapy in exp.get("warning_therapies", []):
+        assert any(therapy in w["therapies"] for w in report["warnings"]), therapy
+    codes = {c["code"] for c in report["caveats"]}
+    for code in exp.get("caveats", []):
+        assert code in codes, codes
+    if exp.get("no_endocrine_warnings"):
+        for w in report["warnings"]:
+            assert not set(w["therapies"]) <= ENDOCRINE, w["therapy"]
+    for text in exp.get("no_warning_text", []):
+        assert not any(text in w["reason"] or text in w["therapy"] for w in report["warnings"])
+    observed = {b["id"] for b in report["observed_biomarkers"]}
+    for bid in exp.get("biomarkers", []):
+        assert bid in observed, observed
+    for bid in exp.get("not_biomarkers", []):
+        assert bid not in observed, observed
+    for gene in exp.get("recognised", []):
+        assert not any(u["input"].startswith(gene) for u in report["unrecognised"])
+        row = next(a for a in report["alterations"] if a["gene"] == gene)
+        assert row["note"], row
+    # every option says why it is where it is; no regimen appears twice
+    for o in opts:
+        assert o["rank_reason"]
+    assert len({frozenset(o["therapies"]) for o in opts}) == len(opts)
+
+
+def test_there_are_at_least_25_vignettes() -> None:
+    assert len(CASES) >= 25
+
+
+def test_left_out_options_say_what_the_patient_progressed_on() -> None:
+    case = next(c for c in CASES if c["name"] == "her2pos_progressed_on_tdm1")
+    report = match_patient(profile_from_mapping(case["patient"])).to_dict()
+    tdm1 = next(
+        o for o in report["excluded_options"] if o["therapies"] == ["trastuzumab emtansine"]
+    )
+    assert "progressed on trastuzumab emtansine" in tdm1["reason"]
+    assert "line 2" in tdm1["reason"]
+
+
+def test_cns_disease_raises_intracranial_regimen_with_reason() -> None:
+    case = next(c for c in CASES if c["name"] == "her2pos_active_brain_metastases_after_tdxd")
+    report = match_patient(profile_from_mapping(case["patient"])).to_dict()
+    first = report["options"][0]
+    assert "CNS" in first["rank_reason"] and first["intracranial"]["trials"]
+
+
+def test_truncating_tumor_suppressor_reads_as_loss_of_function() -> None:
+    case = next(c for c in CASES if c["name"] == "genes_outside_the_knowledge_base_are_recognised")
+    report = match_patient(profile_from_mapping(case["patient"])).to_dict()
+    rows = {a["gene"]: a for a in report["alterations"]}
+    assert rows["CDH1"]["loss_of_function"] is True
+    assert "hotspot" in rows["TP53"]["note"].lower()
+    assert rows["TP53"]["loss_of_function"] is False
