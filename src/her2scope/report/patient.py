@@ -41,7 +41,7 @@ def render_html(report: PatientReport) -> str:
     return _ENV.get_template("patient.html.j2").render(r=report.to_dict())
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+!|<>~"} | {"\n": " ", "\r": " "})
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|<>~"} | {"\n": " ", "\r": " "})
 
 
 def _md_escape(text: object) -> str:
