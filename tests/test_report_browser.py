@@ -73,7 +73,8 @@ def test_patient_report_links_every_option_to_a_source(tmp_path: Path) -> None:
         "id: TB-1\ner_status: positive\nsetting: metastatic\nher2: {ihc: '1+'}\n"
         "alterations: ['ESR1 D538G', 'PIK3CA H1047R']\n"
         "therapy_history:\n"
-        "  - {therapy: letrozole + palbociclib, setting: metastatic, line: 1, outcome: progressed}\n",
+        "  - {therapy: letrozole + palbociclib, setting: metastatic, line: 1,\n"
+        "     outcome: progressed}\n",
         encoding="utf-8",
     )
     html = tmp_path / "r.html"
