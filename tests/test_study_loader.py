@@ -30,7 +30,8 @@ def test_valid_study_loads_with_typed_tables(tmp_path: Path) -> None:
     assert isinstance(study, Study)
     assert study.study_id == "tiny_study"
     assert study.audit.ok
-    assert study.audit.warnings == []  # the default fixture is clean
+    # the default fixture is clean but for S4: IHC 2+ and no ISH column in the study
+    assert [w.code for w in study.audit.warnings] == ["clinical.her2_column_absent"]
     assert study.samples["SAMPLE_ID"].to_list() == [r["SAMPLE_ID"] for r in DEFAULT_SAMPLES]
     assert study.samples.columns[:2] == ["SAMPLE_ID", "PATIENT_ID"]
     assert study.samples.schema["TMB_NONSYNONYMOUS"] == pl.Float64

@@ -8,7 +8,9 @@ and leaves nothing under the final name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -27,10 +29,18 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
         final.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
-            f"cannot create folder {final.parent}: {exc.strerror or exc}", file=str(final)
+            f"cannot create folder {final.parent}: {_why(exc)}", file=str(final)
         ) from exc
     if final.is_dir():
         raise OutputError("a folder is in the way of the output file", file=str(final))
+    try:
+        mode = final.lstat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        # never rename over a device, FIFO or socket (``--out /dev/full`` as root
+        # would otherwise replace the device node itself)
+        raise OutputError("not a regular file (a device, FIFO or socket); refused", file=str(final))
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
@@ -49,13 +59,19 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     return final
 
 
+def _why(exc: OSError) -> str:
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        return "a file (not a folder) is in the way"
+    return str(exc.strerror or exc)
+
+
 def ensure_dir(path: str | Path) -> Path:
     """Create an output folder, or raise :class:`OutputError` naming it and why."""
     p = Path(path)
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create folder: {exc.strerror or exc}", file=str(p)) from exc
+        raise OutputError(f"cannot create folder: {_why(exc)}", file=str(p)) from exc
     if not p.is_dir():
         raise OutputError("not a folder", file=str(p))
     return p

@@ -15,8 +15,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from her2scope.errors import ConfigError
 from her2scope.her2 import Her2Profile, Her2Result
+from her2scope.outputs import write_text_atomic
 
 
 def classified_text(table: pl.DataFrame, *, csv: bool = False) -> str:
@@ -32,10 +32,8 @@ def write_classified(
         (stdout or sys.stdout).write(classified_text(table))
         return
     is_csv = out.name.lower().endswith(".csv")
-    try:
-        out.write_text(classified_text(table, csv=is_csv), encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {out}: {exc.strerror}") from None
+    # temporary name + rename: a failed write raises OutputError and leaves nothing at ``out``
+    write_text_atomic(out, classified_text(table, csv=is_csv))
 
 
 def her2_summary_table(result: Her2Result, *, title: str | None = None) -> Table:

@@ -14,14 +14,18 @@ An entry holds one Parquet file per table of the Study (lz4: the fastest to
 read back of lz4 / zstd-1 / snappy / uncompressed on the 250k benchmark study),
 the case lists as Parquet (identical lists stored once) and ``manifest.json``
 with everything else (meta files, audit entries, panels without genes) and
-the size and CRC-32 of every Parquet file.
+the size and CRC-32 of every Parquet file; ``manifest.sha256`` checksums the
+manifest itself (with the key), so an edited manifest is never trusted: the
+entry is discarded and the study parsed again.
 
 The key (sha256) changes whenever the result of a parse could change: cache
 format, her2scope / polars / numpy versions, the bytes of the reader source
 (``her2scope/study/*.py``, ``her2scope/audit.py``), the study folder as given
 and resolved, ``panels_dir`` and the panel folders searched, and path, size,
-mtime, ctime and inode of every file under the study folder and of every
-panel file in the other panel folders. It is built from ``stat`` calls only
+mtime, ctime, inode, device and (for a symlink) real path of every file under
+the study folder and of every panel file in the other panel folders: every
+file the loader reads, wherever it lives (the loader refuses data files named
+outside the study folder). It is built from ``stat`` calls only
 (a few ms).
 
 Safety: an entry is written into a temporary folder and renamed into place;
@@ -72,7 +76,7 @@ from her2scope.study.model import Study
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of an entry changes.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 ENV_SWITCH = "HER2SCOPE_PARSED_CACHE"
 #: Audit code of the one info entry a Study served from the cache carries (last entry).
 CACHE_AUDIT_CODE = "study.parsed_cache"
@@ -85,6 +89,9 @@ STALE_TMP_SECONDS = 3600
 COMPRESSION: Final = "lz4"
 
 _MANIFEST = "manifest.json"
+#: sha256 of the manifest's bytes, keyed with the entry's cache key: an edited
+#: manifest no longer matches and the entry is discarded and parsed again.
+_MANIFEST_SUM = "manifest.sha256"
 _CASE_LISTS = "case_lists.parquet"
 _OFF = {"0", "off", "false", "no"}
 # Study fields that are not DataFrames and how this module stores them; a new
@@ -149,8 +156,10 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def _stat_row(name: str, st: os.stat_result) -> list[Any]:
-    return [name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+def _stat_row(name: str, st: os.stat_result, target: str | None = None) -> list[Any]:
+    """Size, times and inode of the file itself (symlinks followed); ``target``: where a
+    symlink leads, so a re-pointed link changes the key even to a look-alike file."""
+    return [name, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, target]
 
 
 def _walk(folder: Path) -> list[list[Any]]:
@@ -175,7 +184,8 @@ def _walk(folder: Path) -> list[list[Any]]:
                 if stat.S_ISDIR(entry_st.st_mode):
                     stack.append((Path(entry.path), name + "/"))
                 else:
-                    rows.append(_stat_row(name, entry_st))
+                    target = os.path.realpath(entry.path) if entry.is_symlink() else None
+                    rows.append(_stat_row(name, entry_st, target))
     rows.sort(key=lambda row: str(row[0]))
     return rows
 
@@ -194,7 +204,7 @@ def fingerprint(
     """
     taken = time.time_ns()
     files = _walk(folder)
-    panels = [_stat_row(str(p), p.stat()) for p in panel_files]
+    panels = [_stat_row(str(p), p.stat(), os.path.realpath(p)) for p in panel_files]
     material = [
         "her2scope-parsed-cache",
         CACHE_FORMAT,
@@ -273,8 +283,16 @@ def _read_parquet(entry: Path, info: dict[str, Any]) -> pl.DataFrame:
     return frame
 
 
+def _manifest_sum(key: str, data: bytes) -> str:
+    return hashlib.sha256(key.encode() + b"\0" + data).hexdigest()
+
+
 def _read_entry(entry: Path, fp: Fingerprint, folder: Path) -> Study:
-    manifest = json.loads((entry / _MANIFEST).read_text(encoding="utf-8"))
+    raw = (entry / _MANIFEST).read_bytes()
+    expected = (entry / _MANIFEST_SUM).read_text(encoding="ascii").strip()
+    if _manifest_sum(fp.key, raw) != expected:
+        raise ValueError("manifest checksum does not match (edited or damaged manifest)")
+    manifest = json.loads(raw.decode("utf-8"))
     if manifest["format"] != CACHE_FORMAT or manifest["key"] != fp.key:
         raise ValueError("manifest is for another key or format")
     frames = {name: _read_parquet(entry, info) for name, info in manifest["frames"].items()}
@@ -377,7 +395,11 @@ def store(study: Study, fp: Fingerprint, folder: Path, after: Fingerprint) -> Pa
             "lengths": [len(ids) for ids in unique],
             "parquet": _write_parquet(ids, tmp / _CASE_LISTS),
         }
-        (tmp / _MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+        manifest_bytes = json.dumps(manifest).encode("utf-8")
+        (tmp / _MANIFEST).write_bytes(manifest_bytes)
+        (tmp / _MANIFEST_SUM).write_text(
+            _manifest_sum(fp.key, manifest_bytes) + "\n", encoding="ascii"
+        )
         try:
             tmp.rename(final)
         except OSError:

@@ -69,12 +69,22 @@ class _Loader:
             return None
 
 
+def _outside(filename: str) -> bool:
+    """True when a meta file's ``data_filename`` points outside the study folder."""
+    if not filename or os.path.isabs(filename) or filename.startswith(("~", "\\")):
+        return True
+    parts = Path(os.path.normpath(filename)).parts
+    return not parts or parts[0] == ".." or ":" in parts[0]
+
+
 def _data_path(folder: Path, filename: str) -> Path | None:
+    # lexists, not is_file: a FIFO or folder under that name is found here and
+    # refused by the reader with what it is, not reported as missing
     path = folder / filename
-    if path.is_file():
+    if os.path.lexists(path):
         return path
     gz = folder / f"{filename}.gz"
-    return gz if gz.is_file() else None
+    return gz if os.path.lexists(gz) else None
 
 
 def _panels_dirs(folder: Path, panels_dir: str | os.PathLike[str] | None) -> list[Path]:
@@ -186,6 +196,18 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
                 "meta.no_data_filename",
             )
             continue
+        if _outside(filename):
+            loader.fail(
+                StudyError(
+                    f"data file {filename!r} is outside the study folder; her2scope reads "
+                    "only files inside it",
+                    file=name,
+                    line=lines.get("data_filename"),
+                    column="data_filename",
+                ),
+                "meta.data_file_outside",
+            )
+            continue
         data_path = _data_path(folder, filename)
         if data_path is None:
             loader.fail(
@@ -267,10 +289,21 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
             samples, sample_attributes = got
     patients = pl.DataFrame(schema={"PATIENT_ID": pl.String()})
     patient_attributes = empty(ATTRIBUTE_COLUMNS)
-    for name, path in of_kind("CLINICAL", "PATIENT_ATTRIBUTES")[:1]:
+    patient_files = of_kind("CLINICAL", "PATIENT_ATTRIBUTES")
+    for name, path in patient_files[:1]:
         got = loader.attempt(readers.read_clinical, path, name, kind="patient", audit=audit)
         if got is not None:
             patients, patient_attributes = got
+    for kind, found in (("sample", sample_files), ("patient", patient_files)):
+        for name, _path in found[1:]:
+            audit.add(
+                "warning",
+                f"clinical.extra_{kind}_file",
+                f"a second clinical {kind} file; her2scope reads only {found[0][0]} and did "
+                "NOT read this one (merge its columns into the first file)",
+                file=name,
+            )
+    _check_her2_columns(samples, sample_files[0][0] if sample_files else None, audit)
     audit.add("info", "clinical.samples", f"{samples.height} samples", count=samples.height)
     audit.add("info", "clinical.patients", f"{patients.height} patients", count=patients.height)
     sample_ids = samples.select(pl.col("SAMPLE_ID").alias("sample_id"))
@@ -321,6 +354,9 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
             mutation_parts.append(table)
             unknown_samples(table.select("sample_id"), name, "MAF rows")
     mutations = pl.concat(mutation_parts) if mutation_parts else empty(MUTATION_COLUMNS)
+    maf_names = [n for n, _ in of_kind("MUTATION_EXTENDED")]
+    if mutation_parts and not mutations.height:
+        _no_data_rows(audit, "mutations", maf_names, "MAF")
 
     # ---- copy number
     cna_parts = []
@@ -347,6 +383,8 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
         if name not in discrete:
             audit.add("info", "meta.not_read", "non-discrete copy number not read", file=name)
     cna = pl.concat(cna_parts) if cna_parts else empty(CNA_COLUMNS)
+    if cna_parts and not cna_genes:
+        _no_data_rows(audit, "cna", sorted(discrete), "CNA matrix")
 
     # ---- structural variants
     sv_parts = []
@@ -356,6 +394,8 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
             sv_parts.append(got_sv[0])
             unknown_samples(got_sv[0].select("sample_id"), name, "SV rows")
     sv = pl.concat(sv_parts) if sv_parts else empty(SV_COLUMNS)
+    if sv_parts and not audit.total("sv.rows_read"):
+        _no_data_rows(audit, "sv", sv_names, "SV / fusion")
 
     # ---- other profiles are not used by her2scope; say so
     known = {"CLINICAL", "MUTATION_EXTENDED", "COPY_NUMBER_ALTERATION", "FUSION",
@@ -485,6 +525,71 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
             column=first.column,
         )
     return study
+
+
+#: Audit code (prefixed by the data type) of a profile whose data files hold no
+#: rows: every sample is then "not profiled" for it (:mod:`her2scope.study.panels`).
+NO_DATA_ROWS = "no_data_rows"
+
+
+def _no_data_rows(audit: Audit, data_type: str, names: list[str], what: str) -> None:
+    audit.add(
+        "warning",
+        f"{data_type}.{NO_DATA_ROWS}",
+        f"the {what} file has a header but no data rows (truncated or emptied?); every "
+        f"sample is counted as NOT PROFILED for {data_type}, never as not altered",
+        file=", ".join(names) or None,
+    )
+
+
+def _check_her2_columns(samples: pl.DataFrame, name: str | None, audit: Audit) -> None:
+    """Warn when a HER2 IHC or ISH column that the rule profiles use is absent.
+
+    Without an IHC column every HER2 call is unknown; without ISH columns the
+    ASCO/CAP profiles cannot settle IHC 2+ (ihc-only is unaffected). Checked
+    per source of :data:`her2scope.her2.vocab.MSK_COLUMNS` (and the canonical
+    column names), on the clinical sample file.
+    """
+    if not samples.height:
+        return
+    from her2scope.her2.vocab import CANONICAL_FIELDS, MSK_COLUMNS
+
+    present = set(samples.columns)
+    canonical = {f for f in CANONICAL_FIELDS if f in present}
+    usable: list[str] = []
+    for source, columns in MSK_COLUMNS.items():
+        fields = {f for f, c in columns.items() if c in present} | canonical
+        if "ihc" not in fields:
+            continue
+        usable.append(source)
+        ish = [c for f, c in columns.items() if f != "ihc" and f not in fields]
+        if len(ish) < len(columns) - 1:
+            continue
+        ihc = "ihc" if "ihc" in canonical else columns["ihc"]
+        n_equivocal = samples.select(
+            pl.col(ihc).cast(pl.String).str.contains(r"(?:^|[^0-9.])2\s*(?:\+|$)").sum()
+        ).item()
+        if n_equivocal:
+            audit.add(
+                "warning",
+                "clinical.her2_column_absent",
+                f"HER2 ISH column(s) {', '.join(ish)} absent (HER2 source {source!r}) while "
+                f"{n_equivocal} sample(s) are IHC 2+: the ASCO/CAP profiles cannot resolve "
+                "them (their calls stay unknown); ihc-only is unaffected",
+                file=name,
+                column=ish[0],
+                count=n_equivocal,
+            )
+    if not usable:
+        wanted = [c for columns in MSK_COLUMNS.values() for c in columns.values()]
+        audit.add(
+            "warning",
+            "clinical.her2_column_absent",
+            f"no HER2 IHC column ({', '.join(c for c in wanted if 'IHC' in c)} or 'ihc'): "
+            "every HER2 call of this study will be unknown",
+            file=name,
+            column=wanted[0],
+        )
 
 
 class _Background:

@@ -84,9 +84,15 @@ def panel_assignment(study: Study, data_type: DataType) -> PanelAssignment:
     either, the mutation panel (MSK-IMPACT calls SVs from the same capture);
     with no panel information at all, the pseudo panel
     :data:`DATA_GENES_PANEL` for every sample (covered = genes seen in data).
-    Samples missing from an existing matrix get a null panel (not profiled).
+    Samples missing from an existing matrix get a null panel (not profiled),
+    and so does every sample when the profile's data files hold no rows (the
+    loader's ``<data_type>.no_data_rows`` warning).
     """
     samples = study.samples.select(pl.col("SAMPLE_ID").alias("sample_id"))
+    if study.audit.by_code(f"{data_type}.no_data_rows"):
+        # the profile's data file holds no rows: absence of calls proves nothing
+        table = samples.with_columns(pl.lit(None, dtype=pl.String).alias("panel_id"))
+        return PanelAssignment(table, "data file without data rows: not profiled")
     column = _matrix_column(study, data_type) if _has_matrix(study) else None
     if column is not None:
         table = samples.join(

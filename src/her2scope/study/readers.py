@@ -17,6 +17,7 @@ writes what it found into an :class:`~her2scope.audit.Audit`:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,9 @@ from her2scope.study.model import (
     SV_COLUMNS,
 )
 from her2scope.study.textio import (
+    MAX_MATRIX_COLUMNS,
     TabularText,
+    check_column_count,
     iter_raw_lines,
     read_body,
     read_key_values,
@@ -131,6 +134,52 @@ def _require(text: TabularText, columns: Sequence[str], what: str) -> None:
             )
 
 
+_ORF = r"(\d)ORF(\d)"
+
+
+def canonical_symbol(symbol: str) -> str:
+    """A gene symbol written all in lower case, upper-cased as HGNC writes it.
+
+    ``pik3ca`` -> ``PIK3CA``; ``c1orf112`` -> ``C1orf112`` (HGNC keeps "orf"
+    lower case). A symbol with any capital letter (``Unknown``, ``C1orf112``)
+    is left as written.
+    """
+    if not symbol.islower():
+        return symbol
+    return re.sub(_ORF, r"\1orf\2", symbol.upper())
+
+
+def _canonical_symbol_expr(col: pl.Expr) -> pl.Expr:
+    lower = (col == col.str.to_lowercase()) & (col != col.str.to_uppercase())
+    fixed = col.str.to_uppercase().str.replace_all(_ORF, "${1}orf${2}")
+    return pl.when(lower).then(fixed).otherwise(col)
+
+
+def _upper_case_symbols(
+    frame: pl.DataFrame, columns: Sequence[str], name: str, what: str, audit: Audit, line: str
+) -> pl.DataFrame:
+    """Upper-case all-lower-case gene symbols in ``columns``, one warning with the count."""
+    for col in columns:
+        if col not in frame.columns:
+            continue
+        fixed = _canonical_symbol_expr(pl.col(col))
+        changed = frame.filter(pl.col(col).is_not_null() & (fixed != pl.col(col)))
+        if not changed.height:
+            continue
+        audit.add(
+            "warning",
+            "symbols.lower_case",
+            f"{changed.height} {what} with a lower-case gene symbol "
+            f"({_examples(changed[col])}); upper-cased as HGNC writes it",
+            file=name,
+            line=int(changed[line][0]),
+            column=col,
+            count=changed.height,
+        )
+        frame = frame.with_columns(fixed.alias(col))
+    return frame
+
+
 # --------------------------------------------------------------------------- clinical
 
 
@@ -204,9 +253,10 @@ def read_clinical(
     Follows the cBioPortal "Clinical data" format: four ``#`` metadata lines,
     then a header of attribute ids (``SAMPLE_ID``, ``PATIENT_ID`` required).
     Returns ``(table, attributes)``: one row per id, id columns first;
-    NUMBER attributes as Float64 (unreadable values -> null, one warning per
-    column with the count), STRING/BOOLEAN as written. A duplicated id is an
-    error entry (the first row is kept); a row without id is an error entry too.
+    NUMBER attributes as Float64 (unreadable or infinite values such as
+    ``1e400`` -> null, one warning per column with the count),
+    STRING/BOOLEAN as written. A duplicated id is an error entry (the first
+    row is kept); a row without id is an error entry too.
     """
     text = read_tabular(path, name)
     id_columns = ["SAMPLE_ID", "PATIENT_ID"] if kind == "sample" else ["PATIENT_ID"]
@@ -258,7 +308,9 @@ def read_clinical(
         return pl.col(col).str.strip_chars().cast(pl.Float64, strict=False)
 
     def bad_number(col: str) -> pl.Expr:
-        return ~is_missing(pl.col(col)) & number(col).is_null()
+        # 1e400 and "inf" parse as infinite: no measurement is, and survival fits fail on it
+        value = number(col)
+        return ~is_missing(pl.col(col)) & (value.is_null() | value.is_infinite())
 
     # One pass counts the bad values of every NUMBER column; only a column
     # with some is filtered again for its examples.
@@ -278,7 +330,11 @@ def read_clinical(
             count=bad.height,
         )
     casts = [
-        pl.when(is_missing(pl.col(c))).then(None).otherwise(number(c)).alias(c) for c in numbers
+        pl.when(is_missing(pl.col(c)) | number(c).is_infinite())
+        .then(None)
+        .otherwise(number(c))
+        .alias(c)
+        for c in numbers
     ]
     frame = frame.with_columns(casts).drop("_line")
     others = [c for c in frame.columns if c not in id_columns]
@@ -405,6 +461,8 @@ def read_maf(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
         *[number.alias(col) for col, number in integers.items()],
         *([hotspot.alias("Hotspot")] if "Hotspot" in frame.columns else []),
     )
+    frame = _upper_case_symbols(frame, ["Hugo_Symbol"], name, "MAF row(s)", audit, "line")
+    frame = _drop_duplicate_records(frame, name, audit)
     frame = frame.rename({c: MAF_COLUMNS[c] for c in present})
     missing_columns = [
         pl.lit(None, dtype=MUTATION_COLUMNS[MAF_COLUMNS[c]]).alias(MAF_COLUMNS[c]) for c in absent
@@ -421,6 +479,49 @@ def read_maf(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
         count=frame.height,
     )
     return frame
+
+
+#: The columns that make two MAF rows the same record, as cBioPortal's validator
+#: compares them (sample, gene, position, alleles); present ones are used.
+MAF_RECORD_KEY: tuple[str, ...] = (
+    "Tumor_Sample_Barcode",
+    "Hugo_Symbol",
+    "Chromosome",
+    "Start_Position",
+    "End_Position",
+    "Reference_Allele",
+    "Tumor_Seq_Allele2",
+)
+
+
+def _drop_duplicate_records(frame: pl.DataFrame, name: str, audit: Audit) -> pl.DataFrame:
+    """Keep the first of MAF rows that repeat a record (:data:`MAF_RECORD_KEY`); count the rest.
+
+    Without ``Start_Position`` two rows cannot be told apart by position, so
+    nothing is dropped.
+    """
+    if "Start_Position" not in frame.columns or not frame.height:
+        return frame
+    key = [c for c in MAF_RECORD_KEY if c in frame.columns]
+    repeated = ~pl.struct(key).is_first_distinct()
+    n = frame.select(repeated.sum()).item()
+    if not n:
+        return frame
+    dups = frame.filter(repeated)
+    examples = ", ".join(
+        f"{r['Tumor_Sample_Barcode']} {r['Hugo_Symbol']} {r['Start_Position']}"
+        for r in dups.head(3).iter_rows(named=True)
+    )
+    audit.add(
+        "warning",
+        "mutations.duplicate_record",
+        f"{n} MAF row(s) repeat a record already read (same sample, gene, position and "
+        f"alleles, e.g. {examples}); counted once, repeats left out",
+        file=name,
+        line=int(dups["line"][0]),
+        count=n,
+    )
+    return frame.filter(~repeated)
 
 
 # --------------------------------------------------------------------------- CNA
@@ -546,6 +647,7 @@ def read_cna(path: Path, name: str, *, audit: Audit) -> CnaRead:
         raise InputFormatError(
             "empty file: expected a header 'Hugo_Symbol<TAB>sample...'", file=name, line=1
         )
+    check_column_count(len(header), name, header_line, MAX_MATRIX_COLUMNS)
     n_id = 0
     while n_id < len(header) and header[n_id] in _CNA_ID_COLUMNS:
         n_id += 1
@@ -579,6 +681,7 @@ def read_cna(path: Path, name: str, *, audit: Audit) -> CnaRead:
     seen_genes: set[str] = set()
     skipped_rows: list[tuple[int, str]] = []
     blank_line: int | None = None
+    lowered: list[tuple[int, str]] = []
 
     for line_no, raw in lines:
         if not raw.strip():
@@ -588,6 +691,9 @@ def read_cna(path: Path, name: str, *, audit: Audit) -> CnaRead:
             raise InputFormatError("blank line inside the CNA matrix", file=name, line=blank_line)
         ids = raw.split(b"\t", n_id)[:n_id]
         gene = ids[hugo_index].decode("utf-8").strip() if len(ids) > hugo_index else ""
+        if gene.islower():
+            lowered.append((line_no, gene))
+            gene = canonical_symbol(gene)
         if not gene or gene in seen_genes:
             # Two rows for one gene would give two calls per (sample, gene); keep the first.
             n_here = raw.count(b"\t") + 1
@@ -640,6 +746,17 @@ def read_cna(path: Path, name: str, *, audit: Audit) -> CnaRead:
         )
     else:
         audit.add("info", "cna.cells_bad", "0 bad CNA cells", file=name, count=0)
+    if lowered:
+        audit.add(
+            "warning",
+            "symbols.lower_case",
+            f"{len(lowered)} CNA row(s) with a lower-case gene symbol "
+            f"({', '.join(repr(g) for _, g in lowered[:3])}); upper-cased as HGNC writes it",
+            file=name,
+            line=lowered[0][0],
+            column="Hugo_Symbol",
+            count=len(lowered),
+        )
     if skipped_rows:
         audit.add(
             "warning",
@@ -693,6 +810,7 @@ def read_fusions(path: Path, name: str, *, audit: Audit) -> tuple[pl.DataFrame, 
     )
     n_read = frame.height
     audit.add("info", "sv.rows_read", f"{n_read} fusion rows read", file=name, count=n_read)
+    frame = _upper_case_symbols(frame, ["Hugo_Symbol"], name, "fusion row(s)", audit, "line")
     missing = frame.filter(
         is_missing(pl.col("Hugo_Symbol")) | is_missing(pl.col("Tumor_Sample_Barcode"))
     )
@@ -768,6 +886,9 @@ def read_sv(path: Path, name: str, *, audit: Audit) -> tuple[pl.DataFrame, int]:
     )
     n_read = frame.height
     audit.add("info", "sv.rows_read", f"{n_read} SV rows read", file=name, count=n_read)
+    frame = _upper_case_symbols(
+        frame, ["Site1_Hugo_Symbol", "Site2_Hugo_Symbol"], name, "SV row(s)", audit, "line"
+    )
     missing = frame.filter(
         pl.col("Sample_Id").is_null()
         | (pl.col("Site1_Hugo_Symbol").is_null() & pl.col("Site2_Hugo_Symbol").is_null())
@@ -884,7 +1005,7 @@ def read_panel_file(path: Path, name: str) -> tuple[str, list[str]]:
             raise InputFormatError(
                 f"gene panel file needs a '{key}:' line", file=name, line=lines.get(key), column=key
             )
-    genes = [g.strip() for g in values["gene_list"].split("\t") if g.strip()]
+    genes = [canonical_symbol(g.strip()) for g in values["gene_list"].split("\t") if g.strip()]
     return values["stable_id"], genes
 
 

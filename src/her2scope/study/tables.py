@@ -10,17 +10,17 @@ holds ``2 (CN 4.8)``), parsing them is the job of ``her2/``.
 
 from __future__ import annotations
 
-import gzip
+import csv
 import io
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from her2scope.errors import InputFormatError
+from her2scope.study.textio import _fields_per_line, check_column_count, read_raw
 
-_GZIP_MAGIC = b"\x1f\x8b"
 # Control bytes that never occur in a text table (tab, LF, CR, FF are allowed).
 _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
 
@@ -70,19 +70,17 @@ def _decode(path: Path, data: bytes) -> str:
 def read_table_info(path: str | Path) -> TableRead:
     """Read ``path`` like :func:`read_table` and also report header line and delimiter."""
     path = Path(path)
+    name = str(path)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputFormatError("file not found", file=str(path)) from None
-    except OSError as exc:
-        raise InputFormatError(f"cannot read file: {exc.strerror}", file=str(path)) from None
-    if data.startswith(_GZIP_MAGIC):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputFormatError(f"corrupt gzip data: {exc}", file=str(path)) from None
+        data = read_raw(path, name)
+    except InputFormatError as exc:
+        if exc.message.startswith("cannot read file"):  # a gzip stream that does not decode
+            raise InputFormatError(
+                f"corrupt gzip data: {exc.message.removeprefix('cannot read file: ')}", file=name
+            ) from None
+        raise
     if not data.strip():
-        raise InputFormatError("empty file", file=str(path), line=1)
+        raise InputFormatError("empty file", file=name, line=1)
     text = _decode(path, data)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
@@ -94,19 +92,33 @@ def read_table_info(path: str | Path) -> TableRead:
         header_index += 1
     if header_index >= len(lines):
         raise InputFormatError(
-            "no header line (only '#' comment or blank lines)", file=str(path), line=1
+            "no header line (only '#' comment or blank lines)", file=name, line=1
         )
     header = lines[header_index]
     delimiter = "\t" if "\t" in header or "," not in header else ","
+    header_line = header_index + 1
+    check_column_count(header.count(delimiter) + 1, name, header_line)
     body_lines = lines[header_index:]
     while body_lines and not body_lines[-1].strip():
         body_lines.pop()
     body = "\n".join(body_lines) + "\n"
-    header_line = header_index + 1
+    names = _header_names(header, delimiter)
+    seen: set[str] = set()
+    for column in names:
+        if column in seen:
+            raise InputFormatError(
+                "column name appears twice in the header",
+                file=name,
+                line=header_line,
+                column=column,
+            )
+        seen.add(column)
+    raw_body = body.encode("utf-8")
+    _check_fields(raw_body, body_lines, delimiter, len(names), name, header_line)
 
     try:
         frame = pl.read_csv(
-            io.BytesIO(body.encode("utf-8")),
+            io.BytesIO(raw_body),
             separator=delimiter,
             infer_schema=False,
             # TSV from cBioPortal does not quote; a stray quote must stay part of the value.
@@ -118,9 +130,65 @@ def read_table_info(path: str | Path) -> TableRead:
         raise _ragged_error(path, body_lines, delimiter, header_line, exc) from None
     except pl.exceptions.DuplicateError as exc:
         raise InputFormatError(
-            f"duplicate column names in the header: {exc}", file=str(path), line=header_line
+            f"duplicate column names in the header: {exc}", file=name, line=header_line
         ) from None
+    if frame.width != len(names):  # polars saw the header differently: never guess
+        raise InputFormatError(
+            f"header read as {frame.width} columns, expected {len(names)}",
+            file=name,
+            line=header_line,
+        )
     return TableRead(frame=frame, path=path, header_line=header_line, delimiter=delimiter)
+
+
+def _header_names(header: str, delimiter: str) -> list[str]:
+    if delimiter == "," and '"' in header:
+        return next(csv.reader([header]))
+    return header.split(delimiter)
+
+
+def _check_fields(
+    raw_body: bytes,
+    body_lines: list[str],
+    delimiter: str,
+    expected: int,
+    name: str,
+    header_line: int,
+) -> None:
+    """Every record has as many fields as the header: a short row in the middle, a
+    truncated last row or a blank line is an error naming its line (the loader's check)."""
+    if len(body_lines) <= 1:
+        return
+    if delimiter == "\t" or '"' not in raw_body.decode("utf-8", "replace"):
+        start = raw_body.find(b"\n") + 1
+        counts = _fields_per_line(raw_body, start, len(raw_body) - 1, ord(delimiter))
+        # an empty line has one "field"; a one-column table's blank line is still wrong
+        blank = np.array([not line for line in body_lines[1:]]) if expected == 1 else None
+        wrong = np.flatnonzero(counts != expected)
+        if blank is not None:
+            wrong = np.union1d(wrong, np.flatnonzero(blank))
+        if wrong.size:
+            index = int(wrong[0])
+            found = int(counts[index])
+            line_text = body_lines[1 + index]
+            what = "a blank line" if not line_text.strip() else f"{found} fields"
+            last = " (the last line: is the file truncated?)" if index == counts.size - 1 else ""
+            raise InputFormatError(
+                f"{what} where the header has {expected}{last} ({int(wrong.size)} line(s) wrong)",
+                file=name,
+                line=header_line + 1 + index,
+            )
+        return
+    # quoted CSV: fields may hold commas and newlines; count records with the csv module
+    reader = csv.reader(io.StringIO("\n".join(body_lines[1:])))
+    for record in reader:
+        if len(record) != expected:
+            line = header_line + reader.line_num
+            last = " (is the file truncated?)" if reader.line_num >= len(body_lines) - 1 else ""
+            what = "a blank line" if not record else f"{len(record)} fields"
+            raise InputFormatError(
+                f"{what} where the header has {expected}{last}", file=name, line=line
+            )
 
 
 def _ragged_error(

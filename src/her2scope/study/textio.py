@@ -13,11 +13,13 @@ join with the other files).
 from __future__ import annotations
 
 import gzip
-import io
+import os
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import polars as pl
@@ -25,12 +27,191 @@ import polars as pl
 from her2scope.errors import InputFormatError
 
 _BOM = b"\xef\xbb\xbf"
+_GZIP_MAGIC = b"\x1f\x8b"
+
+# ---------------------------------------------------------------------------- limits
+#
+# Documented limits (this module is their documentation), so no input can hang a
+# command or take unbounded memory. Each raises InputFormatError naming the
+# file and the limit; the environment variables raise a limit for a user who
+# really has such a file.
+
+#: Largest file read whole (decompressed bytes): clinical files, MAF, SV,
+#: panel matrix, pathology tables. ``$HER2SCOPE_MAX_FILE_BYTES`` changes it.
+MAX_FILE_BYTES = 2 * 1024**3
+#: A gzip file may expand at most this many times its compressed size (beyond
+#: :data:`GZIP_RATIO_FLOOR` bytes). Real cBioPortal files compress 5-70x (the
+#: shared CNA matrix: 67x); a "gzip bomb" of repeated bytes reaches ~1000x.
+MAX_GZIP_RATIO = 200
+#: Decompressed bytes always allowed, whatever the ratio.
+GZIP_RATIO_FLOOR = 64 * 1024**2
+#: Longest line of a file read line by line (the CNA matrix: ~2 MB per gene
+#: row at 250,000 samples; meta files, case lists, gene panel files).
+MAX_LINE_BYTES = 256 * 1024**2
+#: Most columns in a table read whole (clinical files, MAF, SV, panel matrix,
+#: pathology tables). ``$HER2SCOPE_MAX_COLUMNS`` changes it.
+MAX_COLUMNS = 10_000
+#: Most sample columns in a CNA matrix (read row by row).
+MAX_MATRIX_COLUMNS = 2_000_000
+#: Largest ``key: value`` file (meta files, case lists, gene panel files).
+MAX_KEY_VALUE_BYTES = 256 * 1024**2
+
+_READ_BLOCK = 4 * 1024**2
 
 
-def _open_binary(path: Path) -> io.BufferedIOBase:
-    if path.name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+def _env_limit(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if raw:
+        try:
+            value = int(raw)
+        except ValueError:
+            return default
+        return value if value > 0 else default
+    return default
+
+
+def max_file_bytes() -> int:
+    """:data:`MAX_FILE_BYTES`, or ``$HER2SCOPE_MAX_FILE_BYTES``."""
+    return _env_limit("HER2SCOPE_MAX_FILE_BYTES", MAX_FILE_BYTES)
+
+
+def max_columns() -> int:
+    """:data:`MAX_COLUMNS`, or ``$HER2SCOPE_MAX_COLUMNS``."""
+    return _env_limit("HER2SCOPE_MAX_COLUMNS", MAX_COLUMNS)
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_kind(mode: int) -> str | None:
+    """What a non-regular file is ("a FIFO (named pipe)" ...), or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in _KINDS:
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def open_regular(path: str | os.PathLike[str], name: str | None = None) -> BinaryIO:
+    """Open ``path`` for binary reading if it is a regular file, else raise.
+
+    Opened non-blocking first and checked with ``fstat`` on the open
+    descriptor, so a FIFO without a writer, a device (``/dev/zero``), a socket
+    or a folder is refused at once, never read or waited on (and a file
+    swapped between a check and the open cannot slip through). Raises
+    :class:`InputFormatError` naming ``name`` (default: the path).
+    """
+    label = str(path) if name is None else name
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise InputFormatError("file not found", file=label) from None
+    except IsADirectoryError:
+        raise InputFormatError("is a folder, not a file", file=label) from None
+    except OSError as exc:
+        raise InputFormatError(f"cannot open file: {exc.strerror or exc}", file=label) from None
+    try:
+        kind = file_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise InputFormatError(f"is {kind}, not a regular file; refused", file=label)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class _Budget:
+    """Counts decompressed bytes of one file and stops at the size or gzip-ratio limit."""
+
+    def __init__(self, raw: BinaryIO, name: str, compressed: bool, limit: int) -> None:
+        self.raw = raw
+        self.name = name
+        self.compressed = compressed
+        self.limit = limit
+        self.total = 0
+
+    def add(self, n: int) -> None:
+        self.total += n
+        if self.total > self.limit:
+            raise InputFormatError(
+                f"more than {self.limit:,} bytes{' decompressed' if self.compressed else ''} "
+                "(her2scope's limit for one file; HER2SCOPE_MAX_FILE_BYTES raises it)",
+                file=self.name,
+            )
+        if self.compressed and self.total > GZIP_RATIO_FLOOR:
+            try:
+                packed = max(self.raw.tell(), 1)
+            except (OSError, ValueError):
+                return
+            if self.total > MAX_GZIP_RATIO * packed:
+                raise InputFormatError(
+                    f"gzip data expands more than {MAX_GZIP_RATIO}x (a 'gzip bomb' or a "
+                    "file of repeated bytes, not a data file); refused",
+                    file=self.name,
+                )
+
+
+class _Opened:
+    """A regular file, transparently gunzipped (by magic bytes), with its byte budget."""
+
+    def __init__(self, path: Path, name: str, limit: int) -> None:
+        self.raw = open_regular(path, name)
+        try:
+            compressed = self.raw.read(2) == _GZIP_MAGIC
+            self.raw.seek(0)
+            self.stream: BinaryIO = (
+                gzip.GzipFile(fileobj=self.raw, mode="rb")  # type: ignore[assignment]
+                if compressed
+                else self.raw
+            )
+        except BaseException:
+            self.raw.close()
+            raise
+        self.budget = _Budget(self.raw, name, compressed, limit)
+        if not compressed:
+            size = os.fstat(self.raw.fileno()).st_size
+            if size > limit:
+                self.raw.close()
+                self.budget.add(size)
+
+    def read_all(self) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            block = self.stream.read(_READ_BLOCK)
+            if not block:
+                return b"".join(chunks)
+            self.budget.add(len(block))
+            chunks.append(block)
+
+    def close(self) -> None:
+        if self.stream is not self.raw:
+            self.stream.close()
+        self.raw.close()
+
+
+def read_raw(path: Path, name: str, limit: int | None = None) -> bytes:
+    """The bytes of a regular file, gunzipped when it starts with the gzip magic.
+
+    Within :func:`max_file_bytes` (or ``limit``) and :data:`MAX_GZIP_RATIO`;
+    refuses FIFOs, devices and folders (:func:`open_regular`). Raises
+    :class:`InputFormatError` on those and on a truncated or corrupt gzip stream.
+    """
+    opened = _Opened(path, name, max_file_bytes() if limit is None else limit)
+    try:
+        return opened.read_all()
+    except (OSError, EOFError, zlib.error) as exc:  # gzip: bad header, CRC, truncation
+        raise InputFormatError(f"cannot read file: {exc}", file=name) from None
+    finally:
+        opened.close()
 
 
 def _normalise_newlines(data: bytes) -> bytes:
@@ -58,15 +239,13 @@ def _check_utf8(data: bytes, name: str, first_line: int = 1) -> None:
 def read_normalised(path: Path, name: str) -> bytes:
     """Whole file as UTF-8-checked bytes with ``\\n`` line endings and no BOM.
 
-    ``path`` may be gzipped (``.gz``). ``name`` is how the file is named in
-    errors. Raises :class:`InputFormatError` (file, line) on bytes that are not
-    UTF-8 and on a gzip stream that is truncated or corrupt.
+    ``path`` may be gzipped. ``name`` is how the file is named in errors.
+    Only regular files are read, within :func:`max_file_bytes` and
+    :data:`MAX_GZIP_RATIO` (:func:`read_raw`). Raises
+    :class:`InputFormatError` (file, line) on bytes that are not UTF-8, on a
+    gzip stream that is truncated or corrupt, and on those limits.
     """
-    try:
-        with _open_binary(path) as fh:
-            data = fh.read()
-    except (OSError, EOFError, zlib.error) as exc:  # gzip: bad header, CRC, truncation
-        raise InputFormatError(f"cannot read file: {exc}", file=name) from None
+    data = read_raw(path, name)
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
     data = _normalise_newlines(data)
@@ -74,35 +253,63 @@ def read_normalised(path: Path, name: str) -> bytes:
     return data
 
 
-def iter_raw_lines(path: Path, name: str) -> Iterator[tuple[int, bytes]]:
+def iter_raw_lines(
+    path: Path, name: str, *, max_bytes: int | None = None
+) -> Iterator[tuple[int, bytes]]:
     """Yield ``(line_number, bytes)`` one line at a time, without the line ending.
 
     Streams the file (gzip-aware) so a very wide file (a 250,000-column CNA
     matrix) is never held in memory whole. Any line ending is accepted and a
     leading BOM dropped. A line that is not UTF-8 raises
     :class:`InputFormatError` naming file and line; the bytes are not decoded.
+    Limits: lines up to :data:`MAX_LINE_BYTES`, the gzip ratio
+    :data:`MAX_GZIP_RATIO`, and ``max_bytes`` in all (default: none beyond
+    those), each an :class:`InputFormatError`; only regular files are read.
     """
     line_no = 0
+    opened = _Opened(path, name, max_bytes if max_bytes is not None else 1 << 62)
+    carry = b""
+    first = True
     try:
-        with _open_binary(path) as fh:
-            for raw in fh:
-                # Binary iteration splits on LF only; a bare-CR file arrives as one chunk.
-                chunk = raw[len(_BOM) :] if line_no == 0 and raw.startswith(_BOM) else raw
-                if chunk.endswith(b"\n") and b"\r" not in chunk:  # the common case: one LF line
-                    line_no += 1
-                    piece = chunk[:-1]
-                    _check_utf8(piece, name, line_no)
-                    yield line_no, piece
-                    continue
-                pieces = _normalise_newlines(chunk).split(b"\n")
-                if pieces and pieces[-1] == b"":
-                    pieces.pop()
-                for piece in pieces:
-                    line_no += 1
-                    _check_utf8(piece, name, line_no)
-                    yield line_no, piece
+        while True:
+            block = opened.stream.read(_READ_BLOCK)
+            if not block:
+                break
+            opened.budget.add(len(block))
+            data = carry + block if carry else block
+            if first:
+                first = False
+                if data.startswith(_BOM):
+                    data = data[len(_BOM) :]
+            if b"\r" in data:
+                # a CRLF split across two blocks: keep the CR for the next block
+                hold = data.endswith(b"\r")
+                data = _normalise_newlines(data[:-1] if hold else data)
+                pieces = data.split(b"\n")
+                carry = pieces.pop() + (b"\r" if hold else b"")
+            else:
+                pieces = data.split(b"\n")
+                carry = pieces.pop()
+            if len(carry) > MAX_LINE_BYTES:
+                raise InputFormatError(
+                    f"line longer than {MAX_LINE_BYTES:,} bytes (her2scope's limit)",
+                    file=name,
+                    line=line_no + len(pieces) + 1,
+                )
+            for piece in pieces:
+                line_no += 1
+                _check_utf8(piece, name, line_no)
+                yield line_no, piece
+        if carry.endswith(b"\r"):  # the held CR ended the last line
+            carry = carry[:-1]
+        if carry:  # a last line without a line ending
+            line_no += 1
+            _check_utf8(carry, name, line_no)
+            yield line_no, carry
     except (OSError, EOFError, zlib.error) as exc:  # gzip: bad header, CRC, truncation
         raise InputFormatError(f"cannot read file: {exc}", file=name, line=line_no + 1) from None
+    finally:
+        opened.close()
 
 
 def iter_lines(path: Path, name: str) -> Iterator[tuple[int, str]]:
@@ -159,8 +366,8 @@ def split_tabular(data: bytes, name: str) -> TabularText:
         raise InputFormatError(
             "empty file: expected a tab-separated header line", file=name, line=line_no + 1
         )
-    header = [h.strip() for h in header_raw.split("\t")]
     header_line = line_no + 1
+    header = [h.strip() for h in header_raw.split("\t")]
     seen: set[str] = set()
     for col in header:
         if not col:
@@ -177,11 +384,23 @@ def split_tabular(data: bytes, name: str) -> TabularText:
     return TabularText(name, comments, header, header_line, data, body_start, body_end)
 
 
+def check_column_count(n: int, name: str, line: int, limit: int | None = None) -> None:
+    """Refuse a header with more than :func:`max_columns` (or ``limit``) columns."""
+    limit = max_columns() if limit is None else limit
+    if n > limit:
+        raise InputFormatError(
+            f"{n:,} columns in the header; her2scope reads at most {limit:,} "
+            "(HER2SCOPE_MAX_COLUMNS raises the limit)",
+            file=name,
+            line=line,
+        )
+
+
 #: Bytes of body examined at once by :func:`check_field_counts` (bounds its memory).
 _CHUNK_BYTES = 32 * 1024 * 1024
 
 
-def _fields_per_line(data: bytes, start: int, end: int) -> np.ndarray:
+def _fields_per_line(data: bytes, start: int, end: int, sep: int = 9) -> np.ndarray:
     """Number of tab-separated fields on each line of ``data[start:end]`` (no final newline).
 
     Tabs are summed per line with ``np.add.reduceat`` in 16-bit counters (a
@@ -196,13 +415,13 @@ def _fields_per_line(data: bytes, start: int, end: int) -> np.ndarray:
     if int(np.diff(np.append(starts, arr.size + 1)).max()) <= np.iinfo(np.uint16).max:
         blank_last = bool(starts[-1] == arr.size)  # reduceat cannot start at the end
         counts = np.add.reduceat(
-            (arr == 9).view(np.uint8), starts[:-1] if blank_last else starts, dtype=np.uint16
+            (arr == sep).view(np.uint8), starts[:-1] if blank_last else starts, dtype=np.uint16
         ).astype(np.int64)
         if blank_last:
             counts = np.append(counts, 0)
         return counts + 1
     line_ends = np.append(line_ends, arr.size)  # the last line has no newline in the slice
-    tabs = np.flatnonzero(arr == 9)
+    tabs = np.flatnonzero(arr == sep)
     return np.diff(np.searchsorted(tabs, line_ends), prepend=0) + 1
 
 
@@ -275,8 +494,11 @@ def read_body(text: TabularText, columns: list[str] | None = None) -> pl.DataFra
 
 
 def read_tabular(path: Path, name: str) -> TabularText:
-    """:func:`read_normalised` then :func:`split_tabular` then :func:`check_field_counts`."""
-    return check_field_counts(split_tabular(read_normalised(path, name), name))
+    """:func:`read_normalised`, :func:`split_tabular`, the column limit
+    (:func:`check_column_count`), then :func:`check_field_counts`."""
+    text = split_tabular(read_normalised(path, name), name)
+    check_column_count(len(text.header), name, text.header_line)
+    return check_field_counts(text)
 
 
 def read_key_values(path: Path, name: str) -> tuple[dict[str, str], dict[str, int]]:
@@ -287,7 +509,8 @@ def read_key_values(path: Path, name: str) -> tuple[dict[str, str], dict[str, in
     """
     values: dict[str, str] = {}
     lines: dict[str, int] = {}
-    for line_no, text in iter_lines(path, name):
+    for line_no, raw in iter_raw_lines(path, name, max_bytes=MAX_KEY_VALUE_BYTES):
+        text = raw.decode("utf-8")
         if not text.strip():
             continue
         key, sep, value = text.partition(":")
