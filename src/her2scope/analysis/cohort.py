@@ -32,6 +32,31 @@ from her2scope.study.model import Study
 SampleType = Literal["all", "primary", "metastasis"]
 HrFilter = Literal["all", "positive"]
 OnePerPatient = Literal["first", "last", "metastatic"]
+CohortDefinition = Literal["all", "endocrine-resistant"]
+
+#: Sample-level columns read as "this sample was taken after endocrine therapy"
+#: (yes/no-like values), first present wins. cBioPortal has no standard name;
+#: these are the spellings seen in public studies and the synthetic generator.
+ENDOCRINE_THERAPY_COLUMNS = (
+    "PRIOR_ENDOCRINE_THERAPY",
+    "ENDOCRINE_THERAPY_BEFORE_SAMPLE",
+    "PRIOR_HORMONE_THERAPY",
+    "PRIOR_HORMONAL_THERAPY",
+    "POST_ENDOCRINE_THERAPY",
+)
+_YES = ("yes", "y", "true", "1", "prior", "treated")
+_NO = ("no", "n", "false", "0", "naive", "untreated", "none")
+
+#: How the endocrine-resistant cohort is defined (printed in reports).
+ENDOCRINE_RESISTANT_DEFINITION = (
+    "HR-positive sample (HR_STATUS, else ER_STATUS, 'Positive') taken after endocrine therapy "
+    "where the study records it for the sample ("
+    + ", ".join(ENDOCRINE_THERAPY_COLUMNS[:2])
+    + " ... = yes); where it does not (no such column, or the value is missing), a metastatic "
+    "sample stands in for 'after endocrine therapy' (in breast_msk_2018 the metastases were "
+    "sequenced after endocrine therapy, Razavi et al. 2018). A sample recorded as not treated "
+    "is never endocrine-resistant, whatever its type."
+)
 
 PROFILES = ("ihc-only", "asco-cap-2018", "asco-cap-2023")
 POLICIES = ("low", "zero", "exclude")
@@ -56,6 +81,8 @@ AUDIT_COLUMNS = [
     "included",
     "her2_known",
     "reason",
+    "endocrine_resistant",
+    "endocrine_resistant_basis",
 ]
 
 
@@ -71,6 +98,7 @@ class AnalysisOptions:
     one_per_patient: OnePerPatient | None = None
     expected: tuple[float, float] = (0.45, 0.55)
     mutation_classes: str | None = None
+    cohort: CohortDefinition = "all"
 
     def __post_init__(self) -> None:
         lo, hi = self.expected
@@ -133,12 +161,16 @@ def select_cohort(her2_samples: pl.DataFrame, options: AnalysisOptions) -> pl.Da
     ``her2_samples``: the study's sample table with the HER2 engine's columns
     (``her2_category``, ``ambiguous``, ``her2_rationale``). The filters apply
     in a fixed order and a sample's ``reason`` names the first that excluded
-    it: sample type, HR status, then one sample per patient (``first`` /
+    it: sample type, HR status, the endocrine-resistant cohort
+    (``options.cohort``, :data:`ENDOCRINE_RESISTANT_DEFINITION`), then one
+    sample per patient (``first`` /
     ``last`` by ``NGS_SAMPLE_COLLECTION_TIME``, ties broken by sample id;
     ``metastatic`` = the latest metastasis, else the latest sample).
     An analysed sample whose HER2 call is off the 0/low/positive scale stays
     included (it counts in ``n_altered``) with ``her2_known`` false and the
-    reason spelt out.
+    reason spelt out. Every sample also carries ``endocrine_resistant`` and
+    ``endocrine_resistant_basis`` (why it does or does not meet the
+    definition), whatever ``options.cohort`` is.
     """
     df = her2_samples.select(
         pl.col("SAMPLE_ID").alias("sample_id"),
@@ -154,7 +186,9 @@ def select_cohort(her2_samples: pl.DataFrame, options: AnalysisOptions) -> pl.Da
         pl.col("ambiguous").alias("her2_ambiguous"),
         pl.col("her2_rationale"),
         pl.int_range(pl.len()).alias("_row"),
+        _first_present(her2_samples, ENDOCRINE_THERAPY_COLUMNS).alias("_endocrine"),
     )
+    df = df.with_columns(*endocrine_resistant_exprs(df, her2_samples)).drop("_endocrine")
     stype = pl.col("sample_type").str.to_lowercase().fill_null("")
     is_met = stype.str.starts_with("met")
     reason = pl.lit(None, dtype=pl.String)
@@ -179,6 +213,13 @@ def select_cohort(her2_samples: pl.DataFrame, options: AnalysisOptions) -> pl.Da
                     pl.col("hr_status").fill_null("missing"),
                 )
             )
+            .otherwise(pl.col("reason"))
+            .alias("reason")
+        )
+    if options.cohort == "endocrine-resistant":
+        df = df.with_columns(
+            pl.when(pl.col("reason").is_null() & ~pl.col("endocrine_resistant"))
+            .then(pl.format("not endocrine-resistant: {}", pl.col("endocrine_resistant_basis")))
             .otherwise(pl.col("reason"))
             .alias("reason")
         )
@@ -210,6 +251,41 @@ def select_cohort(her2_samples: pl.DataFrame, options: AnalysisOptions) -> pl.Da
         .sort("_row")
         .select(AUDIT_COLUMNS)
     )
+
+
+def endocrine_resistant_exprs(df: pl.DataFrame, her2_samples: pl.DataFrame) -> list[pl.Expr]:
+    """``endocrine_resistant`` (Boolean) and ``endocrine_resistant_basis`` (String).
+
+    ``df`` has ``hr_status``, ``sample_type`` and ``_endocrine`` (the first
+    :data:`ENDOCRINE_THERAPY_COLUMNS` column present, else null); see
+    :data:`ENDOCRINE_RESISTANT_DEFINITION`.
+    """
+    column = next((c for c in ENDOCRINE_THERAPY_COLUMNS if c in her2_samples.columns), None)
+    hr_pos = pl.col("hr_status").str.to_lowercase().fill_null("") == "positive"
+    is_met = pl.col("sample_type").str.to_lowercase().fill_null("").str.starts_with("met")
+    value = pl.col("_endocrine").str.to_lowercase().str.strip_chars().fill_null("")
+    treated = value.is_in(list(_YES))
+    untreated = value.is_in(list(_NO))
+    basis = (
+        pl.when(~hr_pos)
+        .then(pl.format("HR status '{}'", pl.col("hr_status").fill_null("missing")))
+        .when(treated)
+        .then(pl.lit(f"HR-positive, after endocrine therapy ({column} = yes)"))
+        .when(untreated)
+        .then(pl.lit(f"HR-positive, recorded as not treated before sampling ({column})"))
+        .when(is_met)
+        .then(pl.lit("HR-positive metastasis (treatment not recorded: metastasis as proxy)"))
+        .otherwise(
+            pl.format(
+                "HR-positive '{}' sample, treatment not recorded (only metastases stand in)",
+                pl.col("sample_type").fill_null("missing"),
+            )
+        )
+    )
+    return [
+        (hr_pos & (treated | (~untreated & is_met))).alias("endocrine_resistant"),
+        basis.alias("endocrine_resistant_basis"),
+    ]
 
 
 def _one_per_patient(df: pl.DataFrame, rule: OnePerPatient) -> pl.DataFrame:
@@ -371,4 +447,5 @@ def options_dict(options: AnalysisOptions) -> dict[str, Any]:
         "one_per_patient": options.one_per_patient,
         "expected": list(options.expected),
         "mutation_classes": options.mutation_classes,
+        "cohort": options.cohort,
     }

@@ -31,30 +31,18 @@ from typing import Any
 
 import polars as pl
 
+from her2scope.analysis.contingency import (  # noqa: F401  (re-exported: the HER2 scale)
+    GROUPS,
+    HER2_GROUP_EXPR,
+    ZERO_LIKE,
+    contingency_counts,
+)
 from her2scope.analysis.stats import (
     bh_fdr,
     binomial_greater,
     fisher_2x2,
     wilson_ci,
 )
-
-ZERO_LIKE = ("HER2-0", "HER2-null", "HER2-ultralow")
-
-#: Analysis scale of a HER2 call. Everything outside low/zero/positive is not "known".
-HER2_GROUP_EXPR = (
-    pl.when(pl.col("her2_category") == "HER2-low")
-    .then(pl.lit("low"))
-    .when(pl.col("her2_category").is_in(ZERO_LIKE))
-    .then(pl.lit("zero"))
-    .when(pl.col("her2_category") == "HER2-positive")
-    .then(pl.lit("positive"))
-    .when(pl.col("her2_category") == "HER2-negative")
-    .then(pl.lit("negative_unsplit"))
-    .otherwise(pl.lit("unknown"))
-    .alias("her2_group")
-)
-
-GROUPS = ("low", "zero", "positive", "negative_unsplit", "unknown")
 
 TABLE_COLUMNS = [
     "alteration",
@@ -125,28 +113,18 @@ def intersection_table(
     within each level (catalog alterations together; classes and ALL
     together), since those are the two families a reader compares.
     """
-    analysed = cohort.filter(pl.col("included")).select("sample_id", HER2_GROUP_EXPR)
-    group_size = dict(analysed.group_by("her2_group").len().iter_rows())
-    counts = (
-        calls.filter(pl.col("status").is_in(["altered", "not_profiled"]))
-        .join(analysed, on="sample_id", how="inner")
-        .group_by("alteration", "status", "her2_group")
-        .agg(pl.len().alias("n"))
-    )
+    ids = list(order) if order is not None else sorted(info)
+    counts = contingency_counts(cohort, calls, alterations=ids)
     # one dict lookup table: (alteration, status, group) -> n
-    lookup: dict[tuple[str, str, str], int] = {
-        (a, s, g): int(n)
-        for a, s, g, n in counts.select("alteration", "status", "her2_group", "n").iter_rows()
-    }
+    lookup: dict[tuple[str, str, str], int] = {}
+    for alt, group, n_alt, n_not, n_np in counts.iter_rows():
+        lookup[(alt, "altered", group)] = n_alt
+        lookup[(alt, "not_altered", group)] = n_not
+        lookup[(alt, "not_profiled", group)] = n_np
 
     def n(alt: str, status: str, group: str) -> int:
-        if status == "not_altered":
-            flagged = lookup.get((alt, "altered", group), 0)
-            flagged += lookup.get((alt, "not_profiled", group), 0)
-            return int(group_size.get(group, 0)) - flagged
         return lookup.get((alt, status, group), 0)
 
-    ids = list(order) if order is not None else sorted(info)
     rows: list[dict[str, Any]] = []
     for alt in ids:
         meta = info[alt]

@@ -111,7 +111,12 @@ COX_SCHEMA: dict[str, pl.DataType] = {
     "p_value": pl.Float64(),
     "n_patients": pl.Int64(),
     "n_events": pl.Int64(),
+    "ph_test_statistic": pl.Float64(),
+    "ph_p_value": pl.Float64(),
+    "ph_ok": pl.Boolean(),
 }
+#: Proportional-hazards check: Schoenfeld-residual test p below this flags the covariate.
+PH_ALPHA = 0.05
 CURVE_SCHEMA: dict[str, pl.DataType] = {
     "analysis": pl.String(),
     "group": pl.String(),
@@ -665,6 +670,18 @@ def _cox_rows(
         return []
     summ = cph.summary
     n_events = int(work["os_event"].sum())
+    ph = _ph_check(cph, work, covariates, delayed)
+    for name in covariates:
+        p_ph = ph.get(name, (math.nan, math.nan))[1]
+        if p_ph < PH_ALPHA:
+            audit.add(
+                "warning",
+                "survival.ph_violated",
+                f"{analysis}: proportional-hazards assumption fails for {name!r} (scaled "
+                f"Schoenfeld residuals vs rank of time, p = {p_ph:.2g}); its hazard ratio is "
+                "an average over follow-up",
+                count=1,
+            )
     return [
         {
             "analysis": analysis,
@@ -675,10 +692,38 @@ def _cox_rows(
             "p_value": float(summ.loc[name, "p"]),
             "n_patients": len(work),
             "n_events": n_events,
+            "ph_test_statistic": ph.get(name, (math.nan, math.nan))[0],
+            "ph_p_value": ph.get(name, (math.nan, math.nan))[1],
+            "ph_ok": (
+                None
+                if math.isnan(ph.get(name, (math.nan, math.nan))[1])
+                else bool(ph[name][1] >= PH_ALPHA)
+            ),
         }
         for name in covariates
         if np.isfinite(summ.loc[name, "exp(coef)"])
     ]
+
+
+def _ph_check(
+    cph: Any, work: pd.DataFrame, covariates: Sequence[str], delayed: bool
+) -> dict[str, tuple[float, float]]:
+    """Schoenfeld-residual test per covariate (lifelines ``proportional_hazard_test``,
+    rank transform of time, as ``check_assumptions``): name -> (statistic, p)."""
+    from lifelines.statistics import proportional_hazard_test
+
+    columns = ["os_months", "os_event", *covariates] + (["entry_months"] if delayed else [])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = proportional_hazard_test(cph, work[columns], time_transform="rank")
+    except Exception:  # a failed check is reported as missing, never as a pass
+        return {}
+    summ = res.summary
+    return {
+        str(name): (float(summ.loc[name, "test_statistic"]), float(summ.loc[name, "p"]))
+        for name in summ.index
+    }
 
 
 def _alteration_status(study: Study, alteration: str) -> pl.DataFrame:

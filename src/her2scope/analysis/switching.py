@@ -37,7 +37,11 @@ Assumptions: the Wilson interval treats pairs as independent Bernoulli
 trials. Pairs from one patient are not independent (a patient with several
 sequenced samples contributes several pairs sharing one primary call), so the
 intervals are somewhat too narrow when many patients contribute more than
-one pair; ``n_patients`` is reported beside ``n`` so the reader can judge.
+one pair; ``n_patients`` is reported beside ``n`` so the reader can judge, and
+``ci_low_cluster`` / ``ci_high_cluster`` give the patient-clustered interval
+(logit Wald with the cluster-robust variance of an intercept-only logistic
+model, as statsmodels ``cov_type="cluster"``; Wilson when 0 or all pairs
+switch), ``design_effect`` the ratio of robust to binomial variance.
 Switching between two readings also includes inter-observer and assay
 variability (IHC 0 vs 1+ is notoriously poorly reproducible), not only
 biological change.
@@ -51,6 +55,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
+from her2scope.analysis.clustered import clustered_proportion
 from her2scope.analysis.stats import wilson_ci
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, InputFormatError
@@ -430,6 +435,10 @@ def switch_rates(pairs: pl.DataFrame) -> pl.DataFrame:
             n = base.height
             k = base.filter(numerator).height
             low, high = wilson_ci(k, n)
+            clustered = clustered_proportion(
+                base.select(numerator.alias("_event"))["_event"].to_numpy(),
+                base["patient_id"].to_numpy().astype(str),
+            )
             rows.append(
                 {
                     "comparison": stratum["comparison"],
@@ -441,6 +450,9 @@ def switch_rates(pairs: pl.DataFrame) -> pl.DataFrame:
                     "ci_low": low if n else None,
                     "ci_high": high if n else None,
                     "n_patients": base["patient_id"].n_unique(),
+                    "ci_low_cluster": clustered.ci_low if n else None,
+                    "ci_high_cluster": clustered.ci_high if n else None,
+                    "design_effect": clustered.design_effect if n else None,
                 }
             )
     return pl.DataFrame(
@@ -455,6 +467,9 @@ def switch_rates(pairs: pl.DataFrame) -> pl.DataFrame:
             "ci_low": pl.Float64,
             "ci_high": pl.Float64,
             "n_patients": pl.Int64,
+            "ci_low_cluster": pl.Float64,
+            "ci_high_cluster": pl.Float64,
+            "design_effect": pl.Float64,
         },
     )
 

@@ -63,6 +63,22 @@ def analyze(
     sensitivity: Annotated[
         bool, typer.Option("--sensitivity", help="Rerun under every profile x ambiguity policy.")
     ] = False,
+    cohort: Annotated[
+        str,
+        typer.Option(
+            help="all, or endocrine-resistant: HR-positive samples taken after endocrine "
+            "therapy where the study records it, else HR-positive metastases (each sample's "
+            "basis is in audit.tsv)."
+        ),
+    ] = "all",
+    adjusted: Annotated[
+        bool,
+        typer.Option(
+            "--adjusted",
+            help="Add crude vs Mantel-Haenszel vs multivariable (patient-clustered) odds "
+            "ratios and answer the paper's three open questions under two HER2 readings.",
+        ),
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="Folder for TSV/JSON/HTML outputs.")] = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
@@ -83,6 +99,7 @@ def analyze(
         "hr": (hr, ("all", "positive")),
         "source": (source, ("sequenced", "primary")),
         "mutation-classes": (mutation_classes, ("cbioportal", "nonsyn", None)),
+        "cohort": (cohort, ("all", "endocrine-resistant")),
     }
     for name, (value, allowed) in choices.items():
         if value not in allowed:
@@ -97,13 +114,23 @@ def analyze(
         one_per_patient=one_per_patient,  # type: ignore[arg-type]
         expected=parse_expected(expected),
         mutation_classes=mutation_classes,
+        cohort=cohort,  # type: ignore[arg-type]
     )
     err = Console(stderr=True)
     t0 = time.perf_counter()
     loaded = load_study(study, cache=cache_choice(no_cache))
     cat = load_catalog(catalog) if catalog else load_catalog()
-    result = run_analysis(loaded, options, catalog=cat)
-    sens = run_sensitivity(loaded, options, catalog=cat) if sensitivity else None
+    from her2scope.alterations import annotate
+
+    # the alteration calls do not depend on HER2: annotate once for every analysis below
+    calls = annotate(loaded, cat, mutation_classes=options.mutation_classes)
+    result = run_analysis(loaded, options, catalog=cat, calls=calls)
+    sens = run_sensitivity(loaded, options, catalog=cat, calls=calls) if sensitivity else None
+    adj = None
+    if adjusted:
+        from her2scope.analysis.adjusted import adjusted_analysis
+
+        adj = adjusted_analysis(loaded, options, catalog=cat, calls=calls)
     # a pipe or file gets a wide table rather than rich's 80-column default
     console = Console(width=None if sys.stdout.isatty() else 150)
     report.print_result(result, console)
@@ -111,10 +138,14 @@ def analyze(
         console.print(
             report.sensitivity_summary(sens, ["ALL", "ER", "TF", "MAPK", "PI3K", "CDK46"])
         )
+    if adj is not None:
+        from her2scope.report.adjusted import print_adjusted
+
+        print_adjusted(adj, console)
     if out is not None:
         args = ["her2scope", "analyze", study, "--profile", profile, "--ambiguous", ambiguous]
         args += ["--sample-type", sample_type, "--hr", hr, "--source", source]
-        args += ["--expected", expected, "--out", str(out)]
+        args += ["--expected", expected, "--cohort", cohort, "--out", str(out)]
         optional: list[tuple[str, object]] = [
             ("--catalog", catalog),
             ("--mutation-classes", mutation_classes),
@@ -125,8 +156,20 @@ def analyze(
                 args += [flag, str(given)]
         if sensitivity:
             args.append("--sensitivity")
+        if adjusted:
+            args.append("--adjusted")
         command = " ".join(shlex.quote(a) for a in args)
-        written = report.write_outputs(result, out, command=command, sensitivity=sens)
+        section = None
+        extra: list[Path] = []
+        if adj is not None:
+            from her2scope.report.adjusted import html_section, write_adjusted
+
+            section = html_section(adj)
+            extra = write_adjusted(adj, out)
+        written = report.write_outputs(
+            result, out, command=command, sensitivity=sens, adjusted_section=section
+        )
+        written += extra
         err.print(f"wrote {', '.join(p.name for p in written)} to {out}")
     cached = loaded.audit.by_code("study.parsed_cache")
     source = (

@@ -1,0 +1,432 @@
+"""Formatting of the adjusted analysis and the open questions: terminal, TSV/JSON, HTML, figure.
+
+Nothing here computes a statistic; it lays out what
+:func:`her2scope.analysis.adjusted.adjusted_analysis` returned.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from her2scope.analysis.adjusted import AdjustedResult
+
+PAPER = "the Frontiers in Oncology 2024 perspective (doi:10.3389/fonc.2024.1461190)"
+QUESTIONS = {
+    "q1": "What proportion of endocrine-resistant tumors are HER2-low?",
+    "q2": "Which alterations are enriched in HER2-low (vs HER2-0) endocrine-resistant tumors, "
+    "after adjustment?",
+    "q3": "Are HR-positive HER2-low endocrine-resistant tumors preferentially lobular rather "
+    "than ductal?",
+}
+
+
+def _f(value: Any, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def _p(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.2g}" if value < 0.01 else f"{value:.3f}"
+
+
+def _or(row: dict[str, Any], prefix: str) -> str:
+    est = row[f"{prefix}_or"]
+    return f"{_f(est)} ({_f(row[f'{prefix}_ci_low'])}-{_f(row[f'{prefix}_ci_high'])})"
+
+
+def _label(result: AdjustedResult, alteration: str) -> str:
+    hit = result.table.filter(pl.col("alteration") == alteration)
+    return str(hit["label"][0]) if hit.height else alteration
+
+
+def answers(result: AdjustedResult) -> list[dict[str, str]]:
+    """One plain-sentence answer per question and reading (for terminal, HTML, TSV)."""
+    out: list[dict[str, str]] = []
+    for r in result.questions["readings"]:
+        q1 = r["q1"]["of_known"]
+        q1n = r["q1"]["of_her2_negative"]
+        out.append(
+            {
+                "reading": r["label"],
+                "question": "q1",
+                "answer": (
+                    f"{q1['k']}/{q1['n']} = {_f(q1['pct'], 1)}% HER2-low "
+                    f"(patient-clustered 95% CI {_f(q1['cluster_low'], 1)}-"
+                    f"{_f(q1['cluster_high'], 1)}; Wilson {_f(q1['wilson_low'], 1)}-"
+                    f"{_f(q1['wilson_high'], 1)}) of {r['q1']['n_resistant']} resistant samples "
+                    f"({q1['n_patients']} patients) with a HER2 call on the 0/low/positive scale; "
+                    f"{_f(q1n['pct'], 1)}% ({_f(q1n['cluster_low'], 1)}-"
+                    f"{_f(q1n['cluster_high'], 1)}) of the HER2-negative ones "
+                    f"({q1n['k']}/{q1n['n']})."
+                ),
+            }
+        )
+        q2 = r["q2"]
+        enriched = ", ".join(_label(result, a) for a in q2["enriched"]) or "none"
+        depleted = ", ".join(_label(result, a) for a in q2["depleted"]) or "none"
+        out.append(
+            {
+                "reading": r["label"],
+                "question": "q2",
+                "answer": (
+                    f"enriched at q < {q2['q_threshold']} after adjustment for "
+                    f"{', '.join(q2['covariates']) or 'nothing'}: {enriched}; depleted: "
+                    f"{depleted}." + (" " + "; ".join(q2["notes"]) + "." if q2["notes"] else "")
+                ),
+            }
+        )
+        q3 = r["q3"]
+        lo, ze = q3["low"], q3["zero"]
+        out.append(
+            {
+                "reading": r["label"],
+                "question": "q3",
+                "answer": (
+                    f"lobular {lo['n_lobular']}/{lo['n_lobular'] + lo['n_ductal']} = "
+                    f"{_f(lo['pct_lobular_of_lob_duct'], 1)}% of lobular+ductal HER2-low "
+                    f"(CI {_f(lo['cluster_low'], 1)}-{_f(lo['cluster_high'], 1)}) vs "
+                    f"{ze['n_lobular']}/{ze['n_lobular'] + ze['n_ductal']} = "
+                    f"{_f(ze['pct_lobular_of_lob_duct'], 1)}% of HER2-0 "
+                    f"(CI {_f(ze['cluster_low'], 1)}-{_f(ze['cluster_high'], 1)}); "
+                    f"OR of HER2-low, lobular vs ductal, {_f(q3['crude_or'])} "
+                    f"({_f(q3['crude_ci_low'])}-{_f(q3['crude_ci_high'])}, Fisher p "
+                    f"{_p(q3['p_fisher'])}); adjusted for "
+                    f"{', '.join(q3['adj_covariates']) or 'nothing'} {_f(q3['adj_or'])} "
+                    f"({_f(q3['adj_ci_low'])}-{_f(q3['adj_ci_high'])}, p {_p(q3['p_adj'])})."
+                ),
+            }
+        )
+    return out
+
+
+def summary_text(result: AdjustedResult) -> str:
+    """A few lines: classes and ALL crude vs adjusted, then the three answers."""
+    lines = [
+        f"{result.study_id}: HER2-low vs HER2-0, crude vs adjusted odds ratios "
+        f"(adjusted for {', '.join(result.covariates) or 'nothing'}; patient-clustered SEs)."
+    ]
+    for row in result.table.filter(pl.col("level") != "alteration").iter_rows(named=True):
+        lines.append(
+            f"  {row['label']}: crude {_or(row, 'crude')}, MH {_or(row, 'mh')}, "
+            f"adjusted {_or(row, 'adj')} q {_p(row['q_adj'])}"
+        )
+    lines.extend(f"  note: {n}" for n in result.notes)
+    lines.append(f"Open questions of {PAPER}, endocrine-resistant tumors:")
+    for a in answers(result):
+        lines.append(f"  [{a['question']}] {a['reading']}: {a['answer']}")
+    return "\n".join(lines)
+
+
+def terminal_table(result: AdjustedResult) -> Table:
+    """Crude, Mantel-Haenszel and adjusted ORs side by side."""
+    t = Table(
+        title=f"HER2-low vs HER2-0: crude vs adjusted odds ratios - {result.study_id}",
+        title_justify="left",
+        header_style="bold",
+        pad_edge=False,
+    )
+    for name in (
+        "alteration",
+        "low/0 altered",
+        "crude OR (95% CI)",
+        "MH OR (95% CI)",
+        "BD p",
+        "adjusted OR (95% CI)",
+        "q adj",
+    ):
+        t.add_column(name, justify="left" if name == "alteration" else "right", no_wrap=True)
+    for r in result.table.iter_rows(named=True):
+        t.add_row(
+            r["alteration"],
+            f"{r['n_altered_low']}/{r['n_altered_zero']}",
+            _or(r, "crude"),
+            _or(r, "mh"),
+            _p(r["p_breslow_day"]),
+            _or(r, "adj"),
+            _p(r["q_adj"]),
+            style="bold" if r["level"] != "alteration" else None,
+        )
+    return t
+
+
+def print_adjusted(result: AdjustedResult, console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(terminal_table(result))
+    console.print(summary_text(result), markup=False, highlight=False)
+
+
+def questions_table(result: AdjustedResult) -> pl.DataFrame:
+    """Long table of the answers: reading, question, quantity, estimate, CI, p."""
+    rows: list[dict[str, Any]] = []
+
+    def add(reading: str, question: str, quantity: str, **values: Any) -> None:
+        rows.append({"reading": reading, "question": question, "quantity": quantity, **values})
+
+    for r in result.questions["readings"]:
+        key = r["key"]
+        for name in ("of_known", "of_her2_negative"):
+            q = r["q1"][name]
+            add(
+                key,
+                "q1",
+                f"pct_her2_low_{name}",
+                k=q["k"],
+                n=q["n"],
+                estimate=q["pct"],
+                ci_low=q["cluster_low"],
+                ci_high=q["cluster_high"],
+                p=None,
+            )
+        for row in result.enrichment.filter(pl.col("reading") == key).iter_rows(named=True):
+            add(
+                key,
+                "q2",
+                f"adjusted_or_{row['alteration']}",
+                k=row["n_altered_low"],
+                n=row["n_altered_low"] + row["n_altered_zero"],
+                estimate=row["adj_or"],
+                ci_low=row["adj_ci_low"],
+                ci_high=row["adj_ci_high"],
+                p=row["q_adj"],
+            )
+        q3 = r["q3"]
+        for group in ("low", "zero"):
+            g = q3[group]
+            add(
+                key,
+                "q3",
+                f"pct_lobular_her2_{group}",
+                k=g["n_lobular"],
+                n=g["n_lobular"] + g["n_ductal"],
+                estimate=g["pct_lobular_of_lob_duct"],
+                ci_low=g["cluster_low"],
+                ci_high=g["cluster_high"],
+                p=None,
+            )
+        add(
+            key,
+            "q3",
+            "crude_or_lobular_vs_ductal",
+            k=None,
+            n=None,
+            estimate=q3["crude_or"],
+            ci_low=q3["crude_ci_low"],
+            ci_high=q3["crude_ci_high"],
+            p=q3["p_fisher"],
+        )
+        add(
+            key,
+            "q3",
+            "adjusted_or_lobular_vs_ductal",
+            k=None,
+            n=None,
+            estimate=q3["adj_or"],
+            ci_low=q3["adj_ci_low"],
+            ci_high=q3["adj_ci_high"],
+            p=q3["p_adj"],
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "reading": pl.String,
+            "question": pl.String,
+            "quantity": pl.String,
+            "k": pl.Int64,
+            "n": pl.Int64,
+            "estimate": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "p": pl.Float64,
+        },
+    )
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def questions_json(result: AdjustedResult) -> str:
+    from her2scope.analysis.cohort import options_dict
+
+    payload = {
+        "study_id": result.study_id,
+        "source": PAPER,
+        "questions": QUESTIONS,
+        "options": options_dict(result.options),
+        "covariates": list(result.covariates),
+        "notes": result.notes,
+        "answers": answers(result),
+        **result.questions,
+        "adjusted": result.table.to_dicts(),
+    }
+    return json.dumps(_clean(payload), indent=2)
+
+
+def forest_plot(table: pl.DataFrame) -> bytes:
+    """Crude (circles) and adjusted (squares) odds ratios of HER2-low, log scale, with CIs."""
+    import numpy as np
+
+    from her2scope.report.figures import _figure, _png
+
+    rows = table.to_dicts()
+    n = len(rows)
+    fig = _figure((7.5, 0.28 * n + 1.2))
+    ax = fig.add_subplot(1, 1, 1)
+    y = np.arange(n)[::-1].astype(float)
+    for offset, prefix, marker, colour, name in (
+        (0.15, "crude", "o", "#6baed6", "crude (2x2)"),
+        (-0.15, "adj", "s", "#d94801", "adjusted (logistic, clustered SE)"),
+    ):
+        est = np.array(
+            [r[f"{prefix}_or"] if r[f"{prefix}_or"] is not None else np.nan for r in rows],
+            dtype=float,
+        )
+        lo = np.array([r[f"{prefix}_ci_low"] for r in rows], dtype=float)
+        hi = np.array([r[f"{prefix}_ci_high"] for r in rows], dtype=float)
+        ok = np.isfinite(est) & np.isfinite(lo) & np.isfinite(hi) & (est > 0) & (lo > 0)
+        ax.hlines(y[ok] + offset, lo[ok], hi[ok], color=colour, linewidth=1.2)
+        ax.plot(est[ok], y[ok] + offset, marker, color=colour, markersize=4, label=name)
+    ax.axvline(1.0, color="#555555", linewidth=0.8, linestyle="--")
+    ax.set_xscale("log")
+    ax.set_yticks(y)
+    ax.set_yticklabels([r["label"] for r in rows], fontsize=7)
+    for tick, r in zip(ax.get_yticklabels(), rows, strict=True):
+        if r["level"] != "alteration":
+            tick.set_fontweight("bold")
+    ax.set_xlabel("odds ratio of HER2-low vs HER2-0 (altered vs not), log scale")
+    ax.legend(fontsize=7, loc="lower right")
+    return _png(fig)
+
+
+_ENV = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+_SECTION = _ENV.from_string(
+    """
+<h2>Adjusted analysis: crude vs stratified vs multivariable odds ratios</h2>
+<p class="muted">Outcome HER2-low vs HER2-0 (HER2-positive and calls off the scale left out).
+Crude: 2&times;2 odds ratio, Woolf 95% CI, Fisher p. MH: Cochran&ndash;Mantel&ndash;Haenszel pooled
+OR over the strata {{ strata }} crossed, BD: Breslow&ndash;Day homogeneity p (statsmodels
+StratifiedTable). Adjusted: logistic regression on the alteration plus {{ covariates }}, with
+patient-clustered robust SEs; q: Benjamini&ndash;Hochberg within alterations and,
+separately, within classes. Samples not profiled for an alteration are left out of its model.</p>
+{% for n in notes %}<p class="warn">{{ n }}</p>{% endfor %}
+<figure><img alt="crude and adjusted odds ratios" src="{{ forest }}"><figcaption>Crude (circles)
+and adjusted (squares) odds ratios with 95% CIs; dashed line OR = 1.</figcaption></figure>
+<table>
+<tr><th class="l">alteration</th><th>low/0 altered</th><th>% low altered</th>
+<th>% low not altered</th>
+<th>crude OR (95% CI)</th><th>Fisher p</th><th>MH OR (95% CI)</th><th>BD p</th>
+<th>adjusted OR (95% CI)</th><th>p</th><th>q</th><th>patients</th><th class="l">notes</th></tr>
+{% for r in rows %}
+<tr class="{{ r.level }}"><td class="l">{{ r.label }}</td>
+<td>{{ r.n_altered_low }}/{{ r.n_altered_zero }}</td>
+<td>{{ r.pa }}</td><td>{{ r.pn }}</td><td>{{ r.crude }}</td><td>{{ r.pf }}</td><td>{{ r.mh }}</td>
+<td>{{ r.bd }}</td><td>{{ r.adj }}</td><td>{{ r.padj }}</td><td>{{ r.qadj }}</td>
+<td>{{ r.n_patients }}</td>
+<td class="l">{{ r.notes }}</td></tr>
+{% endfor %}
+</table>
+<h2>The paper's open questions, answered from this study</h2>
+<p class="muted">The three questions {{ paper }} closes with, in the endocrine-resistant cohort:
+{{ definition }} Each answer under two HER2 readings, side by side. CIs are 95%, patient-clustered
+(several samples of one patient are not independent).</p>
+<table>
+<tr><th class="l">question</th>{% for h in readings %}<th class="l">{{ h }}</th>{% endfor %}</tr>
+{% for q in questions %}
+<tr><td class="l"><b>{{ q.text }}</b></td>
+{% for a in q.answers %}<td class="l">{{ a }}</td>{% endfor %}</tr>
+{% endfor %}
+</table>
+<p class="muted">Files: <code>adjusted.tsv</code>, <code>stratified.tsv</code>,
+<code>questions.tsv</code>, <code>questions.json</code>, <code>enrichment_resistant.tsv</code>.</p>
+"""
+)
+
+
+def html_section(result: AdjustedResult) -> str:
+    """The adjusted table, forest plot and open-question answers as an HTML fragment."""
+    import base64
+
+    rows = [
+        {
+            **r,
+            "pa": _f(r["pct_low_altered"], 1),
+            "pn": _f(r["pct_low_not_altered"], 1),
+            "crude": _or(r, "crude"),
+            "pf": _p(r["p_fisher"]),
+            "mh": _or(r, "mh"),
+            "bd": _p(r["p_breslow_day"]),
+            "adj": _or(r, "adj"),
+            "padj": _p(r["p_adj"]),
+            "qadj": _p(r["q_adj"]),
+            "notes": "; ".join(x for x in (r["dropped_covariates"], r["note"]) if x),
+        }
+        for r in result.table.iter_rows(named=True)
+    ]
+    all_answers = answers(result)
+    labels = [r["label"] for r in result.questions["readings"]]
+    questions = [
+        {
+            "text": text,
+            "answers": [
+                next(
+                    a["answer"] for a in all_answers if a["question"] == key and a["reading"] == lab
+                )
+                for lab in labels
+            ],
+        }
+        for key, text in QUESTIONS.items()
+    ]
+    forest = "data:image/png;base64," + base64.b64encode(forest_plot(result.table)).decode("ascii")
+    return _SECTION.render(
+        strata=" x ".join(result.covariates),
+        covariates=", ".join(result.covariates),
+        notes=result.notes,
+        forest=forest,
+        rows=rows,
+        paper=PAPER,
+        definition=result.questions["definition"],
+        readings=labels,
+        questions=questions,
+    )
+
+
+def write_adjusted(result: AdjustedResult, out_dir: Path) -> list[Path]:
+    """adjusted.tsv, stratified.tsv, enrichment_resistant.tsv, questions.tsv/.json, forest PNG."""
+    from her2scope.outputs import ensure_dir, write_bytes_atomic, write_text_atomic
+
+    ensure_dir(out_dir)
+    written: list[Path] = []
+    for name, frame in (
+        ("adjusted.tsv", result.table),
+        ("stratified.tsv", result.stratified),
+        ("enrichment_resistant.tsv", result.enrichment),
+        ("questions.tsv", questions_table(result)),
+    ):
+        p = out_dir / name
+        write_text_atomic(p, frame.write_csv(separator="\t", float_precision=6, null_value=""))
+        written.append(p)
+    p = out_dir / "questions.json"
+    write_text_atomic(p, questions_json(result))
+    written.append(p)
+    p = out_dir / "adjusted_forest.png"
+    write_bytes_atomic(p, forest_plot(result.table))
+    written.append(p)
+    return written
