@@ -15,13 +15,31 @@ app = typer.Typer(
     name="her2scope",
     help="HER2-low x endocrine-resistance analysis for breast cancer cohorts and tumor boards.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from her2scope import __version__
+
+        typer.echo(f"her2scope {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the her2scope version and exit.",
+        ),
+    ] = False,
+) -> None:
     """HER2-low x endocrine-resistance analysis for breast cancer cohorts and tumor boards."""
 
 

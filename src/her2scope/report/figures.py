@@ -244,17 +244,59 @@ def oncoprint_matrix(
     return OncoprintGrid(alts, freq, n_tumors, wide["sample_id"].to_list(), matrix)
 
 
+#: Alteration types of the oncoprint cells, drawn in cBioPortal's colours.
+ALTERATION_TYPES = {
+    1: ("mutation", "#008000"),
+    2: ("amplification", "#ff0000"),
+    3: ("deep deletion", "#0000ff"),
+    4: ("fusion / structural variant", "#8b00e8"),
+    5: ("more than one type", "#000000"),
+}
+#: HER2 track: order of the groups left to right, label and colour.
+TRACK_GROUPS = (
+    (3, "HER2-positive", HER2_COLOURS["HER2-positive"]),
+    (2, "HER2-low", HER2_COLOURS["HER2-low"]),
+    (1, "HER2-0 / null / ultralow", HER2_COLOURS["HER2-0"]),
+    (0, "unknown / equivocal / negative", TRACK_PALETTE[0]),
+)
+
+
+def alteration_type(variants: pl.Expr) -> pl.Expr:
+    """Oncoprint cell type (:data:`ALTERATION_TYPES` code) from a ``variants`` cell
+    (``"FGFR1 amp"``, ``"PTEN homdel"``, ``"ESR1 Y537S; ESR1 amp"``)."""
+    words = (
+        variants.fill_null("")
+        .str.split("; ")
+        .list.eval(pl.element().str.split(" ").list.slice(1).list.join(" ").str.to_lowercase())
+    )
+    kind = words.list.eval(
+        pl.when(pl.element() == "amp")
+        .then(2)
+        .when(pl.element().is_in(["homdel", "deep deletion", "del"]))
+        .then(3)
+        .when(pl.element().str.contains("fusion|rearrangement|sv|::|-"))
+        .then(4)
+        .otherwise(1)
+    ).list.unique()
+    return pl.when(kind.list.len() > 1).then(5).otherwise(kind.list.first()).cast(pl.Int8)
+
+
 def oncoprint(
     calls: pl.DataFrame, her2: pl.DataFrame, alterations: list[str], labels: dict[str, str]
 ) -> bytes:
-    """Oncoprint-style matrix: alterations x tumors, tumors sorted by alteration pattern.
+    """Oncoprint-style matrix: alterations x tumors, one colour per alteration type.
 
-    ``calls``: long ``sample_id``, ``alteration``, ``status``; ``her2``:
-    ``sample_id``, ``her2_category`` of the analysed tumors (annotation track).
-    Only tumors with at least one alteration are drawn (as in cBioPortal's
-    oncoprint default), with their count given in the title.
+    ``calls``: long ``sample_id``, ``alteration``, ``status`` (and ``variants``
+    for the alteration type: mutation, amplification, deep deletion, fusion,
+    several); ``her2``: ``sample_id``, ``her2_category`` of the analysed
+    tumors. Tumors are grouped by HER2 category (positive, low, 0 family,
+    unknown; the HER2 track on top), and sorted by alteration pattern within
+    each group (cBioPortal's order). Both tracks have a legend. Only tumors
+    with at least one alteration are drawn (cBioPortal's default), their
+    count in the title.
     """
     from matplotlib.colors import ListedColormap, to_rgb
+    from matplotlib.patches import Patch
 
     altered = calls.filter(pl.col("status") == "altered")
     alts = [a for a in alterations if a in set(altered["alteration"].unique().to_list())]
@@ -276,7 +318,27 @@ def oncoprint(
         )["code"]
         .to_numpy()
     )
-    fig = _figure((10, 0.26 * len(alts) + 1.6))
+    rank = {code: i for i, (code, _, _) in enumerate(TRACK_GROUPS)}
+    order = np.argsort([rank[int(c)] for c in track_code], kind="stable")
+    track_code = track_code[order]
+    sample_ids = [grid.sample_ids[i] for i in order]
+    # cell codes: alteration type where altered (0 = not altered)
+    variants = altered["variants"] if "variants" in altered.columns else None
+    typed = altered.select(
+        "sample_id",
+        "alteration",
+        (alteration_type(pl.col("variants")) if variants is not None else pl.lit(1, pl.Int8)).alias(
+            "kind"
+        ),
+    ).unique(["sample_id", "alteration"])
+    column = {sid: j for j, sid in enumerate(sample_ids)}
+    row = {a: i for i, a in enumerate(alts)}
+    codes = np.zeros((len(alts), len(sample_ids)), dtype=np.int8)
+    for sid, alt, kind in typed.iter_rows():
+        j, i = column.get(sid), row.get(alt)
+        if j is not None and i is not None:
+            codes[i, j] = kind
+    fig = _figure((10, 0.26 * len(alts) + 2.4))
     ax_h, ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [0.6, len(alts)]}, sharex=True)
     palette = np.array([to_rgb(c) for c in TRACK_PALETTE])
     # one image row, not n_tumors bar patches: thousands of patches take seconds to draw
@@ -286,14 +348,18 @@ def oncoprint(
     shown = (
         "" if matrix.shape[1] == n_tumors else f" (every {n_tumors / matrix.shape[1]:.0f}th shown)"
     )
-    ax_h.set_title(f"{n_tumors} tumors with at least one catalog alteration{shown}", fontsize=9)
+    ax_h.set_title(
+        f"{n_tumors} tumors with at least one catalog alteration{shown}, grouped by HER2 category",
+        fontsize=9,
+    )
+    colours = ["#eeeeee", *(c for _, c in ALTERATION_TYPES.values())]
     ax.imshow(
-        matrix,
+        codes,
         aspect="auto",
         interpolation="nearest",
-        cmap=ListedColormap(["#eeeeee", "#2b8cbe"]),
+        cmap=ListedColormap(colours),
         vmin=0,
-        vmax=1,
+        vmax=len(colours) - 1,
     )
     ax.set_yticks(
         range(len(alts)),
@@ -302,6 +368,37 @@ def oncoprint(
     )
     ax.set_xticks([])
     ax.set_xlabel("tumors (columns)")
+    present = set(np.unique(codes).tolist())
+    type_handles = [
+        Patch(facecolor=c, label=name) for k, (name, c) in ALTERATION_TYPES.items() if k in present
+    ]
+    groups_present = set(np.unique(track_code).tolist())
+    her2_handles = [
+        Patch(facecolor=c, edgecolor="#999999", label=name)
+        for code, name, c in TRACK_GROUPS
+        if code in groups_present
+    ]
+    leg = ax.legend(
+        handles=type_handles,
+        title="alteration type",
+        loc="upper left",
+        bbox_to_anchor=(0.0, -0.08),
+        ncol=3,
+        fontsize=7,
+        title_fontsize=7,
+        frameon=False,
+    )
+    ax.add_artist(leg)
+    ax.legend(
+        handles=her2_handles,
+        title="HER2 track",
+        loc="upper right",
+        bbox_to_anchor=(1.0, -0.08),
+        ncol=1,
+        fontsize=7,
+        title_fontsize=7,
+        frameon=False,
+    )
     return _png(fig)
 
 

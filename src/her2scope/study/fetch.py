@@ -74,7 +74,24 @@ def resolve_study(path_or_id: str | os.PathLike[str]) -> Path:
     cached = cache_dir() / text
     if (cached / "meta_study.txt").is_file():
         return cached
-    return download_study(text)
+    try:
+        return download_study(text)
+    except DownloadError as exc:
+        # Say where the id was looked for and which local studies it resembles (a typo?).
+        import difflib
+
+        roots = [*_studies_dirs(), cache_dir()]
+        local = sorted(
+            {p.parent.name for r in roots if r.is_dir() for p in r.glob("*/meta_study.txt")}
+        )
+        near = difflib.get_close_matches(text, local, n=3, cutoff=0.6)
+        shown = os.environ.get("HER2SCOPE_STUDIES") or "(HER2SCOPE_STUDIES not set)"
+        hint = f"; did you mean {' or '.join(near)}?" if near else ""
+        raise DownloadError(
+            f"study {text!r} not found in HER2SCOPE_STUDIES={shown} nor in the cache "
+            f"{cache_dir()}, and the datahub download failed: {exc.message}{hint}",
+            file=exc.file,
+        ) from None
 
 
 def _verify_gzip(archive: Path) -> None:
