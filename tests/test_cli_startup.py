@@ -16,7 +16,7 @@ import pytest
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_study"
 
-HEAVY = ("scipy.stats", "matplotlib", "lifelines", "pandas")
+HEAVY = ("scipy.stats", "matplotlib", "lifelines", "pandas", "statsmodels")
 
 
 def _loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:

@@ -1,21 +1,31 @@
 """Command-line interface: ``her2scope COMMAND ...``.
 
 ``main`` is the console-script entry point. It turns a
-:class:`~her2scope.errors.Her2scopeError` (a user's mistake) into one line on
-stderr and exit code 2; anything else is a bug and keeps its traceback.
+:class:`~her2scope.errors.Her2scopeError` (a user's mistake, including an
+output file that cannot be written) into one line on stderr and exit code 2;
+a full or failing stdout into one line and exit code 2; a closed stdout
+(``| head``) into a quiet exit 141 (as if killed by SIGPIPE); anything else is
+a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import errno
 import gc
+import io
+import os
 import sys
+from typing import Any, TextIO
 
 from her2scope.cli import (  # noqa: F401  (each module registers its commands)
     analyze_cmd,
     classify_cmd,
     cohort_cmd,
+    export_cmd,
     report_cmd,
+    serve_cmd,
     study_cmd,
     synth_cmd,
 )
@@ -36,18 +46,80 @@ def main(argv: list[str] | None = None) -> int:
         # Only the program path: a caller's own process (tests, notebooks) is
         # left alone.
         atexit.register(gc.freeze)
+    code = 0
+    real_stdout = sys.stdout
+    sys.stdout = _GuardedStdout(real_stdout)
     try:
-        app(args=argv, prog_name="her2scope")
-    except SystemExit as exc:  # typer exits this way on success, --help and usage errors
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 2)
+        try:
+            app(args=argv, prog_name="her2scope")
+        except SystemExit as exc:  # typer exits this way on success, --help and usage errors
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+            if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+                # click met a closed pipe on stdout (EPIPE) and exits 1 in silence;
+                # say it as a program killed by SIGPIPE would
+                _detach_stdout(real_stdout)
+                return 141
+        # what a command printed must reach stdout now, while a failure can still be reported
+        sys.stdout.flush()
     except Her2scopeError as exc:
-        print(f"her2scope: error: {exc.one_line()}", file=sys.stderr)
+        _error(exc.one_line())
         return 2
     except KeyboardInterrupt:
-        print("her2scope: interrupted", file=sys.stderr)
+        _error("interrupted", prefix="her2scope: ")
         return 130
-    return 0
+    except StdoutError as exc:
+        _detach_stdout(real_stdout)
+        if exc.errno == errno.EPIPE:
+            # the reader went away (``her2scope classify t.tsv | head -1``): nothing
+            # more to say to it; the exit status of a program killed by SIGPIPE
+            return 141
+        _error(f"cannot write to standard output: {exc.strerror or exc}")
+        return 2
+    finally:
+        sys.stdout = real_stdout
+    return code
+
+
+class StdoutError(OSError):
+    """Writing to standard output failed (closed pipe, full device): the user's
+    output channel, not a bug; :func:`main` reports it in one line."""
+
+
+class _GuardedStdout:
+    """sys.stdout as seen by the commands: every failed write or flush becomes a
+    :class:`StdoutError`, so main can tell it from any other ``OSError``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise StdoutError(exc.errno, exc.strerror) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise StdoutError(exc.errno, exc.strerror) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _error(message: str, prefix: str = "her2scope: error: ") -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(f"{prefix}{message}", file=sys.stderr)
+
+
+def _detach_stdout(stream: TextIO) -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again
+    (the recipe of the Python documentation for SIGPIPE)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
 
 
 if __name__ == "__main__":

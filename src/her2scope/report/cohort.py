@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import platform
 import sys
 from collections.abc import Sequence
@@ -47,7 +48,15 @@ CITATIONS = [
     "(J Clin Oncol 2023;41:3867-3872).",
 ]
 
-VERSIONED_PACKAGES = ("polars", "scipy", "numpy", "matplotlib", "lifelines", "jinja2")
+VERSIONED_PACKAGES = (
+    "polars",
+    "scipy",
+    "numpy",
+    "matplotlib",
+    "lifelines",
+    "statsmodels",
+    "jinja2",
+)
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -89,8 +98,29 @@ def seed_comparison(row: dict[str, Any]) -> str:
     return f"{a}/{b}" + (" (=)" if same else " (differs)")
 
 
-def terminal_table(result: IntersectionResult) -> Table:
-    """The intersection table as a rich table."""
+def _full(value: Any) -> str:
+    """A number with every digit (for pipes and files: nothing rounded away)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+#: Columns of the narrow layout's two tables (at 80 columns one table would cut numbers).
+_NARROW_SPLIT = (
+    ("alteration", "altered", "known", "low", "% low (95% CI)", "OR", "q"),
+    ("alteration", "base %", "p>exp", "paper a/b"),
+)
+
+
+def terminal_table(
+    result: IntersectionResult, *, precise: bool = False, columns: Sequence[str] | None = None
+) -> Table:
+    """The intersection table as a rich table.
+
+    ``precise``: every digit of OR, q and p (for output that is not a
+    terminal). ``columns``: only these columns (the narrow layout).
+    Long cells fold onto a second line instead of being cut.
+    """
     o = result.options
     title = (
         f"HER2-low x resistance alterations - {result.study_id} - profile {o.profile}, "
@@ -109,29 +139,80 @@ def terminal_table(result: IntersectionResult) -> Table:
         ("p>exp", "right"),
         ("paper a/b", "left"),
     ]:
-        t.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+        if columns is None or name in columns:
+            t.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in result.table.iter_rows(named=True):
         style = "bold" if r["level"] != "alteration" else None
-        t.add_row(
-            r["alteration"],
-            str(r["n_altered"]),
-            str(r["n_her2_known"]),
-            str(r["n_her2_low"]),
-            f"{_fmt(r['pct_her2_low'])} ({_fmt(r['ci_low'], 0)}-{_fmt(r['ci_high'], 0)})",
-            _fmt(r["baseline_pct_her2_low"]),
-            _fmt(r["odds_ratio"], 2),
-            _p(r["q_fisher"]),
-            _p(r["p_vs_expected"]),
-            seed_comparison(r),
-            style=style,
-        )
+        cells = {
+            "alteration": r["alteration"],
+            "altered": str(r["n_altered"]),
+            "known": str(r["n_her2_known"]),
+            "low": str(r["n_her2_low"]),
+            "% low (95% CI)": f"{_fmt(r['pct_her2_low'])} "
+            f"({_fmt(r['ci_low'], 0)}-{_fmt(r['ci_high'], 0)})",
+            "base %": _fmt(r["baseline_pct_her2_low"]),
+            "OR": _full(r["odds_ratio"]) if precise else _fmt(r["odds_ratio"], 2),
+            "q": _full(r["q_fisher"]) if precise else _p(r["q_fisher"]),
+            "p>exp": _full(r["p_vs_expected"]) if precise else _p(r["p_vs_expected"]),
+            "paper a/b": seed_comparison(r),
+        }
+        t.add_row(*(v for k, v in cells.items() if columns is None or k in columns), style=style)
     return t
 
 
 def print_result(result: IntersectionResult, console: Console | None = None) -> None:
+    """Print the table and summary, fitted to the console.
+
+    A terminal gets rounded numbers; anything else (a pipe, a file) every
+    digit. When the table is wider than the console (``COLUMNS`` is honoured
+    for pipes too) it is split into two narrower tables, so no cell is cut.
+    """
     console = console or Console()
-    console.print(terminal_table(result))
-    console.print(summary_text(result))
+    precise = not console.is_terminal
+    width = console.width
+    env_columns = os.environ.get("COLUMNS", "")
+    if precise and env_columns.isdigit() and int(env_columns) >= 40:
+        width = int(env_columns)
+
+    def fits(table: Table) -> bool:
+        return console.measure(table, options=console.options.update_width(10_000)).maximum <= width
+
+    full = terminal_table(result, precise=precise)
+    parts = [terminal_table(result, precise=precise, columns=c) for c in _NARROW_SPLIT]
+    if fits(full):
+        console.print(full, width=width)
+    elif all(fits(part) for part in parts):
+        for part in parts:
+            console.print(part, width=width)
+    else:
+        console.print(vertical_text(result, width, precise=precise), width=width, soft_wrap=True)
+    console.print(summary_text(result), width=width)
+
+
+def vertical_text(result: IntersectionResult, width: int, *, precise: bool = False) -> str:
+    """The table as one block per row (``name value`` pairs filled to ``width``): the
+    layout for consoles too narrow for any table, where nothing is cut or folded."""
+    grid = terminal_table(result, precise=precise)
+    names = [str(c.header) for c in grid.columns]
+    cells = [list(c.cells) for c in grid.columns]
+    import textwrap
+
+    lines = textwrap.wrap(str(grid.title), width)
+    for i in range(grid.row_count):
+        lines.append(str(cells[0][i]))
+        row = "  "
+        for name, column in zip(names[1:], cells[1:], strict=True):
+            value = str(column[i])
+            if not value:
+                continue
+            pair = f"{name} {value}"
+            if len(row) + len(pair) + 2 > width and row.strip():
+                lines.append(row.rstrip())
+                row = "  "
+            row += pair + "  "
+        if row.strip():
+            lines.append(row.rstrip())
+    return "\n".join(lines)
 
 
 def summary_text(result: IntersectionResult) -> str:
@@ -251,8 +332,11 @@ def html_report(
     *,
     command: str,
     sensitivity: pl.DataFrame | None = None,
+    adjusted_section: str | None = None,
 ) -> str:
-    """A single self-contained HTML file (figures embedded as base64 PNG)."""
+    """A single self-contained HTML file (figures embedded as base64 PNG).
+
+    ``adjusted_section``: HTML of :func:`her2scope.report.adjusted.html_section`, if any."""
     from her2scope.analysis.cohort import options_dict
     from her2scope.report import figures
 
@@ -298,6 +382,7 @@ def html_report(
         rows=rows,
         figures=figs,
         sensitivity_figure=sens_fig,
+        adjusted_section=adjusted_section,
         audit_rows=audit_rows,
         findings=findings,
         command=command,
@@ -321,30 +406,40 @@ def write_outputs(
     *,
     command: str,
     sensitivity: pl.DataFrame | None = None,
+    adjusted_section: str | None = None,
 ) -> list[Path]:
     """Write intersection.tsv/.json, audit.tsv, report.html (and sensitivity.*)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from her2scope.outputs import ensure_dir, write_bytes_atomic, write_text_atomic
+
+    ensure_dir(out_dir)
     written: list[Path] = []
     p = out_dir / "intersection.tsv"
-    result.table.write_csv(p, separator="\t", float_precision=6, null_value="")
+    write_text_atomic(p, result.table.write_csv(separator="\t", float_precision=6, null_value=""))
     written.append(p)
     p = out_dir / "intersection.json"
-    p.write_text(table_json(result), encoding="utf-8")
+    write_text_atomic(p, table_json(result))
     written.append(p)
     p = out_dir / "audit.tsv"
-    result.samples.write_csv(p, separator="\t", null_value="")
+    write_text_atomic(p, result.samples.write_csv(separator="\t", null_value=""))
     written.append(p)
     if sensitivity is not None:
         from her2scope.report import figures
 
         p = out_dir / "sensitivity.tsv"
-        sensitivity.write_csv(p, separator="\t", float_precision=6, null_value="")
+        write_text_atomic(
+            p, sensitivity.write_csv(separator="\t", float_precision=6, null_value="")
+        )
         written.append(p)
         p = out_dir / "sensitivity.png"
-        p.write_bytes(figures.sensitivity_plot(sensitivity))
+        write_bytes_atomic(p, figures.sensitivity_plot(sensitivity))
         written.append(p)
     p = out_dir / "report.html"
-    p.write_text(html_report(result, command=command, sensitivity=sensitivity), encoding="utf-8")
+    write_text_atomic(
+        p,
+        html_report(
+            result, command=command, sensitivity=sensitivity, adjusted_section=adjusted_section
+        ),
+    )
     written.append(p)
     return written
 

@@ -78,12 +78,17 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+#: What a blank cell means where it has a meaning: a KM median the curve never reaches.
+_BLANK_MEANS = {"median_os_months": "not reached"}
+
+
 def _rich_table(frame: pl.DataFrame, title: str) -> Table:
     t = Table(title=title)
     for c in frame.columns:
         t.add_column(c)
     for row in frame.iter_rows():
-        t.add_row(*(_fmt(v) for v in row))
+        cells = zip(frame.columns, row, strict=True)
+        t.add_row(*(_BLANK_MEANS.get(c, "") if v is None else _fmt(v) for c, v in cells))
     return t
 
 
@@ -99,7 +104,13 @@ def print_survival(result: SurvivalResult, console: Console | None = None) -> No
     )
     console.print(_rich_table(result.table, "Groups (KM median OS, months, 95% CI)"))
     console.print(_rich_table(result.logrank, "Tests"))
-    console.print(_rich_table(result.cox, "Cox proportional hazards (HR, 95% CI)"))
+    console.print(
+        _rich_table(
+            result.cox,
+            "Cox proportional hazards (HR, 95% CI; ph_p_value: scaled Schoenfeld residual test, "
+            "ph_ok false = the PH assumption fails, see warnings)",
+        )
+    )
     for text in caveats[1:]:
         console.print(f"[yellow]Note:[/yellow] {text}")
     for e in result.audit:
@@ -193,8 +204,9 @@ def survival_html(result: SurvivalResult, *, include_figure: bool = True) -> str
 
 def write_survival(result: SurvivalResult, out_dir: Path | str) -> list[Path]:
     """Write survival_groups.tsv, logrank.tsv, cox.tsv, survival.json, km.png, survival.html."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from her2scope.outputs import ensure_dir, write_text_atomic
+
+    out = ensure_dir(out_dir)
     comments = _caveats(result)
     paths = [
         write_tsv(result.table, out / "survival_groups.tsv", comments),
@@ -202,12 +214,10 @@ def write_survival(result: SurvivalResult, out_dir: Path | str) -> list[Path]:
         write_tsv(result.cox, out / "cox.tsv", comments),
     ]
     json_path = out / "survival.json"
-    json_path.write_text(
-        json.dumps(json_safe(survival_json(result)), indent=2) + "\n", encoding="utf-8"
-    )
+    write_text_atomic(json_path, json.dumps(json_safe(survival_json(result)), indent=2) + "\n")
     paths.append(json_path)
     paths.append(save_figure(km_figure(result), out / "km.png"))
     html_path = out / "survival.html"
-    html_path.write_text(survival_html(result), encoding="utf-8")
+    write_text_atomic(html_path, survival_html(result))
     paths.append(html_path)
     return paths

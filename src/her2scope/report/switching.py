@@ -53,7 +53,8 @@ SAME_TUMOUR_NOTE = (
 )
 INDEPENDENCE_NOTE = (
     "Wilson 95% intervals treat pairs as independent; a patient with several samples contributes "
-    "several pairs (n_patients is shown), so intervals are somewhat optimistic."
+    "several pairs (n_patients is shown), so they are somewhat optimistic. The patient-clustered "
+    "95% CI (cluster-robust logit interval) allows for that."
 )
 
 
@@ -103,9 +104,16 @@ def figure_to_base64(fig: Figure) -> str:
 
 def save_figure(fig: Figure, path: Path) -> Path:
     """Save as PNG or SVG (by suffix) and close the figure."""
-    fig.savefig(path, dpi=150, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    from her2scope.outputs import write_bytes_atomic
+
+    buf = io.BytesIO()
+    try:
+        fig.savefig(
+            buf, format=path.suffix.lstrip(".").lower() or "png", dpi=150, bbox_inches="tight"
+        )
+    finally:
+        plt.close(fig)
+    return write_bytes_atomic(path, buf.getvalue())
 
 
 _CSS = (
@@ -143,11 +151,10 @@ def json_safe(obj: Any) -> Any:
 
 def write_tsv(frame: pl.DataFrame, path: Path, comments: Sequence[str] = ()) -> Path:
     """TSV with optional leading ``#`` comment lines (read back with comment_prefix='#')."""
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        for line in comments:
-            fh.write(f"# {line}\n")
-        fh.write(frame.write_csv(separator="\t", null_value=""))
-    return path
+    from her2scope.outputs import write_text_atomic
+
+    head = "".join(f"# {line}\n" for line in comments)
+    return write_text_atomic(path, head + frame.write_csv(separator="\t", null_value=""))
 
 
 # --------------------------------------------------------------------------- tables
@@ -167,6 +174,11 @@ def rates_display(result: SwitchingResult) -> pl.DataFrame:
             pl.lit("-"),
             pl.col("ci_high").map_elements(pct, return_dtype=pl.String),
         ).alias("95% CI"),
+        pl.concat_str(
+            pl.col("ci_low_cluster").map_elements(pct, return_dtype=pl.String),
+            pl.lit("-"),
+            pl.col("ci_high_cluster").map_elements(pct, return_dtype=pl.String),
+        ).alias("patient-clustered 95% CI"),
         "n_patients",
     )
 
@@ -324,8 +336,9 @@ def rates_json(result: SwitchingResult) -> dict[str, Any]:
 def write_switching(result: SwitchingResult, out_dir: Path | str) -> list[Path]:
     """Write switching_pairs.tsv, switching_matrix.tsv, switching_rates.tsv/.json,
     switching.png and switching.html into ``out_dir`` (created if needed)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from her2scope.outputs import ensure_dir, write_text_atomic
+
+    out = ensure_dir(out_dir)
     comments = [SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE, seed_note()]
     paths = [
         write_tsv(result.pairs, out / "switching_pairs.tsv"),
@@ -333,12 +346,10 @@ def write_switching(result: SwitchingResult, out_dir: Path | str) -> list[Path]:
         write_tsv(result.table, out / "switching_rates.tsv", comments),
     ]
     json_path = out / "switching_rates.json"
-    json_path.write_text(
-        json.dumps(json_safe(rates_json(result)), indent=2) + "\n", encoding="utf-8"
-    )
+    write_text_atomic(json_path, json.dumps(json_safe(rates_json(result)), indent=2) + "\n")
     paths.append(json_path)
     paths.append(save_figure(switching_figure(result), out / "switching.png"))
     html_path = out / "switching.html"
-    html_path.write_text(switching_html(result), encoding="utf-8")
+    write_text_atomic(html_path, switching_html(result))
     paths.append(html_path)
     return paths
