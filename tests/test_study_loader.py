@@ -170,15 +170,15 @@ def test_missing_meta_study_is_an_error(tmp_path: Path) -> None:
 def test_meta_pointing_to_absent_data_file(tmp_path: Path) -> None:
     folder = make_study(tmp_path)
     (folder / "data_mutations.txt").unlink()
-    with pytest.raises(StudyError) as info:
-        load_study(folder)
-    assert info.value.file == "meta_mutations.txt"
-    assert info.value.column == "data_filename"
-    assert info.value.line is not None
-    recorded = load_study(folder, on_error="record")
-    (entry,) = recorded.audit.by_code("meta.data_file_missing")
-    assert entry.level == "error" and entry.file == "meta_mutations.txt"
-    assert recorded.mutations.height == 0 and recorded.n_samples == 4
+    # issue 10: a warning, the rest of the study stays usable, the profile is not profiled
+    study = load_study(folder, cache=False)
+    (entry,) = study.audit.by_code("meta.data_file_missing")
+    assert entry.level == "warning" and entry.file == "meta_mutations.txt"
+    assert entry.column == "data_filename" and entry.line is not None
+    assert study.mutations.height == 0 and study.n_samples == 4
+    from her2scope.study.panels import panel_assignment
+
+    assert panel_assignment(study, "mutations").table["panel_id"].is_null().all()
 
 
 def test_data_file_without_meta_file_is_reported(tmp_path: Path) -> None:

@@ -116,6 +116,10 @@ def test_cr_only_panel_matrix_and_panels(study: Study, shared_study_dir: Path) -
         line.split(":", 1)[1].split() for line in panel_file.read_text().splitlines()
         if line.startswith("gene_list")
     )  # fmt: skip
+    from her2scope.study.symbols import symbol_table
+
+    renamed = symbol_table()  # issue 10: panel symbols normalised to HGNC approved symbols
+    genes_410 = [renamed.get(g, g) for g in genes_410]
     assert set(study.panel_genes.filter(pl.col("panel_id") == "IMPACT410")["hugo_symbol"]) == set(
         genes_410
     )

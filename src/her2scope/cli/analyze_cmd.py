@@ -11,6 +11,12 @@ from typing import Annotated
 import typer
 
 from her2scope.cli.app import NoCacheOpt, app, cache_choice
+from her2scope.cli.classify_cmd import (
+    ConventionsOpt,
+    MapOpt,
+    harmonised_study,
+    require_her2_levels,
+)
 from her2scope.errors import ConfigError
 
 
@@ -81,6 +87,8 @@ def analyze(
     ] = False,
     out: Annotated[Path | None, typer.Option(help="Folder for TSV/JSON/HTML outputs.")] = None,
     no_cache: NoCacheOpt = False,
+    map_: MapOpt = None,
+    conventions: ConventionsOpt = None,
 ) -> None:
     """HER2-low fraction among tumors with each endocrine-resistance alteration."""
     from rich.console import Console
@@ -91,9 +99,10 @@ def analyze(
     from her2scope.analysis.cohort import sensitivity as run_sensitivity
     from her2scope.report import cohort as report
     from her2scope.study import load_study
+    from her2scope.vocab import ALL_CLASS, AMBIGUITY_POLICIES, MECHANISM_CLASSES
 
     choices = {
-        "ambiguous": (ambiguous, ("low", "zero", "exclude")),
+        "ambiguous": (ambiguous, AMBIGUITY_POLICIES),
         "one-per-patient": (one_per_patient, ("first", "last", "metastatic", None)),
         "sample-type": (sample_type, ("all", "primary", "metastasis")),
         "hr": (hr, ("all", "positive")),
@@ -118,7 +127,10 @@ def analyze(
     )
     err = Console(stderr=True)
     t0 = time.perf_counter()
-    loaded = load_study(study, cache=cache_choice(no_cache))
+    loaded = harmonised_study(
+        load_study(study, cache=cache_choice(no_cache)), conventions, map_, source
+    )
+    require_her2_levels(loaded, "the HER2-low x alteration table")
     cat = load_catalog(catalog) if catalog else load_catalog()
     from her2scope.alterations import annotate
 
@@ -135,9 +147,7 @@ def analyze(
     console = Console(width=None if sys.stdout.isatty() else 150)
     report.print_result(result, console)
     if sens is not None:
-        console.print(
-            report.sensitivity_summary(sens, ["ALL", "ER", "TF", "MAPK", "PI3K", "CDK46"])
-        )
+        console.print(report.sensitivity_summary(sens, [ALL_CLASS, *MECHANISM_CLASSES]))
     if adj is not None:
         from her2scope.report.adjusted import print_adjusted
 
@@ -146,7 +156,10 @@ def analyze(
         args = ["her2scope", "analyze", study, "--profile", profile, "--ambiguous", ambiguous]
         args += ["--sample-type", sample_type, "--hr", hr, "--source", source]
         args += ["--expected", expected, "--cohort", cohort, "--out", str(out)]
+        for item in map_ or []:
+            args += ["--map", item]
         optional: list[tuple[str, object]] = [
+            ("--conventions", conventions),
             ("--catalog", catalog),
             ("--mutation-classes", mutation_classes),
             ("--one-per-patient", one_per_patient),

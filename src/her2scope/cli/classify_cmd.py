@@ -9,7 +9,7 @@ profiles and their sources) and ``version``. Thin: read with
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,6 +27,52 @@ def _parse_map(items: list[str] | None) -> dict[str, str] | None:
             raise ConfigError(f"--map expects field=column, got {item!r}")
         mapping[field.strip()] = column.strip()
     return mapping
+
+
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="field=column, repeatable (HER2 fields ihc, ish_status, ish_ratio, her2_copies, "
+        "cep17_copies; on study commands also hr, er, pr, sample_type, os_months, os_status).",
+    ),
+]
+ConventionsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--conventions",
+        help="Study column convention: msk_breast, tcga_brca_legacy, tcga_brca_pancan, "
+        "metabric, generic, or a convention YAML file (default: detected from the columns).",
+    ),
+]
+
+
+def harmonised_study(
+    loaded: Any, conventions: str | None, map_: list[str] | None, source: str = "sequenced"
+) -> Any:
+    """The study in her2scope's layout by its convention; the choice printed to stderr."""
+    from rich.console import Console
+
+    from her2scope.study.conventions import AUDIT_CODE, harmonise
+
+    study = harmonise(loaded, conventions, _parse_map(map_), source=source)
+    entry = study.audit.by_code(AUDIT_CODE)[-1]
+    Console(stderr=True).print(f"{study.study_id}: {entry.message}", markup=False)
+    return study
+
+
+def require_her2_levels(study: Any, analysis: str) -> None:
+    """Exit 2 with the reason when the study's HER2 is only positive/negative."""
+    from her2scope.study.conventions import BINARY_CODE
+
+    found = study.audit.by_code(BINARY_CODE)
+    if found:
+        typer.echo(
+            f"error: {analysis} needs HER2-low, which {study.study_id} cannot support: "
+            f"{found[-1].message}",
+            err=True,
+        )
+        raise typer.Exit(code=2)
 
 
 @app.command()

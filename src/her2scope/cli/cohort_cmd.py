@@ -12,6 +12,12 @@ from typing import Annotated
 import typer
 
 from her2scope.cli.app import NoCacheOpt, app, cache_choice
+from her2scope.cli.classify_cmd import (
+    ConventionsOpt,
+    MapOpt,
+    harmonised_study,
+    require_her2_levels,
+)
 
 StudyArg = Annotated[str, typer.Argument(help="Study folder or cBioPortal study id.")]
 ProfileOpt = Annotated[
@@ -34,15 +40,17 @@ def switching_command(
     ambiguous: AmbiguousOpt = "exclude",
     out: OutOpt = None,
     no_cache: NoCacheOpt = False,
+    map_: MapOpt = None,
+    conventions: ConventionsOpt = None,
 ) -> None:
     """HER2 category switching: primary pathology vs sequenced sample, and serial samples."""
     from her2scope.analysis.switching import switching
     from her2scope.report.switching import print_switching, write_switching
     from her2scope.study import load_study
 
-    result = switching(
-        load_study(study, cache=cache_choice(no_cache)), profile=profile, ambiguous=ambiguous
-    )
+    loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
+    require_her2_levels(loaded, "HER2 category switching (0/low/positive)")
+    result = switching(loaded, profile=profile, ambiguous=ambiguous)
     print_switching(result)
     if out is not None:
         for path in write_switching(result, out):
@@ -59,15 +67,25 @@ def survival_command(
     ambiguous: AmbiguousOpt = "exclude",
     out: OutOpt = None,
     no_cache: NoCacheOpt = False,
+    map_: MapOpt = None,
+    conventions: ConventionsOpt = None,
 ) -> None:
     """Overall survival (KM, log-rank, Cox) by HER2 group or alteration, per patient."""
     from her2scope.analysis.survival import survival
     from her2scope.report.survival import print_survival, write_survival
     from her2scope.study import load_study
 
-    result = survival(
-        load_study(study, cache=cache_choice(no_cache)), by=by, profile=profile, ambiguous=ambiguous
-    )
+    loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
+    if by == "her2":
+        require_her2_levels(loaded, "survival by HER2 group (0/low/positive)")
+    result = survival(loaded, by=by, profile=profile, ambiguous=ambiguous)
+    if result.n_patients == 0:
+        typer.echo(
+            f"error: no usable patient in {loaded.study_id} (OS_MONTHS/OS_STATUS missing or "
+            "unreadable, or no patient with a group); nothing to analyse",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     print_survival(result)
     if out is not None:
         for path in write_survival(result, out):

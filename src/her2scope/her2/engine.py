@@ -55,6 +55,21 @@ UNUSABLE_SCHEMA: dict[str, pl.DataType] = {
 }
 _NUMBER_RE = r"^\s*(?:\d+(?:\.\d+)?|\.\d+)\s*$"
 
+#: Default columns per source: the MSK attribute ids plus the per-cell copy columns that
+#: :func:`her2scope.study.conventions.harmonise` writes for studies that report copies.
+LAYOUT_COLUMNS: dict[str, dict[str, str]] = {
+    "sequenced": {
+        **MSK_COLUMNS["sequenced"],
+        "her2_copies": "HER2_COPIES_PER_CELL",
+        "cep17_copies": "CEP17_COPIES_PER_CELL",
+    },
+    "primary": {
+        **MSK_COLUMNS["primary"],
+        "her2_copies": "HER2_COPIES_PER_CELL_PRIMARY",
+        "cep17_copies": "CEP17_COPIES_PER_CELL_PRIMARY",
+    },
+}
+
 
 @dataclass(frozen=True)
 class Her2Call:
@@ -144,13 +159,13 @@ def resolve_mapping(
             resolved[name] = column
         elif name in present:
             resolved[name] = name
-        elif MSK_COLUMNS[source].get(name) in present:
-            resolved[name] = MSK_COLUMNS[source][name]
+        elif LAYOUT_COLUMNS[source].get(name) in present:
+            resolved[name] = LAYOUT_COLUMNS[source][name]
     if not resolved:
         expected = ", ".join(MSK_COLUMNS[source].values())
         raise InputFormatError(
             f"no HER2 pathology column found (looked for {expected} and the canonical names "
-            f"{', '.join(CANONICAL_FIELDS)}; use --map field=column){hint}"
+            f"{', '.join(CANONICAL_FIELDS)}; map them with mapping={{field: column}}){hint}"
         )
     return resolved
 
@@ -492,7 +507,7 @@ def classify(
             "info",
             "her2.ambiguous",
             f"{n_amb} row(s) with an IHC range straddling a category boundary "
-            f"(--ambiguous {ambiguous})",
+            f"(ambiguity policy {ambiguous!r})",
             count=n_amb,
         )
     return Her2Result(

@@ -33,6 +33,7 @@ from her2scope.study.model import (
     empty,
 )
 from her2scope.study.panels import DATA_GENES_PANEL, panel_assignment
+from her2scope.study.symbols import normalise_symbols
 from her2scope.study.textio import read_key_values
 
 OnError = Literal["raise", "record"]
@@ -106,7 +107,7 @@ def _panel_files(directory: Path) -> list[Path]:
     return sorted(
         p
         for p in directory.iterdir()
-        if p.name.startswith(_PANEL_PREFIX)
+        if p.name.startswith(_PANEL_PREFIX.rstrip("_"))
         and "matrix" not in p.name
         and (p.name.endswith(".txt") or p.name.endswith(".txt.gz"))
     )
@@ -210,14 +211,17 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
             continue
         data_path = _data_path(folder, filename)
         if data_path is None:
-            loader.fail(
-                StudyError(
-                    f"data file {filename!r} named here does not exist",
-                    file=name,
-                    line=lines.get("data_filename"),
-                    column="data_filename",
-                ),
-                "meta.data_file_missing",
+            # The rest of the study stays usable; this profile is "not profiled"
+            # (see panels.panel_assignment), never "not altered". validate --strict fails.
+            metas[name] = {**meta, "her2scope_missing_data_file": "true"}
+            audit.add(
+                "warning",
+                MISSING_DATA_FILE,
+                f"data file {filename!r} named here does not exist: its profile "
+                f"({meta.get('genetic_alteration_type', '?')}) is treated as NOT PROFILED",
+                file=name,
+                line=lines.get("data_filename"),
+                column="data_filename",
             )
             continue
         data_files[name] = (meta, data_path)
@@ -225,7 +229,7 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
     referenced = {p.name for _, p in data_files.values()}
     for path in sorted(folder.glob("data_*")):
         if path.name in referenced or (
-            path.name.startswith(_PANEL_PREFIX) and "matrix" not in path.name
+            path.name.startswith(_PANEL_PREFIX.rstrip("_")) and "matrix" not in path.name
         ):
             continue
         audit.add(
@@ -254,6 +258,8 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
         background.submit(("maf", name), readers.read_maf, path, name, worker=1)
     for name, path in of_kind("COPY_NUMBER_ALTERATION", "DISCRETE"):
         background.submit(("cna", name), readers.read_cna, path, name)
+    for name, path in of_kind("COPY_NUMBER_ALTERATION", "DISCRETE_LONG"):
+        background.submit(("cna", name), readers.read_cna_long, path, name)
     sv_names: list[str] = []
     for alteration, sv_reader in (
         ("FUSION", readers.read_fusions),
@@ -361,7 +367,9 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
     # ---- copy number
     cna_parts = []
     cna_genes: list[str] = []
-    for name, _path in of_kind("COPY_NUMBER_ALTERATION", "DISCRETE"):
+    cna_files = of_kind("COPY_NUMBER_ALTERATION", "DISCRETE")
+    cna_files += of_kind("COPY_NUMBER_ALTERATION", "DISCRETE_LONG")
+    for name, _path in cna_files:
         got_cna = background.result(("cna", name), loader)
         if got_cna is None:
             continue
@@ -378,10 +386,19 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
                 file=name,
                 count=absent.height,
             )
-    discrete = {n for n, _ in of_kind("COPY_NUMBER_ALTERATION", "DISCRETE")}
-    for name, _path in of_kind("COPY_NUMBER_ALTERATION"):
-        if name not in discrete:
-            audit.add("info", "meta.not_read", "non-discrete copy number not read", file=name)
+    discrete = {n for n, _ in cna_files}
+    for meta_name, (meta, path) in data_files.items():
+        if meta.get("genetic_alteration_type", "").strip().upper() != "COPY_NUMBER_ALTERATION":
+            continue
+        if loader.name(path) not in discrete:
+            datatype = meta.get("datatype", "").strip() or "no datatype"
+            audit.add(
+                "info",
+                "meta.not_read",
+                f"copy number of datatype {datatype} (not discrete calls) is not used by "
+                "her2scope; not read",
+                file=meta_name,
+            )
     cna = pl.concat(cna_parts) if cna_parts else empty(CNA_COLUMNS)
     if cna_parts and not cna_genes:
         _no_data_rows(audit, "cna", sorted(discrete), "CNA matrix")
@@ -394,6 +411,13 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
             sv_parts.append(got_sv[0])
             unknown_samples(got_sv[0].select("sample_id"), name, "SV rows")
     sv = pl.concat(sv_parts) if sv_parts else empty(SV_COLUMNS)
+    mutations = normalise_symbols(mutations, "hugo_symbol", audit, "MAF rows", ", ".join(maf_names))
+    cna = normalise_symbols(cna, "hugo_symbol", audit, "non-zero CNA cells")
+    sv = normalise_symbols(sv, "hugo_symbol", audit, "SV rows")
+    sv = normalise_symbols(sv, "partner", None, "SV partners")
+    cna_genes = normalise_symbols(
+        pl.DataFrame({"g": cna_genes}, schema={"g": pl.String()}), "g", None, ""
+    )["g"].to_list()
     if sv_parts and not audit.total("sv.rows_read"):
         _no_data_rows(audit, "sv", sv_names, "SV / fusion")
 
@@ -445,6 +469,13 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
             if got_panel is None:
                 continue
             panel_id, genes = got_panel
+            genes = normalise_symbols(
+                pl.DataFrame({"g": genes}, schema={"g": pl.String()}),
+                "g",
+                audit,
+                f"gene(s) of panel {panel_id}",
+                loader.name(path),
+            )["g"].to_list()
             if panel_id in defined or (directory != folder and panel_id not in referenced_panels):
                 continue
             defined.add(panel_id)
@@ -526,6 +557,10 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
         )
     return study
 
+
+#: Audit code of a meta file whose data file does not exist (warning; the profile
+#: is then not profiled; ``validate --strict`` fails on it).
+MISSING_DATA_FILE = "meta.data_file_missing"
 
 #: Audit code (prefixed by the data type) of a profile whose data files hold no
 #: rows: every sample is then "not profiled" for it (:mod:`her2scope.study.panels`).

@@ -50,15 +50,70 @@ class PanelAssignment:
     source: str
 
 
-def _profile_metas(study: Study, data_type: str) -> list[dict[str, str]]:
+def _profile_metas(
+    study: Study, data_type: str, *, with_missing: bool = False
+) -> list[dict[str, str]]:
     metas = []
     for meta in study.meta.values():
         if meta.get("genetic_alteration_type", "").upper() not in _ALTERATION_TYPES[data_type]:
             continue
-        if data_type == "cna" and meta.get("datatype", "").upper() != "DISCRETE":
+        if data_type == "cna" and meta.get("datatype", "").upper() not in (
+            "DISCRETE",
+            "DISCRETE_LONG",
+        ):
+            continue
+        if meta.get("her2scope_missing_data_file") and not with_missing:
             continue
         metas.append(dict(meta))
     return metas
+
+
+#: Case-list suffixes (``<study>_<suffix>``) naming the samples profiled for a data type
+#: (cBioPortal's standard case lists).
+_CASE_LIST_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "mutations": ("sequenced",),
+    "cna": ("cna",),
+    "sv": ("sv", "structural_variants"),
+}
+
+
+def _declares_profiles(study: Study) -> bool:
+    """True when the study's meta files declare any genetic profile (a study read from a
+    folder); a Study built in memory without metas keeps the data-genes fallback."""
+    return any(
+        _profile_metas(study, data_type, with_missing=True) for data_type in _ALTERATION_TYPES
+    )
+
+
+def _case_list(study: Study, data_type: str) -> tuple[str, list[str]] | None:
+    for suffix in _CASE_LIST_SUFFIXES[data_type]:
+        for stable_id in (f"{study.study_id}_{suffix}", suffix):
+            if stable_id in study.case_lists:
+                return stable_id, list(study.case_lists[stable_id])
+    return None
+
+
+def _not_profiled(samples: pl.DataFrame, why: str) -> PanelAssignment:
+    table = samples.with_columns(pl.lit(None, dtype=pl.String).alias("panel_id"))
+    return PanelAssignment(table, why)
+
+
+def _restrict_to_case_list(study: Study, data_type: str, got: PanelAssignment) -> PanelAssignment:
+    """Samples outside the profile's case list (``<study>_cna`` ...) are not profiled."""
+    found = _case_list(study, data_type)
+    if found is None:
+        return got
+    stable_id, ids = found
+    listed = pl.Series(ids, dtype=pl.String).implode()
+    outside = ~pl.col("sample_id").is_in(listed)
+    if not got.table.select(outside.any()).item():
+        return got
+    table = got.table.with_columns(
+        pl.when(outside).then(None).otherwise(pl.col("panel_id")).alias("panel_id")
+    )
+    return PanelAssignment(
+        table, f"{got.source}; samples outside case list {stable_id}: not profiled"
+    )
 
 
 def _has_matrix(study: Study) -> bool:
@@ -93,6 +148,16 @@ def panel_assignment(study: Study, data_type: DataType) -> PanelAssignment:
         # the profile's data file holds no rows: absence of calls proves nothing
         table = samples.with_columns(pl.lit(None, dtype=pl.String).alias("panel_id"))
         return PanelAssignment(table, "data file without data rows: not profiled")
+    if not _profile_metas(study, data_type) and _declares_profiles(study):
+        # no data file for this data type (none, or its meta names a missing file):
+        # nothing was measured, so nothing is "not altered"
+        missing = _profile_metas(study, data_type, with_missing=True)
+        why = "data file named by the meta file is missing" if missing else "no data file"
+        return _not_profiled(samples, f"{why}: not profiled")
+    return _restrict_to_case_list(study, data_type, _panel_assignment(study, data_type, samples))
+
+
+def _panel_assignment(study: Study, data_type: DataType, samples: pl.DataFrame) -> PanelAssignment:
     column = _matrix_column(study, data_type) if _has_matrix(study) else None
     if column is not None:
         table = samples.join(

@@ -723,16 +723,7 @@ def read_cna(path: Path, name: str, *, audit: Audit) -> CnaRead:
         bad_examples.extend((line_no, p, v) for p, v in row.bad[: 3 - len(bad_examples)])
 
     n_cells = len(samples) * (len(genes) + len(skipped_rows))
-    audit.add("info", "cna.cells_read", f"{n_cells} CNA cells read", file=name, count=n_cells)
-    messages = {
-        "nonzero": "non-zero CNA cells kept",
-        "zero": "zero CNA cells dropped (not altered, or not covered: see the panel mask)",
-        "na": "NA CNA cells dropped (not available)",
-    }
-    for key, message in messages.items():
-        audit.add(
-            "info", f"cna.cells_{key}", f"{counts[key]} {message}", file=name, count=counts[key]
-        )
+    _audit_cna_cells(audit, name, n_cells, counts)
     if counts["bad"]:
         where = ", ".join(f"line {line} sample {samples[p]}: {v!r}" for line, p, v in bad_examples)
         audit.add(
@@ -1025,3 +1016,99 @@ def read_case_list(path: Path, name: str) -> tuple[str, list[str]]:
     if any(not i or i[0].isspace() or i[-1].isspace() for i in ids):  # rare: tidy up
         ids = [i.strip() for i in ids if i.strip()]
     return values["stable_id"], ids
+
+
+def read_cna_long(path: Path, name: str, *, audit: Audit) -> CnaRead:
+    """Read a long-format discrete CNA file (cBioPortal ``datatype: DISCRETE_LONG``).
+
+    One row per (gene, sample): ``Hugo_Symbol`` (and/or ``Entrez_Gene_Id``),
+    ``Sample_Id``, ``Value`` plus optional driver/namespace columns (ignored).
+    Same output and audit codes as :func:`read_cna`: non-zero cells kept,
+    0/NA counted and dropped, other values counted as bad. ``genes`` are all
+    genes named, ``samples`` all samples named (the profiled set).
+    """
+    text = read_tabular(path, name)
+    _require(text, ("Hugo_Symbol", "Sample_Id", "Value"), "a long-format CNA file")
+    frame = read_body(text, columns=["Hugo_Symbol", "Sample_Id", "Value"])
+    frame = frame.with_columns(
+        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
+            "line"
+        ),
+        pl.col("Hugo_Symbol").str.strip_chars(),
+        pl.col("Sample_Id").str.strip_chars(),
+    )
+    frame = _upper_case_symbols(frame, ["Hugo_Symbol"], name, "CNA row(s)", audit, "line")
+    skipped = frame.filter(
+        is_missing(pl.col("Hugo_Symbol")) | is_missing(pl.col("Sample_Id"))
+    ).height
+    frame = frame.filter(~is_missing(pl.col("Hugo_Symbol")) & ~is_missing(pl.col("Sample_Id")))
+    before = frame.height
+    frame = frame.unique(["Hugo_Symbol", "Sample_Id"], keep="first", maintain_order=True)
+    skipped += before - frame.height
+    raw = pl.col("Value").str.strip_chars()
+    number = raw.cast(pl.Float64, strict=False)
+    kind = (
+        pl.when(is_missing(pl.col("Value")))
+        .then(pl.lit("na"))
+        .when(number == 0)
+        .then(pl.lit("zero"))
+        .when(number.is_in([-2.0, -1.5, -1.0, 1.0, 2.0]))
+        .then(pl.lit("nonzero"))
+        .otherwise(pl.lit("bad"))
+    )
+    frame = frame.with_columns(kind.alias("_kind"), number.alias("_value"))
+    counts = {k: 0 for k in ("nonzero", "zero", "na", "bad")}
+    counts.update(dict(frame.group_by("_kind").len().iter_rows()))
+    counts["skipped"] = skipped
+    n_cells = frame.height + skipped
+    _audit_cna_cells(audit, name, n_cells, counts)
+    bad = frame.filter(pl.col("_kind") == "bad")
+    if bad.height:
+        examples = ", ".join(
+            f"line {ln} sample {s}: {v!r}"
+            for ln, s, v in bad.select("line", "Sample_Id", "Value").head(3).iter_rows()
+        )
+        audit.add(
+            "warning",
+            "cna.bad_value",
+            f"{bad.height} CNA cell(s) not one of -2, -1.5, -1, 0, 1, 2, NA; left out "
+            f"(e.g. {examples})",
+            file=name,
+            line=int(bad["line"][0]),
+            count=bad.height,
+        )
+    else:
+        audit.add("info", "cna.cells_bad", "0 bad CNA cells", file=name, count=0)
+    if skipped:
+        audit.add(
+            "warning",
+            "cna.row_skipped",
+            f"{skipped} long-format CNA row(s) without gene or sample, or repeating a "
+            "(gene, sample) pair; left out",
+            file=name,
+            count=skipped,
+        )
+    table = frame.filter(pl.col("_kind") == "nonzero").select(
+        pl.col("Sample_Id").alias("sample_id"),
+        pl.col("Hugo_Symbol").alias("hugo_symbol"),
+        pl.col("_value").cast(pl.Float32).alias("cna"),
+    )
+    genes = frame["Hugo_Symbol"].unique(maintain_order=True).to_list()
+    samples = frame["Sample_Id"].unique(maintain_order=True).to_list()
+    return CnaRead(table, genes, samples, counts)
+
+
+_CNA_CELL_MESSAGES = {
+    "nonzero": "non-zero CNA cells kept",
+    "zero": "zero CNA cells dropped (not altered, or not covered: see the panel mask)",
+    "na": "NA CNA cells dropped (not available)",
+}
+
+
+def _audit_cna_cells(audit: Audit, name: str, n_cells: int, counts: dict[str, int]) -> None:
+    """The CNA cell accounting, the same for the matrix and the long format."""
+    audit.add("info", "cna.cells_read", f"{n_cells} CNA cells read", file=name, count=n_cells)
+    for key, message in _CNA_CELL_MESSAGES.items():
+        audit.add(
+            "info", f"cna.cells_{key}", f"{counts[key]} {message}", file=name, count=counts[key]
+        )

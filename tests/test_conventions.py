@@ -1,0 +1,143 @@
+"""Issue 10: study conventions (TCGA, METABRIC, MSK), HER2 harmonisation, not-profiled data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from her2scope.cli import app
+from her2scope.her2 import classify
+from her2scope.study import load_study
+from her2scope.study.conventions import (
+    BINARY_CODE,
+    builtin_conventions,
+    convention_of,
+    harmonise,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "conventions"
+
+
+def _calls(study_dir: Path) -> dict[str, str]:
+    study = harmonise(load_study(study_dir, cache=False))
+    table = classify(study.samples, profile="asco-cap-2018").table
+    return dict(table.select("SAMPLE_ID", "her2_category").iter_rows())
+
+
+def test_builtin_conventions_validate() -> None:
+    names = {c.name for c in builtin_conventions()}
+    assert names == {"msk_breast", "tcga_brca_legacy", "tcga_brca_pancan", "metabric", "generic"}
+
+
+def test_tcga_fixture_detected_and_called() -> None:
+    study = harmonise(load_study(FIXTURES / "tcga_brca", cache=False))
+    assert convention_of(study) == "tcga_brca_legacy"
+    calls = _calls(FIXTURES / "tcga_brca")
+    # IHC 2+, FISH negative, 47 HER2 / 40 CEP17 over 20 cells = 2.35 / 2.0 per cell: HER2-low
+    assert calls["TCGA-F1-0001-01"] == "HER2-low"
+    # 63 copies without a cell count: a total, unusable, never read as 63 per cell (group 3)
+    assert calls["TCGA-F1-0002-01"] != "HER2-positive"
+    assert study.audit.total("conventions.copies_total") == 2  # sequenced and primary fields
+    assert calls["TCGA-F1-0003-01"] == "HER2-low"
+    assert calls["TCGA-F1-0004-01"] == "HER2-positive"
+    assert calls["TCGA-F1-0005-01"] == "HER2-0"
+    hr = dict(study.samples.select("SAMPLE_ID", "HR_STATUS").iter_rows())
+    assert hr["TCGA-F1-0001-01"] == "Positive" and hr["TCGA-F1-0003-01"] == "Negative"
+    assert hr["TCGA-F1-0004-01"] is None  # ER negative, PR indeterminate (missing)
+    status = dict(study.patients.select("PATIENT_ID", "OS_STATUS").iter_rows())
+    assert status["TCGA-F1-0002"] == "1:DECEASED" and status["TCGA-F1-0001"] == "0:LIVING"
+
+
+def test_metabric_fixture_binary() -> None:
+    study = harmonise(load_study(FIXTURES / "metabric", cache=False))
+    assert convention_of(study) == "metabric"
+    assert study.audit.by_code(BINARY_CODE)
+    calls = _calls(FIXTURES / "metabric")
+    assert calls == {"MB-0001": "HER2-positive", "MB-0002": "HER2-negative", "MB-0003": "unknown"}
+
+
+def test_same_tumor_same_call_whichever_convention() -> None:
+    """One tumor (IHC 2+, ISH not amplified, ratio 1.3) written in MSK and TCGA layouts."""
+    msk = pl.DataFrame(
+        {"HER2_IHC_SCORE": ["2+"], "HER2_FISH": ["Not Amplified"], "HER2_FISH_RATIO": ["1.3"]}
+    )
+    tcga = pl.DataFrame(
+        {"HER2_IHC_SCORE": ["2"], "HER2_FISH_STATUS": ["Negative"], "HER2_CENT17_RATIO": ["1.3"]}
+    )
+    from her2scope.study.model import Study
+
+    def call(samples: pl.DataFrame, conv: str) -> str:
+        samples = samples.with_columns(
+            pl.lit("S1").alias("SAMPLE_ID"), pl.lit("P1").alias("PATIENT_ID")
+        )
+        study = Study(
+            study_id="x",
+            path=None,
+            meta={},
+            samples=samples,
+            patients=pl.DataFrame({"PATIENT_ID": ["P1"]}),
+        )
+        harmonised = harmonise(study, conv)
+        return str(classify(harmonised.samples).table["her2_category"][0])
+
+    assert call(msk, "msk_breast") == call(tcga, "tcga_brca_legacy") == "HER2-low"
+
+
+def test_cli_metabric_analyze_stops_with_reason() -> None:
+    result = CliRunner().invoke(app, ["analyze", str(FIXTURES / "metabric"), "--no-cache"])
+    assert result.exit_code == 2
+    assert "cannot support" in result.output
+
+
+def test_cli_map_and_conventions_on_analyze(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "analyze",
+            str(FIXTURES / "tcga_brca"),
+            "--no-cache",
+            "--conventions",
+            "tcga_brca_legacy",
+            "--map",
+            "ihc=IHC_HER2",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "tcga_brca_legacy+map" in result.output
+
+
+def test_no_cna_file_is_not_profiled() -> None:
+    from her2scope.study.panels import panel_assignment
+
+    study = load_study(FIXTURES / "tcga_brca", cache=False)
+    assert panel_assignment(study, "cna").table["panel_id"].is_null().all()
+    assert panel_assignment(study, "mutations").table["panel_id"].is_not_null().all()
+
+
+_ES0 = Path(os.environ.get("HER2SCOPE_STUDIES", "../shared/data/cbioportal")) / "study_es_0"
+
+
+@pytest.mark.skipif(not _ES0.is_dir(), reason="study_es_0 not found via HER2SCOPE_STUDIES")
+def test_study_es_0_long_cna_and_every_file_accounted() -> None:
+    study = load_study(_ES0, on_error="record", cache=False)
+    assert not study.audit.errors
+    assert study.audit.total("cna.cells_read") == 6304
+    assert study.cna.height == 1743
+    read_or_skipped = {e.file for e in study.audit if e.file}
+    for meta in _ES0.glob("meta_*.txt"):
+        if meta.name in ("meta_study.txt",):
+            continue
+        assert any(meta.name in (f or "") for f in read_or_skipped) or meta.name in {
+            "meta_clinical_samples.txt",
+            "meta_clinical_patients.txt",
+            "meta_mutations_extended.txt",
+            "meta_cna_discrete.txt",
+            "meta_structural_variants.txt",
+            "meta_gene_panel_matrix.txt",
+        }, meta.name
