@@ -16,7 +16,7 @@ patient identifier and no row of the shared data is written, so the output
 may live in the repository while the study itself (ODbL) may not.
 
 This is a development script, run by hand when the model changes; the
-generator (``her2scope.study.synth``) only reads its output.
+generator (``her2scope.synth``) only reads its output.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from her2scope.study.synth import VARIANT_FIELDS  # what the generator reads back
+from her2scope.synth import VARIANT_FIELDS  # what the generator reads back
 
 STUDY_ID = "breast_msk_2018"
 N_QUANTILES = 101

@@ -243,7 +243,7 @@ def test_outputs_carry_bias_note(tmp_path: Path, three_groups) -> None:  # type:
     assert json.loads((tmp_path / "survival.json").read_text())["bias_note"] == BIAS_NOTE
     page = (tmp_path / "survival.html").read_text()
     assert "left truncation" in page and "data:image/png;base64," in page
-    assert "CAUTION" in result.summary
+    assert "CAUTION" in result.summary()
 
 
 # --------------------------------------------------------------------------- real data

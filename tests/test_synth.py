@@ -16,7 +16,7 @@ import pytest
 
 from her2scope.cli import main
 from her2scope.errors import ConfigError
-from her2scope.study.synth import generate_study, load_marginals
+from her2scope.synth import generate_study, load_marginals
 
 SHARED_SAMPLES_PER_PATIENT = 1918 / 1756
 PANEL_BY_SUFFIX = {"IM3": "IMPACT341", "IM5": "IMPACT410", "IM6": "IMPACT468"}

@@ -8,7 +8,6 @@
 """
 
 from her2scope.alterations.annotate import (
-    ALL_CLASS,
     STATUSES,
     AlterationCalls,
     annotate,
@@ -16,16 +15,19 @@ from her2scope.alterations.annotate import (
     class_calls_sparse,
 )
 from her2scope.alterations.catalog import (
-    BUILTIN_CLASS_SETS,
-    CBIOPORTAL_CLASSES,
-    MECHANISM_CLASSES,
-    NONSYN_CLASSES,
     Alteration,
     Catalog,
     Event,
     SeedTable1,
     default_catalog_path,
     load_catalog,
+)
+from her2scope.vocab import (
+    ALL_CLASS,
+    BUILTIN_CLASS_SETS,
+    CBIOPORTAL_CLASSES,
+    MECHANISM_CLASSES,
+    NONSYN_CLASSES,
 )
 
 __all__ = [

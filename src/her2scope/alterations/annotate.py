@@ -36,16 +36,15 @@ from her2scope.alterations._coverage import (
     panel_column,
     resolve_profiled_mask,
 )
-from her2scope.alterations.catalog import EVENT_DATA_TYPE, MECHANISM_CLASSES, Catalog, load_catalog
+from her2scope.alterations.catalog import EVENT_DATA_TYPE, Catalog, load_catalog
 from her2scope.audit import Audit
 from her2scope.study.model import Study
 from her2scope.study.panels import profiled_mask as study_profiled_mask
 from her2scope.study.panels import unprofiled_pairs
+from her2scope.vocab import ALL_CLASS, MECHANISM_CLASSES
 
 Status = Literal["altered", "not_altered", "not_profiled"]
 STATUSES: tuple[str, ...] = ("altered", "not_altered", "not_profiled")
-#: Pseudo mechanism class for "any catalog alteration" in :func:`class_calls`.
-ALL_CLASS = "ALL"
 
 CALLS_SCHEMA: dict[str, pl.DataType] = {
     "sample_id": pl.String(),

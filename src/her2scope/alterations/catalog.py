@@ -54,10 +54,11 @@ from pydantic import (
 )
 
 from her2scope.errors import ConfigError, SchemaError
+from her2scope.vocab import (
+    BUILTIN_CLASS_SETS,
+    MechanismClass,
+)
 
-MechanismClass = Literal["ER", "TF", "MAPK", "PI3K", "CDK46"]
-#: Mechanism classes in display order (Figure 1 / Table 1 of the seed).
-MECHANISM_CLASSES: tuple[str, ...] = ("ER", "TF", "MAPK", "PI3K", "CDK46")
 EventType = Literal["mut", "amp", "homdel", "fusion"]
 #: Which profile (gene-panel matrix column family) an event type is read from.
 EVENT_DATA_TYPE: dict[str, Literal["mutations", "cna", "sv"]] = {
@@ -65,26 +66,6 @@ EVENT_DATA_TYPE: dict[str, Literal["mutations", "cna", "sv"]] = {
     "amp": "cna",
     "homdel": "cna",
     "fusion": "sv",
-}
-
-#: maftools ``vc_nonSyn`` (read.maf default): protein-altering classes.
-NONSYN_CLASSES: tuple[str, ...] = (
-    "Frame_Shift_Del",
-    "Frame_Shift_Ins",
-    "Splice_Site",
-    "Translation_Start_Site",
-    "Nonsense_Mutation",
-    "Nonstop_Mutation",
-    "In_Frame_Del",
-    "In_Frame_Ins",
-    "Missense_Mutation",
-)
-#: What cBioPortal counts as "mutated": nonsyn plus Splice_Region (Silent,
-#: Intron, UTR, Flank and IGR records are filtered out at import/query time).
-CBIOPORTAL_CLASSES: tuple[str, ...] = (*NONSYN_CLASSES, "Splice_Region")
-BUILTIN_CLASS_SETS: dict[str, tuple[str, ...]] = {
-    "nonsyn": NONSYN_CLASSES,
-    "cbioportal": CBIOPORTAL_CLASSES,
 }
 
 Gene = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^\S+$")]

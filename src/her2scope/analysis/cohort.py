@@ -24,10 +24,19 @@ from her2scope.alterations import (
     load_catalog,
 )
 from her2scope.analysis.intersection import AlterationInfo, intersection_table
+from her2scope.analysis.options import validate_fields
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, StudyError
 from her2scope.her2 import classify
 from her2scope.study.model import Study
+from her2scope.vocab import (
+    ALL_CLASS,
+    AMBIGUITY_POLICIES,
+    CLASS_LABELS,
+    MECHANISM_CLASSES,
+    RESOLVED_CATEGORIES,
+    profile_names,
+)
 
 SampleType = Literal["all", "primary", "metastasis"]
 HrFilter = Literal["all", "positive"]
@@ -58,17 +67,10 @@ ENDOCRINE_RESISTANT_DEFINITION = (
     "is never endocrine-resistant, whatever its type."
 )
 
-PROFILES = ("ihc-only", "asco-cap-2018", "asco-cap-2023")
-POLICIES = ("low", "zero", "exclude")
-CLASS_ORDER = ("ER", "TF", "MAPK", "PI3K", "CDK46")
-CLASS_LABELS = {
-    "ER": "ER pathway (any)",
-    "TF": "Transcription factor (any)",
-    "MAPK": "MAPK / RTK (any)",
-    "PI3K": "PI3K / AKT / mTOR (any)",
-    "CDK46": "CDK4/6 axis (any)",
-    "ALL": "Any catalog alteration",
-}
+#: Policies of the sensitivity grid (every ambiguity policy); its profiles are
+#: every built-in profile (:func:`her2scope.vocab.profile_names`).
+POLICIES = AMBIGUITY_POLICIES
+CLASS_ORDER = MECHANISM_CLASSES
 
 AUDIT_COLUMNS = [
     "sample_id",
@@ -101,9 +103,14 @@ class AnalysisOptions:
     cohort: CohortDefinition = "all"
 
     def __post_init__(self) -> None:
+        # Literal fields, the profile and the ambiguity policy are checked here, so a
+        # notebook user gets the same error as the command line, naming the parameter
+        validate_fields(self)
         lo, hi = self.expected
         if not 0.0 <= lo <= hi <= 1.0:
-            raise ConfigError(f"expected range must satisfy 0 <= low <= high <= 1, got {lo}-{hi}")
+            raise ConfigError(
+                f"parameter expected must satisfy 0 <= low <= high <= 1, got {lo}-{hi}"
+            )
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,10 @@ class IntersectionResult:
         from her2scope.report.cohort import result_html_fragment
 
         return result_html_fragment(self)
+
+    def to_pandas(self) -> Any:
+        """The HER2-low x alteration table (:attr:`table`) as a pandas DataFrame."""
+        return self.table.to_pandas()
 
 
 def _first_present(frame: pl.DataFrame, names: Sequence[str]) -> pl.Expr:
@@ -194,12 +205,16 @@ def select_cohort(her2_samples: pl.DataFrame, options: AnalysisOptions) -> pl.Da
     reason = pl.lit(None, dtype=pl.String)
     if options.sample_type == "primary":
         reason = pl.when(~stype.str.starts_with("prim")).then(
-            pl.format("sample type is '{}' (analysis restricted to primary)", pl.col("sample_type"))
+            pl.format(
+                "sample type is '{}' (analysis restricted to primary)",
+                pl.col("sample_type").fill_null("missing"),
+            )
         )
     elif options.sample_type == "metastasis":
         reason = pl.when(~is_met).then(
             pl.format(
-                "sample type is '{}' (analysis restricted to metastasis)", pl.col("sample_type")
+                "sample type is '{}' (analysis restricted to metastasis)",
+                pl.col("sample_type").fill_null("missing"),
             )
         )
     df = df.with_columns(reason.alias("reason"))
@@ -225,9 +240,7 @@ def select_cohort(her2_samples: pl.DataFrame, options: AnalysisOptions) -> pl.Da
         )
     if options.one_per_patient is not None:
         df = _one_per_patient(df, options.one_per_patient)
-    known = pl.col("her2_category").is_in(
-        ["HER2-low", "HER2-0", "HER2-null", "HER2-ultralow", "HER2-positive"]
-    )
+    known = pl.col("her2_category").is_in(sorted(RESOLVED_CATEGORIES))
     return (
         df.with_columns(
             pl.col("reason").is_null().alias("included"),
@@ -335,10 +348,8 @@ def _info(catalog: Catalog) -> tuple[dict[str, AlterationInfo], list[str]]:
             seed_text=getattr(seed, "text", None),
         )
         order.append(entry.id)
-    for cls in [*CLASS_ORDER, "ALL"]:
-        info[cls] = AlterationInfo(
-            CLASS_LABELS[cls], cls if cls != "ALL" else "ALL", "all" if cls == "ALL" else "class"
-        )
+    for cls in [*CLASS_ORDER, ALL_CLASS]:
+        info[cls] = AlterationInfo(CLASS_LABELS[cls], cls, "all" if cls == ALL_CLASS else "class")
         order.append(cls)
     return info, order
 
@@ -358,6 +369,20 @@ def _classified(study: Study, options: AnalysisOptions) -> tuple[pl.DataFrame, A
         study.samples, profile=options.profile, ambiguous=options.ambiguous, source=options.source
     )
     return her2.table, her2.audit
+
+
+def _account(audit: Audit, samples: pl.DataFrame) -> None:
+    """Every sample read, counted as included or excluded with its reason (nothing silent)."""
+    n_in = int(samples["included"].sum())
+    audit.add("info", "analysis.included", "samples analysed", count=n_in)
+    excluded = (
+        samples.filter(~pl.col("included"))
+        .group_by("reason")
+        .len()
+        .sort("len", "reason", descending=[True, False])
+    )
+    for reason, n in excluded.iter_rows():
+        audit.add("info", "analysis.excluded", f"sample excluded: {reason}", count=int(n))
 
 
 def analyze(
@@ -388,6 +413,7 @@ def analyze(
     audit.extend(study.audit)
     audit.extend(her2_audit)
     audit.extend(calls.audit)
+    _account(audit, samples)
     included = samples.filter(pl.col("included")).select("sample_id")
     return IntersectionResult(
         study_id=study.study_id,
@@ -405,13 +431,15 @@ def sensitivity(
     *,
     catalog: Catalog | None = None,
     calls: AlterationCalls | None = None,
-    profiles: Sequence[str] = PROFILES,
+    profiles: Sequence[str] | None = None,
     policies: Sequence[str] = POLICIES,
 ) -> pl.DataFrame:
     """The intersection table under every profile x ambiguity policy, stacked.
 
     Columns: ``profile``, ``ambiguous`` then the table's columns. Cohort
     filters (sample type, HR, one per patient) stay as in ``options``.
+    ``profiles`` defaults to every built-in profile found in the data folder
+    (:func:`her2scope.vocab.profile_names`), so a new profile file is included.
     """
     options = options or AnalysisOptions()
     catalog = catalog or load_catalog()
@@ -420,7 +448,7 @@ def sensitivity(
     info, order = _info(catalog)
     long_calls = _long_calls(calls)
     frames: list[pl.DataFrame] = []
-    for profile in profiles:
+    for profile in profile_names() if profiles is None else profiles:
         for policy in policies:
             opts = replace(options, profile=profile, ambiguous=policy)
             her2_table, _ = _classified(study, opts)

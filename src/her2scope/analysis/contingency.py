@@ -27,7 +27,9 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-ZERO_LIKE = ("HER2-0", "HER2-null", "HER2-ultralow")
+from her2scope.vocab import ZERO_CATEGORIES
+
+ZERO_LIKE = sorted(ZERO_CATEGORIES)
 
 #: Analysis scale of a HER2 call. Everything outside low/zero/positive is not "known".
 HER2_GROUP_EXPR = (

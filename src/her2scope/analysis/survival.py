@@ -50,6 +50,7 @@ Bias: sequencing-time (left truncation / immortal time)
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from collections.abc import Sequence
@@ -60,9 +61,11 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from her2scope.analysis.options import SurvivalOptions
 from her2scope.analysis.switching import ANALYSIS_SCALE, to_analysis_scale
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, InputFormatError
+from her2scope.vocab import DEFAULT_PROFILE
 
 if TYPE_CHECKING:
     from her2scope.her2 import AmbiguityPolicy
@@ -154,6 +157,16 @@ class SurvivalResult:
     profile: str | None = None
     ambiguous: str | None = None
     study_id: str | None = None
+    options: SurvivalOptions | None = None
+
+    def __post_init__(self) -> None:
+        if self.options is None:
+            with contextlib.suppress(ConfigError):  # labels of calls made elsewhere
+                self.options = SurvivalOptions(
+                    by=self.by,
+                    profile=self.profile or DEFAULT_PROFILE,
+                    ambiguous=_policy(self.ambiguous or "exclude"),
+                )
 
     @property
     def n_patients(self) -> int:
@@ -170,41 +183,20 @@ class SurvivalResult:
         )
         return rows["p_value"][0] if rows.height else None
 
-    @property
     def summary(self) -> str:
         """A few lines: cohort size, events, the global test, Cox HRs, and the bias note."""
-        lines = [
-            f"OS by {self.by}: {self.n_patients} patients, {self.n_events} deaths "
-            f"(reference group {self.reference_group})."
-        ]
-        for analysis in ANALYSES:
-            p = self.global_p(analysis)
-            if p is None:
-                continue
-            test = self.logrank.filter(
-                (pl.col("analysis") == analysis) & (pl.col("comparison") == "all groups")
-            )["test"][0]
-            lines.append(f"  {analysis}: {test} p = {_fmt_p(p)}")
-            for row in self.cox.filter(pl.col("analysis") == analysis).iter_rows(named=True):
-                lines.append(
-                    f"    Cox {row['covariate']}: HR {row['hazard_ratio']:.2f} "
-                    f"({row['ci_low']:.2f}-{row['ci_high']:.2f}), p = {_fmt_p(row['p_value'])}"
-                )
-        if not self.left_truncation.get("done"):
-            lines.append(f"  left-truncated analysis skipped: {self.left_truncation.get('reason')}")
-        lines.append("CAUTION: " + self.bias_note)
-        return "\n".join(lines)
+        from her2scope.report.survival import summary_text
+
+        return summary_text(self)
+
+    def to_pandas(self) -> Any:
+        """The groups table (:attr:`table`) as a pandas DataFrame."""
+        return self.table.to_pandas()
 
     def _repr_html_(self) -> str:
         from her2scope.report.survival import survival_html
 
         return survival_html(self, include_figure=False)
-
-
-def _fmt_p(p: float | None) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "NA"
-    return f"{p:.2e}" if p < 1e-3 else f"{p:.3f}"
 
 
 def parse_os_status(status: pl.Expr) -> pl.Expr:
@@ -375,7 +367,7 @@ def survival_from_calls(
         reference = "not_altered"
         order = ["not_altered", "altered"]
     else:
-        raise ConfigError(f"--by must be 'her2' or 'alteration:ID', got {by!r}")
+        raise ConfigError(f"parameter by must be 'her2' or 'alteration:ID', got {by!r}")
     for c in (group_column,):
         if c not in samples.columns:
             raise InputFormatError(f"sample table lacks the grouping column {c!r}")
@@ -650,6 +642,16 @@ def _cox_rows(
     if len(groups) < 2:
         return []
     work = pdf[pdf["hr_status"].isin(["Positive", "Negative"])].copy()
+    if work.empty:
+        # no usable HR status at all: drop the covariate (said), not every patient
+        audit.add(
+            "warning",
+            "survival.cox_covariate_dropped",
+            f"{analysis}: HR status unavailable for every patient; Cox model fitted "
+            "without the HR covariate",
+            count=len(pdf),
+        )
+        work = pdf.copy()
     n_dropped = len(pdf) - len(work)
     if n_dropped:
         audit.add(
@@ -756,6 +758,7 @@ def survival(
     profile: str = "asco-cap-2023",
     ambiguous: str = "exclude",
     mapping: Any = None,
+    options: SurvivalOptions | None = None,
 ) -> SurvivalResult:
     """Overall survival of a :class:`~her2scope.study.model.Study` by HER2 group or alteration.
 
@@ -763,26 +766,43 @@ def survival(
     :func:`her2scope.her2.classify` (``profile``, ``ambiguous``, ``mapping``);
     ``by="alteration:ID"`` (e.g. ``alteration:PIK3CA_mut``) groups by
     :func:`her2scope.alterations.annotate` status, ``not_profiled`` excluded.
-    See the module docstring for the patient-level choice, the tests and the
-    sequencing-time (left-truncation) bias.
+    ``options`` (a :class:`~her2scope.analysis.options.SurvivalOptions`) wins
+    over the separate keywords. The result's audit holds the study's, the
+    HER2 engine's and the analysis's findings. See the module docstring for
+    the patient-level choice, the tests and the sequencing-time
+    (left-truncation) bias.
     """
+    if options is None:
+        options = SurvivalOptions(
+            by=by, profile=profile, ambiguous=_policy(ambiguous), mapping=mapping
+        )
+    by, profile, ambiguous, mapping = (
+        options.by,
+        options.profile,
+        options.ambiguous,
+        options.mapping,
+    )
     samples = study.samples
+    audit = Audit()
+    audit.extend(study.audit)
     if by == "her2":
         from her2scope.her2 import classify
 
-        samples = classify(
+        her2 = classify(
             samples,
             profile=profile,
             ambiguous=_policy(ambiguous),
             mapping=mapping,
             source="sequenced",
-        ).table
+        )
+        samples = her2.table
+        audit.extend(her2.audit)
     elif by.startswith("alteration:"):
         status = _alteration_status(study, by.split(":", 1)[1])
         samples = samples.join(status, on=SAMPLE_ID, how="left")
     else:
-        raise ConfigError(f"--by must be 'her2' or 'alteration:ID', got {by!r}")
-    return survival_from_calls(
+        raise ConfigError(f"parameter by must be 'her2' or 'alteration:ID', got {by!r}")
+    result = survival_from_calls(
         samples,
         study.patients,
         by=by,
@@ -790,3 +810,7 @@ def survival(
         ambiguous=ambiguous if by == "her2" else None,
         study_id=study.study_id,
     )
+    audit.extend(result.audit)
+    result.audit = audit
+    result.options = options
+    return result

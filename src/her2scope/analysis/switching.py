@@ -49,6 +49,7 @@ biological change.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -56,19 +57,16 @@ from typing import TYPE_CHECKING, Any, cast
 import polars as pl
 
 from her2scope.analysis.clustered import clustered_proportion
+from her2scope.analysis.options import SwitchingOptions
 from her2scope.analysis.stats import wilson_ci
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, InputFormatError
+from her2scope.vocab import ALL_SAMPLE_TYPES, ANALYSIS_SCALE, ZERO_CATEGORIES
 
 if TYPE_CHECKING:
     from her2scope.her2 import AmbiguityPolicy
     from her2scope.study.model import Study
 
-#: The collapsed scale used for matrices and rates, in display order.
-ANALYSIS_SCALE: tuple[str, ...] = ("HER2-0", "HER2-low", "HER2-positive")
-#: Mirrors ``her2scope.her2.ZERO_CATEGORIES`` (kept here so this module stays
-#: usable on hand-made frames before/without the HER2 engine).
-ZERO_CATEGORIES: frozenset[str] = frozenset({"HER2-0", "HER2-null", "HER2-ultralow"})
 
 COMPARISONS: tuple[str, ...] = ("primary_vs_sequenced", "serial")
 TRANSITIONS: tuple[str, ...] = (
@@ -77,27 +75,6 @@ TRANSITIONS: tuple[str, ...] = (
     "any change",
     "HER2-positive <-> non-positive",
 )
-#: Stratum label for the pooled rows.
-ALL_SAMPLE_TYPES = "All"
-
-#: The seed's figures (first seed, section 2.5, ref 90). Quoted, not re-derived.
-SEED_REFERENCE: dict[str, Any] = {
-    "source": (
-        "Front Oncol 2024 perspective (doi:10.3389/fonc.2024.1461190), section 2.5, reference 90"
-    ),
-    "rates": [0.34, 0.25],
-    "statement": (
-        "a retrospective study of luminal B breast cancer reported switching between "
-        "HER2-low and HER2-0 at a rate of 34% or 25% in either direction"
-    ),
-    "caveat": (
-        "a different cohort (a retrospective luminal B series in progressive disease, ref 90), "
-        "not this MSK-IMPACT cohort, with its own design and pathology practice; the seed does "
-        "not say which figure belongs to which direction, so it is quoted beside our rates, "
-        "not matched to one row"
-    ),
-}
-
 SAMPLE_ID = "SAMPLE_ID"
 PATIENT_ID = "PATIENT_ID"
 SAMPLE_TYPE = "SAMPLE_TYPE"
@@ -156,6 +133,17 @@ class SwitchingResult:
     profile: str | None = None
     ambiguous: str | None = None
     study_id: str | None = None
+    options: SwitchingOptions | None = None
+
+    def __post_init__(self) -> None:
+        if self.options is None and self.profile is not None:
+            # calls made elsewhere: options as far as they were told (a profile
+            # label that is no built-in profile leaves them unknown)
+            with contextlib.suppress(ConfigError):
+                self.options = SwitchingOptions(
+                    profile=self.profile,
+                    ambiguous=_policy(self.ambiguous or "exclude"),
+                )
 
     def rate(
         self, transition: str, comparison: str = "primary_vs_sequenced", sample_type: str = "All"
@@ -185,49 +173,20 @@ class SwitchingResult:
                 wide = wide.with_columns(pl.lit(0, dtype=pl.UInt32).alias(cat))
         return wide.select("from_category", *ANALYSIS_SCALE)
 
-    @property
     def summary(self) -> str:
-        """A few lines: the headline rates with their intervals."""
-        lines = []
-        for comparison in COMPARISONS:
-            acc = self.accounting.filter(pl.col("comparison") == comparison).to_dicts()
-            if not acc:
-                continue
-            a = acc[0]
-            lines.append(
-                f"{comparison}: {a['n_included']} pairs used, {a['n_excluded']} excluded "
-                f"(of {a['n_candidates']})"
-            )
-            # By sample type, because the pooled figure mixes Primary rows whose two
-            # reports may be the same specimen with true primary -> metastasis pairs.
-            for sample_type in (ALL_SAMPLE_TYPES, "Metastasis", "Primary"):
-                parts = []
-                for tr in TRANSITIONS[:3]:
-                    try:
-                        parts.append(f"{tr}: {_fmt_rate(self.rate(tr, comparison, sample_type))}")
-                    except KeyError:
-                        continue
-                if parts:
-                    lines.append(f"  [{sample_type}] " + "; ".join(parts))
-        lines.append(
-            "Seed (ref 90, a different retrospective luminal B cohort): 34% / 25% HER2-low <-> "
-            "HER2-0 switching in either direction."
-        )
-        return "\n".join(lines)
+        """A few lines: the headline rates with their intervals, by comparison and sample type."""
+        from her2scope.report.switching import summary_text
+
+        return summary_text(self)
+
+    def to_pandas(self) -> Any:
+        """The rates table (:attr:`table`) as a pandas DataFrame."""
+        return self.table.to_pandas()
 
     def _repr_html_(self) -> str:
         from her2scope.report.switching import switching_html
 
         return switching_html(self, include_figure=False)
-
-
-def _fmt_rate(r: dict[str, Any]) -> str:
-    if not r["n"]:
-        return "n = 0"
-    return (
-        f"{r['k']}/{r['n']} = {100 * r['rate']:.1f}% "
-        f"(95% CI {100 * r['ci_low']:.1f}-{100 * r['ci_high']:.1f})"
-    )
 
 
 def _require(frame: pl.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -634,50 +593,69 @@ def switching(
     profile: str = "asco-cap-2023",
     ambiguous: str = "exclude",
     mapping: Any = None,
+    options: SwitchingOptions | None = None,
 ) -> SwitchingResult:
     """HER2 switching for a :class:`~her2scope.study.model.Study` or ready-made calls.
 
     With a ``Study``, its ``samples`` are classified twice by
     :func:`her2scope.her2.classify` (``source="primary"`` for the ``*_PRIMARY``
     pathology columns, ``source="sequenced"`` for the sequenced sample) under
-    ``profile``/``ambiguous``/``mapping``. With a frame (sequenced calls only:
-    serial comparison) or a ``(sequenced, primary)`` tuple, the calls are used
-    as given. Returns a :class:`SwitchingResult`; see the module docstring.
+    ``profile``/``ambiguous``/``mapping`` (or ``options``, which wins). With a
+    frame (sequenced calls only: serial comparison) or a ``(sequenced, primary)``
+    tuple, the calls are used as given. Returns a :class:`SwitchingResult`
+    whose audit holds the study's, both HER2 calls' and the pairing's
+    findings; see the module docstring.
     """
     from her2scope.study.model import Study
 
+    if options is None:
+        options = SwitchingOptions(profile=profile, ambiguous=_policy(ambiguous), mapping=mapping)
+    profile, ambiguous, mapping = options.profile, options.ambiguous, options.mapping
     if isinstance(study_or_frames, Study):
         from her2scope.her2 import classify
 
         samples = study_or_frames.samples
-        seq = classify(
+        seq_result = classify(
             samples,
             profile=profile,
             ambiguous=_policy(ambiguous),
             mapping=mapping,
             source="sequenced",
-        ).table
-        prim = classify(
+        )
+        prim_result = classify(
             samples,
             profile=profile,
             ambiguous=_policy(ambiguous),
             mapping=mapping,
             source="primary",
-        ).table
-        seq = seq.with_columns(_identical_text(samples).alias("identical_pathology_text"))
+        )
+        seq = seq_result.table.with_columns(
+            _identical_text(samples).alias("identical_pathology_text")
+        )
         result = switching_from_calls(
             seq,
-            prim.select(SAMPLE_ID, "her2_category", "her2_rationale"),
+            prim_result.table.select(SAMPLE_ID, "her2_category", "her2_rationale"),
             profile=profile,
             ambiguous=ambiguous,
             study_id=study_or_frames.study_id,
         )
+        audit = Audit()
+        audit.extend(study_or_frames.audit)
+        audit.extend(seq_result.audit)
+        audit.extend(prim_result.audit)
+        audit.extend(result.audit)
+        result.audit = audit
+        result.options = options
         return result
     if isinstance(study_or_frames, pl.DataFrame):
-        return switching_from_calls(study_or_frames, None, profile=profile, ambiguous=ambiguous)
-    if isinstance(study_or_frames, tuple) and len(study_or_frames) == 2:
+        result = switching_from_calls(study_or_frames, None, profile=profile, ambiguous=ambiguous)
+    elif isinstance(study_or_frames, tuple) and len(study_or_frames) == 2:
         seq_frame, prim_frame = study_or_frames
-        return switching_from_calls(seq_frame, prim_frame, profile=profile, ambiguous=ambiguous)
-    raise ConfigError(
-        "switching() takes a Study, a sequenced-calls DataFrame, or a (sequenced, primary) tuple"
-    )
+        result = switching_from_calls(seq_frame, prim_frame, profile=profile, ambiguous=ambiguous)
+    else:
+        raise ConfigError(
+            "switching() takes a Study, a sequenced-calls DataFrame, or a (sequenced, primary) "
+            "tuple"
+        )
+    result.options = options
+    return result

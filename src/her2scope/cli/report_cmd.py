@@ -6,7 +6,6 @@ with :mod:`her2scope.report.patient`.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from pathlib import Path
@@ -41,20 +40,6 @@ def _write(text: str, out: Path | None) -> None:
 
         write_text_atomic(out, text)
         typer.echo(f"wrote {out}", err=True)
-
-
-def _safe_name(sample_id: str, taken: set[str]) -> str:
-    """A file name for a sample id: safe characters only, unique within one batch."""
-    import hashlib
-
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", sample_id).strip("._")[:100] or "sample"
-    # an id that had to be changed, or that collides (case-insensitively), gets a hash of
-    # the original id: "A/B" and "A_B" never share a file
-    if base != sample_id or base.lower() in taken:
-        base = f"{base}_{hashlib.sha1(sample_id.encode('utf-8')).hexdigest()[:10]}"
-    name = base
-    taken.add(name.lower())
-    return name
 
 
 @app.command()
@@ -100,7 +85,7 @@ def report(
         return
     if study is None:
         raise ConfigError("give a PATIENT file, or --study with --sample or --all")
-    from her2scope.kb.from_study import profile_from_study, profiles_from_study
+    from her2scope.kb.from_study import profile_from_study
     from her2scope.study import load_study
 
     if all_samples == (sample is not None):
@@ -111,27 +96,12 @@ def report(
         return
     if out is None:
         raise ConfigError("--all needs --out DIR")
-    from her2scope.outputs import ensure_dir, write_text_atomic
-
-    ensure_dir(out)
     t0 = time.perf_counter()
-    profiles = profiles_from_study(loaded)
-    matcher = Matcher()
-    rows = []
-    taken: set[str] = {"index"}
-    for sid, prof in profiles.items():
-        fname = _safe_name(sid, taken) + render.SUFFIX[fmt]
-        rep = matcher.match(prof)
-        write_text_atomic(out / fname, render.render(rep, fmt))
-        rows.append(render.index_row(rep, fname))
-    write_text_atomic(out / "index.tsv", render.render_index_tsv(rows))
-    if fmt == "html":
-        title = f"her2scope reports: {loaded.study_id}"
-        write_text_atomic(out / "index.html", render.render_index_html(rows, title))
+    batch = render.write_patient_reports(loaded, out, fmt=fmt)
     elapsed = time.perf_counter() - t0
     typer.echo(
-        f"wrote {len(rows)} reports and index.tsv to {out} in {elapsed:.1f} s "
-        f"({loaded.study_id}, {len(profiles)} samples)",
+        f"wrote {len(batch.index)} reports and index.tsv to {out} in {elapsed:.1f} s "
+        f"({loaded.study_id}, {len(batch.index)} samples)",
         err=True,
     )
 

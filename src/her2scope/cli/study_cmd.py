@@ -23,14 +23,21 @@ def validate(
         help="Folder of gene panel files (default: $HER2SCOPE_PANELS, "
         "else gene_panels/ beside the study).",
     ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Also fail (exit 2) on warnings, e.g. a missing data file."
+    ),
+    conventions: str | None = typer.Option(
+        None, "--conventions", help="Study column convention (default: detected)."
+    ),
 ) -> None:
     """Read a cBioPortal study, print its audit; exit 0 if usable, 2 if not."""
     from her2scope.report.study import print_validation
     from her2scope.study import load_study
+    from her2scope.study.conventions import harmonise
 
-    loaded = load_study(study, panels_dir=panels, on_error="record")
+    loaded = harmonise(load_study(study, panels_dir=panels, on_error="record"), conventions)
     print_validation(loaded)
-    if not loaded.audit.ok:
+    if not loaded.audit.ok or (strict and loaded.audit.warnings):
         raise typer.Exit(code=2)
 
 
@@ -54,18 +61,9 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command("info")
 def cache_info() -> None:
     """Print where the parsed-study cache is, its entries and their size on disk."""
-    from her2scope.study import cache
+    from her2scope._api import cache_info as library_cache_info
 
-    root = cache.parsed_dir()
-    entries = sorted(p for p in root.glob("*") if p.is_dir() and not p.name.startswith("."))
-    total = 0
-    for entry in entries:
-        size = sum(f.stat().st_size for f in entry.rglob("*") if f.is_file())
-        total += size
-        typer.echo(f"{entry.name}\t{size / 1e6:.1f} MB")
-    switch = "on" if cache.enabled() else f"off ({cache.ENV_SWITCH})"
-    typer.echo(f"{root}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, "
-               f"{total / 1e6:.1f} MB; cache {switch}")  # fmt: skip
+    typer.echo(library_cache_info().summary())
 
 
 @cache_app.command("clear")

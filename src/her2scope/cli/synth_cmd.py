@@ -1,6 +1,6 @@
 """``her2scope synth``: write a synthetic cBioPortal study of any size.
 
-Thin by design: parse options, call :func:`her2scope.study.synth.generate_study`,
+Thin by design: parse options, call :func:`her2scope.synth.generate_study`,
 print a short summary. The generator and its modelling choices live in the
 library so a Python user reaches the same thing.
 """
@@ -31,7 +31,7 @@ def synth(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from her2scope.study.synth import generate_study
+    from her2scope.synth import generate_study
 
     console = Console(stderr=True)
     if quiet:

@@ -1,6 +1,6 @@
 """HER2 status engine: raw IHC/ISH pathology strings -> HER2 category, by rule profiles.
 
-Public API (docs/interfaces.md): :func:`classify` for a table,
+Public API (docs/architecture.md): :func:`classify` for a table,
 :func:`classify_one` for one patient, :func:`list_profiles` /
 :func:`load_profile` for the rule profiles (YAML data with their guideline
 sources), and the vocabulary constants. This layer does no file I/O apart

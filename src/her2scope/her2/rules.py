@@ -224,9 +224,9 @@ def build_stages(profile: Her2Profile, policy: AmbiguityPolicy) -> list[list[pl.
     out_lo = _pick({lv: (o if o is not None else no_outcome) for lv, o in outcomes.items()}, lo)
     out_none = outcomes["none"] if outcomes["none"] is not None else no_outcome
     policy_text = {
-        "exclude": "excluded (--ambiguous exclude)",
-        "zero": "read at its lowest score (--ambiguous zero)",
-        "low": "read as HER2-low where a reading is HER2-low (--ambiguous low)",
+        "exclude": "excluded (ambiguity policy 'exclude')",
+        "zero": "read at its lowest score (ambiguity policy 'zero')",
+        "low": "read as HER2-low where a reading is HER2-low (ambiguity policy 'low')",
     }[policy]
     reason = (
         pl.when(lo.is_null() & out_none.is_null())

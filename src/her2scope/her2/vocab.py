@@ -1,7 +1,7 @@
 """The HER2 vocabulary: output categories, what input cells may say, MSK column names.
 
-The category strings are part of the public contract (docs/interfaces.md):
-downstream layers compare against them literally. The input vocabulary (the
+The category strings live in :mod:`her2scope.vocab` (their one home) and
+are re-exported here. The input vocabulary (the
 second half of this module) is the one home of the words the parsers in
 :mod:`her2scope.her2.parse` understand: missing-value tokens, IHC words, and
 the ISH statement words with their negations.
@@ -9,41 +9,43 @@ the ISH statement words with their negations.
 
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
+from typing import Final
 
-POSITIVE: Final = "HER2-positive"
-LOW: Final = "HER2-low"
-ULTRALOW: Final = "HER2-ultralow"
-NULL: Final = "HER2-null"
-ZERO: Final = "HER2-0"
-NEGATIVE: Final = "HER2-negative"
-EQUIVOCAL: Final = "equivocal"
-UNKNOWN: Final = "unknown"
-
-#: Every category a call can take, in reporting order.
-HER2_CATEGORIES: Final[tuple[str, ...]] = (
-    POSITIVE,
-    LOW,
-    ULTRALOW,
-    NULL,
-    ZERO,
-    NEGATIVE,
+from her2scope.vocab import (
+    AMBIGUITY_POLICIES,
+    CATEGORY_RANK,
     EQUIVOCAL,
+    HER2_CATEGORIES,
+    LOW,
+    NEGATIVE,
+    NULL,
+    POSITIVE,
+    SOURCES,
+    ULTRALOW,
     UNKNOWN,
+    ZERO,
+    ZERO_CATEGORIES,
+    AmbiguityPolicy,
+    Source,
 )
 
-#: The IHC-0 family: what ASCO/CAP 2018 calls "HER2 0" and 2023 splits further.
-ZERO_CATEGORIES: Final[frozenset[str]] = frozenset({ZERO, NULL, ULTRALOW})
-
-#: Order used by the monotonicity property: 0-family < low < positive.
-#: ``equivocal``, ``unknown`` and ``HER2-negative`` are deliberately absent.
-CATEGORY_RANK: Final[dict[str, int]] = {ZERO: 0, NULL: 0, ULTRALOW: 0, LOW: 1, POSITIVE: 2}
-
-AmbiguityPolicy = Literal["low", "zero", "exclude"]
-AMBIGUITY_POLICIES: Final[tuple[str, ...]] = get_args(AmbiguityPolicy)
-
-Source = Literal["sequenced", "primary"]
-SOURCES: Final[tuple[str, ...]] = get_args(Source)
+__all__ = [
+    "AMBIGUITY_POLICIES",
+    "CATEGORY_RANK",
+    "EQUIVOCAL",
+    "HER2_CATEGORIES",
+    "LOW",
+    "NEGATIVE",
+    "NULL",
+    "POSITIVE",
+    "SOURCES",
+    "ULTRALOW",
+    "UNKNOWN",
+    "ZERO",
+    "ZERO_CATEGORIES",
+    "AmbiguityPolicy",
+    "Source",
+]
 
 #: Canonical pathology fields a table can supply (``--map field=column``).
 CANONICAL_FIELDS: Final[tuple[str, ...]] = (

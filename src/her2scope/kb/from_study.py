@@ -19,11 +19,11 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from her2scope.alterations.catalog import NONSYN_CLASSES
 from her2scope.errors import ConfigError
 from her2scope.her2 import MSK_COLUMNS
 from her2scope.kb.patient import Her2Input, PatientProfile, ReceptorStatus, receptor_status
 from her2scope.study.model import Study
+from her2scope.vocab import NONSYN_CLASSES
 
 #: maftools' non-synonymous classes: the variants that change the protein.
 PROTEIN_ALTERING = NONSYN_CLASSES

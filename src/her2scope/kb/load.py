@@ -107,8 +107,23 @@ def validation_error(
 def load_kb(path: str | Path | None = None) -> KnowledgeBase:
     """Load the knowledge base from a folder of YAML files (default: the packaged base).
 
-    Returns a validated :class:`KnowledgeBase`. Raises :class:`SchemaError` for
-    a missing file, a YAML syntax error or a schema/cross-reference violation.
+    Raises :class:`SchemaError` for a missing file, a YAML syntax error or a
+    schema/cross-reference violation.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A folder of knowledge-base YAML files (default: the packaged base).
+
+    Returns
+    -------
+    KnowledgeBase
+        The validated, cited knowledge base.
+
+    Examples
+    --------
+    >>> kb = hs.kb.load_kb()  # doctest: +SKIP
+    >>> kb.meta.version  # doctest: +SKIP
     """
     folder = Path(path) if path is not None else DEFAULT_KB_DIR
     if path is None:

@@ -49,6 +49,7 @@ from her2scope.kb.schema import (
     Source,
     Strategy,
 )
+from her2scope.vocab import NOT_POSITIVE_CATEGORIES, RESOLVED_CATEGORIES, ZERO_CATEGORIES
 
 DISCLAIMER = (
     "This report supports, and does not replace, clinical judgment. It matches the patient's "
@@ -56,9 +57,9 @@ DISCLAIMER = (
     "recommendation. Verify eligibility, current labels and guidelines before any decision."
 )
 
-ZERO_FAMILY = frozenset({"HER2-0", "HER2-null", "HER2-ultralow"})
-NOT_POSITIVE = frozenset({"HER2-0", "HER2-null", "HER2-ultralow", "HER2-low", "HER2-negative"})
-RESOLVED = frozenset({"HER2-positive", "HER2-low", "HER2-ultralow", "HER2-null", "HER2-0"})
+ZERO_FAMILY = ZERO_CATEGORIES
+NOT_POSITIVE = NOT_POSITIVE_CATEGORIES
+RESOLVED = RESOLVED_CATEGORIES
 SWITCH_SOURCE = Source(paper="frontiers2024", ref=[85, 90], section="2.5 Subtype switching")
 DB04_SOURCE = Source(paper="schlam2022", ref=[36], section="2.3 Antibody–Drug Conjugates")
 ASCO_CAP_SOURCE = Source(
@@ -122,6 +123,28 @@ class PatientReport:
             "kb_as_of": self.kb_as_of,
             "disclaimer": self.disclaimer,
         }
+
+    @property
+    def table(self) -> Any:
+        """The ranked therapy options as a polars DataFrame (one row per option)."""
+        from her2scope.report.patient import options_frame  # renderers live in report/
+
+        return options_frame(self)
+
+    def to_pandas(self) -> Any:
+        """The ranked therapy options as a pandas DataFrame.
+
+        Examples
+        --------
+        >>> match_patient(read_patient("patient.yaml")).to_pandas()  # doctest: +SKIP
+        """
+        return self.table.to_pandas()
+
+    def summary(self) -> str:
+        """A few lines: HER2 call, mechanisms, the top options and the warnings."""
+        from her2scope.report.patient import summary_text
+
+        return summary_text(self)
 
     def _repr_markdown_(self) -> str:
         from her2scope.report.patient import render_markdown  # renderers live in report/
@@ -1249,7 +1272,27 @@ def _default_matcher() -> Matcher:
     return Matcher()
 
 
-def match_patient(profile: PatientProfile, kb: KnowledgeBase | None = None) -> PatientReport:
-    """Match a :class:`PatientProfile` to the knowledge base (default: packaged base)."""
+def match_patient(profile: PatientProfile, *, kb: KnowledgeBase | None = None) -> PatientReport:
+    """Match a patient to the cited knowledge base: mechanisms, ranked options, warnings, trials.
+
+    Parameters
+    ----------
+    profile : PatientProfile
+        The patient (:func:`read_patient`, or ``PatientProfile(...)``).
+    kb : KnowledgeBase, optional
+        Knowledge base (default: the packaged one, :func:`load_kb`).
+
+    Returns
+    -------
+    PatientReport
+        ``.options`` (ranked), ``.mechanisms``, ``.warnings``, ``.caveats``;
+        ``.table`` / ``to_pandas()`` the options, ``summary()``, renderers in
+        :mod:`her2scope.report.patient`.
+
+    Examples
+    --------
+    >>> report = hs.kb.match_patient(hs.kb.read_patient("patient.yaml"))  # doctest: +SKIP
+    >>> report.to_pandas()[["rank", "therapy", "evidence_level"]]  # doctest: +SKIP
+    """
     matcher = _default_matcher() if kb is None else Matcher(kb)
     return matcher.match(profile)

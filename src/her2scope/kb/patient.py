@@ -38,6 +38,7 @@ from typing import Any, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from her2scope.errors import SchemaError
+from her2scope.vocab import AmbiguityPolicy
 
 ReceptorStatus = Literal["positive", "negative", "unknown"]
 Outcome = Literal["progressed", "completed", "ongoing", "stopped_toxicity", "unknown"]
@@ -279,7 +280,7 @@ class PatientFile(_Forbid):
     )
     diabetes: bool | None = Field(default=None, description="Diabetes mellitus (any type).")
     profile: str = Field(default="asco-cap-2023", description="HER2 rule profile.")
-    ambiguous: Literal["low", "zero", "exclude"] = "exclude"
+    ambiguous: AmbiguityPolicy = "exclude"
 
     @field_validator("id", mode="before")
     @classmethod
@@ -504,6 +505,20 @@ def read_patient(path: str | Path) -> PatientProfile:
     The file is read by :func:`her2scope.safeload.load_document` (regular files
     only, UTF-8, size/depth limits, no duplicate keys, no YAML aliases). Any
     problem raises :class:`SchemaError` with file, line and field.
+
+    Parameters
+    ----------
+    path : str or Path
+        The patient file (format: docs/patient-file.md).
+
+    Returns
+    -------
+    PatientProfile
+        The validated patient.
+
+    Examples
+    --------
+    >>> patient = hs.kb.read_patient("patient.yaml")  # doctest: +SKIP
     """
     from her2scope.safeload import load_document
 

@@ -40,6 +40,9 @@ from pydantic import (
     model_validator,
 )
 
+from her2scope.vocab import HER2_CATEGORIES
+from her2scope.vocab import MechanismClass as CatalogMechanismClass
+
 EvidenceLevel = Literal["approved", "phase3", "early_clinical", "preclinical", "resistance"]
 
 #: The one evidence scale, best first. ``resistance`` is negative evidence
@@ -55,23 +58,16 @@ EVIDENCE_SCALE: dict[str, str] = {
 }
 EVIDENCE_RANK: dict[str, int] = {level: i for i, level in enumerate(EVIDENCE_SCALE)}
 
-MechanismClass = Literal["ER", "TF", "MAPK", "PI3K", "CDK46", "HER2-target", "immune", "ADC"]
+#: The cohort catalog's classes (:mod:`her2scope.vocab`) and the knowledge
+#: base's own: HER2-directed, immune and antibody-drug-conjugate mechanisms.
+MechanismClass = Literal[CatalogMechanismClass, "HER2-target", "immune", "ADC"]
 BiomarkerKind = Literal["gene_alteration", "her2_category", "receptor_phenotype", "non_genomic"]
 Event = Literal["mutation", "amplification", "deletion", "loss", "fusion", "overexpression"]
 Setting = Literal["metastatic", "early"]
 ErRequirement = Literal["positive", "negative", "any"]
 Basis = Literal["clinical", "preclinical", "not_stated"]
 
-HER2_CATEGORY_NAMES = (
-    "HER2-positive",
-    "HER2-low",
-    "HER2-ultralow",
-    "HER2-null",
-    "HER2-0",
-    "HER2-negative",
-    "equivocal",
-    "unknown",
-)
+HER2_CATEGORY_NAMES = HER2_CATEGORIES
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=60)]
 

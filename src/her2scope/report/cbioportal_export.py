@@ -41,18 +41,12 @@ import polars as pl
 
 from her2scope.errors import ConfigError
 from her2scope.study.model import Study
+from her2scope.vocab import CLASS_NAMES, MECHANISM_CLASSES
 
 PREFIX = "HER2SCOPE_"
 DATATYPES = ("STRING", "NUMBER", "BOOLEAN")
 #: Mechanism classes of the alteration catalog, in reporting order.
-CLASSES = ("ER", "TF", "MAPK", "PI3K", "CDK46")
-CLASS_NAMES = {
-    "ER": "ER pathway",
-    "TF": "transcription factor",
-    "MAPK": "MAPK / RTK",
-    "PI3K": "PI3K / AKT / mTOR",
-    "CDK46": "CDK4/6 axis",
-}
+CLASSES = MECHANISM_CLASSES
 #: HER2 category -> case list suffix (``cases_<suffix>.txt``, ``<study>_<suffix>``).
 CASE_LIST_SUFFIXES = {
     "HER2-positive": "her2_positive",

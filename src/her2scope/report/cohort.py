@@ -463,3 +463,15 @@ def sensitivity_summary(sensitivity: pl.DataFrame, alterations: Sequence[str] = 
             cells.append(f"{_fmt(r['pct_her2_low'])} ({_p(r['q_fisher'])})")
         t.add_row(part["label"][0], *cells)
     return t
+
+
+def sensitivity_text(sensitivity: pl.DataFrame, alteration: str = "ALL") -> str:
+    """One line per profile x policy: HER2-low % (n known) of one row of the grid."""
+    rows = sensitivity.filter(pl.col("alteration") == alteration)
+    lines = [f"Sensitivity of '{alteration}' to the HER2 reading (profile / ambiguity policy):"]
+    for r in rows.iter_rows(named=True):
+        lines.append(
+            f"  {r['profile']} / {r['ambiguous']}: HER2-low {_fmt(r['pct_her2_low'])}% of "
+            f"{r['n_her2_known']} with a known call; q = {_p(r['q_fisher'])}"
+        )
+    return "\n".join(lines)

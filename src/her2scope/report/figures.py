@@ -14,21 +14,24 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import polars as pl
 
+from her2scope.vocab import (
+    CLASS_COLOURS,
+    HER2_COLOURS,
+    LOW,
+    POSITIVE,
+    ZERO_CATEGORIES,
+    profile_names,
+)
+
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-HER2_COLOURS = {
-    "HER2-0": "#9ecae1",
-    "HER2-low": "#fd8d3c",
-    "HER2-positive": "#a50f15",
-    "HER2-negative (unsplit)": "#bdbdbd",
-    "unknown / equivocal": "#f0f0f0",
-}
 MAX_ONCOPRINT_COLUMNS = 2000
 #: HER2 annotation track of the oncoprint: palette index per category (0 = not on the scale)
 TRACK_PALETTE = (
@@ -37,15 +40,7 @@ TRACK_PALETTE = (
     HER2_COLOURS["HER2-low"],
     HER2_COLOURS["HER2-positive"],
 )
-TRACK_CODE = {"HER2-0": 1, "HER2-null": 1, "HER2-ultralow": 1, "HER2-low": 2, "HER2-positive": 3}
-CLASS_COLOURS = {
-    "ER": "#1b9e77",
-    "TF": "#d95f02",
-    "MAPK": "#7570b3",
-    "PI3K": "#e7298a",
-    "CDK46": "#66a61e",
-    "ALL": "#333333",
-}
+TRACK_CODE = {**dict.fromkeys(sorted(ZERO_CATEGORIES), 1), LOW: 2, POSITIVE: 3}
 
 
 #: resolution of every figure; figures are created at it, so the content box measured
@@ -88,13 +83,48 @@ def _floats(values: pl.Series) -> np.ndarray:
 
 
 def forest_plot(table: pl.DataFrame, expected: tuple[float, float]) -> bytes:
-    """HER2-low % with Wilson 95% CI per row, the cohort baseline, and the expected band."""
+    """:func:`forest_figure` as PNG bytes (for the self-contained HTML report)."""
+    return _png(forest_figure(table, expected=expected))
+
+
+def _target(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """The caller's axes and their figure, or a new figure on its own canvas."""
+    if ax is None:
+        fig = _figure(figsize)
+        return fig, fig.subplots()
+    owner = ax.get_figure()
+    assert owner is not None
+    return cast("Figure", owner), ax
+
+
+def forest_figure(
+    table: pl.DataFrame, *, expected: tuple[float, float] = (0.45, 0.55), ax: Axes | None = None
+) -> Figure:
+    """HER2-low % with Wilson 95% CI per row, the cohort baseline, and the expected band.
+
+    Parameters
+    ----------
+    table : polars.DataFrame
+        ``IntersectionResult.table``.
+    expected : tuple of float
+        Expected HER2-low range, drawn as a band.
+    ax : matplotlib Axes, optional
+        Draw here instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on (no pyplot; the backend is untouched).
+
+    Examples
+    --------
+    >>> fig = forest_figure(result.table, expected=result.options.expected)  # doctest: +SKIP
+    """
     from matplotlib.collections import LineCollection
 
     rows = table.filter(pl.col("n_her2_known") > 0)
     n = rows.height
-    fig = _figure((8.5, 0.32 * n + 1.6))
-    ax = fig.subplots()
+    fig, ax = _target(ax, (8.5, 0.32 * n + 1.6))
     ax.axvspan(100 * expected[0], 100 * expected[1], color="#c7e9c0", alpha=0.6, lw=0)
     y = np.arange(n)[::-1].astype(float)
     colours = np.array(
@@ -129,11 +159,33 @@ def forest_plot(table: pl.DataFrame, expected: tuple[float, float]) -> bytes:
         fontsize=8.5,
     )
     ax.grid(axis="x", color="#eeeeee")
-    return _png(fig)
+    return fig
 
 
 def stacked_bar(table: pl.DataFrame) -> bytes:
-    """HER2 category composition per alteration (counts as % of altered tumors)."""
+    """:func:`stacked_figure` as PNG bytes (for the self-contained HTML report)."""
+    return _png(stacked_figure(table))
+
+
+def stacked_figure(table: pl.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """HER2 category composition per alteration (counts as % of altered tumors).
+
+    Parameters
+    ----------
+    table : polars.DataFrame
+        ``IntersectionResult.table``.
+    ax : matplotlib Axes, optional
+        Draw here instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+
+    Examples
+    --------
+    >>> fig = stacked_figure(result.table)  # doctest: +SKIP
+    """
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
@@ -146,8 +198,7 @@ def stacked_bar(table: pl.DataFrame) -> bytes:
         "unknown / equivocal": rows["n_her2_unknown"].to_numpy(),
     }
     total = rows["n_altered"].to_numpy().astype(float)
-    fig = _figure((8.5, 0.3 * rows.height + 1.4))
-    ax = fig.subplots()
+    fig, ax = _target(ax, (8.5, 0.3 * rows.height + 1.4))
     y = np.arange(rows.height)[::-1]
     bottom, top = y - 0.4, y + 0.4  # barh's default height 0.8, centred on the tick
     left = np.zeros(rows.height)
@@ -183,7 +234,7 @@ def stacked_bar(table: pl.DataFrame) -> bytes:
         frameon=False,
     )
     ax.set_title("HER2 categories among altered tumors", fontsize=9)
-    return _png(fig)
+    return fig
 
 
 @dataclass(frozen=True)
@@ -402,6 +453,15 @@ def oncoprint(
     return _png(fig)
 
 
+def _profile_order(settings: list[tuple[str, ...]]) -> list[str]:
+    """Profiles of the grid, the built-in ones first in their fixed order (stable colours)."""
+    seen = [p for p, _ in settings]
+    return [
+        *(p for p in profile_names() if p in seen),
+        *(p for p in seen if p not in profile_names()),
+    ]
+
+
 def sensitivity_plot(sens: pl.DataFrame) -> bytes:
     """HER2-low % and -log10 q per alteration across profile x ambiguity settings."""
     alts = sens.filter(pl.col("level") == "alteration")
@@ -411,7 +471,8 @@ def sensitivity_plot(sens: pl.DataFrame) -> bytes:
     ax1, ax2 = fig.subplots(1, 2, sharey=True)
     y = {label: i for i, label in enumerate(labels[::-1])}
     markers = {"low": "o", "zero": "s", "exclude": "^"}
-    colours = {"ihc-only": "#636363", "asco-cap-2018": "#3182bd", "asco-cap-2023": "#e6550d"}
+    cycle = ("#636363", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#8c6d31")
+    colours = {name: cycle[i % len(cycle)] for i, name in enumerate(_profile_order(settings))}
     for k, (profile, policy) in enumerate(settings):
         part = alts.filter((pl.col("profile") == profile) & (pl.col("ambiguous") == policy))
         offset = (k - len(settings) / 2) * 0.06

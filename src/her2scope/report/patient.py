@@ -9,6 +9,7 @@ inject markup. Markdown is plain enough to read in a terminal.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ import yaml
 if TYPE_CHECKING:
     from her2scope.kb.match import PatientReport
     from her2scope.kb.schema import KnowledgeBase
+    from her2scope.study.model import Study
 
 FORMATS = ("md", "html", "json")
 SUFFIX = {"md": ".md", "html": ".html", "json": ".json"}
@@ -379,3 +381,148 @@ def render_kb_diff(old: KnowledgeBase, new: KnowledgeBase) -> str:
     lines += [f"- {k}" for k in d["removed"]]
     lines += [f"~ {k}" for k in d["changed"]]
     return "\n".join(lines) + "\n"
+
+
+def render_patient(report: PatientReport, *, fmt: str = "md") -> str:
+    """A patient report as Markdown, self-contained HTML or JSON text.
+
+    Parameters
+    ----------
+    report : PatientReport
+        From :func:`her2scope.kb.match_patient`.
+    fmt : {"md", "html", "json"}
+        Output format.
+
+    Returns
+    -------
+    str
+        The rendered report.
+
+    Examples
+    --------
+    >>> print(hs.report.render_patient(report, fmt="md"))  # doctest: +SKIP
+    """
+    from her2scope.analysis.options import check_choice
+
+    check_choice("fmt", fmt, FORMATS)
+    return render(report, fmt)
+
+
+#: Columns of :func:`options_frame` (one row per ranked therapy option).
+OPTION_COLUMNS = ("rank", "therapy", "label", "evidence_level", "score", "rationale", "trials")
+
+
+def options_frame(report: PatientReport) -> Any:
+    """The ranked therapy options of a report as a polars DataFrame (``PatientReport.table``)."""
+    import polars as pl
+
+    rows = [
+        {
+            "rank": o.get("rank"),
+            "therapy": o.get("therapy"),
+            "label": o.get("label"),
+            "evidence_level": o.get("evidence_level"),
+            "score": o.get("score"),
+            "rationale": o.get("rationale"),
+            "trials": "; ".join(
+                str(t.get("id", t)) if isinstance(t, dict) else str(t)
+                for t in o.get("trials") or []
+            ),
+        }
+        for o in report.options
+    ]
+    schema = {
+        "rank": pl.Int64,
+        "therapy": pl.String,
+        "label": pl.String,
+        "evidence_level": pl.String,
+        "score": pl.Float64,
+        "rationale": pl.String,
+        "trials": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema, strict=False)
+
+
+def summary_text(report: PatientReport) -> str:
+    """A few lines for a notebook: HER2 call, mechanisms, top options, warnings."""
+    lines = [f"Patient {report.patient_id or '(no id)'}: {report.her2.get('category')}"]
+    if report.mechanisms:
+        lines.append("Mechanisms: " + ", ".join(str(m["label"]) for m in report.mechanisms))
+    for o in report.options[:3]:
+        lines.append(f"  option {o.get('rank')}: {o.get('therapy')} ({o.get('evidence_level')})")
+    if report.warnings:
+        lines.append(f"Warnings: {len(report.warnings)}")
+    lines.append(report.disclaimer)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What :func:`write_patient_reports` wrote: one file per sample and the index."""
+
+    out_dir: Path
+    files: list[Path]
+    index: list[dict[str, Any]]
+    study_id: str
+
+
+def write_patient_reports(
+    study: Study, out_dir: str | Path, *, fmt: str = "html", kb: KnowledgeBase | None = None
+) -> BatchResult:
+    """One tumor-board report per sample of a study, and an index (``index.tsv``, ``.html``).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (:func:`her2scope.load_study`).
+    out_dir : str or Path
+        Output folder (created).
+    fmt : {"md", "html", "json"}
+        Report format.
+    kb : KnowledgeBase, optional
+        Knowledge base (default: the packaged one).
+
+    Returns
+    -------
+    BatchResult
+        Files written and the index rows.
+
+    Examples
+    --------
+    >>> hs.report.write_patient_reports(study, "reports", fmt="md")  # doctest: +SKIP
+    """
+    from her2scope.analysis.options import check_choice
+    from her2scope.kb.from_study import profiles_from_study
+    from her2scope.kb.match import Matcher
+    from her2scope.outputs import ensure_dir, write_text_atomic
+
+    check_choice("fmt", fmt, SUFFIX)
+    out = ensure_dir(out_dir)
+    matcher = Matcher() if kb is None else Matcher(kb)
+    rows: list[dict[str, Any]] = []
+    files: list[Path] = []
+    taken: set[str] = {"index"}
+    for sid, prof in profiles_from_study(study).items():
+        fname = safe_file_name(sid, taken) + SUFFIX[fmt]
+        rep = matcher.match(prof)
+        files.append(write_text_atomic(out / fname, render(rep, fmt)))
+        rows.append(index_row(rep, fname))
+    files.append(write_text_atomic(out / "index.tsv", render_index_tsv(rows)))
+    if fmt == "html":
+        title = f"her2scope reports: {study.study_id}"
+        files.append(write_text_atomic(out / "index.html", render_index_html(rows, title)))
+    return BatchResult(out, files, rows, study.study_id)
+
+
+def safe_file_name(sample_id: str, taken: set[str]) -> str:
+    """A file name for a sample id: safe characters only, unique within one batch."""
+    import hashlib
+    import re
+
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", sample_id).strip("._")[:100] or "sample"
+    # an id that had to be changed, or that collides (case-insensitively), gets a hash of
+    # the original id: "A/B" and "A_B" never share a file
+    if base != sample_id or base.lower() in taken:
+        base = f"{base}_{hashlib.sha1(sample_id.encode('utf-8')).hexdigest()[:10]}"
+    taken.add(base.lower())
+    return base

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: reports are written on servers and in CI
-import matplotlib.pyplot as plt
 import polars as pl
 from rich.console import Console
 from rich.table import Table
@@ -30,8 +27,10 @@ from her2scope.report.switching import (
     save_figure,
     write_tsv,
 )
+from her2scope.vocab import HER2_COLOURS
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from her2scope.analysis.survival import SurvivalResult
@@ -40,13 +39,7 @@ ANALYSIS_TITLES = {
     "from_diagnosis": "From diagnosis (naive; subject to sequencing-time bias)",
     "left_truncated": "Left-truncated (delayed entry at sequencing)",
 }
-_COLOURS = {
-    "HER2-0": "#1f77b4",
-    "HER2-low": "#ff7f0e",
-    "HER2-positive": "#d62728",
-    "not_altered": "#7f7f7f",
-    "altered": "#9467bd",
-}
+_COLOURS = {**HER2_COLOURS, "not_altered": "#7f7f7f", "altered": "#9467bd"}
 
 
 def _caveats(result: SurvivalResult) -> list[str]:
@@ -117,44 +110,112 @@ def print_survival(result: SurvivalResult, console: Console | None = None) -> No
         console.print(f"[dim]audit {e.level} {e.code}: {e.message} (n={e.count})[/dim]")
 
 
-def km_figure(result: SurvivalResult) -> Figure:
-    """KM curves with 95% bands, one panel per analysis (from diagnosis, left-truncated)."""
+def _km_panel(ax: Axes, result: SurvivalResult, analysis: str) -> None:
+    sub = result.curves.filter(pl.col("analysis") == analysis)
+    groups = result.table.filter(pl.col("analysis") == analysis)
+    for g in groups.iter_rows(named=True):
+        curve = sub.filter(pl.col("group") == g["group"])
+        colour = _COLOURS.get(g["group"])
+        label = f"{g['group']} (n={g['n_patients']}, deaths={g['n_events']})"
+        ax.step(curve["time"], curve["survival"], where="post", label=label, color=colour)
+        ax.fill_between(
+            curve["time"].to_numpy(),
+            curve["ci_low"].to_numpy(),
+            curve["ci_high"].to_numpy(),
+            step="post",
+            alpha=0.15,
+            color=colour,
+        )
+    p_rows = result.logrank.filter(
+        (pl.col("analysis") == analysis) & (pl.col("comparison") == "all groups")
+    )
+    p_text = ""
+    if p_rows.height and p_rows["p_value"][0] is not None:
+        p_text = f"\n{p_rows['test'][0]} p = {p_rows['p_value'][0]:.2g}"
+    ax.set_title(ANALYSIS_TITLES[analysis] + p_text, fontsize=10)
+    ax.set_xlabel("months since diagnosis")
+    ax.set_ylabel("overall survival")
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8, loc="lower left")
+
+
+def km_figure(
+    result: SurvivalResult, *, analysis: str | None = None, ax: Axes | None = None
+) -> Figure:
+    """KM curves with 95% bands, one panel per analysis (from diagnosis, left-truncated).
+
+    With ``ax``, one panel (``analysis``, default ``from_diagnosis``) is drawn
+    into it and its figure returned. Drawn without pyplot: the caller's
+    matplotlib backend is never changed.
+
+    Parameters
+    ----------
+    result : SurvivalResult
+        From :func:`her2scope.tl.survival`.
+    analysis : str, optional
+        The panel drawn into ``ax`` (``from_diagnosis`` or ``left_truncated``).
+    ax : matplotlib Axes, optional
+        Draw one panel here instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+
+    Examples
+    --------
+    >>> fig = km_figure(result)  # doctest: +SKIP
+    """
+    from her2scope.report.figures import _figure
+
+    if ax is not None:
+        _km_panel(ax, result, analysis or "from_diagnosis")
+        fig = ax.get_figure()
+        assert fig is not None
+        return cast("Figure", fig)
     analyses = [a for a in ANALYSIS_TITLES if result.curves["analysis"].eq(a).any()] or [
         "from_diagnosis"
     ]
-    fig, axes = plt.subplots(1, len(analyses), figsize=(6.5 * len(analyses), 4.8), squeeze=False)
-    for ax, analysis in zip(axes[0], analyses, strict=True):
-        sub = result.curves.filter(pl.col("analysis") == analysis)
-        groups = result.table.filter(pl.col("analysis") == analysis)
-        for g in groups.iter_rows(named=True):
-            curve = sub.filter(pl.col("group") == g["group"])
-            colour = _COLOURS.get(g["group"])
-            label = f"{g['group']} (n={g['n_patients']}, deaths={g['n_events']})"
-            ax.step(curve["time"], curve["survival"], where="post", label=label, color=colour)
-            ax.fill_between(
-                curve["time"].to_numpy(),
-                curve["ci_low"].to_numpy(),
-                curve["ci_high"].to_numpy(),
-                step="post",
-                alpha=0.15,
-                color=colour,
-            )
-        p_rows = result.logrank.filter(
-            (pl.col("analysis") == analysis) & (pl.col("comparison") == "all groups")
-        )
-        p_text = ""
-        if p_rows.height and p_rows["p_value"][0] is not None:
-            p_text = f"\n{p_rows['test'][0]} p = {p_rows['p_value'][0]:.2g}"
-        ax.set_title(ANALYSIS_TITLES[analysis] + p_text, fontsize=10)
-        ax.set_xlabel("months since diagnosis")
-        ax.set_ylabel("overall survival")
-        ax.set_ylim(0, 1.02)
-        ax.legend(fontsize=8, loc="lower left")
+    fig = _figure((6.5 * len(analyses), 4.8))
+    axes = fig.subplots(1, len(analyses), squeeze=False)
+    for panel, name in zip(axes[0], analyses, strict=True):
+        _km_panel(panel, result, name)
     fig.suptitle(
         "Survival from diagnosis; patients enter at sequencing (left truncation)", fontsize=10
     )
     fig.tight_layout()
     return fig
+
+
+def _fmt_p(p: float | None) -> str:
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "NA"
+    return f"{p:.2e}" if p < 1e-3 else f"{p:.3f}"
+
+
+def summary_text(result: SurvivalResult) -> str:
+    """A few lines: cohort size, events, the global test, Cox HRs, and the bias note."""
+    lines = [
+        f"OS by {result.by}: {result.n_patients} patients, {result.n_events} deaths "
+        f"(reference group {result.reference_group})."
+    ]
+    for analysis in ANALYSIS_TITLES:
+        p = result.global_p(analysis)
+        if p is None:
+            continue
+        test = result.logrank.filter(
+            (pl.col("analysis") == analysis) & (pl.col("comparison") == "all groups")
+        )["test"][0]
+        lines.append(f"  {analysis}: {test} p = {_fmt_p(p)}")
+        for row in result.cox.filter(pl.col("analysis") == analysis).iter_rows(named=True):
+            lines.append(
+                f"    Cox {row['covariate']}: HR {row['hazard_ratio']:.2f} "
+                f"({row['ci_low']:.2f}-{row['ci_high']:.2f}), p = {_fmt_p(row['p_value'])}"
+            )
+    if not result.left_truncation.get("done"):
+        lines.append(f"  left-truncated analysis skipped: {result.left_truncation.get('reason')}")
+    lines.append("CAUTION: " + result.bias_note)
+    return "\n".join(lines)
 
 
 def survival_json(result: SurvivalResult) -> dict[str, Any]:

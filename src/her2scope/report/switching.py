@@ -15,27 +15,38 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: reports are written on servers and in CI
-import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from her2scope.analysis.switching import (
-    ALL_SAMPLE_TYPES,
-    ANALYSIS_SCALE,
-    SEED_REFERENCE,
-)
+from her2scope.vocab import ALL_SAMPLE_TYPES, ANALYSIS_SCALE
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from her2scope.analysis.switching import SwitchingResult
+
+#: The seed's figures (first seed, section 2.5, ref 90). Quoted, not re-derived.
+SEED_REFERENCE: dict[str, Any] = {
+    "source": (
+        "Front Oncol 2024 perspective (doi:10.3389/fonc.2024.1461190), section 2.5, reference 90"
+    ),
+    "rates": [0.34, 0.25],
+    "statement": (
+        "a retrospective study of luminal B breast cancer reported switching between "
+        "HER2-low and HER2-0 at a rate of 34% or 25% in either direction"
+    ),
+    "caveat": (
+        "a different cohort (a retrospective luminal B series in progressive disease, ref 90), "
+        "not this MSK-IMPACT cohort, with its own design and pathology practice; the seed does "
+        "not say which figure belongs to which direction, so it is quoted beside our rates, "
+        "not matched to one row"
+    ),
+}
 
 COMPARISON_TITLES = {
     "primary_vs_sequenced": "Primary-tumour pathology -> sequenced sample",
@@ -56,6 +67,47 @@ INDEPENDENCE_NOTE = (
     "several pairs (n_patients is shown), so they are somewhat optimistic. The patient-clustered "
     "95% CI (cluster-robust logit interval) allows for that."
 )
+
+
+def _fmt_rate(r: dict[str, Any]) -> str:
+    if not r["n"]:
+        return "n = 0"
+    return (
+        f"{r['k']}/{r['n']} = {100 * r['rate']:.1f}% "
+        f"(95% CI {100 * r['ci_low']:.1f}-{100 * r['ci_high']:.1f})"
+    )
+
+
+def summary_text(result: SwitchingResult) -> str:
+    """A few lines: the headline rates with their intervals (``SwitchingResult.summary()``)."""
+    transitions = result.table["transition"].unique(maintain_order=True).to_list()[:3]
+    lines = []
+    for comparison in COMPARISON_TITLES:
+        acc = result.accounting.filter(pl.col("comparison") == comparison).to_dicts()
+        if not acc:
+            continue
+        a = acc[0]
+        lines.append(
+            f"{comparison}: {a['n_included']} pairs used, {a['n_excluded']} excluded "
+            f"(of {a['n_candidates']})"
+        )
+        # By sample type, because the pooled figure mixes Primary rows whose two
+        # reports may be the same specimen with true primary -> metastasis pairs.
+        for sample_type in (ALL_SAMPLE_TYPES, "Metastasis", "Primary"):
+            parts = []
+            for tr in transitions:
+                try:
+                    parts.append(f"{tr}: {_fmt_rate(result.rate(tr, comparison, sample_type))}")
+                except KeyError:
+                    continue
+            if parts:
+                lines.append(f"  [{sample_type}] " + "; ".join(parts))
+    rates = " / ".join(f"{100 * r:.0f}%" for r in SEED_REFERENCE["rates"])
+    lines.append(
+        f"Seed (ref 90, a different retrospective luminal B cohort): {rates} HER2-low <-> "
+        "HER2-0 switching in either direction."
+    )
+    return "\n".join(lines)
 
 
 def seed_note() -> str:
@@ -95,24 +147,18 @@ def frame_to_html(frame: pl.DataFrame, *, float_digits: int = 4) -> str:
 
 
 def figure_to_base64(fig: Figure) -> str:
-    """PNG bytes of ``fig`` as base64 text (the figure is closed)."""
+    """PNG bytes of ``fig`` as base64 text."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
-    """Save as PNG or SVG (by suffix) and close the figure."""
+    """Save as PNG or SVG (by suffix)."""
     from her2scope.outputs import write_bytes_atomic
 
     buf = io.BytesIO()
-    try:
-        fig.savefig(
-            buf, format=path.suffix.lstrip(".").lower() or "png", dpi=150, bbox_inches="tight"
-        )
-    finally:
-        plt.close(fig)
+    fig.savefig(buf, format=path.suffix.lstrip(".").lower() or "png", dpi=150, bbox_inches="tight")
     return write_bytes_atomic(path, buf.getvalue())
 
 
@@ -244,46 +290,81 @@ def print_switching(result: SwitchingResult, console: Console | None = None) -> 
 # --------------------------------------------------------------------------- figure
 
 
-def switching_figure(result: SwitchingResult) -> Figure:
+def _heatmap(ax: Axes, result: SwitchingResult, comparison: str, sample_type: str) -> None:
+    k = len(ANALYSIS_SCALE)
+    wide = result.matrix_wide(comparison, sample_type)
+    counts = wide.select(*ANALYSIS_SCALE).to_numpy().astype(float)
+    row_sum = counts.sum(axis=1, keepdims=True)
+    frac = np.divide(counts, row_sum, out=np.zeros_like(counts), where=row_sum > 0)
+    ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
+    for r in range(k):
+        for c in range(k):
+            ax.text(
+                c,
+                r,
+                f"{int(counts[r, c])}",
+                ha="center",
+                va="center",
+                color="white" if frac[r, c] > 0.6 else "black",
+                fontsize=11,
+            )
+    ax.set_xticks(range(k), [s.replace("HER2-", "") for s in ANALYSIS_SCALE])
+    ax.set_yticks(range(k), [s.replace("HER2-", "") for s in ANALYSIS_SCALE])
+    ax.set_xlabel("later / sequenced")
+    ax.set_title(f"{sample_type} (n={int(counts.sum())})", fontsize=10)
+
+
+def switching_figure(
+    result: SwitchingResult,
+    *,
+    comparison: str | None = None,
+    sample_type: str = ALL_SAMPLE_TYPES,
+    ax: Axes | None = None,
+) -> Figure:
     """Heatmaps of the transition matrices (rows: comparison; columns: All/Primary/Metastasis).
 
     Cell colour is the row-normalised fraction (where each 'from' category
-    goes); the annotation is the count.
+    goes); the annotation is the count. With ``ax``, one heatmap
+    (``comparison``, default the first; ``sample_type``, default ``All``) is
+    drawn into it and its figure returned. Drawn without pyplot: the
+    caller's matplotlib backend is never changed.
+
+    Parameters
+    ----------
+    result : SwitchingResult
+        From :func:`her2scope.tl.switching`.
+    comparison, sample_type : str, optional
+        The heatmap drawn into ``ax``.
+    ax : matplotlib Axes, optional
+        Draw one heatmap here instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+
+    Examples
+    --------
+    >>> fig = switching_figure(result)  # doctest: +SKIP
     """
+    from her2scope.report.figures import _figure
+
     comparisons = result.accounting["comparison"].to_list() or ["serial"]
+    if ax is not None:
+        chosen = comparison or comparisons[0]
+        _heatmap(ax, result, chosen, sample_type)
+        ax.set_ylabel(f"{chosen}\nearlier / primary")
+        fig = ax.get_figure()
+        assert fig is not None
+        return cast("Figure", fig)
     strata = [ALL_SAMPLE_TYPES, "Primary", "Metastasis"]
-    fig, axes = plt.subplots(
-        len(comparisons),
-        len(strata),
-        figsize=(4.2 * len(strata), 3.8 * len(comparisons)),
-        squeeze=False,
-    )
-    k = len(ANALYSIS_SCALE)
-    for i, comparison in enumerate(comparisons):
-        for j, sample_type in enumerate(strata):
-            ax = axes[i][j]
-            wide = result.matrix_wide(comparison, sample_type)
-            counts = wide.select(*ANALYSIS_SCALE).to_numpy().astype(float)
-            row_sum = counts.sum(axis=1, keepdims=True)
-            frac = np.divide(counts, row_sum, out=np.zeros_like(counts), where=row_sum > 0)
-            ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
-            for r in range(k):
-                for c in range(k):
-                    ax.text(
-                        c,
-                        r,
-                        f"{int(counts[r, c])}",
-                        ha="center",
-                        va="center",
-                        color="white" if frac[r, c] > 0.6 else "black",
-                        fontsize=11,
-                    )
-            ax.set_xticks(range(k), [s.replace("HER2-", "") for s in ANALYSIS_SCALE])
-            ax.set_yticks(range(k), [s.replace("HER2-", "") for s in ANALYSIS_SCALE])
-            ax.set_xlabel("later / sequenced")
+    fig = _figure((4.2 * len(strata), 3.8 * len(comparisons)))
+    axes = fig.subplots(len(comparisons), len(strata), squeeze=False)
+    for i, comp in enumerate(comparisons):
+        for j, stratum in enumerate(strata):
+            _heatmap(axes[i][j], result, comp, stratum)
             if j == 0:
-                ax.set_ylabel(f"{comparison}\nearlier / primary")
-            ax.set_title(f"{sample_type} (n={int(counts.sum())})", fontsize=10)
+                axes[i][j].set_ylabel(f"{comp}\nearlier / primary")
     fig.suptitle("HER2 category transitions (colour: row fraction; numbers: pairs)")
     fig.tight_layout()
     return fig

@@ -21,6 +21,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from her2scope.vocab import (
+    AMBIGUITY_POLICIES,
+    CATEGORY_DISPLAY_ORDER,
+    DEFAULT_PROFILE,
+    profile_names,
+)
 from her2scope.web.registry import LoadedStudy, Registry
 
 if TYPE_CHECKING:
@@ -30,8 +36,9 @@ if TYPE_CHECKING:
     from her2scope.kb.match import Matcher, PatientReport
     from her2scope.kb.patient import PatientProfile
 
-PROFILES = ("asco-cap-2023", "asco-cap-2018", "ihc-only")
-POLICIES = ("exclude", "low", "zero")
+#: Choices of the cohort page, the default first (profiles discovered from the data folder).
+PROFILES = tuple(sorted(profile_names(), key=lambda name: name != DEFAULT_PROFILE))
+POLICIES = tuple(sorted(AMBIGUITY_POLICIES, key=lambda policy: policy != "exclude"))
 SAMPLE_TYPES = ("all", "primary", "metastasis")
 HR_FILTERS = ("all", "positive")
 _COHORT_FIGURES = ("forest", "stacked", "oncoprint")
@@ -46,16 +53,7 @@ DOWNLOADS = {
     "survival.tsv": "text/tab-separated-values; charset=utf-8",
     "report.html": "text/html; charset=utf-8",
 }
-CATEGORY_ORDER = (
-    "HER2-0",
-    "HER2-null",
-    "HER2-ultralow",
-    "HER2-low",
-    "HER2-positive",
-    "HER2-negative",
-    "equivocal",
-    "unknown",
-)
+CATEGORY_ORDER = CATEGORY_DISPLAY_ORDER
 
 FIGURE_LOCK = threading.Lock()
 _MATCH_LOCK = threading.Lock()
@@ -310,14 +308,9 @@ class Service:
 
 
 def _png_of(fig: Any) -> bytes:
-    """PNG bytes of a pyplot figure, closed afterwards (caller holds FIGURE_LOCK)."""
-    import matplotlib.pyplot as plt
-
+    """PNG bytes of a figure drawn on its own Agg canvas (caller holds FIGURE_LOCK)."""
     buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    finally:
-        plt.close(fig)
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     return buf.getvalue()
 
 
@@ -410,7 +403,7 @@ def survival_view(result: SurvivalResult) -> dict[str, Any]:
         return out
 
     return {
-        "summary": result.summary.split("\n"),
+        "summary": result.summary().split("\n"),
         "groups": text_rows(result.table),
         "tests": text_rows(result.logrank),
         "cox": text_rows(result.cox),

@@ -54,6 +54,7 @@ import numpy as np
 import polars as pl
 
 from her2scope.errors import ConfigError
+from her2scope.vocab import NONSYN_CLASSES
 
 DEFAULT_CHUNK_SIZE = 10_000
 MAX_SAMPLES = 5_000_000  # patient ids have seven digits
@@ -63,19 +64,8 @@ BURDEN_MAX_RATE = 0.05
 # Gamma shape of the per-sample burden (mean 1): a long tail of tumors with
 # many passenger mutations, as in the real MAF (median 4, max 450 per sample).
 BURDEN_SHAPE = 1.0
-NON_SYNONYMOUS = frozenset(
-    {
-        "Frame_Shift_Del",
-        "Frame_Shift_Ins",
-        "Splice_Site",
-        "Translation_Start_Site",
-        "Nonsense_Mutation",
-        "Nonstop_Mutation",
-        "In_Frame_Del",
-        "In_Frame_Ins",
-        "Missense_Mutation",
-    }
-)
+#: maftools' non-synonymous classes (the one list in her2scope.vocab)
+NON_SYNONYMOUS = frozenset(NONSYN_CLASSES)
 AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 AA3 = {
     "A": "Ala", "C": "Cys", "D": "Asp", "E": "Glu", "F": "Phe", "G": "Gly", "H": "His",

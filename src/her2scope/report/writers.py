@@ -1,0 +1,164 @@
+"""The writer registry: one table, one format, one function.
+
+Every table her2scope writes goes through :func:`write_table`, which picks
+the writer by format name (or the file's suffix) from :data:`WRITERS`. A new
+output format is one entry here. Writes are atomic
+(:mod:`her2scope.outputs`).
+
+Formats: ``tsv``, ``csv``, ``json`` (records), ``parquet`` and ``xlsx``
+(polars' Excel writer; it needs the optional ``xlsxwriter`` package).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from her2scope.errors import ConfigError
+from her2scope.outputs import write_bytes_atomic
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _tsv(frame: pl.DataFrame) -> bytes:
+    return frame.write_csv(separator="\t").encode("utf-8")
+
+
+def _csv(frame: pl.DataFrame) -> bytes:
+    return frame.write_csv().encode("utf-8")
+
+
+def _json(frame: pl.DataFrame) -> bytes:
+    rows = [{k: _clean(v) for k, v in row.items()} for row in frame.to_dicts()]
+    return (json.dumps(rows, indent=1, default=str) + "\n").encode("utf-8")
+
+
+def _parquet(frame: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.write_parquet(buf)
+    return buf.getvalue()
+
+
+def _xlsx(frame: pl.DataFrame) -> bytes:
+    try:
+        import xlsxwriter  # noqa: F401
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ConfigError(
+            "format 'xlsx' needs the optional package xlsxwriter (pip install xlsxwriter)"
+        ) from None
+    buf = io.BytesIO()
+    frame.write_excel(buf)
+    return buf.getvalue()
+
+
+#: format name -> (file suffix, writer of a polars frame to bytes)
+WRITERS: dict[str, tuple[str, Callable[[pl.DataFrame], bytes]]] = {
+    "tsv": (".tsv", _tsv),
+    "csv": (".csv", _csv),
+    "json": (".json", _json),
+    "parquet": (".parquet", _parquet),
+    "xlsx": (".xlsx", _xlsx),
+}
+
+
+def table_bytes(frame: Any, *, format: str) -> bytes:
+    """A table (polars or pandas) in one of the :data:`WRITERS` formats, as bytes.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame or pandas.DataFrame
+        The table.
+    format : str
+        A key of :data:`WRITERS`.
+
+    Returns
+    -------
+    bytes
+        The encoded table.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> table_bytes(pl.DataFrame({"a": [1]}), format="tsv")
+    b'a\\n1\\n'
+    """
+    if format not in WRITERS:
+        raise ConfigError(f"parameter format must be one of {', '.join(WRITERS)}; got {format!r}")
+    if not isinstance(frame, pl.DataFrame):
+        frame = pl.from_pandas(frame)
+    return WRITERS[format][1](frame)
+
+
+def write_table(frame: Any, path: str | Path, *, format: str | None = None) -> Path:
+    """Write a table to ``path`` in ``format`` (default: from the file's suffix).
+
+    Parameters
+    ----------
+    frame : polars.DataFrame or pandas.DataFrame
+        The table (a result's ``.table``, or any frame).
+    path : str or Path
+        Output file; written atomically.
+    format : str, optional
+        A key of :data:`WRITERS`; by default the one whose suffix ``path`` has.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> hs.report.write_table(result.table, "table1.parquet")  # doctest: +SKIP
+    """
+    target = Path(path)
+    if format is None:
+        by_suffix = {suffix: name for name, (suffix, _) in WRITERS.items()}
+        format = by_suffix.get(target.suffix.lower())
+        if format is None:
+            raise ConfigError(
+                f"cannot tell the format of {target.name}: give format= ({', '.join(WRITERS)})"
+            )
+    return write_bytes_atomic(target, table_bytes(frame, format=format))
+
+
+def write_result(
+    result: Any, out_dir: str | Path, *, formats: tuple[str, ...] = ("tsv", "json")
+) -> list[Path]:
+    """Write a result's ``.table`` (and its audit) in each of ``formats``.
+
+    Parameters
+    ----------
+    result : result object
+        Any her2scope result (``.table``, ``.audit``).
+    out_dir : str or Path
+        Output folder.
+    formats : tuple of str
+        Keys of :data:`WRITERS`.
+
+    Returns
+    -------
+    list of Path
+        Files written: ``table.<suffix>`` per format and ``audit.tsv``.
+
+    Examples
+    --------
+    >>> hs.report.write_result(result, "out", formats=("tsv", "parquet"))  # doctest: +SKIP
+    """
+    out = Path(out_dir)
+    written = [
+        write_table(result.table, out / f"table{WRITERS[name][0]}", format=name) for name in formats
+    ]
+    audit = getattr(result, "audit", None)
+    if audit is not None and hasattr(audit, "to_frame"):
+        written.append(write_table(audit.to_frame(), out / "audit.tsv", format="tsv"))
+    return written

@@ -1,0 +1,298 @@
+"""Analyses (``hs.tl``), scanpy-style: study first, options keyword-only, results of one shape.
+
+Every function takes a :class:`~her2scope.study.model.Study` first and
+everything else by keyword; each returns a result with ``.table``,
+``.options``, ``.audit`` (study + HER2 engine + analysis), ``summary()``,
+``_repr_html_`` and ``to_pandas()``. Options are validated when they are made
+(a bad value raises :class:`~her2scope.errors.ConfigError` naming the
+parameter). Keywords may be given one by one (``hr="positive"``) or as an
+options object (``options=AnalysisOptions(...)``), not both.
+
+>>> import her2scope as hs  # doctest: +SKIP
+>>> study = hs.load_study("breast_msk_2018")  # doctest: +SKIP
+>>> hs.tl.analyze(study, profile="ihc-only", ambiguous="low").table  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from her2scope.errors import ConfigError
+
+if TYPE_CHECKING:
+    from her2scope.alterations import AlterationCalls, Catalog
+    from her2scope.analysis.adjusted import AdjustedResult
+    from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
+    from her2scope.analysis.options import SurvivalOptions, SwitchingOptions
+    from her2scope.analysis.sensitivity import SensitivityResult
+    from her2scope.analysis.survival import SurvivalResult
+    from her2scope.analysis.switching import SwitchingResult
+    from her2scope.study.model import Study
+
+__all__ = ["adjusted", "analyze", "sensitivity", "survival", "switching"]
+
+
+def _analysis_options(options: AnalysisOptions | None, kwargs: dict[str, Any]) -> AnalysisOptions:
+    from her2scope.analysis.cohort import AnalysisOptions
+    from her2scope.analysis.options import parse_expected_range
+
+    if options is not None and kwargs:
+        raise ConfigError(
+            f"give either options or the separate parameters ({', '.join(kwargs)}), not both"
+        )
+    if options is not None:
+        return options
+    if "expected" in kwargs:
+        kwargs = {**kwargs, "expected": parse_expected_range(kwargs["expected"])}
+    try:
+        return AnalysisOptions(**kwargs)
+    except TypeError as exc:  # an unknown keyword
+        raise ConfigError(f"unknown parameter: {exc}") from None
+
+
+def analyze(
+    study: Study,
+    *,
+    options: AnalysisOptions | None = None,
+    catalog: Catalog | None = None,
+    calls: AlterationCalls | None = None,
+    **option_values: Any,
+) -> IntersectionResult:
+    """The HER2-low x resistance-alteration table (Table 1 of the first seed).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study (:func:`her2scope.load_study`).
+    options : AnalysisOptions, optional
+        Every choice that changes the numbers; or give its fields as keywords
+        (``profile``, ``ambiguous``, ``source``, ``sample_type``, ``hr``,
+        ``one_per_patient``, ``expected`` as ``"45-55"`` or a pair,
+        ``mutation_classes``, ``cohort``).
+    catalog : Catalog, optional
+        Alteration catalog (default: the built-in one).
+    calls : AlterationCalls, optional
+        Alteration calls made earlier (:func:`her2scope.annotate`), reused.
+
+    Returns
+    -------
+    IntersectionResult
+        ``.table`` (one row per alteration, class and ``ALL``), ``.samples``
+        (every sample, included or not and why), ``.options``, ``.audit``.
+
+    Examples
+    --------
+    >>> result = hs.tl.analyze(study, profile="ihc-only", ambiguous="low")  # doctest: +SKIP
+    >>> result.to_pandas().head()  # doctest: +SKIP
+    """
+    from her2scope.analysis.cohort import analyze as _analyze
+
+    opts = _analysis_options(options, option_values)
+    return _analyze(study, opts, catalog=catalog, calls=calls)
+
+
+def sensitivity(
+    study: Study,
+    *,
+    options: AnalysisOptions | None = None,
+    profiles: Sequence[str] | None = None,
+    policies: Sequence[str] | None = None,
+    catalog: Catalog | None = None,
+    calls: AlterationCalls | None = None,
+    **option_values: Any,
+) -> SensitivityResult:
+    """The HER2-low x alteration table under every HER2 profile x ambiguity policy.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    options : AnalysisOptions, optional
+        Cohort filters held fixed (or their fields as keywords).
+    profiles : sequence of str, optional
+        HER2 rule profiles (default: every built-in profile in the data
+        folder, :func:`her2scope.vocab.profile_names`).
+    policies : sequence of str, optional
+        Ambiguity policies (default: all of ``low``, ``zero``, ``exclude``).
+    catalog, calls : optional
+        As for :func:`analyze`.
+
+    Returns
+    -------
+    SensitivityResult
+        ``.table`` stacked with ``profile`` and ``ambiguous`` columns first.
+
+    Examples
+    --------
+    >>> grid = hs.tl.sensitivity(study)  # doctest: +SKIP
+    >>> print(grid.summary())  # doctest: +SKIP
+    """
+    from her2scope.alterations import annotate, load_catalog
+    from her2scope.analysis.cohort import POLICIES
+    from her2scope.analysis.cohort import sensitivity as _sensitivity
+    from her2scope.analysis.options import check_choice, check_profile
+    from her2scope.analysis.sensitivity import SensitivityResult
+    from her2scope.audit import Audit
+    from her2scope.vocab import AMBIGUITY_POLICIES, profile_names
+
+    opts = _analysis_options(options, option_values)
+    chosen_profiles = tuple(profile_names() if profiles is None else profiles)
+    chosen_policies = tuple(POLICIES if policies is None else policies)
+    for name in chosen_profiles:
+        check_profile(name, "profiles")
+    for policy in chosen_policies:
+        check_choice("policies", policy, AMBIGUITY_POLICIES)
+    catalog = catalog or load_catalog()
+    if calls is None:
+        calls = annotate(study, catalog, mutation_classes=opts.mutation_classes)
+    table = _sensitivity(
+        study,
+        opts,
+        catalog=catalog,
+        calls=calls,
+        profiles=chosen_profiles,
+        policies=chosen_policies,
+    )
+    audit = Audit()
+    audit.extend(study.audit)
+    audit.extend(calls.audit)
+    audit.add(
+        "info",
+        "analysis.sensitivity",
+        f"table recomputed under {len(chosen_profiles)} profiles x {len(chosen_policies)} "
+        "ambiguity policies",
+        count=len(chosen_profiles) * len(chosen_policies),
+    )
+    return SensitivityResult(
+        study_id=study.study_id,
+        options=opts,
+        table=table,
+        profiles=chosen_profiles,
+        policies=chosen_policies,
+        audit=audit,
+    )
+
+
+def switching(
+    study: Study,
+    *,
+    options: SwitchingOptions | None = None,
+    **option_values: Any,
+) -> SwitchingResult:
+    """HER2 category switching: primary pathology vs sequenced sample, and serial samples.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    options : SwitchingOptions, optional
+        ``profile``, ``ambiguous``, ``mapping`` (or those as keywords).
+
+    Returns
+    -------
+    SwitchingResult
+        ``.table`` (rates with Wilson and patient-clustered 95% CIs),
+        ``.pairs``, ``.matrix``, ``.options``, ``.audit``.
+
+    Examples
+    --------
+    >>> sw = hs.tl.switching(study)  # doctest: +SKIP
+    >>> sw.rate("HER2-0 -> HER2-low", sample_type="Metastasis")  # doctest: +SKIP
+    """
+    from her2scope.analysis.options import SwitchingOptions
+    from her2scope.analysis.switching import switching as _switching
+
+    if options is None:
+        try:
+            options = SwitchingOptions(**option_values)
+        except TypeError as exc:
+            raise ConfigError(f"unknown parameter: {exc}") from None
+    elif option_values:
+        raise ConfigError("give either options or the separate parameters, not both")
+    return _switching(study, options=options)
+
+
+def survival(
+    study: Study,
+    *,
+    options: SurvivalOptions | None = None,
+    **option_values: Any,
+) -> SurvivalResult:
+    """Overall survival by HER2 group (or by an alteration): KM, log-rank, Cox.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    options : SurvivalOptions, optional
+        ``by`` (``"her2"`` or ``"alteration:ID"``), ``profile``,
+        ``ambiguous``, ``mapping`` (or those as keywords).
+
+    Returns
+    -------
+    SurvivalResult
+        ``.table`` (groups, KM medians), ``.logrank``, ``.cox``, ``.curves``,
+        ``.options``, ``.audit`` and the sequencing-time bias note.
+
+    Examples
+    --------
+    >>> os_ = hs.tl.survival(study, by="her2")  # doctest: +SKIP
+    >>> print(os_.summary())  # doctest: +SKIP
+    """
+    from her2scope.analysis.options import SurvivalOptions
+    from her2scope.analysis.survival import survival as _survival
+
+    if options is None:
+        try:
+            options = SurvivalOptions(**option_values)
+        except TypeError as exc:
+            raise ConfigError(f"unknown parameter: {exc}") from None
+    elif option_values:
+        raise ConfigError("give either options or the separate parameters, not both")
+    return _survival(study, options=options)
+
+
+def adjusted(
+    study: Study,
+    *,
+    options: AnalysisOptions | None = None,
+    covariates: Sequence[str] | None = None,
+    catalog: Catalog | None = None,
+    calls: AlterationCalls | None = None,
+    **option_values: Any,
+) -> AdjustedResult:
+    """Crude, Mantel-Haenszel and covariate-adjusted odds ratios, and the open questions.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    options : AnalysisOptions, optional
+        The main analysis cohort (or its fields as keywords).
+    covariates : sequence of str, optional
+        Default ``hr_status``, ``sample_type``, ``histology``, ``panel``.
+    catalog, calls : optional
+        As for :func:`analyze`.
+
+    Returns
+    -------
+    AdjustedResult
+        ``.table`` (crude vs CMH vs adjusted ORs), ``.stratified``,
+        ``.questions``, ``.options``, ``.audit``.
+
+    Examples
+    --------
+    >>> adj = hs.tl.adjusted(study)  # doctest: +SKIP
+    >>> adj.to_pandas().head()  # doctest: +SKIP
+    """
+    from her2scope.analysis.adjusted import DEFAULT_COVARIATES, adjusted_analysis
+
+    opts = _analysis_options(options, option_values)
+    return adjusted_analysis(
+        study,
+        opts,
+        catalog=catalog,
+        calls=calls,
+        covariates=DEFAULT_COVARIATES if covariates is None else tuple(covariates),
+    )
