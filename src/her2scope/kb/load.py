@@ -19,6 +19,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from her2scope.errors import SchemaError
 from her2scope.kb.schema import (
     Biomarker,
+    Caveat,
     KbMeta,
     KnowledgeBase,
     Mechanism,
@@ -40,6 +41,7 @@ _SECTIONS: dict[str, list[tuple[str | None, Any]]] = {
     "trials.yaml": [("trials", list[Trial])],
     "therapies.yaml": [("therapy_classes", list[TherapyClass]), ("therapies", list[Therapy])],
     "references.yaml": [("references", list[Reference])],
+    "caveats.yaml": [("caveats", list[Caveat])],
 }
 
 

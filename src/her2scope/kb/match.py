@@ -60,11 +60,6 @@ DISCLAIMER = (
 ZERO_FAMILY = ZERO_CATEGORIES
 NOT_POSITIVE = NOT_POSITIVE_CATEGORIES
 RESOLVED = RESOLVED_CATEGORIES
-SWITCH_SOURCE = Source(paper="frontiers2024", ref=[85, 90], section="2.5 Subtype switching")
-DB04_SOURCE = Source(paper="schlam2022", ref=[36], section="2.3 Antibody–Drug Conjugates")
-ASCO_CAP_SOURCE = Source(
-    paper="schlam2022", ref=[99], section="3.7 HER2 Heterogeneity and Level of HER2 Expression"
-)
 HOTSPOT_CITATION = (
     "Chang MT, et al. Accelerating discovery of functional mutant alleles in cancer. "
     "Cancer Discov 2018;8(2):174-183 (Cancer Hotspots v2)"
@@ -273,6 +268,7 @@ class Matcher:
         self.trials = {t.id: t for t in self.kb.trials}
         self.classes = {c.id: c for c in self.kb.therapy_classes}
         self.references = {(r.paper, r.ref): r for r in self.kb.references}
+        self.caveat_entries = {c.id: c for c in self.kb.caveats}
         self.by_category = {
             b.her2_category: b.id for b in self.kb.biomarkers if b.kind == "her2_category"
         }
@@ -1084,54 +1080,31 @@ class Matcher:
         def add(code: str, message: str, sources: list[Source] | None = None) -> None:
             cav.append({"code": code, "message": message, "sources": self.sources(sources or [])})
 
+        def add_kb(code: str, **values: str) -> None:
+            """A caveat whose text and sources are knowledge-base data (caveats.yaml)."""
+            entry = self.caveat_entries[code]
+            text = " ".join(entry.text.split()).format(**values)
+            cav.append(
+                {"code": code, "message": text, "sources": self.sources(list(entry.sources))}
+            )
+
         category = her2["category"]
         readings = ctx.readings
         if her2["ambiguous"]:
-            if readings and all(r in NOT_POSITIVE for r in readings):
-                add(
-                    "her2_range_not_positive",
-                    f"The HER2 result is ambiguous ({her2['rationale']}); its readings are "
-                    f"{' or '.join(readings)}, none HER2-positive, so regimens for HER2-negative "
-                    "disease are listed. Options that need one HER2-low/-0 category (e.g. "
-                    "trastuzumab deruxtecan for HER2-low) need a single score: ask for the "
-                    "slide to be re-scored.",
-                    [ASCO_CAP_SOURCE],
-                )
-            else:
-                add(
-                    "her2_ambiguous",
-                    f"The HER2 call is ambiguous ({her2['rationale']}; readings: "
-                    f"{' or '.join(readings)}). Options that depend on the HER2 category need "
-                    "pathology re-review or retesting.",
-                    [ASCO_CAP_SOURCE],
-                )
+            code = (
+                "her2_range_not_positive"
+                if readings and all(r in NOT_POSITIVE for r in readings)
+                else "her2_ambiguous"
+            )
+            add_kb(code, rationale=her2["rationale"], readings=" or ".join(readings))
         if her2["unusable"]:
             add("her2_unusable", "HER2 values not usable: " + ", ".join(map(str, her2["unusable"])))
         if category == "equivocal":
-            add(
-                "her2_equivocal_settle",
-                "HER2 is equivocal. Per ASCO/CAP: IHC 2+ needs reflex ISH on the same specimen "
-                "(or a new test on another specimen); an unusual ISH result (ISH groups 2-4) "
-                "is resolved by a concurrent review of the IHC and a recount of at least 20 "
-                "cells by a second observer. Until then HER2-directed options are not listed.",
-                [ASCO_CAP_SOURCE],
-            )
+            add_kb("her2_equivocal_settle")
         if category == "HER2-0":
-            add(
-                "her2_zero_unspecified",
-                "IHC 0 without null/ultralow detail: HER2-null (no staining) and HER2-ultralow "
-                "(faint, incomplete staining in <=10% of cells) must be distinguished. "
-                "DESTINY-Breast04 enrolled only IHC 1+ or 2+/ISH-; HER2-ultralow has its own "
-                "indication (trastuzumab deruxtecan, DESTINY-Breast06).",
-                [DB04_SOURCE],
-            )
+            add_kb("her2_zero_unspecified")
         elif category == "HER2-null":
-            add(
-                "her2_null",
-                "HER2-null (IHC 0, no staining): no trastuzumab deruxtecan option from "
-                "DESTINY-Breast04, which enrolled IHC 1+ or 2+/ISH- tumors only.",
-                [DB04_SOURCE],
-            )
+            add_kb("her2_null")
         elif category == "HER2-negative":
             add(
                 "her2_negative_unspecified",
@@ -1146,22 +1119,9 @@ class Matcher:
                 "category were not listed.",
             )
         if ctx.switched and primary is not None:
-            add(
-                "her2_switch",
-                f"HER2 category differs between the primary tumor ({primary['category']}) and "
-                f"the current sample ({category}). Switching between HER2-low and HER2-0 occurs "
-                "at 34% or 25% in either direction in progressive disease: base decisions on the "
-                "most recent sample and consider retesting.",
-                [SWITCH_SOURCE],
-            )
+            add_kb("her2_switch", primary=primary["category"], category=category)
         elif category in ZERO_FAMILY or category == "HER2-negative":
-            add(
-                "her2_retest",
-                "HER2-0/HER2-low status can switch between primary and metastasis (34% or 25% "
-                "in either direction in one LumB cohort): if this result is from an older or "
-                "primary sample, consider retesting a recent metastatic biopsy.",
-                [SWITCH_SOURCE],
-            )
+            add_kb("her2_retest")
         if "erbb2_amplification" in ctx.observed and category not in ("HER2-positive", "unknown"):
             add(
                 "erbb2_amp_discordant",

@@ -447,6 +447,12 @@ class Reference(_Strict):
     inferred_from_text: bool = False
 
 
+class Caveat(Entry):
+    """A caveat that carries evidence: its text (with ``{placeholders}``) and sources."""
+
+    text: str
+
+
 class PaperRef(_Strict):
     """One of the two source reviews, as a reader would cite it."""
 
@@ -477,6 +483,7 @@ class KnowledgeBase(_Strict):
     therapies: list[Therapy]
     therapy_classes: list[TherapyClass]
     references: list[Reference] = Field(default_factory=list)
+    caveats: list[Caveat] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_references(self) -> KnowledgeBase:
