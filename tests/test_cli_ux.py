@@ -81,3 +81,14 @@ def test_analyze_at_80_columns_cuts_no_number(shared_study_dir: Path) -> None:
     assert "…" not in done.stdout
     # not a terminal: every digit of the p-values (nothing like 0.787 only)
     assert any(len(tok) > 12 and tok.startswith("0.") for tok in done.stdout.split())
+
+
+@pytest.mark.parametrize("command", ["analyze", "switching", "survival"])
+def test_cohort_help_shows_allowed_values(command: str) -> None:
+    from typer.testing import CliRunner
+
+    from her2scope.cli.app import app
+
+    out = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
+    assert "[low|zero|exclude]" in out
+    assert "asco-cap-2023" in out and "ihc-only" in out

@@ -287,3 +287,11 @@ def test_real_study_patient_counts(shared_study_dir: Path) -> None:
     assert result.audit.total("survival.missing_os") == 0
     assert result.left_truncation["done"]
     assert result.global_p() is not None
+
+
+def test_numbers_at_risk_follow_the_step_function() -> None:
+    from her2scope.report.survival import numbers_at_risk
+
+    curve = pl.DataFrame({"time": [0.0, 5.0, 12.0, 30.0], "at_risk": [10, 8, 5, 1]})
+    # at t: the at-risk count of the first step at or after t; none after the last step
+    assert numbers_at_risk(curve, [0.0, 4.0, 12.0, 20.0, 40.0]) == [10, 8, 5, 1, 0]

@@ -18,6 +18,7 @@ from her2scope.cli.classify_cmd import (
     require_her2_levels,
 )
 from her2scope.errors import ConfigError
+from her2scope.vocab import profile_names
 
 
 def parse_expected(text: str) -> tuple[float, float]:
@@ -34,17 +35,25 @@ def parse_expected(text: str) -> tuple[float, float]:
     return lo, hi
 
 
+PROFILE_METAVAR = "[" + "|".join((*profile_names(), "FILE.yaml")) + "]"
+
+
 @app.command()
 def analyze(
     study: Annotated[str, typer.Argument(help="Study folder or cBioPortal study id.")],
     profile: Annotated[
         str,
         typer.Option(
-            help="HER2 rule profile: ihc-only, asco-cap-2018, asco-cap-2023 or a YAML file."
+            help="HER2 rule profile: ihc-only, asco-cap-2018, asco-cap-2023 or a YAML file.",
+            metavar=PROFILE_METAVAR,
         ),
     ] = "asco-cap-2023",
     ambiguous: Annotated[
-        str, typer.Option(help="Range IHC scores ISH does not settle: low, zero or exclude.")
+        str,
+        typer.Option(
+            help="Range IHC scores ISH does not settle: low, zero or exclude.",
+            metavar="[low|zero|exclude]",
+        ),
     ] = "exclude",
     catalog: Annotated[
         Path | None, typer.Option(help="Alteration catalog YAML (default: the built-in one).")
@@ -58,10 +67,19 @@ def analyze(
     one_per_patient: Annotated[
         str | None, typer.Option(help="Keep one sample per patient: first, last or metastatic.")
     ] = None,
-    sample_type: Annotated[str, typer.Option(help="all, primary or metastasis.")] = "all",
-    hr: Annotated[str, typer.Option(help="all, or positive (HR-positive samples only).")] = "all",
+    sample_type: Annotated[
+        str, typer.Option(help="all, primary or metastasis.", metavar="[all|primary|metastasis]")
+    ] = "all",
+    hr: Annotated[
+        str,
+        typer.Option(help="all, or positive (HR-positive samples only).", metavar="[all|positive]"),
+    ] = "all",
     source: Annotated[
-        str, typer.Option(help="HER2 pathology of the sequenced sample or of the primary tumor.")
+        str,
+        typer.Option(
+            help="HER2 pathology of the sequenced sample or of the primary tumor.",
+            metavar="[sequenced|primary]",
+        ),
     ] = "sequenced",
     expected: Annotated[
         str, typer.Option(help="Expected HER2-low fraction range, e.g. 0.45-0.55.")

@@ -18,14 +18,24 @@ from her2scope.cli.classify_cmd import (
     harmonised_study,
     require_her2_levels,
 )
+from her2scope.vocab import profile_names
 
 StudyArg = Annotated[str, typer.Argument(help="Study folder or cBioPortal study id.")]
 ProfileOpt = Annotated[
-    str, typer.Option("--profile", help="HER2 rule profile (see `her2scope classify`).")
+    str,
+    typer.Option(
+        "--profile",
+        help="HER2 rule profile (see `her2scope classify`).",
+        metavar="[" + "|".join((*profile_names(), "FILE.yaml")) + "]",
+    ),
 ]
 AmbiguousOpt = Annotated[
     str,
-    typer.Option("--ambiguous", help="Policy for ambiguous pathology values (e.g. exclude)."),
+    typer.Option(
+        "--ambiguous",
+        help="Policy for ambiguous pathology values (e.g. exclude).",
+        metavar="[low|zero|exclude]",
+    ),
 ]
 OutOpt = Annotated[
     Path | None,

@@ -54,7 +54,9 @@ def report(
     all_samples: Annotated[
         bool, typer.Option("--all", help="One report per sample of --study (needs --out DIR).")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="md | html | json.")] = "md",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="md | html | json.", metavar="[md|html|json]")
+    ] = "md",
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output file (folder with --all).")
     ] = None,

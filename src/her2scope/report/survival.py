@@ -137,6 +137,42 @@ def _km_panel(ax: Axes, result: SurvivalResult, analysis: str) -> None:
     ax.set_ylabel("overall survival")
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=8, loc="lower left")
+    _numbers_at_risk(ax, sub, [str(g) for g in groups["group"].to_list()])
+
+
+def numbers_at_risk(curve: pl.DataFrame, times: list[float]) -> list[int]:
+    """Patients at risk at each time: the at-risk count of the first step at or after it.
+
+    ``curve`` is one group's KM step function (``time``, ``at_risk``); past the last
+    step nobody is at risk.
+    """
+    times_col = curve["time"].to_list()
+    at_risk = curve["at_risk"].to_list()
+    out: list[int] = []
+    for t in times:
+        i = next((k for k, x in enumerate(times_col) if x >= t), None)
+        out.append(int(at_risk[i]) if i is not None else 0)
+    return out
+
+
+def _numbers_at_risk(ax: Axes, curves: pl.DataFrame, groups: list[str]) -> None:
+    """A numbers-at-risk table under the panel, one row per group, at the x ticks."""
+    from matplotlib.transforms import blended_transform_factory
+
+    lo, hi = ax.get_xlim()
+    ticks = [float(x) for x in ax.get_xticks() if lo <= x <= hi]
+    ax.set_xticks(ticks)
+    trans = blended_transform_factory(ax.transData, ax.transAxes)
+    ax.text(0, -0.2, "at risk", transform=ax.transAxes, ha="right", va="top", fontsize=7)
+    for row, group in enumerate(groups):
+        y = -0.26 - 0.065 * row
+        curve = curves.filter(pl.col("group") == group)
+        ax.text(
+            lo, y, group, transform=trans, ha="right", va="top", fontsize=7,
+            color=_COLOURS.get(group, "#333333"),
+        )  # fmt: skip
+        for x, n in zip(ticks, numbers_at_risk(curve, ticks), strict=True):
+            ax.text(x, y, str(n), transform=trans, ha="center", va="top", fontsize=7)
 
 
 def km_figure(
