@@ -601,9 +601,11 @@ def _check_her2_columns(samples: pl.DataFrame, name: str | None, audit: Audit) -
         if len(ish) < len(columns) - 1:
             continue
         ihc = "ihc" if "ihc" in canonical else columns["ihc"]
-        n_equivocal = samples.select(
-            pl.col(ihc).cast(pl.String).str.contains(r"(?:^|[^0-9.])2\s*(?:\+|$)").sum()
-        ).item()
+        # the pattern runs on the distinct strings (a handful), not on every sample
+        distinct = samples.group_by(pl.col(ihc).cast(pl.String).alias("v")).len()
+        n_equivocal = int(
+            distinct.filter(pl.col("v").str.contains(r"(?:^|[^0-9.])2\s*(?:\+|$)"))["len"].sum()
+        )
         if n_equivocal:
             audit.add(
                 "warning",
