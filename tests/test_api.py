@@ -54,7 +54,14 @@ def test_import_is_lazy_and_light() -> None:
 def test_namespace() -> None:
     for name in hs.__all__:
         assert getattr(hs, name) is not None, name
-    assert set(hs.tl.__all__) == {"analyze", "sensitivity", "switching", "survival", "adjusted"}
+    assert set(hs.tl.__all__) == {
+        "analyze",
+        "analyze_many",
+        "sensitivity",
+        "switching",
+        "survival",
+        "adjusted",
+    }
     with pytest.raises(AttributeError):
         _ = hs.no_such_thing  # type: ignore[attr-defined]
 

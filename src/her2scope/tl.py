@@ -25,12 +25,13 @@ if TYPE_CHECKING:
     from her2scope.analysis.adjusted import AdjustedResult
     from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
     from her2scope.analysis.options import SurvivalOptions, SwitchingOptions
+    from her2scope.analysis.pooled import PooledResult
     from her2scope.analysis.sensitivity import SensitivityResult
     from her2scope.analysis.survival import SurvivalResult
     from her2scope.analysis.switching import SwitchingResult
     from her2scope.study.model import Study
 
-__all__ = ["adjusted", "analyze", "sensitivity", "survival", "switching"]
+__all__ = ["adjusted", "analyze", "analyze_many", "sensitivity", "survival", "switching"]
 
 
 def _analysis_options(options: AnalysisOptions | None, kwargs: dict[str, Any]) -> AnalysisOptions:
@@ -90,6 +91,59 @@ def analyze(
 
     opts = _analysis_options(options, option_values)
     return _analyze(study, opts, catalog=catalog, calls=calls)
+
+
+def analyze_many(
+    studies: Sequence[Study],
+    *,
+    options: AnalysisOptions | None = None,
+    catalog: Catalog | None = None,
+    **option_values: Any,
+) -> PooledResult:
+    """Several studies: each study's table and a pooled table with study as a stratum.
+
+    Each study is harmonised by its own column convention (detected, unless it
+    was harmonised already), its HER2 calls made with the same options, and
+    its single-study table computed (:func:`analyze`). The studies whose HER2
+    scale supports HER2-low are pooled: crude pooled counts (the sum of the
+    per-study counts) next to the Mantel-Haenszel odds ratio of HER2-low vs
+    HER2-0 in altered vs not altered tumors with study as the stratum. A study
+    recorded only as HER2 positive/negative is left out with its reason.
+
+    Parameters
+    ----------
+    studies : sequence of Study
+        Loaded studies (:func:`her2scope.load_study`), distinct ids.
+    options : AnalysisOptions, optional
+        Every choice that changes the numbers, the same for every study (or
+        its fields as keywords, as for :func:`analyze`).
+    catalog : Catalog, optional
+        Alteration catalog (default: the built-in one).
+
+    Returns
+    -------
+    PooledResult
+        ``.table`` (pooled, one row per alteration, class and ``ALL``),
+        ``.per_study`` (study id -> :class:`IntersectionResult`),
+        ``.left_out`` (study id -> reason), ``.counts`` (the 2x2xK counts),
+        ``.not_assessed``, ``.options``, ``.audit`` (each study's findings
+        prefixed by its id).
+
+    Raises
+    ------
+    StudyError
+        When no study can support HER2-low.
+
+    Examples
+    --------
+    >>> a, b = hs.load_study("breast_msk_2018"), hs.load_study("brca_tcga")  # doctest: +SKIP
+    >>> pooled = hs.tl.analyze_many([a, b], profile="asco-cap-2023")  # doctest: +SKIP
+    >>> pooled.table.select("alteration", "n_her2_low", "mh_or")  # doctest: +SKIP
+    """
+    from her2scope.analysis.pooled import analyze_many as _analyze_many
+
+    opts = _analysis_options(options, option_values)
+    return _analyze_many(studies, opts, catalog=catalog)
 
 
 def sensitivity(

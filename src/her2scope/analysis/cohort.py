@@ -23,6 +23,7 @@ from her2scope.alterations import (
     class_calls_sparse,
     load_catalog,
 )
+from her2scope.alterations.catalog import EVENT_DATA_TYPE
 from her2scope.analysis.intersection import AlterationInfo, intersection_table
 from her2scope.analysis.options import validate_fields
 from her2scope.audit import Audit
@@ -88,6 +89,13 @@ AUDIT_COLUMNS = [
 ]
 
 
+#: Columns of :attr:`IntersectionResult.not_assessed`.
+NOT_ASSESSED: dict[str, Any] = {"alteration": pl.String, "label": pl.String, "reason": pl.String}
+
+#: How a data type is named in "not assessed" reasons.
+DATA_TYPE_WORDS = {"mutations": "mutation", "cna": "CNA", "sv": "structural-variant"}
+
+
 @dataclass(frozen=True)
 class AnalysisOptions:
     """Every choice that changes the numbers; printed in reports as-is."""
@@ -134,6 +142,9 @@ class IntersectionResult:
     calls: pl.DataFrame
     audit: Audit = field(default_factory=Audit)
     sensitivity: pl.DataFrame | None = None
+    #: catalog alterations no analysed sample is profiled for (``alteration``,
+    #: ``label``, ``reason``): their 0 altered means "not assessed", not "absent"
+    not_assessed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NOT_ASSESSED))
 
     @property
     def n_samples(self) -> int:
@@ -385,6 +396,39 @@ def _account(audit: Audit, samples: pl.DataFrame) -> None:
         audit.add("info", "analysis.excluded", f"sample excluded: {reason}", count=int(n))
 
 
+def not_assessed(
+    study: Study, table: pl.DataFrame, n_included: int, catalog: Catalog
+) -> pl.DataFrame:
+    """Catalog alterations that no analysed sample is profiled for, with the reason.
+
+    An alteration whose ``n_not_profiled`` equals the number of analysed
+    samples was not assessed at all (its 0 altered says nothing). The reason is
+    ``no CNA data`` (``no mutation data``, ...) when the study has no data of
+    any type the alteration is read from (no file, a header-only file, a meta
+    file whose data file is missing), else ``genes not profiled in the analysed
+    samples``. Columns: :data:`NOT_ASSESSED`, in table order.
+    """
+    rows: list[dict[str, str]] = []
+    if n_included == 0:
+        return pl.DataFrame(schema=NOT_ASSESSED)
+    with_data = set(study.data_genes.get_column("data_type").unique().to_list())
+    for alt, label, level, n_np in table.select(
+        "alteration", "label", "level", "n_not_profiled"
+    ).iter_rows():
+        if level != "alteration" or n_np < n_included or alt not in catalog.alterations:
+            continue
+        types = list(
+            dict.fromkeys(EVENT_DATA_TYPE[e.type] for e in catalog.alterations[alt].events)
+        )
+        missing = [t for t in types if t not in with_data]
+        if missing and len(missing) == len(types):
+            reason = "no " + " or ".join(DATA_TYPE_WORDS.get(t, t) for t in missing) + " data"
+        else:
+            reason = "genes not profiled in the analysed samples"
+        rows.append({"alteration": alt, "label": label, "reason": reason})
+    return pl.DataFrame(rows, schema=NOT_ASSESSED)
+
+
 def analyze(
     study: Study,
     options: AnalysisOptions | None = None,
@@ -422,6 +466,7 @@ def analyze(
         samples=samples,
         calls=calls.sparse().join(included, on="sample_id", how="semi"),
         audit=audit,
+        not_assessed=not_assessed(study, table, included.height, catalog),
     )
 
 

@@ -40,7 +40,14 @@ PROFILE_METAVAR = "[" + "|".join((*profile_names(), "FILE.yaml")) + "]"
 
 @app.command()
 def analyze(
-    study: Annotated[str, typer.Argument(help="Study folder or cBioPortal study id.")],
+    studies: Annotated[
+        list[str],
+        typer.Argument(
+            help="Study folder(s) or cBioPortal study id(s); with several, per-study tables "
+            "and a pooled table with study as a stratum.",
+            metavar="STUDY...",
+        ),
+    ],
     profile: Annotated[
         str,
         typer.Option(
@@ -108,7 +115,12 @@ def analyze(
     map_: MapOpt = None,
     conventions: ConventionsOpt = None,
 ) -> None:
-    """HER2-low fraction among tumors with each endocrine-resistance alteration."""
+    """HER2-low fraction among tumors with each endocrine-resistance alteration.
+
+    With several studies, each is harmonised by its own convention and analysed,
+    then pooled with study as a stratum (Mantel-Haenszel); a study whose HER2 is
+    only positive/negative is left out with its reason.
+    """
     from rich.console import Console
 
     from her2scope.alterations import load_catalog
@@ -145,6 +157,24 @@ def analyze(
     )
     err = Console(stderr=True)
     t0 = time.perf_counter()
+    if len(studies) > 1:
+        _analyze_several(
+            studies,
+            options,
+            catalog=catalog,
+            no_cache=no_cache,
+            out=out,
+            refused={
+                "--sensitivity": sensitivity,
+                "--adjusted": adjusted,
+                "--map": bool(map_),
+                "--conventions": conventions is not None,
+            },
+            expected=expected,
+        )
+        err.print(f"done in {time.perf_counter() - t0:.2f} s")
+        return
+    study = studies[0]
     loaded = harmonised_study(
         load_study(study, cache=cache_choice(no_cache)), conventions, map_, source
     )
@@ -207,3 +237,62 @@ def analyze(
         " (study tables from the parsed cache; --no-cache re-reads the files)" if cached else ""
     )
     err.print(f"done in {time.perf_counter() - t0:.2f} s{source}")
+
+
+def _analyze_several(
+    studies: list[str],
+    options: object,
+    *,
+    catalog: Path | None,
+    no_cache: bool,
+    out: Path | None,
+    refused: dict[str, bool],
+    expected: str,
+) -> None:
+    """``analyze STUDY1 STUDY2 ...``: load and harmonise each, pool, print, write."""
+    from rich.console import Console
+
+    from her2scope.alterations import load_catalog
+    from her2scope.analysis.cohort import AnalysisOptions
+    from her2scope.analysis.pooled import analyze_many
+    from her2scope.report import pooled as report
+    from her2scope.study import load_study
+
+    assert isinstance(options, AnalysisOptions)
+    given = [flag for flag, on in refused.items() if on]
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)} work on one study; with several studies each study's convention "
+            "is detected and the pooled table is computed (run them per study)"
+        )
+    loaded = [
+        harmonised_study(load_study(s, cache=cache_choice(no_cache)), None, None, options.source)
+        for s in studies
+    ]
+    cat = load_catalog(catalog) if catalog else load_catalog()
+    result = analyze_many(loaded, options, catalog=cat)
+    err = Console(stderr=True)
+    for sid, reason in result.left_out.items():
+        err.print(f"{sid}: left out of the pooled table: {reason}", markup=False)
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    report.print_pooled(result, console)
+    if out is not None:
+        o = options
+        args = ["her2scope", "analyze", *studies, "--profile", o.profile]
+        args += ["--ambiguous", o.ambiguous, "--sample-type", o.sample_type, "--hr", o.hr]
+        args += ["--source", o.source, "--expected", expected, "--cohort", o.cohort]
+        args += ["--out", str(out)]
+        optional: list[tuple[str, object]] = [
+            ("--catalog", catalog),
+            ("--mutation-classes", o.mutation_classes),
+            ("--one-per-patient", o.one_per_patient),
+        ]
+        for flag, value in optional:
+            if value is not None:
+                args += [flag, str(value)]
+        command = " ".join(shlex.quote(a) for a in args)
+        written = report.write_pooled_outputs(result, out, command=command)
+        err.print(
+            f"wrote {len(written)} files to {out} (pooled.tsv, pooled.json, report.html, "
+            "one folder per study)"
+        )

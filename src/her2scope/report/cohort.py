@@ -141,11 +141,12 @@ def terminal_table(
     ]:
         if columns is None or name in columns:
             t.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    unassessed = set(result.not_assessed["alteration"].to_list())
     for r in result.table.iter_rows(named=True):
         style = "bold" if r["level"] != "alteration" else None
         cells = {
             "alteration": r["alteration"],
-            "altered": str(r["n_altered"]),
+            "altered": "n/a" if r["alteration"] in unassessed else str(r["n_altered"]),
             "known": str(r["n_her2_known"]),
             "low": str(r["n_her2_low"]),
             "% low (95% CI)": f"{_fmt(r['pct_her2_low'])} "
@@ -245,7 +246,24 @@ def summary_text(result: IntersectionResult) -> str:
         + (", ".join(sig) if sig else "none")
         + "."
     )
+    line = not_assessed_text(result.not_assessed)
+    if line:
+        lines.append(line)
     return "\n".join(lines)
+
+
+def not_assessed_text(frame: pl.DataFrame) -> str:
+    """``Not assessed: MYC amplification, ... (no CNA data).``, one clause per reason;
+    empty when every alteration was assessed in some analysed sample."""
+    if frame.height == 0:
+        return ""
+    parts = [
+        f"{', '.join(labels)} ({reason})"
+        for reason, labels in frame.group_by("reason", maintain_order=True)
+        .agg(pl.col("label"))
+        .iter_rows()
+    ]
+    return "Not assessed (no analysed sample profiled): " + "; ".join(parts) + "."
 
 
 def _nan_to_none(value: Any) -> Any:
@@ -262,6 +280,8 @@ def table_json(result: IntersectionResult) -> str:
         "options": options_dict(result.options),
         "n_samples": result.n_samples,
         "n_analysed": result.n_included,
+        "not_assessed": result.not_assessed.to_dicts(),
+        "not_assessed_text": not_assessed_text(result.not_assessed),
         "rows": [
             {k: _nan_to_none(v) for k, v in row.items()}
             for row in result.table.iter_rows(named=True)
@@ -349,9 +369,11 @@ def html_report(
             "HER2 rule profile and ambiguity policy.",
             figures.sensitivity_plot(sensitivity),
         )
+    unassessed = set(result.not_assessed["alteration"].to_list())
     rows = [
         {
             **r,
+            "altered_cell": "not assessed" if r["alteration"] in unassessed else r["n_altered"],
             "pct": f"{_fmt(r['pct_her2_low'])} ({_fmt(r['ci_low'])}-{_fmt(r['ci_high'])})",
             "baseline": _fmt(r["baseline_pct_her2_low"]),
             "or": _fmt(r["odds_ratio"], 2),

@@ -1,0 +1,294 @@
+"""Several studies in one run: per-study tables and a pooled table with study as a stratum.
+
+:func:`analyze_many` harmonises each study by its own column convention
+(:func:`her2scope.study.conventions.harmonise`, detected unless the study was
+harmonised already), makes its HER2 calls with the one set of
+:class:`~her2scope.analysis.cohort.AnalysisOptions`, and runs the single-study
+table (:func:`~her2scope.analysis.cohort.analyze`) on each. The studies whose
+HER2 scale supports HER2-low are then pooled:
+
+- the crude pooled counts are the single-study table computed on every
+  analysed sample of every pooled study together (so each count is the sum of
+  the per-study counts);
+- the pooled 2x2 (HER2-low vs HER2-0 by altered vs not altered) with its crude
+  odds ratio, and the Mantel-Haenszel odds ratio over the 2x2xK tables with
+  study as the stratum (:func:`~her2scope.analysis.stratified.cmh`, statsmodels'
+  ``StratifiedTable``), with the CMH test and Breslow-Day homogeneity test.
+
+A study recorded only as HER2 positive/negative (METABRIC's ``+``/``-``)
+cannot support HER2-low: it is left out, with its reason, and the rest are
+pooled. Sample ids are keyed by study (``study:sample``) so two studies may
+reuse an id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import polars as pl
+
+from her2scope.alterations import AlterationCalls, Catalog, annotate, load_catalog
+from her2scope.analysis.cohort import (
+    NOT_ASSESSED,
+    AnalysisOptions,
+    IntersectionResult,
+    _info,
+    _long_calls,
+    analyze,
+)
+from her2scope.analysis.contingency import contingency_counts
+from her2scope.analysis.intersection import TABLE_COLUMNS, intersection_table
+from her2scope.analysis.stats import fisher_2x2
+from her2scope.analysis.stratified import stratified_table
+from her2scope.audit import Audit
+from her2scope.errors import ConfigError, StudyError
+from her2scope.study.conventions import BINARY_CODE, convention_of, harmonise
+from her2scope.study.model import Study
+
+#: The stratum column of the pooled counts.
+STUDY_STRATUM = "study"
+
+#: Columns of :attr:`PooledResult.table`, after the crude pooled counts
+#: (:data:`~her2scope.analysis.intersection.TABLE_COLUMNS` without the seed's
+#: columns and the Fisher columns of the HER2-low vs rest contrast).
+POOLED_EXTRA: dict[str, Any] = {
+    "n_studies": pl.Int64,
+    "n_studies_assessed": pl.Int64,
+    "n_altered_low": pl.Int64,
+    "n_altered_zero": pl.Int64,
+    "n_not_altered_low": pl.Int64,
+    "n_not_altered_zero": pl.Int64,
+    "crude_or": pl.Float64,
+    "crude_ci_low": pl.Float64,
+    "crude_ci_high": pl.Float64,
+    "p_fisher_crude": pl.Float64,
+    "mh_or": pl.Float64,
+    "mh_ci_low": pl.Float64,
+    "mh_ci_high": pl.Float64,
+    "p_mh": pl.Float64,
+    "p_breslow_day": pl.Float64,
+    "n_strata_informative": pl.Int64,
+    "mh_note": pl.String,
+}
+_CRUDE_KEPT = [
+    c
+    for c in TABLE_COLUMNS
+    if not c.startswith("seed_")
+    and c not in ("odds_ratio", "or_ci_low", "or_ci_high", "p_fisher", "q_fisher")
+]
+POOLED_COLUMNS = [*_CRUDE_KEPT, *POOLED_EXTRA]
+
+
+@dataclass(frozen=True)
+class PooledResult:
+    """Result of :func:`analyze_many` (``hs.tl.analyze_many``).
+
+    ``table``: one row per alteration, class and ``ALL`` over the pooled
+    studies (:data:`POOLED_COLUMNS`): crude pooled counts, the pooled
+    HER2-low vs HER2-0 2x2 with its crude odds ratio, and the Mantel-Haenszel
+    odds ratio with study as the stratum. ``per_study``: each analysed study's
+    :class:`~her2scope.analysis.cohort.IntersectionResult` (studies left out
+    of the pool are not analysed). ``left_out``: study id -> why it is not
+    pooled. ``counts``: the 2x2xK counts (``alteration``, ``study``,
+    ``her2_group``, ``n_altered``, ``n_not_altered``, ``n_not_profiled``).
+    ``not_assessed``: alterations no pooled study assessed (``alteration``,
+    ``label``, ``reason``). ``audit``: every study's findings, each message
+    prefixed by its study id, then the pooling's.
+    """
+
+    study_ids: tuple[str, ...]
+    options: AnalysisOptions
+    table: pl.DataFrame
+    per_study: dict[str, IntersectionResult]
+    left_out: dict[str, str]
+    counts: pl.DataFrame
+    audit: Audit = field(default_factory=Audit)
+    not_assessed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NOT_ASSESSED))
+
+    @property
+    def study_id(self) -> str:
+        """The pooled studies' ids joined by ``+`` (a name for titles and files)."""
+        return "+".join(self.study_ids)
+
+    def summary(self) -> str:
+        """A few lines: studies pooled and left out, the ALL row, not-assessed alterations."""
+        from her2scope.report.pooled import pooled_summary_text
+
+        return pooled_summary_text(self)
+
+    def _repr_html_(self) -> str:
+        from her2scope.report.pooled import pooled_html_fragment
+
+        return pooled_html_fragment(self)
+
+    def to_pandas(self) -> Any:
+        """The pooled table (:attr:`table`) as a pandas DataFrame."""
+        return self.table.to_pandas()
+
+
+def _prefixed(audit: Audit, study_id: str) -> Audit:
+    out = Audit()
+    out.extend(replace(e, message=f"{study_id}: {e.message}") for e in audit)
+    return out
+
+
+def _keyed(study_id: str) -> pl.Expr:
+    return pl.concat_str([pl.lit(f"{study_id}:"), pl.col("sample_id")]).alias("sample_id")
+
+
+def analyze_many(
+    studies: Sequence[Study],
+    options: AnalysisOptions | None = None,
+    *,
+    catalog: Catalog | None = None,
+    calls: Sequence[AlterationCalls | None] | None = None,
+) -> PooledResult:
+    """Per-study HER2-low x alteration tables and the pooled table, study as a stratum.
+
+    ``studies``: loaded studies; one not yet harmonised is harmonised by its
+    detected convention (with ``options.source``). ``calls``: alteration
+    calls per study (same order), reused where given. Raises
+    :class:`~her2scope.errors.StudyError` when no study can support HER2-low
+    and :class:`~her2scope.errors.ConfigError` when two studies share an id.
+    """
+    options = options or AnalysisOptions()
+    catalog = catalog or load_catalog()
+    if not studies:
+        raise ConfigError("parameter studies must hold at least one study")
+    given = list(calls) if calls is not None else [None] * len(studies)
+    if len(given) != len(studies):
+        raise ConfigError(
+            f"parameter calls must hold one entry per study ({len(studies)}), got {len(given)}"
+        )
+    ids = [s.study_id for s in studies]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ConfigError(f"parameter studies holds the same study twice: {', '.join(dupes)}")
+
+    audit = Audit()
+    per_study: dict[str, IntersectionResult] = {}
+    left_out: dict[str, str] = {}
+    cohorts: list[pl.DataFrame] = []
+    long_calls: list[pl.DataFrame] = []
+    for study, study_calls in zip(studies, given, strict=True):
+        if convention_of(study) is None:
+            study = harmonise(study, source=options.source)
+        binary = study.audit.by_code(BINARY_CODE)
+        if binary:
+            reason = f"HER2 scale cannot support HER2-low: {binary[-1].message}"
+            left_out[study.study_id] = reason
+            audit.extend(_prefixed(study.audit, study.study_id))
+            audit.add(
+                "warning", "pooled.left_out", f"{study.study_id}: left out of the pool: {reason}"
+            )
+            continue
+        if study_calls is None:
+            study_calls = annotate(study, catalog, mutation_classes=options.mutation_classes)
+        result = analyze(study, options, catalog=catalog, calls=study_calls)
+        per_study[study.study_id] = result
+        audit.extend(_prefixed(result.audit, study.study_id))
+        cohorts.append(
+            result.samples.select(
+                _keyed(study.study_id),
+                "her2_category",
+                "included",
+                pl.lit(study.study_id).alias(STUDY_STRATUM),
+            )
+        )
+        sparse = _long_calls(study_calls)
+        long_calls.append(sparse.with_columns(_keyed(study.study_id)))
+    if not per_study:
+        raise StudyError(
+            "no study can support HER2-low, nothing to pool: "
+            + "; ".join(f"{k}: {v}" for k, v in left_out.items())
+        )
+
+    info, order = _info(catalog)
+    cohort = pl.concat(cohorts, how="vertical_relaxed")
+    calls_all = pl.concat(long_calls, how="vertical_relaxed")
+    crude = intersection_table(cohort, calls_all, info, expected=options.expected, order=order)
+    counts = contingency_counts(cohort, calls_all, strata=[STUDY_STRATUM], alterations=order)
+    strat = stratified_table(counts, [STUDY_STRATUM], info, order, label=STUDY_STRATUM)
+    assessed = (
+        counts.group_by("alteration", STUDY_STRATUM)
+        .agg((pl.col("n_altered") + pl.col("n_not_altered")).sum().alias("_profiled"))
+        .group_by("alteration")
+        .agg((pl.col("_profiled") > 0).sum().cast(pl.Int64).alias("n_studies_assessed"))
+    )
+    extra_rows: list[dict[str, Any]] = []
+    for r in strat.iter_rows(named=True):
+        a, b = r["n_altered_low"], r["n_altered_zero"]
+        c, d = r["n_not_altered_low"], r["n_not_altered_zero"]
+        fisher = fisher_2x2(a, b, c, d)
+        extra_rows.append(
+            {
+                "alteration": r["alteration"],
+                "n_studies": len(per_study),
+                "n_altered_low": a,
+                "n_altered_zero": b,
+                "n_not_altered_low": c,
+                "n_not_altered_zero": d,
+                "crude_or": fisher.odds_ratio,
+                "crude_ci_low": fisher.or_ci_low,
+                "crude_ci_high": fisher.or_ci_high,
+                "p_fisher_crude": fisher.p_value,
+                "mh_or": r["mh_or"],
+                "mh_ci_low": r["mh_ci_low"],
+                "mh_ci_high": r["mh_ci_high"],
+                "p_mh": r["p_mh"],
+                "p_breslow_day": r["p_breslow_day"],
+                "n_strata_informative": r["n_strata_informative"],
+                "mh_note": r["note"],
+            }
+        )
+    extra = pl.DataFrame(
+        extra_rows,
+        schema={"alteration": pl.String, **{k: v for k, v in POOLED_EXTRA.items()}},
+    ).drop("n_studies_assessed")
+    table = (
+        crude.select(_CRUDE_KEPT)
+        .join(extra, on="alteration", how="left", maintain_order="left")
+        .join(assessed, on="alteration", how="left", maintain_order="left")
+        .with_columns(pl.col("n_studies_assessed").fill_null(0))
+        .select(POOLED_COLUMNS)
+    )
+    # not assessed in the pool: no pooled study assessed it (reasons from each study)
+    unassessed = [
+        (alt, label)
+        for alt, label, level, n in table.select(
+            "alteration", "label", "level", "n_studies_assessed"
+        ).iter_rows()
+        if level == "alteration" and n == 0
+    ]
+    reasons: dict[str, list[str]] = {}
+    for result in per_study.values():
+        for alt, reason in result.not_assessed.select("alteration", "reason").iter_rows():
+            reasons.setdefault(alt, [])
+            if reason not in reasons[alt]:
+                reasons[alt].append(reason)
+    not_assessed = pl.DataFrame(
+        [
+            {"alteration": alt, "label": label, "reason": "; ".join(reasons.get(alt, []))}
+            for alt, label in unassessed
+        ],
+        schema=NOT_ASSESSED,
+    )
+    audit.add(
+        "info",
+        "pooled.studies",
+        f"pooled {len(per_study)} of {len(studies)} studies with study as a stratum: "
+        + ", ".join(per_study),
+        count=len(per_study),
+    )
+    return PooledResult(
+        study_ids=tuple(per_study),
+        options=options,
+        table=table,
+        per_study=per_study,
+        left_out=left_out,
+        counts=counts,
+        audit=audit,
+        not_assessed=not_assessed,
+    )
