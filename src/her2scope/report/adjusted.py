@@ -380,6 +380,13 @@ def html_section(result: AdjustedResult) -> str:
         }
         for r in result.table.iter_rows(named=True)
     ]
+    # a note every row shares is said once above the table, not repeated per row
+    shared = {r["notes"] for r in rows}
+    shared_notes = []
+    if len(shared) == 1 and rows and rows[0]["notes"]:
+        shared_notes = [f"Every model: {rows[0]['notes']}"]
+        for r in rows:
+            r["notes"] = ""
     all_answers = answers(result)
     labels = [r["label"] for r in result.questions["readings"]]
     questions = [
@@ -398,7 +405,7 @@ def html_section(result: AdjustedResult) -> str:
     return _SECTION.render(
         strata=" x ".join(result.covariates),
         covariates=", ".join(result.covariates),
-        notes=result.notes,
+        notes=[*result.notes, *shared_notes],
         forest=forest,
         rows=rows,
         paper=PAPER,
