@@ -382,13 +382,22 @@ def oncoprint(
             "kind"
         ),
     ).unique(["sample_id", "alteration"])
-    column = {sid: j for j, sid in enumerate(sample_ids)}
-    row = {a: i for i, a in enumerate(alts)}
+    # place every typed cell by joins (hundreds of thousands of cells at GENIE scale)
+    cells = typed.join(
+        pl.DataFrame(
+            {"sample_id": sample_ids, "j": np.arange(len(sample_ids))},
+            schema={"sample_id": pl.String, "j": pl.Int64},
+        ),
+        on="sample_id",
+    ).join(
+        pl.DataFrame(
+            {"alteration": alts, "i": np.arange(len(alts))},
+            schema={"alteration": pl.String, "i": pl.Int64},
+        ),
+        on="alteration",
+    )
     codes = np.zeros((len(alts), len(sample_ids)), dtype=np.int8)
-    for sid, alt, kind in typed.iter_rows():
-        j, i = column.get(sid), row.get(alt)
-        if j is not None and i is not None:
-            codes[i, j] = kind
+    codes[cells["i"].to_numpy(), cells["j"].to_numpy()] = cells["kind"].to_numpy()
     fig = _figure((10, 0.26 * len(alts) + 2.4))
     ax_h, ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [0.6, len(alts)]}, sharex=True)
     palette = np.array([to_rgb(c) for c in TRACK_PALETTE])
