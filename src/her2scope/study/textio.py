@@ -184,6 +184,12 @@ class _Opened:
                 self.budget.add(size)
 
     def read_all(self) -> bytes:
+        if self.stream is self.raw:
+            # a plain file whose size was checked against the budget on opening: one
+            # read into one buffer (no chunk list, no join copy: 300 MB less at 250k)
+            data = self.raw.read()
+            self.budget.add(len(data))
+            return data
         chunks: list[bytes] = []
         while True:
             block = self.stream.read(_READ_BLOCK)
