@@ -350,7 +350,8 @@ def oncoprint(
     from matplotlib.patches import Patch
 
     altered = calls.filter(pl.col("status") == "altered")
-    alts = [a for a in alterations if a in set(altered["alteration"].unique().to_list())]
+    present = set(altered["alteration"].unique().to_list())
+    alts = [a for a in alterations if a in present]
     if not alts:
         fig = _figure((6, 1))
         ax = fig.subplots()
@@ -375,7 +376,11 @@ def oncoprint(
     sample_ids = [grid.sample_ids[i] for i in order]
     # cell codes: alteration type where altered (0 = not altered)
     variants = altered["variants"] if "variants" in altered.columns else None
-    typed = altered.select(
+    # only the drawn tumors (at most a few thousand) need their alteration type
+    drawn = altered.filter(
+        pl.col("sample_id").is_in(pl.Series(sample_ids, dtype=pl.String).implode())
+    )
+    typed = drawn.select(
         "sample_id",
         "alteration",
         (alteration_type(pl.col("variants")) if variants is not None else pl.lit(1, pl.Int8)).alias(
