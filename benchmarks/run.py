@@ -695,12 +695,19 @@ def write_results(
     elif classify_error:
         lines += ["**FAILED:**", "", classify_error, ""]
     text = "\n".join(lines)
-    # keep the section benchmarks/adjusted.py writes (its own, slower, measurement)
+    # keep the sections benchmarks/adjusted.py and web_latency.py write (their own runs)
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
     from adjusted import keep_section
 
-    RESULTS.write_text(keep_section(text), encoding="utf-8")
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    text = keep_section(text, old)
+    web = re.search(
+        r"<!-- web_latency\.py: begin -->.*?<!-- web_latency\.py: end -->", old, flags=re.S
+    )
+    if web and "<!-- web_latency.py: begin -->" not in text:
+        text = text.rstrip("\n") + "\n\n" + web.group(0) + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
     return text
 
 
