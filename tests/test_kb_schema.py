@@ -48,8 +48,10 @@ def test_every_review_source_names_a_known_paper_with_its_doi() -> None:
     kb = load_kb()
     names = {s.paper for _, srcs in _all_sources(kb) for s in srcs if s.paper}
     assert names == {"frontiers2024", "schlam2022"}
-    assert kb.meta.papers["frontiers2024"].doi == "10.3389/fonc.2024.1461190"
-    assert kb.meta.papers["schlam2022"].doi == "10.3390/cancers14163996"
+    from her2scope.kb.schema import PAPERS
+
+    assert PAPERS["frontiers2024"]["doi"] == "10.3389/fonc.2024.1461190"
+    assert PAPERS["schlam2022"]["doi"] == "10.3390/cancers14163996"
 
 
 def test_no_file_name_or_internal_wording_in_the_knowledge_base() -> None:

@@ -180,17 +180,24 @@ class Source(_Strict):
         return f"{self.public} ({self.date}{extra})"
 
 
-#: How the two source reviews are named in anything a reader sees.
-PAPER_SHORT: dict[str, str] = {
-    "frontiers2024": (
-        "HER2-low and endocrine resistance, Front Oncol 2024 (doi:10.3389/fonc.2024.1461190)"
-    ),
-    "schlam2022": "Schlam, Tarantino, Tolaney, Cancers 2022 (doi:10.3390/cancers14163996)",
+#: The two source reviews, the one place they are named: reports cite them by ``short``
+#: and DOI, never by file name.
+PAPERS: dict[str, dict[str, str]] = {
+    "frontiers2024": {
+        "citation": "The intersection of the HER2-low subtype with endocrine resistance. "
+        "Frontiers in Oncology, 2024 (perspective)",
+        "short": "HER2-low and endocrine resistance, Front Oncol 2024",
+        "doi": "10.3389/fonc.2024.1461190",
+    },
+    "schlam2022": {
+        "citation": "Schlam I, Tarantino P, Tolaney SM. Overcoming Resistance to HER2-Directed "
+        "Therapies in Breast Cancer. Cancers 2022;14(16):3996",
+        "short": "Schlam, Tarantino, Tolaney, Cancers 2022",
+        "doi": "10.3390/cancers14163996",
+    },
 }
-PAPER_DOI: dict[str, str] = {
-    "frontiers2024": "10.3389/fonc.2024.1461190",
-    "schlam2022": "10.3390/cancers14163996",
-}
+PAPER_DOI: dict[str, str] = {key: p["doi"] for key, p in PAPERS.items()}
+PAPER_SHORT: dict[str, str] = {key: f"{p['short']} (doi:{p['doi']})" for key, p in PAPERS.items()}
 
 
 Sources = Annotated[list[Source], Field(min_length=1)]
@@ -453,21 +460,12 @@ class Caveat(Entry):
     text: str
 
 
-class PaperRef(_Strict):
-    """One of the two source reviews, as a reader would cite it."""
-
-    citation: str
-    short: str
-    doi: str
-
-
 class KbMeta(_Strict):
     """``meta.yaml``: version and curation date of the whole base."""
 
     version: str
     as_of: dt.date
     title: str
-    papers: dict[PaperKey, PaperRef]
     curator_note: str | None = None
     gene_aliases: dict[str, str] = Field(default_factory=dict)
 
