@@ -285,10 +285,7 @@ class Matcher:
         out: set[str] = set()
         for t in therapies:
             out.add(t)
-            if t in self.therapies.therapy_classes:
-                out.update(self.therapies.classes_of(t))
-            else:
-                out.update(self.therapies.expand_class(t))
+            out.update(self._classes_of(t))
         return out
 
     def _display(self, therapies: list[str]) -> list[str]:
@@ -680,10 +677,10 @@ class Matcher:
             downs: list[str] = []
             # what the patient progressed on
             anchors = s.anchors
-            progressed_anchors = [a for a in anchors if self._progressed_on(ctx, a)]
+            progressed_anchors = [a for a in anchors if a in ctx.progressed]
             if progressed_anchors and len(progressed_anchors) == len(anchors):
                 why = "; ".join(
-                    f"progressed on {self.therapies.display(a)}: {self._progressed_on(ctx, a)}"
+                    f"progressed on {self.therapies.display(a)}: {ctx.progressed[a]}"
                     for a in progressed_anchors
                 )
                 excluded.append({**option, "reason": f"Left out: {why}."})
@@ -702,7 +699,7 @@ class Matcher:
                 score -= 150
                 downs.append("already given in the early setting")
             # stopped for toxicity
-            tox = [a for a in anchors if self._hit(ctx.stopped_toxicity, a)]
+            tox = [a for a in anchors if a in ctx.stopped_toxicity]
             if tox:
                 score -= 50
                 downs.append(
@@ -854,18 +851,10 @@ class Matcher:
         return ranked, excluded
 
     def _classes_of(self, token: str) -> list[str]:
+        """The classes of a drug name, or a class id with its parent classes."""
         if token in self.therapies.therapy_classes:
             return self.therapies.classes_of(token)
         return self.therapies.expand_class(token)
-
-    def _hit(self, table: dict[str, str], token: str) -> str | None:
-        """The history entry behind ``token`` in ``table`` (a name, or a class of names)."""
-        if token in table:
-            return table[token]
-        return None
-
-    def _progressed_on(self, ctx: _Context, token: str) -> str | None:
-        return self._hit(ctx.progressed, token)
 
     def _reason(self, s: Strategy, ups: list[str], downs: list[str], option: dict[str, Any]) -> str:
         regulators = [a for a in s.approvals if a.jurisdiction in ("FDA", "EMA")]
