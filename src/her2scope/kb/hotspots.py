@@ -21,6 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from her2scope.kb.schema import Sources
 
 DATA = Path(__file__).resolve().parent.parent / "data"
+#: How a reader is told where a hotspot fact comes from (the table's own header says the same).
+HOTSPOT_CITATION = (
+    "Chang MT, et al. Accelerating discovery of functional mutant alleles in cancer. "
+    "Cancer Discov 2018;8(2):174-183 (Cancer Hotspots v2)"
+)
 _SNV = re.compile(r"^([A-Z*])(\d+)([A-Z*]|fs.*|del|dup|ins.*|delins.*|=)?$")
 _SPLICE = re.compile(r"^X(\d+)_splice$")
 _SPAN = re.compile(r"^([A-Z])(\d+)(?:_([A-Z])(\d+))?(del|dup|ins|delins)")

@@ -31,7 +31,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from her2scope.kb.hotspots import GeneRoles, Hotspots, load_gene_roles, load_hotspots
+from her2scope.kb.hotspots import (
+    HOTSPOT_CITATION,
+    GeneRoles,
+    Hotspots,
+    load_gene_roles,
+    load_hotspots,
+)
 from her2scope.kb.load import load_kb
 from her2scope.kb.parse import (
     AlterationParser,
@@ -60,10 +66,6 @@ DISCLAIMER = (
 ZERO_FAMILY = ZERO_CATEGORIES
 NOT_POSITIVE = NOT_POSITIVE_CATEGORIES
 RESOLVED = RESOLVED_CATEGORIES
-HOTSPOT_CITATION = (
-    "Chang MT, et al. Accelerating discovery of functional mutant alleles in cancer. "
-    "Cancer Discov 2018;8(2):174-183 (Cancer Hotspots v2)"
-)
 
 #: score of each evidence level before adjustments (a gap larger than any adjustment
 #: but the strongest keeps the evidence order unless a reason is shown)
