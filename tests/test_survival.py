@@ -13,6 +13,7 @@ import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 
+from figure_checks import embedded_svgs, svg_text
 from her2scope.analysis.survival import (
     BIAS_NOTE,
     entry_time_check,
@@ -242,7 +243,9 @@ def test_outputs_carry_bias_note(tmp_path: Path, three_groups) -> None:  # type:
         assert pl.read_csv(tmp_path / tsv, separator="\t", comment_prefix="#").height > 0
     assert json.loads((tmp_path / "survival.json").read_text())["bias_note"] == BIAS_NOTE
     page = (tmp_path / "survival.html").read_text()
-    assert "left truncation" in page and "data:image/png;base64," in page
+    assert "left truncation" in page
+    (km,) = embedded_svgs(page)
+    assert "survival" in svg_text(km).lower()
     assert "CAUTION" in result.summary()
 
 

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from scipy import stats
 
+from figure_checks import embedded_svgs, svg_text
 from her2scope.analysis.switching import (
     ANALYSIS_SCALE,
     serial_pairs,
@@ -165,7 +166,8 @@ def test_outputs_written(tmp_path: Path, design_result) -> None:  # type: ignore
     assert data["seed_reference"]["rates"] == [0.34, 0.25]
     assert (tmp_path / "switching.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "switching.html").read_text()
-    assert "data:image/png;base64," in page
+    (heatmap,) = embedded_svgs(page)
+    assert "HER2 category transitions" in svg_text(heatmap)
     assert "ref 90" in page or "reference 90" in page
     assert "same tumour" in page
     assert "<table" in design_result._repr_html_()

@@ -18,6 +18,8 @@ from typing import Any
 import polars as pl
 import pytest
 
+from figure_checks import embedded_svgs, svg_text
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from study_factory import DEFAULT_SAMPLES, make_study
 
@@ -373,7 +375,11 @@ def test_downloads(shared: Any) -> None:
     rows = json.loads(shared.get(base + "table.json", params=q).content)["rows"]
     assert any(r["alteration"] == "ESR1_mut" and r["n_her2_low"] == 89 for r in rows)
     html = shared.get(base + "report.html", params=q)
-    assert html.status_code == 200 and "data:image/png;base64," in html.text
+    assert html.status_code == 200
+    forest, stacked, oncoprint = embedded_svgs(html.text)
+    assert "ESR1 mutation (n=147)" in svg_text(forest)
+    assert "HER2 categories among altered tumors" in svg_text(stacked)
+    assert "grouped by HER2 category" in svg_text(oncoprint)
 
 
 @pytest.mark.study

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from her2scope.safeload import trusted_yaml
 
 _PATH = Path(__file__).resolve().parent / "data" / "allele_sets.yaml"
 
@@ -19,7 +19,7 @@ _PATH = Path(__file__).resolve().parent / "data" / "allele_sets.yaml"
 @lru_cache(maxsize=1)
 def allele_sets() -> dict[str, dict[str, object]]:
     """Every named set: ``{name: {label, gene, protein_changes, source}}``."""
-    data = yaml.safe_load(_PATH.read_text(encoding="utf-8")) or {}
+    data = trusted_yaml(_PATH.read_text(encoding="utf-8")) or {}
     return {str(k): dict(v) for k, v in data.items()}
 
 

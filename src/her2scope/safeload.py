@@ -67,7 +67,21 @@ from yaml.scanner import Scanner
 
 from her2scope.errors import SchemaError
 
-__all__ = ["Document", "load_document"]
+__all__ = ["FAST_SAFE_LOADER", "Document", "load_document", "trusted_yaml"]
+
+#: libyaml's C parser with SafeLoader's semantics when PyYAML was built with it
+#: (about 9x faster on the packaged files), else the pure-Python SafeLoader
+FAST_SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def trusted_yaml(text: str) -> Any:
+    """``yaml.safe_load`` of a packaged or curator-written file, through :data:`FAST_SAFE_LOADER`.
+
+    The same values as ``yaml.safe_load``; untrusted files (patients, user
+    conventions) go through :func:`load_document` instead.
+    """
+    return yaml.load(text, Loader=FAST_SAFE_LOADER)
+
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _STR, _BOOL, _NULL = _YAML_TAG + "str", _YAML_TAG + "bool", _YAML_TAG + "null"

@@ -54,6 +54,7 @@ from pydantic import (
 )
 
 from her2scope.errors import ConfigError, SchemaError
+from her2scope.safeload import trusted_yaml
 from her2scope.vocab import (
     BUILTIN_CLASS_SETS,
     MechanismClass,
@@ -313,7 +314,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     if not file.is_file():
         raise ConfigError(f"catalog file not found: {file}", file=str(file))
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = trusted_yaml(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

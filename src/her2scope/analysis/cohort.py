@@ -25,7 +25,7 @@ from her2scope.alterations import (
 )
 from her2scope.alterations.catalog import EVENT_DATA_TYPE
 from her2scope.analysis.intersection import AlterationInfo, intersection_table
-from her2scope.analysis.options import validate_fields
+from her2scope.analysis.options import check_choice, validate_fields
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, StudyError
 from her2scope.her2 import classify
@@ -33,6 +33,7 @@ from her2scope.study.model import Study
 from her2scope.vocab import (
     ALL_CLASS,
     AMBIGUITY_POLICIES,
+    BUILTIN_CLASS_SETS,
     CLASS_LABELS,
     MECHANISM_CLASSES,
     RESOLVED_CATEGORIES,
@@ -114,6 +115,8 @@ class AnalysisOptions:
         # Literal fields, the profile and the ambiguity policy are checked here, so a
         # notebook user gets the same error as the command line, naming the parameter
         validate_fields(self)
+        if self.mutation_classes is not None:
+            check_choice("mutation_classes", self.mutation_classes, BUILTIN_CLASS_SETS)
         lo, hi = self.expected
         if not 0.0 <= lo <= hi <= 1.0:
             raise ConfigError(

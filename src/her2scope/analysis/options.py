@@ -32,7 +32,9 @@ def check_choice(parameter: str, value: object, choices: Iterable[object]) -> No
     """
     allowed = tuple(choices)
     if value not in allowed:
-        listed = ", ".join(repr(c) for c in allowed)
+        listed = ", ".join(repr(c) for c in allowed if c is not None)
+        if None in allowed:
+            listed += " (or None: not set)"
         raise ConfigError(f"parameter {parameter} must be one of {listed}; got {value!r}")
 
 

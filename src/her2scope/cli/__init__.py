@@ -16,6 +16,7 @@ import errno
 import gc
 import io
 import os
+import re
 import sys
 from typing import Any, TextIO
 
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         # what a command printed must reach stdout now, while a failure can still be reported
         sys.stdout.flush()
     except Her2scopeError as exc:
-        _error(exc.one_line())
+        _error(as_flags(exc.one_line()))
         return 2
     except KeyboardInterrupt:
         _error("interrupted", prefix="her2scope: ")
@@ -106,6 +107,17 @@ class _GuardedStdout:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def as_flags(message: str) -> str:
+    """A library message in command-line words: ``parameter sample_type`` -> ``--sample-type``.
+
+    The library validates options and names its parameters; the command line
+    only renames them to the flags a user typed.
+    """
+    return re.sub(
+        r"\bparameter ([a-z][a-z0-9_]*)", lambda m: "--" + m[1].replace("_", "-"), message
+    )
 
 
 def _error(message: str, prefix: str = "her2scope: error: ") -> None:

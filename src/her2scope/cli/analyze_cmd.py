@@ -20,21 +20,6 @@ from her2scope.cli.classify_cmd import (
 from her2scope.errors import ConfigError
 from her2scope.vocab import profile_names
 
-
-def parse_expected(text: str) -> tuple[float, float]:
-    """``0.45-0.55`` or ``45-55`` (percent) -> (0.45, 0.55)."""
-    parts = text.replace("%", "").split("-")
-    try:
-        lo, hi = (float(p) for p in parts)
-    except ValueError:
-        raise ConfigError(f"--expected must look like 0.45-0.55 or 45-55, got {text!r}") from None
-    if hi > 1.0:
-        lo, hi = lo / 100.0, hi / 100.0
-    if not 0.0 <= lo <= hi <= 1.0:
-        raise ConfigError(f"--expected range must be within 0-1 (or 0-100%), got {text!r}")
-    return lo, hi
-
-
 PROFILE_METAVAR = "[" + "|".join((*profile_names(), "FILE.yaml")) + "]"
 
 
@@ -127,23 +112,11 @@ def analyze(
     from her2scope.analysis.cohort import AnalysisOptions
     from her2scope.analysis.cohort import analyze as run_analysis
     from her2scope.analysis.cohort import sensitivity as run_sensitivity
+    from her2scope.analysis.options import parse_expected_range
     from her2scope.report import cohort as report
     from her2scope.study import load_study
-    from her2scope.vocab import ALL_CLASS, AMBIGUITY_POLICIES, MECHANISM_CLASSES
+    from her2scope.vocab import ALL_CLASS, MECHANISM_CLASSES
 
-    choices = {
-        "ambiguous": (ambiguous, AMBIGUITY_POLICIES),
-        "one-per-patient": (one_per_patient, ("first", "last", "metastatic", None)),
-        "sample-type": (sample_type, ("all", "primary", "metastasis")),
-        "hr": (hr, ("all", "positive")),
-        "source": (source, ("sequenced", "primary")),
-        "mutation-classes": (mutation_classes, ("cbioportal", "nonsyn", None)),
-        "cohort": (cohort, ("all", "endocrine-resistant")),
-    }
-    for name, (value, allowed) in choices.items():
-        if value not in allowed:
-            shown = ", ".join(a for a in allowed if a)
-            raise ConfigError(f"--{name} must be one of {shown}, got {value!r}")
     options = AnalysisOptions(
         profile=profile,
         ambiguous=ambiguous,
@@ -151,7 +124,7 @@ def analyze(
         sample_type=sample_type,  # type: ignore[arg-type]
         hr=hr,  # type: ignore[arg-type]
         one_per_patient=one_per_patient,  # type: ignore[arg-type]
-        expected=parse_expected(expected),
+        expected=parse_expected_range(expected),
         mutation_classes=mutation_classes,
         cohort=cohort,  # type: ignore[arg-type]
     )

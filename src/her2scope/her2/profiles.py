@@ -31,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from her2scope.errors import ConfigError, SchemaError
+from her2scope.safeload import trusted_yaml
 
 Outcome = Literal["positive", "negative", "equivocal"]
 TableCategory = Literal[
@@ -175,7 +176,7 @@ def _validate(data: object, origin: str) -> Her2Profile:
 
 def _parse_yaml(text: str, origin: str) -> object:
     try:
-        return yaml.safe_load(text)
+        return trusted_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

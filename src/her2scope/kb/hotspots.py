@@ -15,10 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from her2scope.kb.schema import Sources
+from her2scope.safeload import trusted_yaml
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 #: How a reader is told where a hotspot fact comes from (the table's own header says the same).
@@ -163,6 +163,6 @@ def load_gene_roles(path: Path | None = None) -> GeneRoles:
     src = path or DATA / "kb" / "gene_roles.yaml"
     if not src.is_file():
         return GeneRoles([])
-    data = yaml.safe_load(src.read_text(encoding="utf-8")) or {}
+    data = trusted_yaml(src.read_text(encoding="utf-8")) or {}
     entries = TypeAdapter(list[GeneRole]).validate_python(data.get("genes", []))
     return GeneRoles(entries)

@@ -29,6 +29,7 @@ from her2scope.kb.schema import (
     TherapyClass,
     Trial,
 )
+from her2scope.safeload import FAST_SAFE_LOADER, trusted_yaml
 
 DEFAULT_KB_DIR = Path(__file__).resolve().parent.parent / "data" / "kb"
 
@@ -52,8 +53,8 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except OSError as exc:
         raise SchemaError(f"cannot read file: {exc.strerror}", file=str(path)) from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=FAST_SAFE_LOADER)
+        data = trusted_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None

@@ -8,8 +8,11 @@ The writers are loaded on first use (``hs.report.write_table``):
   registry :data:`WRITERS` (:mod:`her2scope.report.writers`);
 - :func:`write_patient_reports` (one report per sample, with an index) and
   :func:`render_patient` (:mod:`her2scope.report.patient`);
-- :func:`forest_figure`, :func:`stacked_figure`, :func:`switching_figure`,
-  :func:`km_figure` (figures on their own canvas, ``ax=None``, a Figure back).
+- :func:`forest_figure`, :func:`stacked_figure`, :func:`oncoprint_figure`,
+  :func:`sensitivity_figure`, :func:`adjusted_forest_figure`,
+  :func:`switching_figure`, :func:`km_figure` (each draws into ``ax`` or, with
+  ``ax=None``, on a new figure of its own canvas; a Figure back);
+  :func:`encode_figure` (SVG/PNG/PDF bytes) and :func:`write_figure`.
 """
 
 from __future__ import annotations
@@ -27,8 +30,12 @@ _LAZY = {
     "forest_figure": "her2scope.report.figures",
     "stacked_figure": "her2scope.report.figures",
     "km_figure": "her2scope.report.survival",
+    "oncoprint_figure": "her2scope.report.figures",
+    "sensitivity_figure": "her2scope.report.figures",
+    "adjusted_forest_figure": "her2scope.report.adjusted",
+    "write_figure": "her2scope.report.figures",
 }
-_RENAMED: dict[str, tuple[str, str]] = {}
+_RENAMED: dict[str, tuple[str, str]] = {"encode_figure": ("her2scope.report.figures", "encode")}
 
 __all__ = sorted([*_LAZY, *_RENAMED])
 

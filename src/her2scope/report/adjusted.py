@@ -11,12 +11,16 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from her2scope.report.writers import json_safe
+
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from her2scope.analysis.adjusted import AdjustedResult
 
 PAPER = "the Frontiers in Oncology 2024 perspective (doi:10.3389/fonc.2024.1461190)"
@@ -253,16 +257,6 @@ def questions_table(result: AdjustedResult) -> pl.DataFrame:
     )
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
 def questions_json(result: AdjustedResult) -> str:
     from her2scope.analysis.cohort import options_dict
 
@@ -277,19 +271,35 @@ def questions_json(result: AdjustedResult) -> str:
         **result.questions,
         "adjusted": result.table.to_dicts(),
     }
-    return json.dumps(_clean(payload), indent=2)
+    return json.dumps(json_safe(payload), indent=2)
 
 
-def forest_plot(table: pl.DataFrame) -> bytes:
-    """Crude (circles) and adjusted (squares) odds ratios of HER2-low, log scale, with CIs."""
+def adjusted_forest_figure(table: pl.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """Crude (circles) and adjusted (squares) odds ratios of HER2-low, log scale, with CIs.
+
+    Parameters
+    ----------
+    table : polars.DataFrame
+        ``AdjustedResult.table``.
+    ax : matplotlib Axes, optional
+        Draw here instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+
+    Examples
+    --------
+    >>> fig = adjusted_forest_figure(adjusted.table)  # doctest: +SKIP
+    """
     import numpy as np
 
-    from her2scope.report.figures import _figure, _png
+    from her2scope.report.figures import _target
 
     rows = table.to_dicts()
     n = len(rows)
-    fig = _figure((7.5, 0.28 * n + 1.2))
-    ax = fig.add_subplot(1, 1, 1)
+    fig, ax = _target(ax, (7.5, 0.28 * n + 1.2))
     y = np.arange(n)[::-1].astype(float)
     for offset, prefix, marker, colour, name in (
         (0.15, "crude", "o", "#6baed6", "crude (2x2)"),
@@ -313,56 +323,12 @@ def forest_plot(table: pl.DataFrame) -> bytes:
             tick.set_fontweight("bold")
     ax.set_xlabel("odds ratio of HER2-low vs HER2-0 (altered vs not), log scale")
     ax.legend(fontsize=7, loc="lower right")
-    return _png(fig)
-
-
-_ENV = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-_SECTION = _ENV.from_string(
-    """
-<h2>Adjusted analysis: crude vs stratified vs multivariable odds ratios</h2>
-<p class="muted">Outcome HER2-low vs HER2-0 (HER2-positive and calls off the scale left out).
-Crude: 2&times;2 odds ratio, Woolf 95% CI, Fisher p. MH: Cochran&ndash;Mantel&ndash;Haenszel pooled
-OR over the strata {{ strata }} crossed, BD: Breslow&ndash;Day homogeneity p (statsmodels
-StratifiedTable). Adjusted: logistic regression on the alteration plus {{ covariates }}, with
-patient-clustered robust SEs; q: Benjamini&ndash;Hochberg within alterations and,
-separately, within classes. Samples not profiled for an alteration are left out of its model.</p>
-{% for n in notes %}<p class="warn">{{ n }}</p>{% endfor %}
-<figure><img alt="crude and adjusted odds ratios" src="{{ forest }}"><figcaption>Crude (circles)
-and adjusted (squares) odds ratios with 95% CIs; dashed line OR = 1.</figcaption></figure>
-<table>
-<tr><th class="l">alteration</th><th>low/0 altered</th><th>% low altered</th>
-<th>% low not altered</th>
-<th>crude OR (95% CI)</th><th>Fisher p</th><th>MH OR (95% CI)</th><th>BD p</th>
-<th>adjusted OR (95% CI)</th><th>p</th><th>q</th><th>patients</th><th class="l">notes</th></tr>
-{% for r in rows %}
-<tr class="{{ r.level }}"><td class="l">{{ r.label }}</td>
-<td>{{ r.n_altered_low }}/{{ r.n_altered_zero }}</td>
-<td>{{ r.pa }}</td><td>{{ r.pn }}</td><td>{{ r.crude }}</td><td>{{ r.pf }}</td><td>{{ r.mh }}</td>
-<td>{{ r.bd }}</td><td>{{ r.adj }}</td><td>{{ r.padj }}</td><td>{{ r.qadj }}</td>
-<td>{{ r.n_patients }}</td>
-<td class="l">{{ r.notes }}</td></tr>
-{% endfor %}
-</table>
-<h2>The paper's open questions, answered from this study</h2>
-<p class="muted">The three questions {{ paper }} closes with, in the endocrine-resistant cohort:
-{{ definition }} Each answer under two HER2 readings, side by side. CIs are 95%, patient-clustered
-(several samples of one patient are not independent).</p>
-<table>
-<tr><th class="l">question</th>{% for h in readings %}<th class="l">{{ h }}</th>{% endfor %}</tr>
-{% for q in questions %}
-<tr><td class="l"><b>{{ q.text }}</b></td>
-{% for a in q.answers %}<td class="l">{{ a }}</td>{% endfor %}</tr>
-{% endfor %}
-</table>
-<p class="muted">Files: <code>adjusted.tsv</code>, <code>stratified.tsv</code>,
-<code>questions.tsv</code>, <code>questions.json</code>, <code>enrichment_resistant.tsv</code>.</p>
-"""
-)
+    return fig
 
 
 def html_section(result: AdjustedResult) -> str:
     """The adjusted table, forest plot and open-question answers as an HTML fragment."""
-    import base64
+    from her2scope.report.html import embed, render
 
     rows = [
         {
@@ -401,12 +367,13 @@ def html_section(result: AdjustedResult) -> str:
         }
         for key, text in QUESTIONS.items()
     ]
-    forest = "data:image/png;base64," + base64.b64encode(forest_plot(result.table)).decode("ascii")
-    return _SECTION.render(
+    forest = embed(adjusted_forest_figure(result.table), "crude and adjusted odds ratios")
+    return render(
+        "adjusted_section.html.j2",
         strata=" x ".join(result.covariates),
         covariates=", ".join(result.covariates),
         notes=[*result.notes, *shared_notes],
-        forest=forest,
+        forest=forest.data_uri,
         rows=rows,
         paper=PAPER,
         definition=result.questions["definition"],
@@ -417,7 +384,8 @@ def html_section(result: AdjustedResult) -> str:
 
 def write_adjusted(result: AdjustedResult, out_dir: Path) -> list[Path]:
     """adjusted.tsv, stratified.tsv, enrichment_resistant.tsv, questions.tsv/.json, forest PNG."""
-    from her2scope.outputs import ensure_dir, write_bytes_atomic, write_text_atomic
+    from her2scope.outputs import ensure_dir, write_text_atomic
+    from her2scope.report.figures import write_figure
 
     ensure_dir(out_dir)
     written: list[Path] = []
@@ -433,7 +401,7 @@ def write_adjusted(result: AdjustedResult, out_dir: Path) -> list[Path]:
     p = out_dir / "questions.json"
     write_text_atomic(p, questions_json(result))
     written.append(p)
-    p = out_dir / "adjusted_forest.png"
-    write_bytes_atomic(p, forest_plot(result.table))
-    written.append(p)
+    written.append(
+        write_figure(adjusted_forest_figure(result.table), out_dir / "adjusted_forest.png")
+    )
     return written

@@ -6,25 +6,24 @@ Nothing here computes a statistic; it lays out what
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import os
 import platform
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 import polars as pl
 from rich.console import Console
 from rich.table import Table
 
 from her2scope import __version__
+from her2scope.report.html import EmbeddedFigure, escape
+from her2scope.report.writers import json_safe
 
 if TYPE_CHECKING:
     from her2scope.analysis.cohort import IntersectionResult
@@ -266,12 +265,6 @@ def not_assessed_text(frame: pl.DataFrame) -> str:
     return "Not assessed (no analysed sample profiled): " + "; ".join(parts) + "."
 
 
-def _nan_to_none(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
 def table_json(result: IntersectionResult) -> str:
     from her2scope.analysis.cohort import options_dict
 
@@ -282,13 +275,10 @@ def table_json(result: IntersectionResult) -> str:
         "n_analysed": result.n_included,
         "not_assessed": result.not_assessed.to_dicts(),
         "not_assessed_text": not_assessed_text(result.not_assessed),
-        "rows": [
-            {k: _nan_to_none(v) for k, v in row.items()}
-            for row in result.table.iter_rows(named=True)
-        ],
+        "rows": result.table.to_dicts(),
         "versions": versions(),
     }
-    return json.dumps(payload, indent=2)
+    return json.dumps(json_safe(payload), indent=2)
 
 
 def audit_summary(result: IntersectionResult) -> pl.DataFrame:
@@ -300,49 +290,32 @@ def audit_summary(result: IntersectionResult) -> pl.DataFrame:
     )
 
 
-@dataclass(frozen=True)
-class Figure:
-    title: str
-    caption: str
-    png: bytes
-
-    @property
-    def data_uri(self) -> str:
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
-
-
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("her2scope.report", "templates"),
-    autoescape=jinja2.select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
-def cohort_figures(result: IntersectionResult) -> list[Figure]:
+def cohort_figures(result: IntersectionResult, *, fmt: str = "svg") -> list[EmbeddedFigure]:
+    """The report's three figures (forest plot, stacked bar, oncoprint), encoded as ``fmt``."""
     from her2scope.report import figures
+    from her2scope.report.html import embed
 
-    labels = dict(zip(result.table["alteration"], result.table["label"], strict=True))
-    alt_ids = result.table.filter(pl.col("level") == "alteration")["alteration"].to_list()
-    her2 = result.samples.filter(pl.col("included")).select("sample_id", "her2_category")
     return [
-        Figure(
+        embed(
+            figures.forest_figure(result.table, expected=result.options.expected),
             "HER2-low fraction per alteration",
             "Points: HER2-low % among altered tumors with a known HER2 call, bars: Wilson 95% CI; "
             "diamonds: mechanism classes and any alteration; grey tick: the cohort baseline "
             "(profiled tumors without the alteration); green band: the expected range.",
-            figures.forest_plot(result.table, result.options.expected),
+            fmt=fmt,
         ),
-        Figure(
+        embed(
+            figures.stacked_figure(result.table),
             "HER2 categories per alteration",
             "Composition of altered tumors by HER2 call, including calls that are not on the "
             "0/low/positive scale.",
-            figures.stacked_bar(result.table),
+            fmt=fmt,
         ),
-        Figure(
+        embed(
+            figures.oncoprint_figure(result),
             "Alteration matrix (oncoprint)",
             "Analysed tumors with at least one catalog alteration; top track: HER2 call.",
-            figures.oncoprint(result.calls, her2, alt_ids, labels),
+            fmt=fmt,
         ),
     ]
 
@@ -354,20 +327,21 @@ def html_report(
     sensitivity: pl.DataFrame | None = None,
     adjusted_section: str | None = None,
 ) -> str:
-    """A single self-contained HTML file (figures embedded as base64 PNG).
+    """A single self-contained HTML file (figures embedded as SVG ``data:`` URIs).
 
     ``adjusted_section``: HTML of :func:`her2scope.report.adjusted.html_section`, if any."""
     from her2scope.analysis.cohort import options_dict
     from her2scope.report import figures
+    from her2scope.report.html import embed, render
 
     figs = cohort_figures(result)
     sens_fig = None
     if sensitivity is not None:
-        sens_fig = Figure(
+        sens_fig = embed(
+            figures.sensitivity_figure(sensitivity),
             "Sensitivity analysis",
             "HER2-low % (left) and Fisher q vs baseline (right) per alteration under each "
             "HER2 rule profile and ambiguity policy.",
-            figures.sensitivity_plot(sensitivity),
         )
     unassessed = set(result.not_assessed["alteration"].to_list())
     rows = [
@@ -395,8 +369,8 @@ def html_report(
         }
         for e in result.audit
     ]
-    template = _ENV.get_template("cohort.html.j2")
-    return template.render(
+    return render(
+        "cohort.html.j2",
         study_id=result.study_id,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         summary=summary_text(result).split("\n"),
@@ -415,9 +389,7 @@ def html_report(
 
 def result_html_fragment(result: IntersectionResult) -> str:
     """Compact HTML for Jupyter: the summary and the table, no figures."""
-    head = "".join(
-        f"<p>{jinja2.filters.escape(line)}</p>" for line in summary_text(result).split("\n")
-    )
+    head = "".join(f"<p>{escape(line)}</p>" for line in summary_text(result).split("\n"))
     cols = ["label", "n_altered", "n_her2_known", "n_her2_low", "pct_her2_low", "q_fisher"]
     return head + result.table.select(cols)._repr_html_()
 
@@ -431,7 +403,7 @@ def write_outputs(
     adjusted_section: str | None = None,
 ) -> list[Path]:
     """Write intersection.tsv/.json, audit.tsv, report.html (and sensitivity.*)."""
-    from her2scope.outputs import ensure_dir, write_bytes_atomic, write_text_atomic
+    from her2scope.outputs import ensure_dir, write_text_atomic
 
     ensure_dir(out_dir)
     written: list[Path] = []
@@ -452,9 +424,11 @@ def write_outputs(
             p, sensitivity.write_csv(separator="\t", float_precision=6, null_value="")
         )
         written.append(p)
-        p = out_dir / "sensitivity.png"
-        write_bytes_atomic(p, figures.sensitivity_plot(sensitivity))
-        written.append(p)
+        written.append(
+            figures.write_figure(
+                figures.sensitivity_figure(sensitivity), out_dir / "sensitivity.png"
+            )
+        )
     p = out_dir / "report.html"
     write_text_atomic(
         p,

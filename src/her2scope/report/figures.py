@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import polars as pl
@@ -60,31 +61,93 @@ def _figure(figsize: tuple[float, float]) -> Figure:
     return fig
 
 
-def _png(fig: Figure) -> bytes:
-    """PNG of the figure cropped to its drawn content (what ``bbox_inches="tight"`` gives).
+#: formats :func:`encode` writes, by file suffix
+FORMATS = ("svg", "png", "pdf")
+MIME = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 
-    ``bbox_inches="tight"`` draws the whole figure once only to find that box and
-    then again to save it; the box comes from the artists' extents without that
-    first draw, and the PNG is byte-for-byte the same.
+
+def encode(fig: Figure, *, fmt: str = "svg", dpi: float = DPI) -> bytes:
+    """The figure as ``svg`` (the default), ``png`` or ``pdf`` bytes, cropped to its content.
+
+    What ``savefig(bbox_inches="tight")`` gives, drawn once instead of twice:
+    the content box comes from the artists' extents, then one save. SVG keeps
+    text as text (``svg.fonttype: none``: smaller, selectable, and about half
+    the drawing time of a PNG, whose glyphs are rasterised) and is
+    deterministic (fixed ids, no date), so a report rerun on the same data is
+    byte-identical.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Any figure.
+    fmt : str
+        ``svg``, ``png`` or ``pdf``.
+    dpi : float
+        Resolution of a PNG (and of images inside SVG/PDF).
+
+    Returns
+    -------
+    bytes
+        The encoded figure.
+
+    Examples
+    --------
+    >>> svg = encode(forest_figure(result.table))  # doctest: +SKIP
     """
+    import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    if fmt not in FORMATS:
+        raise ValueError(f"figure format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     canvas = fig.canvas
-    assert isinstance(canvas, FigureCanvasAgg)
-    bbox = fig.get_tightbbox(canvas.get_renderer()).padded(PAD_INCHES)
+    bbox: Any = "tight"  # a figure on another canvas (pyplot): savefig measures it
+    if isinstance(canvas, FigureCanvasAgg):
+        bbox = fig.get_tightbbox(canvas.get_renderer()).padded(PAD_INCHES)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches=bbox)
+    metadata = {"Date": None} if fmt in ("svg", "pdf") else None
+    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "her2scope"}):
+        fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches=bbox, metadata=metadata)
     return buf.getvalue()
+
+
+def data_uri(data: bytes, fmt: str = "svg") -> str:
+    """``data:`` URI of encoded figure bytes, for a self-contained HTML page."""
+    import base64
+
+    return f"data:{MIME[fmt]};base64," + base64.b64encode(data).decode("ascii")
+
+
+def write_figure(fig: Figure, path: str | Path, *, dpi: float = 150) -> Path:
+    """Write the figure atomically, cropped to its content, format by suffix.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Any figure (one of this module's, or the caller's).
+    path : str or Path
+        Ends in ``.svg``, ``.png`` or ``.pdf``.
+    dpi : float
+        Resolution of a PNG.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Examples
+    --------
+    >>> write_figure(forest_figure(result.table), "forest.svg")  # doctest: +SKIP
+    """
+    from her2scope.outputs import write_bytes_atomic
+
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    return write_bytes_atomic(path, encode(fig, fmt=fmt, dpi=dpi))
 
 
 def _floats(values: pl.Series) -> np.ndarray:
     """A numeric column as float64 with nulls as NaN (matplotlib leaves NaN points out)."""
     return values.cast(pl.Float64).fill_null(math.nan).to_numpy()
-
-
-def forest_plot(table: pl.DataFrame, expected: tuple[float, float]) -> bytes:
-    """:func:`forest_figure` as PNG bytes (for the self-contained HTML report)."""
-    return _png(forest_figure(table, expected=expected))
 
 
 def _target(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -160,11 +223,6 @@ def forest_figure(
     )
     ax.grid(axis="x", color="#eeeeee")
     return fig
-
-
-def stacked_bar(table: pl.DataFrame) -> bytes:
-    """:func:`stacked_figure` as PNG bytes (for the self-contained HTML report)."""
-    return _png(stacked_figure(table))
 
 
 def stacked_figure(table: pl.DataFrame, *, ax: Axes | None = None) -> Figure:
@@ -332,9 +390,40 @@ def alteration_type(variants: pl.Expr) -> pl.Expr:
     return pl.when(kind.list.len() > 1).then(5).otherwise(kind.list.first()).cast(pl.Int8)
 
 
-def oncoprint(
-    calls: pl.DataFrame, her2: pl.DataFrame, alterations: list[str], labels: dict[str, str]
-) -> bytes:
+def oncoprint_figure(result: Any, *, ax: Axes | None = None) -> Figure:
+    """The oncoprint of an analysis: its catalog alterations x its analysed tumors.
+
+    Parameters
+    ----------
+    result : IntersectionResult
+        What :func:`her2scope.tl.analyze` returned.
+    ax : matplotlib Axes, optional
+        Draw the matrix here (the HER2 track goes in an inset above it).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+
+    Examples
+    --------
+    >>> fig = oncoprint_figure(hs.tl.analyze(study))  # doctest: +SKIP
+    """
+    table = result.table
+    labels = dict(zip(table["alteration"], table["label"], strict=True))
+    alt_ids = table.filter(pl.col("level") == "alteration")["alteration"].to_list()
+    her2 = result.samples.filter(pl.col("included")).select("sample_id", "her2_category")
+    return _oncoprint(result.calls, her2, alt_ids, labels, ax=ax)
+
+
+def _oncoprint(
+    calls: pl.DataFrame,
+    her2: pl.DataFrame,
+    alterations: list[str],
+    labels: dict[str, str],
+    *,
+    ax: Axes | None,
+) -> Figure:
     """Oncoprint-style matrix: alterations x tumors, one colour per alteration type.
 
     ``calls``: long ``sample_id``, ``alteration``, ``status`` (and ``variants``
@@ -353,11 +442,10 @@ def oncoprint(
     present = set(altered["alteration"].unique().to_list())
     alts = [a for a in alterations if a in present]
     if not alts:
-        fig = _figure((6, 1))
-        ax = fig.subplots()
+        fig, ax = _target(ax, (6, 1))
         ax.text(0.5, 0.5, "no altered tumors", ha="center", va="center")
         ax.axis("off")
-        return _png(fig)
+        return fig
     grid = oncoprint_matrix(altered, alts)
     alts, freq, n_tumors, matrix = grid.alterations, grid.frequency, grid.n_tumors, grid.matrix
     track_code = (
@@ -403,8 +491,14 @@ def oncoprint(
     )
     codes = np.zeros((len(alts), len(sample_ids)), dtype=np.int8)
     codes[cells["i"].to_numpy(), cells["j"].to_numpy()] = cells["kind"].to_numpy()
-    fig = _figure((10, 0.26 * len(alts) + 2.4))
-    ax_h, ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [0.6, len(alts)]}, sharex=True)
+    height = 0.26 * len(alts) + 2.4
+    new = ax is None
+    fig, ax = _target(ax, (10, height))
+    if new:  # room above the matrix for the HER2 track and the title
+        fig.subplots_adjust(top=1 - 0.75 / height, bottom=1.1 / height)
+    # the HER2 track: an inset row above the matrix, as tall as 0.6 of a matrix row
+    track = 0.6 / len(alts)
+    ax_h = ax.inset_axes((0.0, 1.0 + track / 3, 1.0, track), sharex=ax)
     palette = np.array([to_rgb(c) for c in TRACK_PALETTE])
     # one image row, not n_tumors bar patches: thousands of patches take seconds to draw
     ax_h.imshow(palette[track_code][None, :, :], aspect="auto", interpolation="nearest")
@@ -464,7 +558,7 @@ def oncoprint(
         title_fontsize=7,
         frameon=False,
     )
-    return _png(fig)
+    return fig
 
 
 def _profile_order(settings: list[tuple[str, ...]]) -> list[str]:
@@ -476,13 +570,34 @@ def _profile_order(settings: list[tuple[str, ...]]) -> list[str]:
     ]
 
 
-def sensitivity_plot(sens: pl.DataFrame) -> bytes:
-    """HER2-low % and -log10 q per alteration across profile x ambiguity settings."""
+def sensitivity_figure(sens: pl.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """HER2-low % and -log10 q per alteration across profile x ambiguity settings.
+
+    Parameters
+    ----------
+    sens : polars.DataFrame
+        ``SensitivityResult.table`` (one row per alteration and setting).
+    ax : matplotlib Axes, optional
+        Draw the HER2-low % panel here; the q panel goes in an inset to its right.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+
+    Examples
+    --------
+    >>> fig = sensitivity_figure(grid.table)  # doctest: +SKIP
+    """
     alts = sens.filter(pl.col("level") == "alteration")
     settings = alts.select("profile", "ambiguous").unique(maintain_order=True).rows()
     labels = alts["label"].unique(maintain_order=True).to_list()
-    fig = _figure((11, 0.3 * len(labels) + 1.8))
-    ax1, ax2 = fig.subplots(1, 2, sharey=True)
+    new = ax is None
+    fig, ax1 = _target(ax, (11, 0.3 * len(labels) + 1.8))
+    if new:
+        fig.subplots_adjust(left=0.2, right=0.56)
+    ax2 = ax1.inset_axes((1.08, 0.0, 0.95, 1.0), sharey=ax1)
+    ax2.tick_params(labelleft=False)
     y = {label: i for i, label in enumerate(labels[::-1])}
     markers = {"low": "o", "zero": "s", "exclude": "^"}
     cycle = ("#636363", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#8c6d31")
@@ -513,5 +628,5 @@ def sensitivity_plot(sens: pl.DataFrame) -> bytes:
     ax2.axvline(-math.log10(0.05), color="#999999", ls="--", lw=1)
     ax2.set_xlabel("-log10 q (Fisher vs baseline, BH); dashed: q = 0.05")
     ax1.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(1.0, -0.08), ncol=3)
-    fig.suptitle("Sensitivity of HER2-low enrichment to the HER2 reading", fontsize=9)
-    return _png(fig)
+    ax1.set_title("Sensitivity of HER2-low enrichment to the HER2 reading", fontsize=9, loc="left")
+    return fig

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 import yaml
+
+from her2scope.report import html as _html
 
 if TYPE_CHECKING:
     from her2scope.kb.match import PatientReport
@@ -24,14 +25,6 @@ if TYPE_CHECKING:
 FORMATS = ("md", "html", "json")
 SUFFIX = {"md": ".md", "html": ".html", "json": ".json"}
 
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-    autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
 
 def render_json(report: PatientReport) -> str:
     """The report as a JSON document (keys documented in :class:`PatientReport`)."""
@@ -40,7 +33,7 @@ def render_json(report: PatientReport) -> str:
 
 def render_html(report: PatientReport) -> str:
     """Self-contained, print-friendly HTML (jinja2, autoescaped)."""
-    return _ENV.get_template("patient.html.j2").render(r=report.to_dict())
+    return _html.render("patient.html.j2", r=report.to_dict())
 
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|<>~"} | {"\n": " ", "\r": " "})
@@ -260,17 +253,7 @@ def render_index_tsv(rows: list[dict[str, Any]]) -> str:
 
 def render_index_html(rows: list[dict[str, Any]], title: str) -> str:
     """A small self-contained HTML index linking every report."""
-    tmpl = _ENV.from_string(
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>'
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:.2em .5em}@media print{body{margin:0}}</style>"
-        "</head><body><h1>{{ title }}</h1><p>{{ rows|length }} reports. Each report supports, "
-        "and does not replace, clinical judgment.</p><table><tr>{% for c in cols %}<th>{{ c }}"
-        "</th>{% endfor %}</tr>{% for r in rows %}<tr>{% for c in cols %}<td>{% if c == 'file' %}"
-        '<a href="{{ r[c] }}">{{ r[c] }}</a>{% else %}{{ r[c] }}{% endif %}</td>{% endfor %}'
-        "</tr>{% endfor %}</table></body></html>"
-    )
-    return tmpl.render(rows=rows, cols=INDEX_COLUMNS, title=title)
+    return _html.render("patient_index.html.j2", rows=rows, cols=INDEX_COLUMNS, title=title)
 
 
 # -- knowledge base listings ---------------------------------------------------------------

@@ -18,15 +18,15 @@ from rich.console import Console
 from rich.table import Table
 
 from her2scope.report.cohort import (
-    _ENV,
     CITATIONS,
     _fmt,
-    _nan_to_none,
     _p,
     not_assessed_text,
     summary_text,
     versions,
 )
+from her2scope.report.html import render
+from her2scope.report.writers import json_safe
 
 if TYPE_CHECKING:
     from her2scope.analysis.pooled import PooledResult
@@ -136,14 +136,11 @@ def pooled_json(result: PooledResult, *, command: str | None = None) -> str:
         "not_assessed_by_study": {
             sid: r.not_assessed.to_dicts() for sid, r in result.per_study.items()
         },
-        "rows": [
-            {k: _nan_to_none(v) for k, v in row.items()}
-            for row in result.table.iter_rows(named=True)
-        ],
+        "rows": result.table.to_dicts(),
         "command": command,
         "versions": versions(),
     }
-    return json.dumps(payload, indent=2)
+    return json.dumps(json_safe(payload), indent=2)
 
 
 def html_section(result: PooledResult, *, links: bool = True) -> str:
@@ -172,7 +169,8 @@ def html_section(result: PooledResult, *, links: bool = True) -> str:
         }
         for sid, res in result.per_study.items()
     ]
-    return _ENV.get_template("pooled_section.html.j2").render(
+    return render(
+        "pooled_section.html.j2",
         summary=pooled_summary_text(result).split("\n"),
         studies=studies,
         left_out=result.left_out,
@@ -182,7 +180,8 @@ def html_section(result: PooledResult, *, links: bool = True) -> str:
 
 def html_report(result: PooledResult, *, command: str) -> str:
     """A self-contained HTML page holding :func:`html_section`."""
-    return _ENV.get_template("pooled.html.j2").render(
+    return render(
+        "pooled.html.j2",
         title=" + ".join(result.study_ids),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         versions=versions(),

@@ -18,15 +18,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from her2scope.report.switching import (
-    figure_to_base64,
-    frame_to_html,
-    html_page,
-    json_safe,
-    note,
-    save_figure,
-    write_tsv,
-)
+from her2scope.report.html import embed, figure_tag, frame_to_html, note, page
+from her2scope.report.writers import json_safe, write_tsv
 from her2scope.vocab import HER2_COLOURS
 
 if TYPE_CHECKING:
@@ -274,7 +267,7 @@ def survival_json(result: SurvivalResult) -> dict[str, Any]:
 
 
 def survival_html(result: SurvivalResult, *, include_figure: bool = True) -> str:
-    """Self-contained HTML page with the KM figure embedded as base64 PNG."""
+    """Self-contained HTML page with the KM figure embedded (SVG)."""
     caveats = _caveats(result)
     sections = [
         note(caveats[0]),
@@ -283,8 +276,7 @@ def survival_html(result: SurvivalResult, *, include_figure: bool = True) -> str
         f"{html.escape(result.reference_group)}.</p>",
     ]
     if include_figure:
-        b64 = figure_to_base64(km_figure(result))
-        sections.append(f"<img alt='Kaplan-Meier curves' src='data:image/png;base64,{b64}'>")
+        sections.append(figure_tag(embed(km_figure(result), "Kaplan-Meier curves")))
     sections += [
         "<h2>Groups</h2>",
         frame_to_html(result.table),
@@ -296,12 +288,13 @@ def survival_html(result: SurvivalResult, *, include_figure: bool = True) -> str
         "<h2>Audit</h2>",
         frame_to_html(result.audit.to_frame().select("level", "code", "message", "count")),
     ]
-    return html_page(f"Overall survival by {result.by}", sections)
+    return page(f"Overall survival by {result.by}", sections)
 
 
 def write_survival(result: SurvivalResult, out_dir: Path | str) -> list[Path]:
     """Write survival_groups.tsv, logrank.tsv, cox.tsv, survival.json, km.png, survival.html."""
     from her2scope.outputs import ensure_dir, write_text_atomic
+    from her2scope.report.figures import write_figure
 
     out = ensure_dir(out_dir)
     comments = _caveats(result)
@@ -313,7 +306,7 @@ def write_survival(result: SurvivalResult, out_dir: Path | str) -> list[Path]:
     json_path = out / "survival.json"
     write_text_atomic(json_path, json.dumps(json_safe(survival_json(result)), indent=2) + "\n")
     paths.append(json_path)
-    paths.append(save_figure(km_figure(result), out / "km.png"))
+    paths.append(write_figure(km_figure(result), out / "km.png"))
     html_path = out / "survival.html"
     write_text_atomic(html_path, survival_html(result))
     paths.append(html_path)

@@ -1,19 +1,15 @@
 """Formatting of :class:`~her2scope.analysis.switching.SwitchingResult`.
 
 Terminal (rich tables), files (TSV/JSON), a heatmap figure (PNG/SVG) and a
-small self-contained HTML page with the figure embedded as base64. The
-helpers ``frame_to_html``, ``figure_to_base64`` and ``html_page`` are shared
-with :mod:`her2scope.report.survival`.
+small self-contained HTML page (:mod:`her2scope.report.html`) with the figure
+embedded.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,6 +18,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from her2scope.report.html import embed, figure_tag, frame_to_html, note, page
+from her2scope.report.writers import json_safe, write_tsv
 from her2scope.vocab import ALL_SAMPLE_TYPES, ANALYSIS_SCALE
 
 if TYPE_CHECKING:
@@ -126,81 +124,6 @@ def pct(x: Any) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
     return f"{100 * float(x):.1f}%"
-
-
-def frame_to_html(frame: pl.DataFrame, *, float_digits: int = 4) -> str:
-    """An escaped HTML table for a small polars frame."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = []
-    for row in frame.iter_rows():
-        cells = []
-        for v in row:
-            if v is None:
-                text = ""
-            elif isinstance(v, float):
-                text = f"{v:.{float_digits}g}"
-            else:
-                text = str(v)
-            cells.append(f"<td>{html.escape(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def figure_to_base64(fig: Figure) -> str:
-    """PNG bytes of ``fig`` as base64 text."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def save_figure(fig: Figure, path: Path) -> Path:
-    """Save as PNG or SVG (by suffix)."""
-    from her2scope.outputs import write_bytes_atomic
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format=path.suffix.lstrip(".").lower() or "png", dpi=150, bbox_inches="tight")
-    return write_bytes_atomic(path, buf.getvalue())
-
-
-_CSS = (
-    "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}"
-    "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
-    "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:0.9em}"
-    "th{background:#f2f2f2}.note{background:#fff8e1;border-left:4px solid #f0b400;"
-    "padding:0.5em 1em;margin:1em 0}img{max-width:100%}"
-)
-
-
-def html_page(title: str, sections: Sequence[str]) -> str:
-    """A complete self-contained HTML document (inline CSS, no external resources)."""
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>" + "\n".join(sections) + "</body></html>"
-    )
-
-
-def note(text: str) -> str:
-    return f"<div class='note'>{html.escape(text)}</div>"
-
-
-def json_safe(obj: Any) -> Any:
-    """Replace NaN/inf floats by None, recursively (JSON has no NaN)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [json_safe(v) for v in obj]
-    return obj
-
-
-def write_tsv(frame: pl.DataFrame, path: Path, comments: Sequence[str] = ()) -> Path:
-    """TSV with optional leading ``#`` comment lines (read back with comment_prefix='#')."""
-    from her2scope.outputs import write_text_atomic
-
-    head = "".join(f"# {line}\n" for line in comments)
-    return write_text_atomic(path, head + frame.write_csv(separator="\t", null_value=""))
 
 
 # --------------------------------------------------------------------------- tables
@@ -374,7 +297,7 @@ def switching_figure(
 
 
 def switching_html(result: SwitchingResult, *, include_figure: bool = True) -> str:
-    """A self-contained HTML page (figure embedded as base64 PNG when requested)."""
+    """A self-contained HTML page (figure embedded as SVG when requested)."""
     sections = [
         f"<p>Study: {html.escape(str(result.study_id))}; profile: "
         f"{html.escape(str(result.profile))}; ambiguous: {html.escape(str(result.ambiguous))}</p>",
@@ -384,8 +307,7 @@ def switching_html(result: SwitchingResult, *, include_figure: bool = True) -> s
         frame_to_html(result.accounting),
     ]
     if include_figure:
-        b64 = figure_to_base64(switching_figure(result))
-        sections.append(f"<img alt='HER2 transition matrices' src='data:image/png;base64,{b64}'>")
+        sections.append(figure_tag(embed(switching_figure(result), "HER2 transition matrices")))
     sections += [
         "<h2>Switch rates</h2>",
         frame_to_html(rates_display(result)),
@@ -397,7 +319,7 @@ def switching_html(result: SwitchingResult, *, include_figure: bool = True) -> s
         "<h2>Audit</h2>",
         frame_to_html(result.audit.to_frame().select("level", "code", "message", "count")),
     ]
-    return html_page("HER2 switching", sections)
+    return page("HER2 switching", sections)
 
 
 def rates_json(result: SwitchingResult) -> dict[str, Any]:
@@ -418,6 +340,7 @@ def write_switching(result: SwitchingResult, out_dir: Path | str) -> list[Path]:
     """Write switching_pairs.tsv, switching_matrix.tsv, switching_rates.tsv/.json,
     switching.png and switching.html into ``out_dir`` (created if needed)."""
     from her2scope.outputs import ensure_dir, write_text_atomic
+    from her2scope.report.figures import write_figure
 
     out = ensure_dir(out_dir)
     comments = [SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE, seed_note()]
@@ -429,7 +352,7 @@ def write_switching(result: SwitchingResult, out_dir: Path | str) -> list[Path]:
     json_path = out / "switching_rates.json"
     write_text_atomic(json_path, json.dumps(json_safe(rates_json(result)), indent=2) + "\n")
     paths.append(json_path)
-    paths.append(save_figure(switching_figure(result), out / "switching.png"))
+    paths.append(write_figure(switching_figure(result), out / "switching.png"))
     html_path = out / "switching.html"
     write_text_atomic(html_path, switching_html(result))
     paths.append(html_path)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,19 @@ from her2scope.errors import ConfigError
 from her2scope.outputs import write_bytes_atomic
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+def json_safe(value: Any) -> Any:
+    """NaN and infinities as None, recursively through dicts, lists and tuples.
+
+    JSON has no NaN or Infinity (``json.dumps`` would write them anyway and
+    leave a file strict readers refuse); an odds ratio of a table with a zero
+    cell is one.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
     return value
 
 
@@ -39,7 +49,7 @@ def _csv(frame: pl.DataFrame) -> bytes:
 
 
 def _json(frame: pl.DataFrame) -> bytes:
-    rows = [{k: _clean(v) for k, v in row.items()} for row in frame.to_dicts()]
+    rows = json_safe(frame.to_dicts())
     return (json.dumps(rows, indent=1, default=str) + "\n").encode("utf-8")
 
 
@@ -162,3 +172,11 @@ def write_result(
     if audit is not None and hasattr(audit, "to_frame"):
         written.append(write_table(audit.to_frame(), out / "audit.tsv", format="tsv"))
     return written
+
+
+def write_tsv(frame: pl.DataFrame, path: Path, comments: Sequence[str] = ()) -> Path:
+    """TSV with optional leading ``#`` comment lines (read back with ``comment_prefix="#"``)."""
+    from her2scope.outputs import write_text_atomic
+
+    head = "".join(f"# {line}\n" for line in comments)
+    return write_text_atomic(path, head + frame.write_csv(separator="\t", null_value=""))

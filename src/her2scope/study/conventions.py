@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Literal
 
 import polars as pl
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, SchemaError
+from her2scope.safeload import trusted_yaml
 from her2scope.study.model import Study
 
 HER2_FIELDS = ("ihc", "ish_status", "ish_ratio", "her2_copies", "cep17_copies")
@@ -155,7 +155,7 @@ def builtin_conventions() -> tuple[Convention, ...]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
             # packaged, trusted files (YAML anchors allowed, as in the catalog)
-            data = yaml.safe_load(entry.read_text("utf-8"))
+            data = trusted_yaml(entry.read_text("utf-8"))
             found.append(_validate(data, f"conventions/{entry.name}"))
     order = {"msk_breast": 0, "generic": 2}
     return tuple(sorted(found, key=lambda c: (order.get(c.name, 1), c.name)))

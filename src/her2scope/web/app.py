@@ -47,6 +47,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
 
 from her2scope.errors import Her2scopeError
+from her2scope.report.html import environment
 from her2scope.web.registry import LoadedStudy, Registry, default_roots
 from her2scope.web.security import DEFAULT_MAX_BODY, BodyTooLarge, Guard
 from her2scope.web.service import (
@@ -82,14 +83,10 @@ STATUS_TITLES = {
 }
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_ENV.filters["q"] = lambda value: quote(str(value), safe="")
+# the report layer's one environment, overlaid with the web templates' folder
+_ENV = environment().overlay(loader=jinja2.FileSystemLoader(HERE / "templates"))
+# its own copy of the filters: an overlay shares the dict with the base environment
+_ENV.filters = {**_ENV.filters, "q": lambda value: quote(str(value), safe="")}
 
 
 def render(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

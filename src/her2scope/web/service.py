@@ -244,7 +244,7 @@ class Service:
 
             result = self.analysis(study_id, opts)
             with FIGURE_LOCK:
-                return tuple(f.png for f in cohort_figures(result))
+                return tuple(f.data for f in cohort_figures(result, fmt="png"))
 
         return self._results.get(("cohort_figures", study_id, opts), compute)
 
