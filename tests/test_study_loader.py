@@ -384,3 +384,26 @@ def test_truncated_gzip_data_file(tmp_path: Path, stem: str) -> None:
     with pytest.raises(InputFormatError, match="cannot read file") as info:
         load_study(folder)
     assert info.value.file == f"{stem}.txt.gz"
+
+
+def test_repeated_maf_records_kept_once_and_counted(tmp_path: Path) -> None:
+    """Only a repeat of the whole record (sample, gene, position, alleles) is dropped;
+    another allele at the same position, or the same variant in another sample, stays."""
+    esr1 = maf_row("S2", "ESR1", hgvsp="p.Y537S", Start_Position="152")
+    rows = [
+        *DEFAULT_MAF_ROWS,
+        esr1,  # line 8
+        dict(esr1),  # line 9: a repeat
+        {**esr1, "Tumor_Seq_Allele2": "C", "HGVSp_Short": "p.Y537C"},  # another allele
+        {**esr1, "Tumor_Sample_Barcode": "S1"},  # the same variant in another sample
+        dict(esr1),  # line 12: a repeat
+    ]
+    study = load_study(make_study(tmp_path, maf_rows=rows))
+    (entry,) = study.audit.by_code("mutations.duplicate_record")
+    assert entry.count == 2 and entry.line == 9
+    kept = study.mutations.filter(pl.col("start_position") == 152)
+    assert sorted(zip(kept["sample_id"], kept["line"], strict=True)) == [
+        ("S1", 11),
+        ("S2", 8),
+        ("S2", 10),
+    ]

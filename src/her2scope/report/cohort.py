@@ -178,10 +178,12 @@ def print_result(result: IntersectionResult, console: Console | None = None) -> 
         return console.measure(table, options=console.options.update_width(10_000)).maximum <= width
 
     full = terminal_table(result, precise=precise)
-    parts = [terminal_table(result, precise=precise, columns=c) for c in _NARROW_SPLIT]
     if fits(full):
         console.print(full, width=width)
-    elif all(fits(part) for part in parts):
+        console.print(summary_text(result), width=width)
+        return
+    parts = [terminal_table(result, precise=precise, columns=c) for c in _NARROW_SPLIT]
+    if all(fits(part) for part in parts):
         for part in parts:
             console.print(part, width=width)
     else:

@@ -59,9 +59,11 @@ documented columns below (extra columns may follow them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -142,6 +144,16 @@ class Study:
     audit: Audit = field(default_factory=Audit)
     # Added last so positional construction of the fields above keeps working.
     data_genes: pl.DataFrame = field(default_factory=lambda: empty(DATA_GENE_COLUMNS))
+
+    @cached_property
+    def memo(self) -> dict[Hashable, Any]:
+        """Derivations that depend on this study only (panel assignments), computed once.
+
+        A study is immutable (a changed study is a new object, e.g. by
+        ``dataclasses.replace``, with an empty memo), so a value kept here
+        cannot go stale. Not a field: not compared, copied or cached on disk.
+        """
+        return {}
 
     @property
     def n_samples(self) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import polars as pl
 
@@ -143,6 +143,13 @@ def panel_assignment(study: Study, data_type: DataType) -> PanelAssignment:
     and so does every sample when the profile's data files hold no rows (the
     loader's ``<data_type>.no_data_rows`` warning).
     """
+    key = ("panel_assignment", data_type)
+    if key not in study.memo:  # asked for per data type by the loader, annotate and masks
+        study.memo[key] = _assign(study, data_type)
+    return cast("PanelAssignment", study.memo[key])
+
+
+def _assign(study: Study, data_type: DataType) -> PanelAssignment:
     samples = study.samples.select(pl.col("SAMPLE_ID").alias("sample_id"))
     if study.audit.by_code(f"{data_type}.no_data_rows"):
         # the profile's data file holds no rows: absence of calls proves nothing

@@ -187,7 +187,13 @@ class _Opened:
         if self.stream is self.raw:
             # a plain file whose size was checked against the budget on opening: one
             # read into one buffer (no chunk list, no join copy: 300 MB less at 250k)
-            data = self.raw.read()
+            # with the size given, one allocation of that size; a bare read() of an
+            # fd-opened file grows its buffer step by step (twice the time: 0.3 s
+            # instead of 0.15 s for a 300 MB MAF)
+            size = os.fstat(self.raw.fileno()).st_size
+            data = self.raw.read(size + 1)
+            if len(data) > size:  # the file grew while being read
+                data += self.raw.read()
             self.budget.add(len(data))
             return data
         chunks: list[bytes] = []
