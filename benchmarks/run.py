@@ -702,11 +702,10 @@ def write_results(
 
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
     text = keep_section(text, old)
-    web = re.search(
-        r"<!-- web_latency\.py: begin -->.*?<!-- web_latency\.py: end -->", old, flags=re.S
-    )
-    if web and "<!-- web_latency.py: begin -->" not in text:
-        text = text.rstrip("\n") + "\n\n" + web.group(0) + "\n"
+    # and every other script's marked section (web_latency.py, everyday.py, ...)
+    for section in re.finditer(r"<!-- ([\w.]+\.py): begin -->.*?<!-- \1: end -->", old, flags=re.S):
+        if section.group(0).split(" -->")[0] + " -->" not in text:
+            text = text.rstrip("\n") + "\n\n" + section.group(0) + "\n"
     RESULTS.write_text(text, encoding="utf-8")
     return text
 

@@ -141,3 +141,35 @@ def test_study_es_0_long_cna_and_every_file_accounted() -> None:
             "meta_structural_variants.txt",
             "meta_gene_panel_matrix.txt",
         }, meta.name
+
+
+@pytest.mark.parametrize(
+    ("study", "expected"),
+    [
+        # TCGA: HER2_IHC_SCORE 0-3 with FISH, ER_STATUS_BY_IHC
+        ("tcga_brca", {"TCGA-F1-0004-01": ("HER2-positive", "negative")}),
+        # METABRIC: HER2 only +/- (HER2-negative, not split into low/0), ER +/-
+        (
+            "metabric",
+            {"MB-0001": ("HER2-positive", "positive"), "MB-0002": ("HER2-negative", "negative")},
+        ),
+    ],
+)
+def test_patient_reports_from_a_study_read_its_convention(
+    tmp_path: Path, study: str, expected: dict[str, tuple[str, str]]
+) -> None:
+    """report --study reads HER2 and ER by the study's convention, not MSK's column names
+    (before, every TCGA and METABRIC sample came out HER2 and ER unknown, with no option)."""
+    result = CliRunner().invoke(
+        app,
+        ["report", "--study", str(FIXTURES / study), "--all", "--out", str(tmp_path), "-f", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    index = pl.read_csv(tmp_path / "index.tsv", separator="\t")
+    got = {
+        r["sample_id"]: (r["her2_category"], r["er_status"])
+        for r in index.iter_rows(named=True)
+        if r["sample_id"] in expected
+    }
+    assert got == expected
+    assert index.filter(pl.col("her2_category") != "unknown")["n_options"].min() > 0

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from her2scope.cli.app import NoCacheOpt, app, cache_choice
+from her2scope.cli.classify_cmd import ConventionsOpt, MapOpt, harmonised_study
 from her2scope.errors import ConfigError
 
 kb_app = typer.Typer(
@@ -64,6 +65,8 @@ def report(
         bool, typer.Option("--schema", help="Print the JSON Schema of the patient file and exit.")
     ] = False,
     no_cache: NoCacheOpt = False,
+    map_: MapOpt = None,
+    conventions: ConventionsOpt = None,
 ) -> None:
     """Match a patient (or study samples) to the knowledge base: mechanisms, ranked options,
     resistance warnings, trials and caveats. Supports, and does not replace, clinical judgment.
@@ -92,7 +95,8 @@ def report(
 
     if all_samples == (sample is not None):
         raise ConfigError("with --study give exactly one of --sample ID or --all")
-    loaded = load_study(study, cache=cache_choice(no_cache))
+    # the study's HER2 and receptor columns read by its convention (TCGA, METABRIC ...)
+    loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
     if sample is not None:
         _write(render.render(Matcher().match(profile_from_study(loaded, sample)), fmt), out)
         return

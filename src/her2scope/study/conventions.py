@@ -57,6 +57,8 @@ HARMONISED: dict[str, dict[str, str]] = {
     },
 }
 HR_COLUMN = "HR_STATUS"
+#: ER and PR status in the internal layout (Positive / Negative), for the patient reports
+RECEPTOR_COLUMNS = {"er": "ER_STATUS", "pr": "PR_STATUS"}
 SAMPLE_TYPE_COLUMN = "SAMPLE_TYPE"
 OS_MONTHS_COLUMN = "OS_MONTHS"
 OS_STATUS_COLUMN = "OS_STATUS"
@@ -426,6 +428,9 @@ def _build(study: Study, conv: Convention, audit: Audit) -> Study:
         if used:
             status[name] = _words(expr, status_words)
             found.append(f"{name}={'/'.join(used)}")
+    for name, column in RECEPTOR_COLUMNS.items():
+        if name in status:
+            new[column] = status[name].alias(column)
     if "hr" in status:
         new[HR_COLUMN] = status["hr"].alias(HR_COLUMN)
     elif "er" in status or "pr" in status:
