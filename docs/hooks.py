@@ -167,6 +167,41 @@ def profiles_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
+# -- study conventions ------------------------------------------------------------
+
+_SCALES = {
+    "full": "HER2-0 / low / positive (IHC and ISH)",
+    "binary": "HER2-positive vs not only: HER2-low cannot be called",
+    "none": "no HER2 test: no HER2 call; HER2 analyses stop with the reason",
+}
+
+
+def conventions_markdown() -> str:
+    """Every built-in study convention, from its YAML file."""
+    out = [
+        "# Study conventions",
+        "",
+        "How each known cBioPortal layout names HER2, receptor status, sample type and "
+        "survival (`src/her2scope/data/conventions/*.yaml`; this page is generated from "
+        "those files). A study's convention is detected from its column names (the choice "
+        "and the scores are printed and kept in the audit); `--conventions FILE` gives "
+        "another, `--map field=column` names single columns.",
+        "",
+        "| convention | layout | HER2 | detected by | note |",
+        "|---|---|---|---|---|",
+    ]
+    folder = ROOT / "src" / "her2scope" / "data" / "conventions"
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        detect = ", ".join(f"`{c}`" for c in data.get("detect", []))
+        scale = _SCALES[data.get("her2_scale", "full")]
+        out.append(
+            f"| `{data['name']}` | {_cell(data.get('description', ''))} | {scale} | "
+            f"{detect} | {_cell(data.get('note', ''))} |"
+        )
+    return "\n".join(out) + "\n"
+
+
 # -- benchmarks -----------------------------------------------------------------
 
 
@@ -186,6 +221,7 @@ PAGES = {
     "cli.md": cli_markdown,
     "patient-fields.md": patient_markdown,
     "profiles.md": profiles_markdown,
+    "conventions.md": conventions_markdown,
     "benchmarks.md": benchmarks_markdown,
 }
 

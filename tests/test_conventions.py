@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from her2scope.study.conventions import (
     BINARY_CODE,
     builtin_conventions,
     convention_of,
+    detect_convention,
     harmonise,
+    her2_limitation,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "conventions"
@@ -129,6 +132,9 @@ def test_study_es_0_long_cna_and_every_file_accounted() -> None:
     assert not study.audit.errors
     assert study.audit.total("cna.cells_read") == 6304
     assert study.cna.height == 1743
+    # one PanCancer-style column (SUBTYPE) is not a PanCancer export: min_detect is 3
+    conv, scores = detect_convention(study)
+    assert scores["tcga_brca_pancan"] == 1 and conv.name == "generic"
     read_or_skipped = {e.file for e in study.audit if e.file}
     for meta in _ES0.glob("meta_*.txt"):
         if meta.name in ("meta_study.txt",):
@@ -173,3 +179,52 @@ def test_patient_reports_from_a_study_read_its_convention(
     }
     assert got == expected
     assert index.filter(pl.col("her2_category") != "unknown")["n_options"].min() > 0
+
+
+def test_pancan_export_has_no_her2_and_says_so(tmp_path: Path) -> None:
+    """A PanCancer Atlas layout (SUBTYPE, no HER2 or receptor pathology): the HER2 analyses
+    stop with the reason, the pool leaves it out, and its patient reports say why HER2 is
+    unknown instead of reading PAM50 'BRCA_Her2' as a HER2 test."""
+    study = harmonise(load_study(FIXTURES / "tcga_pancan", cache=False))
+    assert convention_of(study) == "tcga_brca_pancan"
+    reason = her2_limitation(study)
+    assert reason is not None and "PAM50" in reason
+    analyze = CliRunner().invoke(app, ["analyze", str(FIXTURES / "tcga_pancan"), "--no-cache"])
+    assert analyze.exit_code == 2 and "cannot support" in analyze.output
+    pooled = CliRunner().invoke(
+        app, ["analyze", str(FIXTURES / "tcga_brca"), str(FIXTURES / "tcga_pancan"), "--no-cache"]
+    )
+    assert pooled.exit_code == 0, pooled.output
+    assert "tcga_pancan_fixture" in pooled.output and "left out" in pooled.output
+    report = CliRunner().invoke(
+        app,
+        [
+            "report",
+            "--study",
+            str(FIXTURES / "tcga_pancan"),
+            "--sample",
+            "TCGA-P1-0002-01",
+            "-f",
+            "json",
+        ],
+    )
+    assert report.exit_code == 0, report.output
+    body = json.loads(report.output[report.output.index("{") :])
+    assert body["her2"]["category"] == "unknown"
+    notes = [c["message"] for c in body["caveats"] if c["code"] == "source_note"]
+    assert any("BRCA_Her2 is not a HER2 test" in n for n in notes)
+
+
+def test_cbioportal_export_reads_the_convention(tmp_path: Path) -> None:
+    """export cbioportal calls HER2 from a TCGA study's own columns and writes them beside
+    the study's sample columns, unchanged (before, every TCGA sample was 'unknown')."""
+    result = CliRunner().invoke(
+        app, ["export", "cbioportal", str(FIXTURES / "tcga_brca"), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    table = pl.read_csv(tmp_path / "data_clinical_sample.txt", separator="\t", comment_prefix="#")
+    calls = dict(zip(table["SAMPLE_ID"], table["HER2SCOPE_HER2_CATEGORY"], strict=True))
+    assert calls["TCGA-F1-0004-01"] == "HER2-positive"
+    assert calls["TCGA-F1-0005-01"] == "HER2-0"
+    assert calls["TCGA-F1-0003-01"] == "HER2-low"
+    assert not {"HR_STATUS", "ER_STATUS", "HER2_FISH"} & set(table.columns)

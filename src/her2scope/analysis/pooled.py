@@ -44,7 +44,7 @@ from her2scope.analysis.stats import fisher_2x2
 from her2scope.analysis.stratified import stratified_table
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, StudyError
-from her2scope.study.conventions import BINARY_CODE, convention_of, harmonise
+from her2scope.study.conventions import convention_of, harmonise, her2_limitation
 from her2scope.study.model import Study
 
 #: The stratum column of the pooled counts.
@@ -175,9 +175,9 @@ def analyze_many(
     for study, study_calls in zip(studies, given, strict=True):
         if convention_of(study) is None:
             study = harmonise(study, source=options.source)
-        binary = study.audit.by_code(BINARY_CODE)
-        if binary:
-            reason = f"HER2 scale cannot support HER2-low: {binary[-1].message}"
+        limitation = her2_limitation(study)
+        if limitation is not None:
+            reason = f"HER2 scale cannot support HER2-low: {limitation}"
             left_out[study.study_id] = reason
             audit.extend(_prefixed(study.audit, study.study_id))
             audit.add(

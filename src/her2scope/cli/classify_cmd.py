@@ -17,7 +17,7 @@ from her2scope.cli.app import app
 from her2scope.errors import ConfigError, InputFormatError
 
 
-def _parse_map(items: list[str] | None) -> dict[str, str] | None:
+def parse_map(items: list[str] | None) -> dict[str, str] | None:
     if not items:
         return None
     mapping: dict[str, str] = {}
@@ -55,21 +55,20 @@ def harmonised_study(
 
     from her2scope.study.conventions import AUDIT_CODE, harmonise
 
-    study = harmonise(loaded, conventions, _parse_map(map_), source=source)
+    study = harmonise(loaded, conventions, parse_map(map_), source=source)
     entry = study.audit.by_code(AUDIT_CODE)[-1]
     Console(stderr=True).print(f"{study.study_id}: {entry.message}", markup=False)
     return study
 
 
 def require_her2_levels(study: Any, analysis: str) -> None:
-    """Exit 2 with the reason when the study's HER2 is only positive/negative."""
-    from her2scope.study.conventions import BINARY_CODE
+    """Exit 2 with the reason when the study's HER2 is only positive/negative, or absent."""
+    from her2scope.study.conventions import her2_limitation
 
-    found = study.audit.by_code(BINARY_CODE)
-    if found:
+    reason = her2_limitation(study)
+    if reason is not None:
         typer.echo(
-            f"error: {analysis} needs HER2-low, which {study.study_id} cannot support: "
-            f"{found[-1].message}",
+            f"error: {analysis} needs HER2-low, which {study.study_id} cannot support: {reason}",
             err=True,
         )
         raise typer.Exit(code=2)
@@ -118,7 +117,7 @@ def classify(
         )
     if source not in SOURCES:
         raise ConfigError(f"--source must be one of {', '.join(SOURCES)}, got {source!r}")
-    mapping = _parse_map(map_)
+    mapping = parse_map(map_)
     read = read_table_info(table)
     try:
         result = run(

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from her2scope.cli.app import NoCacheOpt, app, cache_choice
+from her2scope.cli.classify_cmd import ConventionsOpt, MapOpt, parse_map
 
 export_app = typer.Typer(
     name="export",
@@ -74,6 +75,8 @@ def cbioportal_command(
         ),
     ] = False,
     no_cache: NoCacheOpt = False,
+    map_: MapOpt = None,
+    conventions: ConventionsOpt = None,
 ) -> None:
     """HER2 call, rationale, ISH group, ambiguity and resistance classes as clinical sample
     attributes (prefix HER2SCOPE_), with their meta file and HER2 case lists."""
@@ -89,6 +92,8 @@ def cbioportal_command(
         ambiguous=ambiguous.value,
         source=source.value,
         only_new=only_new,
+        convention=conventions,
+        mapping=parse_map(map_),
     )
     written = result.write(out)
     err = Console(stderr=True)

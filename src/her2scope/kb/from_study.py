@@ -22,6 +22,7 @@ import polars as pl
 from her2scope.errors import ConfigError
 from her2scope.her2 import MSK_COLUMNS
 from her2scope.kb.patient import Her2Input, PatientProfile, ReceptorStatus, receptor_status
+from her2scope.study.conventions import her2_limitation
 from her2scope.study.model import Study
 from her2scope.vocab import NONSYN_CLASSES
 
@@ -123,6 +124,7 @@ def profiles_from_study(
     ).join(_alteration_lists(study, ids), on="sample_id", how="left")
     out: dict[str, PatientProfile] = {}
     fields = ("ihc", "ish_status", "ish_ratio")
+    limitation = her2_limitation(study)
     for row in table.iter_rows(named=True):
         notes = [
             f"Built from study {study.study_id}, sample {row['sample_id']}"
@@ -130,6 +132,8 @@ def profiles_from_study(
             + ": alterations from the sequencing panel; a gene absent from the report may "
             "simply not have been covered by the panel.",
         ]
+        if limitation is not None:
+            notes.append(f"HER2 from this study: {limitation}.")
         er = _status(row["er"], notes, "ER_STATUS")
         pr = _status(row["pr"], notes, "PR_STATUS")
         her2 = Her2Input(**{f: row[f"seq_{f}"] for f in fields if f in seq})

@@ -401,19 +401,29 @@ def export_cbioportal(
     source: str = "sequenced",
     mutation_classes: str | None = None,
     only_new: bool = False,
+    convention: str | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> CbioportalExport:
     """HER2 calls and resistance classes of ``study`` as cBioPortal files.
 
-    Calls :func:`her2scope.her2.classify` (``profile``, ``ambiguous``,
-    ``source``) and :func:`her2scope.alterations.annotate` with the built-in
-    catalog, then :func:`build_export`. Follows cBioPortal's File Formats
+    Reads the study's HER2 pathology by its convention (detected, or
+    ``convention``, with ``mapping`` overrides: see
+    :func:`her2scope.study.conventions.harmonise`), calls
+    :func:`her2scope.her2.classify` (``profile``, ``ambiguous``, ``source``) and
+    :func:`her2scope.alterations.annotate` with the built-in catalog, then
+    :func:`build_export`, which writes beside the study's own, unchanged
+    sample columns. Follows cBioPortal's File Formats
     documentation (Clinical Data, Case Lists) and the rules its importer's
     ``validateData.py`` checks; see the module docstring.
     """
     from her2scope.alterations import annotate, class_calls_sparse, load_catalog
     from her2scope.her2 import classify
+    from her2scope.study.conventions import harmonise
 
-    her2 = classify(study.samples, profile=profile, ambiguous=ambiguous, source=source)
+    # harmonised for the calls only (same samples, same order); the files keep the
+    # study's own columns, as its importer knows them
+    read = harmonise(study, convention, mapping, source=source)
+    her2 = classify(read.samples, profile=profile, ambiguous=ambiguous, source=source)
     calls = annotate(study, load_catalog(), mutation_classes=mutation_classes)
     return build_export(
         study,

@@ -64,6 +64,7 @@ OS_MONTHS_COLUMN = "OS_MONTHS"
 OS_STATUS_COLUMN = "OS_STATUS"
 AUDIT_CODE = "study.convention"
 BINARY_CODE = "study.her2_binary"
+ABSENT_CODE = "study.her2_absent"
 
 
 class ColumnRef(BaseModel):
@@ -105,9 +106,15 @@ class Convention(BaseModel):
     name: str = Field(min_length=1)
     description: str = ""
     detect: list[str] = Field(default_factory=list)
+    #: fewest ``detect`` columns a study must have for this convention to be chosen
+    #: (a layout that limits what can be called must be recognised, not guessed)
+    min_detect: int = Field(default=1, ge=1)
     #: ``full``: IHC/ISH levels (HER2-0/low/positive); ``binary``: HER2 only as
-    #: positive/negative (HER2-positive vs not; HER2-low cannot be called)
-    her2_scale: Literal["full", "binary"] = "full"
+    #: positive/negative (HER2-positive vs not; HER2-low cannot be called);
+    #: ``none``: the layout records no HER2 test at all (no HER2 call can be made)
+    her2_scale: Literal["full", "binary", "none"] = "full"
+    #: what a user should know about this layout (said in the audit and in errors)
+    note: str = ""
     fields: dict[Literal["sequenced", "primary"], dict[str, ColumnRef]] = Field(
         default_factory=dict
     )
@@ -187,9 +194,10 @@ def detect_convention(study: Study) -> tuple[Convention, dict[str, int]]:
     """The convention whose ``detect`` columns the study has most of (generic if none)."""
     present = _all_columns(study)
     scores = {c.name: sum(col in present for col in c.detect) for c in builtin_conventions()}
-    best = max(builtin_conventions(), key=lambda c: (scores[c.name], c.name == "msk_breast"))
-    if scores[best.name] == 0:
-        best = next(c for c in builtin_conventions() if c.name == "generic")
+    eligible = [c for c in builtin_conventions() if c.detect and scores[c.name] >= c.min_detect]
+    if not eligible:
+        return next(c for c in builtin_conventions() if c.name == "generic"), scores
+    best = max(eligible, key=lambda c: (scores[c.name], c.name == "msk_breast"))
     return best, scores
 
 
@@ -280,7 +288,8 @@ def harmonise(
     numbers with a cell count are divided by it; values that look like totals
     without a count are set to missing and counted (``conventions.copies_total``).
     The choice, its detection scores and every override go to the audit
-    (``study.convention``); a HER2-binary convention adds ``study.her2_binary``.
+    (``study.convention``); a HER2-binary convention adds ``study.her2_binary``, a
+    convention without HER2 ``study.her2_absent`` (see :func:`her2_limitation`).
     """
     audit = Audit()
     audit.extend(study.audit)
@@ -315,6 +324,15 @@ def harmonise(
         f"study convention {conv.name} ({conv.description}), {how}{note}",
         column=conv.name,
     )
+    if conv.her2_scale == "none":
+        audit.add(
+            "warning",
+            ABSENT_CODE,
+            f"convention {conv.name}: the study records no HER2 test"
+            + (f" ({conv.note})" if conv.note else "")
+            + "; no HER2 call (0/low/positive) can be made from it",
+            column=conv.name,
+        )
     if conv.her2_scale == "binary":
         audit.add(
             "warning",
@@ -343,6 +361,8 @@ def _with_overrides(conv: Convention, mapping: Mapping[str, str], source: str) -
         else:
             data["survival"][field_name] = ref
     data["name"] = conv.name + "+map"
+    if data["her2_scale"] == "none" and any(f in HER2_FIELDS for f in mapping):
+        data["her2_scale"] = "full"  # the user named the study's HER2 columns
     return Convention.model_validate(data)
 
 
@@ -482,6 +502,12 @@ def convention_of(study: Study) -> str | None:
     """The convention recorded in the study's audit by :func:`harmonise` (None if none)."""
     entries = study.audit.by_code(AUDIT_CODE)
     return entries[-1].column if entries else None
+
+
+def her2_limitation(study: Study) -> str | None:
+    """Why the study cannot give HER2-0/low/positive calls (binary or no HER2), or None."""
+    found = study.audit.by_code(ABSENT_CODE) or study.audit.by_code(BINARY_CODE)
+    return found[-1].message if found else None
 
 
 def her2_binary(study: Study) -> bool:
