@@ -149,3 +149,26 @@ def test_every_row_in_is_a_row_out_in_order(
     assert out["her2_category"].null_count() == 0
     assert out["her2_rationale"].null_count() == 0
     assert out["ambiguous"].null_count() == 0
+
+
+_VALUES = {
+    "ihc": [None, "0", "1+", "2+", "3+", "0-1+", " 2+ ", "banana", "ultralow", "null"],
+    "ish_status": [None, "Negative", "Positive", "not amplified", "weird words", "Equivocal"],
+    "ish_ratio": [None, "1.5", "2.3", "1,8", "1e3", " 2.5 "],
+    "her2_copies": [None, "3.5", "6.2", "x"],
+    "cep17_copies": [None, "2.0", "1.1", "?"],
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(*(st.sampled_from(v) for v in _VALUES.values())), min_size=1, max_size=12)
+)
+def test_batched_calls_equal_one_at_a_time(rows: list[tuple[str | None, ...]]) -> None:
+    """A batch of patient reports makes its HER2 calls in one engine call; each call and
+    its unusable-value reasons must be what that patient alone would get."""
+    from her2scope.her2 import classify_calls, classify_one
+
+    batch = classify_calls(rows, profile="asco-cap-2023", ambiguous="low")
+    alone = [classify_one(*r, profile="asco-cap-2023", ambiguous="low") for r in rows]
+    assert batch == alone

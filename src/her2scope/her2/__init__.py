@@ -14,6 +14,7 @@ from her2scope.her2.engine import (
     Her2Call,
     Her2Result,
     classify,
+    classify_calls,
     classify_one,
     resolve_mapping,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "IshValueReading",
     "Source",
     "classify",
+    "classify_calls",
     "classify_one",
     "list_profiles",
     "load_profile",

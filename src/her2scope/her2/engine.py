@@ -10,7 +10,7 @@ expressions. Plain numbers (ratios, copy numbers) skip Python entirely.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
@@ -544,6 +544,10 @@ def _audit_outside(
         )
 
 
+#: the pathology fields of one HER2 call, in the order the engine reads them
+CALL_FIELDS = ("ihc", "ish_status", "ish_ratio", "her2_copies", "cep17_copies")
+
+
 def classify_one(
     ihc: str | int | None = None,
     ish_status: str | None = None,
@@ -559,32 +563,48 @@ def classify_one(
     Values are raw report strings or numbers (``"1+ (focal)"``, ``"2 (CN 4.8)"``,
     ``2.3``). Guidelines as in :func:`classify`.
     """
-    values = {
-        "ihc": ihc,
-        "ish_status": ish_status,
-        "ish_ratio": ish_ratio,
-        "her2_copies": her2_copies,
-        "cep17_copies": cep17_copies,
-    }
-    frame = pl.DataFrame(
-        {k: [None if v is None else str(v)] for k, v in values.items()},
-        schema={k: pl.String() for k in values},
-    )
+    values = (ihc, ish_status, ish_ratio, her2_copies, cep17_copies)
+    return classify_calls([values], profile=profile, ambiguous=ambiguous)[0]
+
+
+def classify_calls(
+    rows: Sequence[Sequence[object]],
+    *,
+    profile: str | Her2Profile = "asco-cap-2023",
+    ambiguous: AmbiguityPolicy | str = "exclude",
+) -> list[Her2Call]:
+    """:func:`classify_one` for many sets of values, in one vectorised :func:`classify` call.
+
+    ``rows``: per call the values of :data:`CALL_FIELDS` in that order (None for
+    absent). A batch of patient reports calls this once instead of once per
+    patient (a classify call costs the same for one row as for thousands).
+    """
+    columns: dict[str, list[str | None]] = {k: [] for k in CALL_FIELDS}
+    for values in rows:
+        for name, value in zip(CALL_FIELDS, values, strict=True):
+            columns[name].append(None if value is None else str(value))
+    frame = pl.DataFrame(columns, schema={k: pl.String() for k in CALL_FIELDS})
     result = classify(
-        frame,
-        profile=profile,
-        ambiguous=ambiguous,
-        mapping={k: k for k in values},
+        frame, profile=profile, ambiguous=ambiguous, mapping={k: k for k in CALL_FIELDS}
     )
-    row = result.table.row(0, named=True)
-    reasons = tuple(
-        f"{f} {shorten_raw(raw)}: {why}"
-        for f, raw, why in result.unusable.select("field", "raw", "reason").iter_rows()
-    )
-    return Her2Call(
-        category=cast(str, row["her2_category"]),
-        ish_group=row["ish_group"],
-        ambiguous=bool(row["ambiguous"]),
-        rationale=cast(str, row["her2_rationale"]),
-        unusable=reasons,
-    )
+    # unusable values are reported once per distinct (field, raw value): give each
+    # row the ones its own values hit, in the engine's order
+    bad: dict[tuple[str, str], list[str]] = {}
+    for f, raw, why in result.unusable.select("field", "raw", "reason").iter_rows():
+        bad.setdefault((f, raw), []).append(f"{f} {shorten_raw(raw)}: {why}")
+    calls = []
+    table = result.table.select("her2_category", "ish_group", "ambiguous", "her2_rationale")
+    for i, (category, group, is_ambiguous, rationale) in enumerate(table.iter_rows()):
+        reasons = tuple(
+            reason for f, raw in bad if columns[f][i] == raw for reason in bad[(f, raw)]
+        )
+        calls.append(
+            Her2Call(
+                category=cast(str, category),
+                ish_group=group,
+                ambiguous=bool(is_ambiguous),
+                rationale=cast(str, rationale),
+                unusable=reasons,
+            )
+        )
+    return calls

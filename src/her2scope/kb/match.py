@@ -27,6 +27,7 @@ their sources:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -154,7 +155,34 @@ class PatientReport:
         return render_html(self)
 
 
-@lru_cache(maxsize=8192)
+#: HER2 calls already made: (pathology values..., profile, policy) -> call. Filled
+#: one patient at a time, or for a whole batch at once by :func:`prefill_her2_calls`.
+_HER2_CALLS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_HER2_CALLS_MAX = 200_000
+
+
+def _as_dict(call: Any) -> dict[str, Any]:
+    return {
+        "category": call.category,
+        "rationale": call.rationale,
+        "ambiguous": bool(call.ambiguous),
+        "ish_group": call.ish_group,
+        "unusable": list(call.unusable),
+    }
+
+
+def _calls_for(keys: list[tuple[Any, ...]], profile: str, ambiguous: str) -> None:
+    """Make the calls of ``keys`` (pathology values) under one profile and policy, together."""
+    from her2scope.her2 import classify_calls  # the HER2 engine (lower layer)
+
+    if len(_HER2_CALLS) + len(keys) > _HER2_CALLS_MAX:
+        _HER2_CALLS.clear()
+    for key, call in zip(
+        keys, classify_calls(keys, profile=profile, ambiguous=ambiguous), strict=True
+    ):
+        _HER2_CALLS[(*key, profile, ambiguous)] = _as_dict(call)
+
+
 def _classify_cached(
     ihc: str | None,
     ish_status: str | None,
@@ -164,24 +192,36 @@ def _classify_cached(
     profile: str,
     ambiguous: str,
 ) -> dict[str, Any]:
-    from her2scope.her2 import classify_one  # the HER2 engine (lower layer)
+    key = (ihc, ish_status, ish_ratio, her2_copies, cep17_copies, profile, ambiguous)
+    if key not in _HER2_CALLS:
+        _calls_for([key[:5]], profile, ambiguous)
+    return _HER2_CALLS[key]
 
-    call = classify_one(
-        ihc=ihc,
-        ish_status=ish_status,
-        ish_ratio=ish_ratio,
-        her2_copies=her2_copies,
-        cep17_copies=cep17_copies,
-        profile=profile,
-        ambiguous=ambiguous,
-    )
-    return {
-        "category": call.category,
-        "rationale": call.rationale,
-        "ambiguous": bool(call.ambiguous),
-        "ish_group": call.ish_group,
-        "unusable": list(call.unusable),
-    }
+
+def prefill_her2_calls(profiles: Iterable[PatientProfile]) -> int:
+    """Make the HER2 calls of many patients in one engine call per profile and policy.
+
+    :meth:`Matcher.match` then finds each call made (a batch of 1,918 study
+    samples: 307 distinct pathology sets, one classify call instead of 307).
+    Returns the number of calls made.
+    """
+    wanted: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
+    for prof in profiles:
+        for h in (prof.her2, prof.her2_primary):
+            if h is None or h.is_empty():
+                continue
+            values = (h.ihc, h.ish_status, h.ish_ratio, h.her2_copies, h.cep17_copies)
+            if all(v is None for v in values):
+                continue
+            policies: set[str] = {str(prof.ambiguous), "low", "zero"}
+            for policy in policies:
+                if (*values, prof.profile, policy) not in _HER2_CALLS:
+                    wanted.setdefault((prof.profile, policy), set()).add(values)
+    made = 0
+    for (profile, chosen), keys in wanted.items():
+        _calls_for(sorted(keys, key=repr), profile, chosen)
+        made += len(keys)
+    return made
 
 
 def call_her2(h: Her2Input | None, *, profile: str, ambiguous: str) -> dict[str, Any]:

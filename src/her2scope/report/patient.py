@@ -476,7 +476,7 @@ def write_patient_reports(
     """
     from her2scope.analysis.options import check_choice
     from her2scope.kb.from_study import profiles_from_study
-    from her2scope.kb.match import Matcher
+    from her2scope.kb.match import Matcher, prefill_her2_calls
     from her2scope.outputs import ensure_dir, write_text_atomic
 
     check_choice("fmt", fmt, SUFFIX)
@@ -485,7 +485,9 @@ def write_patient_reports(
     rows: list[dict[str, Any]] = []
     files: list[Path] = []
     taken: set[str] = {"index"}
-    for sid, prof in profiles_from_study(study).items():
+    profiles = profiles_from_study(study)
+    prefill_her2_calls(profiles.values())  # every HER2 call of the batch in one engine pass
+    for sid, prof in profiles.items():
         fname = safe_file_name(sid, taken) + SUFFIX[fmt]
         rep = matcher.match(prof)
         files.append(write_text_atomic(out / fname, render(rep, fmt)))
