@@ -351,6 +351,10 @@ def test_cohort_page_and_paper_row(shared: Any) -> None:
     assert esr1["fraction"] == "89/147"
     assert j["n_samples"] == 1918
     assert sum(d["n"] for d in j["distribution"]) == j["n_analysed"]
+    # each bar in its category's palette colour (HER2-0 family share one)
+    colour = {d["category"]: d["colour"] for d in j["distribution"]}
+    assert colour["HER2-low"] != colour["HER2-0"] != colour["HER2-positive"]
+    assert 'style="width: ' in r.text and "background: #" in r.text
     metastasis = shared.get(
         "/study/breast_msk_2018/analysis.json",
         params={"profile": "ihc-only", "ambiguous": "low", "sample_type": "metastasis"},

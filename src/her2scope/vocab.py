@@ -87,6 +87,25 @@ HER2_COLOURS: Final[dict[str, str]] = {
     "unknown / equivocal": "#f0f0f0",
 }
 
+
+def her2_colour(category: str) -> str:
+    """The palette colour of a HER2 call: the IHC-0 family shares HER2-0's, an unsplit
+    HER2-negative call its own, anything off the scale the unknown colour.
+
+    Examples
+    --------
+    >>> her2_colour("HER2-ultralow") == HER2_COLOURS["HER2-0"]
+    True
+    """
+    if category in ZERO_CATEGORIES:
+        return HER2_COLOURS[ZERO]
+    if category in (LOW, POSITIVE):
+        return HER2_COLOURS[category]
+    if category == NEGATIVE:
+        return HER2_COLOURS["HER2-negative (unsplit)"]
+    return HER2_COLOURS["unknown / equivocal"]
+
+
 AmbiguityPolicy = Literal["low", "zero", "exclude"]
 #: How a range score that a profile cannot settle (``1-2+``) is read.
 AMBIGUITY_POLICIES: Final[tuple[str, ...]] = get_args(AmbiguityPolicy)

@@ -25,6 +25,7 @@ from her2scope.vocab import (
     AMBIGUITY_POLICIES,
     CATEGORY_DISPLAY_ORDER,
     DEFAULT_PROFILE,
+    her2_colour,
     profile_names,
 )
 from her2scope.web.registry import LoadedStudy, Registry
@@ -332,6 +333,7 @@ def distribution(result: IntersectionResult) -> list[dict[str, Any]]:
             "category": str(c["her2_category"]),
             "n": int(c["n"]),
             "pct": round(100.0 * int(c["n"]) / total, 1),
+            "colour": her2_colour(str(c["her2_category"])),
         }
         for c in counts
     ]

@@ -60,6 +60,7 @@
       const bar = document.createElement("span");
       bar.className = "bar";
       bar.style.width = Math.max(0, Math.min(100, Number(d.pct))) + "%";
+      bar.style.background = d.colour;
       td.appendChild(bar);
       tr.appendChild(td);
       rows.appendChild(tr);
