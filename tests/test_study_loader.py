@@ -407,3 +407,17 @@ def test_repeated_maf_records_kept_once_and_counted(tmp_path: Path) -> None:
         ("S2", 8),
         ("S2", 10),
     ]
+
+
+def test_validate_strict_fails_on_a_missing_data_file(tmp_path: Path) -> None:
+    """The study stays usable (validate exits 0), but --strict refuses the warning."""
+    from typer.testing import CliRunner
+
+    from her2scope.cli import app
+
+    folder = make_study(tmp_path)
+    (folder / "data_mutations.txt").unlink()
+    plain = CliRunner().invoke(app, ["validate", str(folder)])
+    strict = CliRunner().invoke(app, ["validate", str(folder), "--strict"])
+    assert plain.exit_code == 0, plain.output
+    assert strict.exit_code == 2 and "data_file_missing" in strict.output
