@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from her2scope.cli.app import app
+from her2scope.cli.classify_cmd import ConventionsOpt, MapOpt, parse_map
 
 
 @app.command()
@@ -26,16 +27,17 @@ def validate(
     strict: bool = typer.Option(
         False, "--strict", help="Also fail (exit 2) on warnings, e.g. a missing data file."
     ),
-    conventions: str | None = typer.Option(
-        None, "--conventions", help="Study column convention (default: detected)."
-    ),
+    conventions: ConventionsOpt = None,
+    map_: MapOpt = None,
 ) -> None:
     """Read a cBioPortal study, print its audit; exit 0 if usable, 2 if not."""
     from her2scope.report.study import print_validation
     from her2scope.study import load_study
     from her2scope.study.conventions import harmonise
 
-    loaded = harmonise(load_study(study, panels_dir=panels, on_error="record"), conventions)
+    loaded = harmonise(
+        load_study(study, panels_dir=panels, on_error="record"), conventions, parse_map(map_)
+    )
     print_validation(loaded)
     if not loaded.audit.ok or (strict and loaded.audit.warnings):
         raise typer.Exit(code=2)
