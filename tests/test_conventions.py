@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from her2scope.cli import app
+from her2scope.errors import InputFormatError
 from her2scope.her2 import classify
 from her2scope.study import load_study
 from her2scope.study.conventions import (
@@ -228,3 +229,60 @@ def test_cbioportal_export_reads_the_convention(tmp_path: Path) -> None:
     assert calls["TCGA-F1-0005-01"] == "HER2-0"
     assert calls["TCGA-F1-0003-01"] == "HER2-low"
     assert not {"HR_STATUS", "ER_STATUS", "HER2_FISH"} & set(table.columns)
+
+
+def _study_with_her2_column(tmp_path: Path, column: str, values: list[str]) -> Path:
+    """The tiny study with its HER2 IHC column renamed and refilled (an unknown layout)."""
+    from study_factory import DEFAULT_SAMPLES, make_study
+
+    samples = []
+    for row, value in zip(DEFAULT_SAMPLES, values, strict=True):
+        rest = {k: v for k, v in row.items() if k != "HER2_IHC_SCORE"}
+        samples.append({**rest, column: value})
+    return make_study(tmp_path, samples=samples)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "expected", "scale"),
+    [
+        # a clinical HER2 status: HER2-positive vs not, HER2-low cannot be called
+        (
+            "HER2_STATUS",
+            ["Negative", "Negative", "Positive", "Equivocal"],
+            ["HER2-negative", "HER2-negative", "HER2-positive", "equivocal"],
+            "binary",
+        ),
+        # IHC scores under a name no convention lists: the full scale
+        (
+            "HER2",
+            ["1+", "0", "3+", "2+"],
+            ["HER2-low", "HER2-0", "HER2-positive", "equivocal"],
+            "full",
+        ),
+    ],
+)
+def test_unknown_layout_her2_column_read_by_its_values(
+    tmp_path: Path, column: str, values: list[str], expected: list[str], scale: str
+) -> None:
+    study = harmonise(load_study(_study_with_her2_column(tmp_path, column, values), cache=False))
+    entry = study.audit.by_code("study.convention")[-1]
+    assert f"column {column} read as" in entry.message
+    assert (her2_limitation(study) is not None) == (scale == "binary")
+    calls = classify(study.samples).table["her2_category"].to_list()
+    assert calls == expected
+
+
+@pytest.mark.parametrize(
+    "values", [["1", "0", "1", "0"], ["yes", "no", "yes", "no"], ["1+", "Positive", "0", "x"]]
+)
+def test_unknown_layout_ambiguous_her2_column_not_guessed(
+    tmp_path: Path, values: list[str]
+) -> None:
+    """0/1 flags, yes/no and mixed values could be IHC scores or a status: never guessed."""
+    study = harmonise(load_study(_study_with_her2_column(tmp_path, "HER2", values), cache=False))
+    message = study.audit.by_code("study.convention")[-1].message
+    assert "read as" not in message
+    assert "not read, the values could be IHC scores or a status: HER2" in message
+    assert "--map ihc=COLUMN" in message
+    with pytest.raises(InputFormatError, match="no HER2 pathology column"):
+        classify(study.samples)

@@ -317,6 +317,8 @@ def harmonise(
                 f"--map {field_name}={column}: no column {column!r} in the sample or patient file"
             )
     conv = _with_overrides(conv, mapping, source)
+    if convention is None and not mapping:
+        conv, how = _with_inferred_her2(study, conv, how, source)
     note = f"; --map {', '.join(f'{k}={v}' for k, v in mapping.items())}" if mapping else ""
     audit.add(
         "info",
@@ -344,6 +346,83 @@ def harmonise(
     if conv.name == "msk_breast" and not mapping:
         return replace(study, audit=audit)
     return _build(study, conv, audit)
+
+
+#: Columns that, in layouts no convention knows, often hold a tumour's HER2 result
+#: (a clinical status or an IHC score); read only when their values say which.
+HER2_RESULT_COLUMNS = (
+    "HER2_STATUS",
+    "HER2",
+    "HER2_STATUS_BY_IHC",
+    "HER2_RECEPTOR_STATUS",
+    "HER2_NEU_STATUS",
+    "HER2NEU_STATUS",
+    "HER2_IHC_STATUS",
+    "ERBB2_STATUS",
+)
+#: Words of a HER2 result given only as positive / negative (a clinical status,
+#: METABRIC's +/-). Not "yes"/"no" or "1"/"0": those could be flags or IHC 0/1.
+_BINARY_WORDS = frozenset(
+    {"positive", "pos", "+", "negative", "neg", "-", "equivocal", "indeterminate"}
+)
+
+
+def _with_inferred_her2(
+    study: Study, conv: Convention, how: str, source: str
+) -> tuple[Convention, str]:
+    """A detected convention none of whose HER2 columns the study has: read a
+    :data:`HER2_RESULT_COLUMNS` column if its values are unambiguous.
+
+    Every value an IHC score (``0``, ``1+``, ``2+``, ``3+``, ranges) -> the IHC
+    field (HER2-0/low/positive can be called); every value a positive/negative
+    word -> a binary HER2 status (HER2-positive vs not, as METABRIC). Anything
+    else (mixed values, ``0``/``1`` flags, ``yes``/``no``) is not guessed: the
+    study stays without HER2 and the error says which column to ``--map``.
+    """
+    from her2scope.her2.parse import parse_ihc
+
+    present = _all_columns(study)
+    wanted = {c for refs in conv.fields.values() for ref in refs.values() for c in ref.columns}
+    if wanted & present:
+        return conv, how
+    b = _Builder(study, conv, Audit())
+    frame = b.patient_join()
+    unread: list[str] = []
+    for column in HER2_RESULT_COLUMNS:
+        name = column if column in frame.columns else f"__patient__{column}"
+        if name not in frame.columns:
+            continue
+        values = [
+            str(v) for v in frame.select(b._clean(pl.col(name)).unique().drop_nulls()).to_series()
+        ]
+        lowered = {v.strip().lower() for v in values}
+        if not lowered:
+            continue
+        data = conv.model_dump()
+        ref = {"columns": [column], "level": "any", "cells": [], "default": None}
+        if lowered <= _BINARY_WORDS:
+            data["fields"] = {source: {"ish_status": ref}}
+            data["her2_scale"] = "binary"
+            kind = "a positive/negative HER2 status"
+        elif all((r := parse_ihc(v)).lo is not None and not r.unusable for v in values) and any(
+            ("+" in v) or v.strip() in ("2", "3") for v in values
+        ):
+            data["fields"] = {source: {"ihc": ref}}
+            kind = "HER2 IHC scores"
+        else:
+            unread.append(f"{column} ({', '.join(sorted(values)[:6])})")
+            continue
+        data["name"] = f"{conv.name}+{column}"
+        shown = ", ".join(sorted(values)[:6])
+        return Convention.model_validate(data), (
+            f"{how}; column {column} read as {kind} (values: {shown})"
+        )
+    if unread:
+        how += (
+            f"; not read, the values could be IHC scores or a status: {'; '.join(unread)} "
+            "(name one with --map ihc=COLUMN or --map ish_status=COLUMN)"
+        )
+    return conv, how
 
 
 def _with_overrides(conv: Convention, mapping: Mapping[str, str], source: str) -> Convention:
