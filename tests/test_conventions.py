@@ -286,3 +286,23 @@ def test_unknown_layout_ambiguous_her2_column_not_guessed(
     assert "--map ihc=COLUMN" in message
     with pytest.raises(InputFormatError, match="no HER2 pathology column"):
         classify(study.samples)
+
+
+def test_library_analyses_read_the_convention_too() -> None:
+    """hs.tl.* on a study loaded as is: the study's layout is applied (TCGA's FISH read as
+    FISH, not as MSK's primary-tumour column), and a study that cannot give HER2-0/low/
+    positive calls is refused with the reason instead of a table of misleading zeros."""
+    import her2scope as hs
+    from her2scope.errors import StudyError
+
+    tcga = hs.load_study(FIXTURES / "tcga_brca", cache=False)
+    result = hs.tl.analyze(tcga)
+    calls = dict(zip(result.samples["sample_id"], result.samples["her2_category"], strict=True))
+    assert calls["TCGA-F1-0004-01"] == "HER2-positive"
+    assert calls["TCGA-F1-0001-01"] == "HER2-low"  # IHC 2+, FISH negative
+    metabric = hs.load_study(FIXTURES / "metabric", cache=False)
+    for run in (hs.tl.analyze, hs.tl.sensitivity, hs.tl.switching):
+        with pytest.raises(StudyError, match="positive/negative"):
+            run(metabric)
+    with pytest.raises(StudyError, match="PAM50"):
+        hs.tl.analyze(hs.load_study(FIXTURES / "tcga_pancan", cache=False))

@@ -163,7 +163,8 @@ def test_outputs_written(tmp_path: Path, design_result) -> None:  # type: ignore
     rates = pl.read_csv(tmp_path / "switching_rates.tsv", separator="\t", comment_prefix="#")
     assert rates.height == design_result.table.height
     data = json.loads((tmp_path / "switching_rates.json").read_text())
-    assert data["seed_reference"]["rates"] == [0.34, 0.25]
+    assert data["paper_reference"]["rates"] == [0.34, 0.25]
+    assert "seed" not in json.dumps(data).lower()
     assert (tmp_path / "switching.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = (tmp_path / "switching.html").read_text()
     (heatmap,) = embedded_svgs(page)

@@ -60,7 +60,7 @@ def analyze(
     calls: AlterationCalls | None = None,
     **option_values: Any,
 ) -> IntersectionResult:
-    """The HER2-low x resistance-alteration table (Table 1 of the first seed).
+    """The HER2-low x resistance-alteration table (Table 1 of the Front Oncol 2024 perspective).
 
     Parameters
     ----------

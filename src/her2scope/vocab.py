@@ -118,7 +118,7 @@ SOURCES: Final[tuple[str, ...]] = get_args(Source)
 
 MechanismClass = Literal["ER", "TF", "MAPK", "PI3K", "CDK46"]
 #: Mechanism classes of endocrine resistance, in display order (Figure 1 /
-#: Table 1 of the first seed).
+#: Table 1 of the Front Oncol 2024 perspective).
 MECHANISM_CLASSES: Final[tuple[str, ...]] = get_args(MechanismClass)
 #: The roll-up over every catalog alteration.
 ALL_CLASS: Final = "ALL"

@@ -1,7 +1,7 @@
 """alterations layer: the resistance-alteration catalog and sample x alteration calls.
 
 - :func:`load_catalog` reads and validates a catalog (built-in:
-  ``her2scope/data/catalog.yaml``, sourced from the first seed).
+  ``her2scope/data/catalog.yaml``, sourced from the Front Oncol 2024 perspective).
 - :func:`annotate` calls every catalog alteration in every sample of a
   :class:`~her2scope.study.model.Study` as ``altered`` / ``not_altered`` /
   ``not_profiled``; :func:`class_calls` rolls them up to mechanism classes.

@@ -450,7 +450,7 @@ def annotate(
     """Call every catalog alteration in every sample of ``study``.
 
     ``catalog``: a :class:`Catalog` (default: :func:`load_catalog` of the
-    built-in one, sourced from ``000_9553966c445419f9.txt``).
+    built-in one, sourced from the Front Oncol 2024 perspective, doi:10.3389/fonc.2024.1461190).
     ``mutation_classes``: name of the Variant_Classification set for ``mut``
     events for the whole catalog (``"cbioportal"``, the default catalog's
     choice, counts like cBioPortal; ``"nonsyn"`` is maftools' default).

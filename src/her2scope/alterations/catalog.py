@@ -4,8 +4,8 @@ The catalog is data (``src/her2scope/data/catalog.yaml``), not code. Each entry
 maps an alteration id (``ESR1_mut``, ``FGFR1_2_alt`` ...) to the genes and event
 types that define it, its ``mechanism_class`` (``ER``, ``TF``, ``MAPK``,
 ``PI3K``, ``CDK46``), a human ``label`` and the ``source`` it is taken from
-(the first seed, ``000_9553966c445419f9.txt``, and the paper's reference
-numbers). Entries that the seed's Table 1 reports also carry ``seed_table1``:
+(the Front Oncol 2024 perspective, doi:10.3389/fonc.2024.1461190, and the paper's reference
+numbers). Entries that the perspective's Table 1 reports also carry ``seed_table1``:
 the *published* HER2-low fraction among tumours with that alteration, quoted
 from the seed text, so analyses can set their own result beside it.
 
@@ -25,7 +25,7 @@ Event types (``type``):
 Mutation class sets are defined once at catalog level. ``nonsyn`` is maftools'
 default non-synonymous set (``vc_nonSyn``); ``cbioportal`` adds
 ``Splice_Region``, which cBioPortal's query counts as a mutation. The default
-catalog uses ``cbioportal`` because that is how the seed's Table 1 was counted
+catalog uses ``cbioportal`` because that is how the perspective's Table 1 was counted
 (CTCF 18/31 only matches with Splice_Region); callers can switch the whole
 catalog with ``mutation_classes="nonsyn"``.
 
@@ -131,7 +131,7 @@ class Event(_Strict):
 
 
 class SeedTable1(_Strict):
-    """The seed's published Table 1 figure for this alteration (quoted, not computed)."""
+    """The perspective's published Table 1 figure for this alteration (quoted, not computed)."""
 
     n_her2_low: int | None = Field(default=None, ge=0)
     n_her2_known: int | None = Field(default=None, ge=1)
@@ -304,7 +304,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     """Read and validate an alteration catalog.
 
     ``path`` None loads the built-in catalog (``her2scope/data/catalog.yaml``,
-    entries sourced from the first seed, ``000_9553966c445419f9.txt``). A user
+    entries sourced from the Front Oncol 2024 perspective, doi:10.3389/fonc.2024.1461190). A user
     file must have the same shape. Raises :class:`SchemaError` with ``file``
     and ``column`` (the dotted field path, e.g.
     ``alterations.ESR1_mut.mechanism_class``) when it does not validate, and

@@ -55,6 +55,7 @@ from her2scope.analysis.stats import bh_fdr, fisher_2x2
 from her2scope.analysis.stratified import STRATIFIED_SCHEMA, stratified_table
 from her2scope.audit import Audit
 from her2scope.errors import StudyError
+from her2scope.study.conventions import harmonised, require_her2_levels
 from her2scope.study.model import Study
 
 #: Confounders of the model and of the stratified tables (``study`` joins when pooled).
@@ -544,6 +545,8 @@ def adjusted_analysis(
     options = options or AnalysisOptions()
     if study.samples.height == 0:
         raise StudyError(f"study {study.study_id} has no samples")
+    study = harmonised(study, source=options.source)
+    require_her2_levels(study, "the adjusted analysis")
     catalog = catalog or load_catalog()
     if calls is None:
         calls = annotate(study, catalog, mutation_classes=options.mutation_classes)

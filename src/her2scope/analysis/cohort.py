@@ -29,6 +29,7 @@ from her2scope.analysis.options import check_choice, validate_fields
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, StudyError
 from her2scope.her2 import classify
+from her2scope.study.conventions import harmonised, require_her2_levels
 from her2scope.study.model import Study
 from her2scope.vocab import (
     ALL_CLASS,
@@ -441,13 +442,15 @@ def analyze(
 ) -> IntersectionResult:
     """HER2-low x resistance-alteration table for one study.
 
-    Follows the first seed's Table 1 (000_9553966c445419f9.txt, section 2)
+    Follows Table 1 of the Front Oncol 2024 perspective (doi:10.3389/fonc.2024.1461190, section 2)
     when run with ``profile="ihc-only", ambiguous="low"``; the defaults apply
     the ASCO/CAP 2023 guideline and exclude range scores it cannot settle.
     """
     options = options or AnalysisOptions()
     if study.samples.height == 0:
         raise StudyError(f"study {study.study_id} has no samples")
+    study = harmonised(study, source=options.source)
+    require_her2_levels(study, "the HER2-low x alteration table")
     catalog = catalog or load_catalog()
     if calls is None:
         calls = annotate(study, catalog, mutation_classes=options.mutation_classes)
@@ -490,6 +493,8 @@ def sensitivity(
     (:func:`her2scope.vocab.profile_names`), so a new profile file is included.
     """
     options = options or AnalysisOptions()
+    study = harmonised(study, source=options.source)
+    require_her2_levels(study, "the sensitivity analysis")
     catalog = catalog or load_catalog()
     if calls is None:
         calls = annotate(study, catalog, mutation_classes=options.mutation_classes)

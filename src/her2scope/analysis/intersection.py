@@ -1,4 +1,4 @@
-"""HER2-low x resistance alteration: the first seed's Table 1, with statistics.
+"""HER2-low x resistance alteration: the Front Oncol 2024 perspective's Table 1, with statistics.
 
 For every catalog alteration (and every mechanism class, and ``ALL``) the
 table gives, among the analysed tumors that carry it, how many are HER2-low,
@@ -7,7 +7,7 @@ fraction with a Wilson 95% interval; the same fraction in the cohort's own
 baseline (profiled tumors *without* the alteration); a two-sided Fisher exact
 test of altered vs baseline with the conditional odds ratio; Benjamini-Hochberg
 q values; and a one-sided binomial test against the upper bound of an
-external expected range (the seed's 45-55% for all breast cancer).
+external expected range (the perspective's 45-55% for all breast cancer).
 
 Denominators (``n_her2_known``) count tumors whose HER2 call places them on
 the 0 / low / positive scale. ``unknown``, ``equivocal`` and ambiguous calls

@@ -51,7 +51,7 @@ from her2scope.study.model import Study
 STUDY_STRATUM = "study"
 
 #: Columns of :attr:`PooledResult.table`, after the crude pooled counts
-#: (:data:`~her2scope.analysis.intersection.TABLE_COLUMNS` without the seed's
+#: (:data:`~her2scope.analysis.intersection.TABLE_COLUMNS` without the perspective's
 #: columns and the Fisher columns of the HER2-low vs rest contrast).
 POOLED_EXTRA: dict[str, Any] = {
     "n_studies": pl.Int64,

@@ -782,6 +782,11 @@ def survival(
         options.ambiguous,
         options.mapping,
     )
+    from her2scope.study.conventions import harmonised, require_her2_levels
+
+    study = harmonised(study)
+    if by == "her2":
+        require_her2_levels(study, "survival by HER2 group")
     samples = study.samples
     audit = Audit()
     audit.extend(study.audit)

@@ -613,7 +613,10 @@ def switching(
     profile, ambiguous, mapping = options.profile, options.ambiguous, options.mapping
     if isinstance(study_or_frames, Study):
         from her2scope.her2 import classify
+        from her2scope.study.conventions import harmonised, require_her2_levels
 
+        study_or_frames = harmonised(study_or_frames)
+        require_her2_levels(study_or_frames, "HER2 category switching")
         samples = study_or_frames.samples
         seq_result = classify(
             samples,

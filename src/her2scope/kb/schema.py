@@ -20,7 +20,7 @@ date and at least one :class:`Source`:
     ``ado-trastuzumab emtansine`` ...) to generic lowercase names and classes.
 
 A source is either a seed (file name plus the paper's own reference number,
-or the seed's section heading when the statement is the seed's own) or a
+or the perspective's section heading when the statement is the perspective's own) or a
 named public source with a date (e.g. an FDA label).
 """
 

@@ -485,7 +485,9 @@ def write_patient_reports(
     rows: list[dict[str, Any]] = []
     files: list[Path] = []
     taken: set[str] = {"index"}
-    profiles = profiles_from_study(study)
+    from her2scope.study.conventions import harmonised
+
+    profiles = profiles_from_study(harmonised(study))
     prefill_her2_calls(profiles.values())  # every HER2 call of the batch in one engine pass
     for sid, prof in profiles.items():
         fname = safe_file_name(sid, taken) + SUFFIX[fmt]

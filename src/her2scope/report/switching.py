@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
     from her2scope.analysis.switching import SwitchingResult
 
-#: The seed's figures (first seed, section 2.5, ref 90). Quoted, not re-derived.
-SEED_REFERENCE: dict[str, Any] = {
+#: The Front Oncol 2024 perspective's figures (section 2.5, ref 90). Quoted, not re-derived.
+PAPER_REFERENCE: dict[str, Any] = {
     "source": (
         "Front Oncol 2024 perspective (doi:10.3389/fonc.2024.1461190), section 2.5, reference 90"
     ),
@@ -40,9 +40,9 @@ SEED_REFERENCE: dict[str, Any] = {
     ),
     "caveat": (
         "a different cohort (a retrospective luminal B series in progressive disease, ref 90), "
-        "not this MSK-IMPACT cohort, with its own design and pathology practice; the seed does "
-        "not say which figure belongs to which direction, so it is quoted beside our rates, "
-        "not matched to one row"
+        "not this MSK-IMPACT cohort, with its own design and pathology practice; the "
+        "perspective does not say which figure belongs to which direction, so it is quoted "
+        "beside our rates, not matched to one row"
     ),
 }
 
@@ -100,19 +100,20 @@ def summary_text(result: SwitchingResult) -> str:
                     continue
             if parts:
                 lines.append(f"  [{sample_type}] " + "; ".join(parts))
-    rates = " / ".join(f"{100 * r:.0f}%" for r in SEED_REFERENCE["rates"])
+    rates = " / ".join(f"{100 * r:.0f}%" for r in PAPER_REFERENCE["rates"])
     lines.append(
-        f"Seed (ref 90, a different retrospective luminal B cohort): {rates} HER2-low <-> "
+        f"Front Oncol 2024 perspective (ref 90, a different retrospective luminal B cohort): "
+        f"{rates} HER2-low <-> "
         "HER2-0 switching in either direction."
     )
     return "\n".join(lines)
 
 
-def seed_note() -> str:
-    """The seed's figures, quoted with their caveat."""
+def paper_note() -> str:
+    """The perspective's figures, quoted with their caveat."""
     return (
-        f"Published figure ({SEED_REFERENCE['source']}): {SEED_REFERENCE['statement']}. "
-        f"Caveat: {SEED_REFERENCE['caveat']}."
+        f"Published figure ({PAPER_REFERENCE['source']}): {PAPER_REFERENCE['statement']}. "
+        f"Caveat: {PAPER_REFERENCE['caveat']}."
     )
 
 
@@ -206,7 +207,7 @@ def print_switching(result: SwitchingResult, console: Console | None = None) -> 
         for row in sub.iter_rows():
             rt.add_row(*("" if v is None else str(v) for v in row))
         console.print(rt)
-    for text in (SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE, seed_note()):
+    for text in (SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE, paper_note()):
         console.print(f"[yellow]Note:[/yellow] {text}")
 
 
@@ -312,8 +313,8 @@ def switching_html(result: SwitchingResult, *, include_figure: bool = True) -> s
         "<h2>Switch rates</h2>",
         frame_to_html(rates_display(result)),
         note(INDEPENDENCE_NOTE),
-        "<h2>Seed comparison</h2>",
-        note(seed_note()),
+        "<h2>Published comparison</h2>",
+        note(paper_note()),
         "<h2>Transition matrices</h2>",
         frame_to_html(matrix_table(result)),
         "<h2>Audit</h2>",
@@ -323,14 +324,14 @@ def switching_html(result: SwitchingResult, *, include_figure: bool = True) -> s
 
 
 def rates_json(result: SwitchingResult) -> dict[str, Any]:
-    """JSON-ready dict: rates, accounting, notes and the seed reference."""
+    """JSON-ready dict: rates, accounting, notes and the published reference."""
     return {
         "study_id": result.study_id,
         "profile": result.profile,
         "ambiguous": result.ambiguous,
         "analysis_scale": list(ANALYSIS_SCALE),
         "notes": [SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE],
-        "seed_reference": SEED_REFERENCE,
+        "paper_reference": PAPER_REFERENCE,
         "accounting": result.accounting.to_dicts(),
         "rates": result.table.to_dicts(),
     }
@@ -343,7 +344,7 @@ def write_switching(result: SwitchingResult, out_dir: Path | str) -> list[Path]:
     from her2scope.report.figures import write_figure
 
     out = ensure_dir(out_dir)
-    comments = [SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE, seed_note()]
+    comments = [SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE, paper_note()]
     paths = [
         write_tsv(result.pairs, out / "switching_pairs.tsv"),
         write_tsv(matrix_table(result), out / "switching_matrix.tsv", comments[:2]),

@@ -31,7 +31,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from her2scope.audit import Audit
-from her2scope.errors import ConfigError, SchemaError
+from her2scope.errors import ConfigError, SchemaError, StudyError
 from her2scope.safeload import trusted_yaml
 from her2scope.study.model import Study
 
@@ -581,6 +581,28 @@ def convention_of(study: Study) -> str | None:
     """The convention recorded in the study's audit by :func:`harmonise` (None if none)."""
     entries = study.audit.by_code(AUDIT_CODE)
     return entries[-1].column if entries else None
+
+
+def harmonised(study: Study, *, source: str = "sequenced") -> Study:
+    """The study in the internal layout: as given when :func:`harmonise` ran on it, else
+    harmonised by its detected convention (what every analysis reads).
+
+    Examples
+    --------
+    >>> harmonised(load_study("brca_tcga")).samples["HER2_IHC_SCORE"]  # doctest: +SKIP
+    """
+    return study if convention_of(study) is not None else harmonise(study, source=source)
+
+
+def require_her2_levels(study: Study, analysis: str) -> None:
+    """Raise :class:`~her2scope.errors.StudyError` with the reason when ``analysis`` needs
+    HER2-0/low/positive calls and the study's convention cannot give them."""
+    limitation = her2_limitation(study)
+    if limitation is not None:
+        raise StudyError(
+            f"{analysis} needs HER2-0/low/positive calls, which {study.study_id} cannot give: "
+            f"{limitation}"
+        )
 
 
 def her2_limitation(study: Study) -> str | None:

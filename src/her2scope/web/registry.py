@@ -178,8 +178,10 @@ class Registry:
 def _load(entry: StudyEntry) -> LoadedStudy:
     from her2scope.alterations import annotate, load_catalog
     from her2scope.study import load_study
+    from her2scope.study.conventions import harmonise
 
-    study = load_study(entry.folder)
+    # the study's HER2 and receptor columns read by its layout, as on the command line
+    study = harmonise(load_study(entry.folder))
     catalog = load_catalog()
     calls = annotate(study, catalog)
     order = tuple(str(s) for s in study.samples["SAMPLE_ID"].to_list())
