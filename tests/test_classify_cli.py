@@ -121,3 +121,15 @@ def test_profiles_command(capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("asco-cap-2018", "asco-cap-2023", "ihc-only"):
         assert name in out
     assert "Wolff" in out
+
+
+def test_no_her2_column_error_names_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The library names its parameter (mapping); the command line names its flag."""
+    table = tmp_path / "t.tsv"
+    table.write_text("id\tfoo\nA\t1\n")
+    assert main(["classify", str(table)]) == 2
+    err = capsys.readouterr().err
+    assert "no HER2 pathology column found" in err and "--map field=column" in err
+    assert "parameter" not in err

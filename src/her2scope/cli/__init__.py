@@ -115,9 +115,12 @@ def as_flags(message: str) -> str:
     The library validates options and names its parameters; the command line
     only renames them to the flags a user typed.
     """
-    return re.sub(
-        r"\bparameter ([a-z][a-z0-9_]*)", lambda m: "--" + m[1].replace("_", "-"), message
-    )
+    flags = {"mapping": "map field=column"}  # where the flag is not the parameter's name
+
+    def flag(m: re.Match[str]) -> str:
+        return "--" + flags.get(m[1], m[1].replace("_", "-"))
+
+    return re.sub(r"\bparameter ([a-z][a-z0-9_]*)", flag, message)
 
 
 def _error(message: str, prefix: str = "her2scope: error: ") -> None:

@@ -165,7 +165,8 @@ def resolve_mapping(
         expected = ", ".join(MSK_COLUMNS[source].values())
         raise InputFormatError(
             f"no HER2 pathology column found (looked for {expected} and the canonical names "
-            f"{', '.join(CANONICAL_FIELDS)}; map them with mapping={{field: column}}){hint}"
+            f"{', '.join(CANONICAL_FIELDS)}; name the study's columns with parameter mapping)"
+            f"{hint}"
         )
     return resolved
 
