@@ -12,7 +12,6 @@ pyplot's global state), so every figure is drawn under :data:`FIGURE_LOCK`.
 
 from __future__ import annotations
 
-import io
 import math
 import shlex
 import threading
@@ -215,6 +214,8 @@ class Service:
         """PNG of one figure (``name`` in :data:`FIGURES`), drawn by report/."""
 
         def compute() -> bytes:
+            from her2scope.report.figures import encode
+
             if name in _COHORT_FIGURES:
                 return self._cohort_figures(study_id, opts)[_COHORT_FIGURES.index(name)]
             if name == "switching":
@@ -222,13 +223,13 @@ class Service:
 
                 sw = self.switching(study_id, opts)
                 with FIGURE_LOCK:
-                    return _png_of(switching_figure(sw))
+                    return encode(switching_figure(sw), fmt="png", dpi=100)
             if name == "km":
                 from her2scope.report.survival import km_figure
 
                 sv = self.survival(study_id, opts)
                 with FIGURE_LOCK:
-                    return _png_of(km_figure(sv))
+                    return encode(km_figure(sv), fmt="png", dpi=100)
             raise BadOption(f"unknown figure {name!r}")
 
         if name in ("switching", "km"):
@@ -254,6 +255,7 @@ class Service:
 
         def compute() -> bytes:
             from her2scope.report import cohort as report
+            from her2scope.report.writers import table_bytes
 
             if name == "report.html":
                 result = self.analysis(study_id, opts)
@@ -261,19 +263,17 @@ class Service:
                     html = report.html_report(result, command=opts.command(study_id))
                 return html.encode("utf-8")
             if name == "table.tsv":
-                return self.analysis(study_id, opts).table.write_csv(separator="\t").encode()
+                return table_bytes(self.analysis(study_id, opts).table, format="tsv")
             if name == "table.json":
                 return report.table_json(self.analysis(study_id, opts)).encode("utf-8")
             if name == "table.parquet":
-                buf = io.BytesIO()
-                self.analysis(study_id, opts).table.write_parquet(buf)
-                return buf.getvalue()
+                return table_bytes(self.analysis(study_id, opts).table, format="parquet")
             if name == "audit.tsv":
-                return self.analysis(study_id, opts).samples.write_csv(separator="\t").encode()
+                return table_bytes(self.analysis(study_id, opts).samples, format="tsv")
             if name == "switching.tsv":
-                return self.switching(study_id, opts).table.write_csv(separator="\t").encode()
+                return table_bytes(self.switching(study_id, opts).table, format="tsv")
             if name == "survival.tsv":
-                return self.survival(study_id, opts).table.write_csv(separator="\t").encode()
+                return table_bytes(self.survival(study_id, opts).table, format="tsv")
             raise BadOption(f"unknown download {name!r}")
 
         return self._results.get(("download", study_id, opts, name), compute)
@@ -306,13 +306,6 @@ class Service:
 
         key = ("sample", loaded.entry.study_id, sample_id)
         return self._results.get(key, compute)
-
-
-def _png_of(fig: Any) -> bytes:
-    """PNG bytes of a figure drawn on its own Agg canvas (caller holds FIGURE_LOCK)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    return buf.getvalue()
 
 
 def distribution(result: IntersectionResult) -> list[dict[str, Any]]:
