@@ -62,16 +62,16 @@ def harmonised_study(
 
 
 def require_her2_levels(study: Any, analysis: str) -> None:
-    """Exit 2 with the reason when the study's HER2 is only positive/negative, or absent."""
-    from her2scope.study.conventions import her2_limitation
+    """Exit 2 with the library's reason when the study cannot give HER2-0/low/positive calls
+    (:func:`her2scope.study.conventions.require_her2_levels`), before any work is done."""
+    from her2scope.errors import StudyError
+    from her2scope.study.conventions import require_her2_levels as require
 
-    reason = her2_limitation(study)
-    if reason is not None:
-        typer.echo(
-            f"error: {analysis} needs HER2-low, which {study.study_id} cannot support: {reason}",
-            err=True,
-        )
-        raise typer.Exit(code=2)
+    try:
+        require(study, analysis)
+    except StudyError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(code=2) from None
 
 
 @app.command()

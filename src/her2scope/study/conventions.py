@@ -600,8 +600,7 @@ def require_her2_levels(study: Study, analysis: str) -> None:
     limitation = her2_limitation(study)
     if limitation is not None:
         raise StudyError(
-            f"{analysis} needs HER2-0/low/positive calls, which {study.study_id} cannot give: "
-            f"{limitation}"
+            f"{analysis} needs HER2-low, which {study.study_id} cannot support: {limitation}"
         )
 
 
