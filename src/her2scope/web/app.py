@@ -25,7 +25,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -190,36 +190,26 @@ async def figure(request: Request) -> Response:
     return Response(png, media_type="image/png")
 
 
-async def switching_fragment(request: Request) -> Response:
+async def _fragment(
+    request: Request, what: str, compute: str, template: str, view: Callable[[Any], Any]
+) -> Response:
+    """A study section computed by the service (``compute``: its method name), or the
+    section's "unavailable" note with the reason when the study cannot support it."""
     study_id = _study_id(request)
     opts = _options(request)
-    service = _service(request)
     try:
-        result = await run_in_threadpool(service.switching, study_id, opts)
+        result = await run_in_threadpool(getattr(_service(request), compute), study_id, opts)
     except Her2scopeError as exc:
-        return render("unavailable.html.j2", what="Switching", message=exc.one_line())
-    return render(
-        "switching.html.j2",
-        view=switching_view(result),
-        study_id=study_id,
-        query=opts.query(),
-    )
+        return render("unavailable.html.j2", what=what, message=exc.one_line())
+    return render(template, view=view(result), study_id=study_id, query=opts.query())
+
+
+async def switching_fragment(request: Request) -> Response:
+    return await _fragment(request, "Switching", "switching", "switching.html.j2", switching_view)
 
 
 async def survival_fragment(request: Request) -> Response:
-    study_id = _study_id(request)
-    opts = _options(request)
-    service = _service(request)
-    try:
-        result = await run_in_threadpool(service.survival, study_id, opts)
-    except Her2scopeError as exc:
-        return render("unavailable.html.j2", what="Survival", message=exc.one_line())
-    return render(
-        "survival.html.j2",
-        view=survival_view(result),
-        study_id=study_id,
-        query=opts.query(),
-    )
+    return await _fragment(request, "Survival", "survival", "survival.html.j2", survival_view)
 
 
 async def download(request: Request) -> Response:
