@@ -98,7 +98,7 @@ def classify(
     ] = "sequenced",
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output file (TSV; CSV if it ends in .csv)."),
+        typer.Option("--out", "-o", help="Output file: TSV; CSV, Parquet, JSON or XLSX by its suffix (.csv, .parquet, .json, .xlsx)."),
     ] = None,
 ) -> None:
     """Call HER2 status (HER2-positive/low/ultralow/null/0 ...) for every row of TABLE.
@@ -108,7 +108,7 @@ def classify(
     """
     from her2scope.her2 import AMBIGUITY_POLICIES, SOURCES
     from her2scope.her2 import classify as run
-    from her2scope.report.her2 import print_her2_summary, write_classified
+    from her2scope.report.her2 import print_her2_summary
     from her2scope.study.tables import read_table_info
 
     if ambiguous not in AMBIGUITY_POLICIES:
@@ -118,6 +118,7 @@ def classify(
     if source not in SOURCES:
         raise ConfigError(f"--source must be one of {', '.join(SOURCES)}, got {source!r}")
     mapping = parse_map(map_)
+    _out_format(out)  # an --out whose format is unknown is refused before reading
     read = read_table_info(table)
     try:
         result = run(
@@ -133,8 +134,44 @@ def classify(
                 exc.message, file=str(table), line=read.header_line, column=exc.column
             ) from None
         raise
-    write_classified(result.table, out)
+    _write_calls(result.table, out)
     print_her2_summary(result)
+
+
+#: Suffixes written as delimited text by :func:`~her2scope.report.her2.write_classified`.
+_TEXT_SUFFIXES = {".tsv", ".txt", ".csv", ".tab"}
+
+
+def _out_format(out: Path | None) -> str | None:
+    """The writer-registry format ``--out`` names by its suffix; None for delimited text.
+
+    ``--out calls.parquet`` used to write TSV under a Parquet name (a file
+    every Parquet reader refuses). An unknown suffix is refused before any work.
+    """
+    from her2scope.report.writers import WRITERS
+
+    if out is None or not out.suffix or out.suffix.lower() in _TEXT_SUFFIXES:
+        return None
+    by_suffix = {suffix: name for name, (suffix, _) in WRITERS.items()}
+    fmt = by_suffix.get(out.suffix.lower())
+    if fmt is None:
+        raise ConfigError(
+            f"--out {out.name}: cannot tell the format from {out.suffix!r}; use one of "
+            f"{', '.join(sorted(_TEXT_SUFFIXES | set(by_suffix)))}"
+        )
+    return fmt
+
+
+def _write_calls(table: Any, out: Path | None) -> None:
+    """The classified table to ``out`` in the format its suffix names (stdout: TSV)."""
+    from her2scope.report.her2 import write_classified
+    from her2scope.report.writers import write_table
+
+    fmt = _out_format(out)
+    if out is None or fmt is None:
+        write_classified(table, out)
+        return
+    write_table(table, out, format=fmt)
 
 
 @app.command()

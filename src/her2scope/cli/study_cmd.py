@@ -38,7 +38,7 @@ def validate(
     loaded = harmonise(
         load_study(study, panels_dir=panels, on_error="record"), conventions, parse_map(map_)
     )
-    print_validation(loaded)
+    print_validation(loaded, strict=strict)
     if not loaded.audit.ok or (strict and loaded.audit.warnings):
         raise typer.Exit(code=2)
 

@@ -47,7 +47,22 @@ def _p(value: Any) -> str:
 
 def _or(row: dict[str, Any], prefix: str) -> str:
     est = row[f"{prefix}_or"]
+    if est is None or (isinstance(est, float) and not math.isfinite(est)):
+        return f"n/e ({_no_or_reason(row)})"
     return f"{_f(est)} ({_f(row[f'{prefix}_ci_low'])}-{_f(row[f'{prefix}_ci_high'])})"
+
+
+def _no_or_reason(row: dict[str, Any]) -> str:
+    """Why an odds ratio could not be estimated, in a few words ("- (---)" said nothing)."""
+    low, zero = row.get("n_altered_low") or 0, row.get("n_altered_zero") or 0
+    if low == 0 and zero == 0:
+        return "no altered tumour with a HER2-low/0 call"
+    if low == 0:
+        return "no HER2-low tumour altered"
+    if zero == 0:
+        return "no HER2-0 tumour altered"
+    note = row.get("note")
+    return str(note) if note else "a zero cell or too few tumours"
 
 
 def _label(result: AdjustedResult, alteration: str) -> str:
@@ -150,7 +165,7 @@ def terminal_table(result: AdjustedResult) -> Table:
         "adjusted OR (95% CI)",
         "q adj",
     ):
-        t.add_column(name, justify="left" if name == "alteration" else "right", no_wrap=True)
+        t.add_column(name, justify="left" if name == "alteration" else "right", overflow="fold")
     for r in result.table.iter_rows(named=True):
         t.add_row(
             r["alteration"],

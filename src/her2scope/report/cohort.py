@@ -140,7 +140,7 @@ def terminal_table(
     ]:
         if columns is None or name in columns:
             t.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    unassessed = set(result.not_assessed["alteration"].to_list())
+    unassessed = unassessed_rows(result)
     for r in result.table.iter_rows(named=True):
         style = "bold" if r["level"] != "alteration" else None
         cells = {
@@ -148,8 +148,11 @@ def terminal_table(
             "altered": "n/a" if r["alteration"] in unassessed else str(r["n_altered"]),
             "known": str(r["n_her2_known"]),
             "low": str(r["n_her2_low"]),
-            "% low (95% CI)": f"{_fmt(r['pct_her2_low'])} "
-            f"({_fmt(r['ci_low'], 0)}-{_fmt(r['ci_high'], 0)})",
+            "% low (95% CI)": (
+                f"{_fmt(r['pct_her2_low'])} ({_fmt(r['ci_low'], 0)}-{_fmt(r['ci_high'], 0)})"
+                if _fmt(r["pct_her2_low"])
+                else ""  # no HER2 call among the altered: nothing to estimate
+            ),
             "base %": _fmt(r["baseline_pct_her2_low"]),
             "OR": _full(r["odds_ratio"]) if precise else _fmt(r["odds_ratio"], 2),
             "q": _full(r["q_fisher"]) if precise else _p(r["q_fisher"]),
@@ -158,6 +161,26 @@ def terminal_table(
         }
         t.add_row(*(v for k, v in cells.items() if columns is None or k in columns), style=style)
     return t
+
+
+def unassessed_rows(result: IntersectionResult) -> set[str]:
+    """Rows to show as "n/a": alterations no analysed sample was profiled for, and the
+    class rows (and ALL) whose every member is such an alteration -- "altered 0" there
+    would read as "profiled and not altered"."""
+    unassessed = set(result.not_assessed["alteration"].to_list())
+    members = result.table.filter(pl.col("level") == "alteration")
+    out = set(unassessed)
+    for r in result.table.filter(pl.col("level") != "alteration").iter_rows(named=True):
+        names = (
+            members["alteration"].to_list()
+            if r["alteration"] == "ALL"
+            else members.filter(pl.col("mechanism_class") == r["mechanism_class"])[
+                "alteration"
+            ].to_list()
+        )
+        if names and all(n in unassessed for n in names) and not r["n_altered"]:
+            out.add(r["alteration"])
+    return out
 
 
 def print_result(result: IntersectionResult, console: Console | None = None) -> None:
@@ -231,7 +254,19 @@ def summary_text(result: IntersectionResult) -> str:
         f"Cohort HER2-low: {n_low}/{known.height} "
         f"({_fmt(100 * n_low / known.height if known.height else math.nan)}%).",
     ]
-    if all_row:
+    if known.height == 0:
+        lines.append(
+            "No analysed sample has a HER2 call on the 0/low/positive scale: no HER2-low "
+            "fraction, confidence interval or test can be given (see the audit for why the "
+            "HER2 values were not usable)."
+        )
+    elif all_row and "ALL" in unassessed_rows(result):
+        lines.append(
+            "Any catalog alteration: not assessed (no analysed sample was profiled for any "
+            "catalog alteration: the study has no usable mutation, CNA or structural-variant "
+            "data)."
+        )
+    elif all_row:
         r = all_row[0]
         lines.append(
             f"Any catalog alteration: HER2-low {r['n_her2_low']}/{r['n_her2_known']} "
@@ -345,7 +380,7 @@ def html_report(
             "HER2-low % (left) and Fisher q vs baseline (right) per alteration under each "
             "HER2 rule profile and ambiguity policy.",
         )
-    unassessed = set(result.not_assessed["alteration"].to_list())
+    unassessed = unassessed_rows(result)
     rows = [
         {
             **r,

@@ -81,14 +81,29 @@ def summary_table(figures: Mapping[str, int], *, title: str = "Summary") -> Tabl
     return table
 
 
-def validation_report(study: Study) -> Group:
+def verdict_text(study: Study, figures: Mapping[str, int], *, strict: bool = False) -> Text:
+    """The one-line verdict, matching the exit status ``validate`` gives.
+
+    With ``strict`` a warning makes the study not usable (exit 2), so the line
+    must say so: "usable" over exit 2 would contradict the exit status.
+    """
+    if not study.audit.ok:
+        return Text(
+            f"{study.study_id}: NOT usable ({figures['errors']} error(s))", style="bold red"
+        )
+    if strict and figures["warnings"]:
+        return Text(
+            f"{study.study_id}: NOT usable under --strict ({figures['warnings']} warning(s); "
+            "without --strict the study is usable)",
+            style="bold red",
+        )
+    return Text(f"{study.study_id}: usable", style="bold green")
+
+
+def validation_report(study: Study, *, strict: bool = False) -> Group:
     """Audit table, summary table and a one-line verdict for ``her2scope validate``."""
     figures = summarize(study)
-    verdict = (
-        Text(f"{study.study_id}: usable", style="bold green")
-        if study.audit.ok
-        else Text(f"{study.study_id}: NOT usable ({figures['errors']} error(s))", style="bold red")
-    )
+    verdict = verdict_text(study, figures, strict=strict)
     return Group(
         audit_table(study.audit, title=f"Audit of {study.study_id}"),
         summary_table(figures),
@@ -96,6 +111,8 @@ def validation_report(study: Study) -> Group:
     )
 
 
-def print_validation(study: Study, console: Console | None = None) -> None:
+def print_validation(
+    study: Study, console: Console | None = None, *, strict: bool = False
+) -> None:
     """Print :func:`validation_report` to ``console`` (default: stdout)."""
-    (console or Console()).print(validation_report(study))
+    (console or Console()).print(validation_report(study, strict=strict))
