@@ -87,6 +87,18 @@ BIAS_NOTE = (
     "sequenced. Prefer the left-truncated (delayed-entry) analysis where it is given."
 )
 
+#: Where the study records no sequencing time (TCGA, METABRIC, most studies outside MSK):
+#: the sample-choice line says how the sample was chosen there, and no MSK note is printed.
+NO_SEQUENCING_TIME_NOTE = ""
+#: OS_MONTHS whose median exceeds this (20 years) are not months: the follow-up of a
+#: cancer cohort. Days mapped as months give a median of hundreds (TCGA breast
+#: DAYS_TO_LAST_FOLLOWUP: median 365; maftools' tcga_laml days_to_last_followup: 366).
+#: Real month columns of the shared studies have medians 16-41 and maxima 224-404.
+MAX_MEDIAN_MONTHS = 240.0
+#: A single OS_MONTHS above this (100 years) is no follow-up time: unusable, counted.
+MAX_MONTHS = 1200.0
+DAYS_PER_MONTH = 30.4375
+
 GROUP_SCHEMA: dict[str, pl.DataType] = {
     "analysis": pl.String(),
     "group": pl.String(),
@@ -154,6 +166,12 @@ class SurvivalResult:
     left_truncation: dict[str, Any]
     audit: Audit = field(default_factory=Audit)
     bias_note: str = BIAS_NOTE
+    #: how the one sample per patient was chosen (said in every output)
+    sample_choice: str = (
+        "the first sequenced sample by NGS_SAMPLE_COLLECTION_TIME (ties: SAMPLE_ID)"
+    )
+    #: why a Cox model or a reference group is missing (empty when both are there)
+    explanations: list[str] = field(default_factory=list)
     profile: str | None = None
     ambiguous: str | None = None
     study_id: str | None = None
@@ -376,10 +394,16 @@ def survival_from_calls(
             raise InputFormatError(f"patient table lacks required column {c!r}")
 
     chosen = first_sample_per_patient(samples)
+    timed = has_sequencing_time(samples)
+    sample_choice = (
+        "the first sequenced sample by NGS_SAMPLE_COLLECTION_TIME (ties: SAMPLE_ID)"
+        if timed
+        else "the first by SAMPLE_ID (the study records no sequencing time)"
+    )
     audit.add(
         "info",
         "survival.sample_choice",
-        "one sample per patient: first sequenced sample by collection time (ties: sample id)",
+        f"one sample per patient: {sample_choice}",
         count=samples.height - chosen.height,
     )
     if by == "her2":
@@ -417,6 +441,23 @@ def survival_from_calls(
         pl.col("OS_MONTHS").cast(pl.Float64, strict=False).alias("os_months"),
         parse_os_status(pl.col("OS_STATUS")).alias("os_event"),
     )
+    check_os_months(outcome["os_months"])
+    too_long = outcome.filter(pl.col("os_months") > MAX_MONTHS).height
+    if too_long:
+        audit.add(
+            "warning",
+            "survival.implausible_os_months",
+            f"patient excluded: OS_MONTHS above {MAX_MONTHS:.0f} months (100 years) is no "
+            "follow-up time",
+            column="OS_MONTHS",
+            count=too_long,
+        )
+        outcome = outcome.with_columns(
+            pl.when(pl.col("os_months") > MAX_MONTHS)
+            .then(None)
+            .otherwise(pl.col("os_months"))
+            .alias("os_months")
+        )
     joined = per_patient.join(outcome, on=PATIENT_ID, how="left")
 
     no_outcome = joined.filter(
@@ -476,8 +517,17 @@ def survival_from_calls(
                 else None
             ),
         }
-    else:
+    elif timed:
         audit.add("warning", "survival.left_truncation_skipped", lt_reason, count=0)
+    else:
+        # no sequencing time (TCGA, METABRIC...): no delayed entry to correct for, and
+        # MSK's sequencing-time caveat does not apply
+        lt_info = {
+            "done": False,
+            "reason": "not applicable: the study records no sequencing time "
+            f"({COLLECTION_TIME}), so survival from diagnosis has no delayed entry to "
+            "correct",
+        }
 
     for analysis, frame in runs:
         delayed = analysis == "left_truncated"
@@ -504,7 +554,13 @@ def survival_from_calls(
             _cox_rows(pdf, groups_present, reference, analysis, delayed, by=by, audit=audit)
         )
 
+    explanations = _explain_empty(
+        analysed, groups_present, reference, cox_rows, audit, group_column=group_column
+    )
     return SurvivalResult(
+        bias_note=BIAS_NOTE if timed else NO_SEQUENCING_TIME_NOTE,
+        sample_choice=sample_choice,
+        explanations=explanations,
         table=pl.DataFrame(group_rows, schema=GROUP_SCHEMA),
         logrank=pl.DataFrame(test_rows, schema=TEST_SCHEMA),
         cox=pl.DataFrame(cox_rows, schema=COX_SCHEMA),
@@ -527,6 +583,82 @@ def survival_from_calls(
         ambiguous=ambiguous,
         study_id=study_id,
     )
+
+
+def has_sequencing_time(samples: pl.DataFrame) -> bool:
+    """Whether the study records when each sample was sequenced (MSK's
+    ``NGS_SAMPLE_COLLECTION_TIME``, with at least one value): only then do the
+    sequencing-time (left-truncation) caveat and the "first sequenced" choice apply."""
+    if COLLECTION_TIME not in samples.columns:
+        return False
+    return bool(samples[COLLECTION_TIME].cast(pl.Float64, strict=False).is_not_null().any())
+
+
+def check_os_months(months: pl.Series) -> None:
+    """Refuse ``OS_MONTHS`` that are not months (days, most often) with how to convert.
+
+    The median follow-up of a cancer cohort is not 20 years; a column of days
+    mapped as months has a median of hundreds. One value above
+    :data:`MAX_MONTHS` in a column of months is counted, not refused.
+    """
+    values = months.drop_nulls().drop_nans() if months.dtype.is_float() else months.drop_nulls()
+    values = values.filter(values.is_finite()) if values.dtype.is_float() else values
+    if values.len() == 0:
+        return
+    median = float(values.median())  # type: ignore[arg-type]
+    if median <= MAX_MEDIAN_MONTHS:
+        return
+    top = float(values.max())  # type: ignore[arg-type]
+    raise InputFormatError(
+        f"OS_MONTHS do not look like months: median {median:,.0f}, maximum {top:,.0f} "
+        f"(a median follow-up above {MAX_MEDIAN_MONTHS:.0f} months, 20 years, is not "
+        f"plausible); if the column holds days, divide by {DAYS_PER_MONTH} (days per "
+        f"month: {median:,.0f} days = {median / DAYS_PER_MONTH:.1f} months), if years, "
+        "multiply by 12, or map a months column with --map os_months=COLUMN",
+        column="OS_MONTHS",
+    )
+
+
+def _explain_empty(
+    analysed: pl.DataFrame,
+    groups_present: Sequence[str],
+    reference: str,
+    cox_rows: Sequence[dict[str, Any]],
+    audit: Audit,
+    *,
+    group_column: str,
+) -> list[str]:
+    """Sentences for an empty Cox table and a reference group with no patient.
+
+    An empty table with no word, or a reference named that no patient is in,
+    reads as "no effect"; the reason is said instead (and audited).
+    """
+    out: list[str] = []
+    if analysed.height and reference not in groups_present:
+        out.append(
+            f"the reference group {reference} has no analysed patient (groups present: "
+            f"{', '.join(groups_present) or 'none'}): no hazard ratio or pairwise test "
+            "against it can be given"
+        )
+    if not cox_rows:
+        if analysed.height == 0:
+            why = "no patient could be analysed (see the audit for why each was excluded)"
+        elif len(groups_present) < 2:
+            why = (
+                f"only one group has patients ({', '.join(groups_present)}): a model needs "
+                "at least two groups"
+            )
+        elif reference not in groups_present:
+            why = f"the reference group {reference} has no patient"
+        elif int(analysed["os_event"].sum()) == 0:
+            why = "no death among the analysed patients"
+        else:
+            failed = audit.by_code("survival.cox_failed")
+            why = failed[-1].message if failed else "no finite hazard ratio could be estimated"
+        out.append(f"no Cox model: {why}")
+    for text in out:
+        audit.add("warning", "survival.not_estimable", text, column=group_column, count=0)
+    return out
 
 
 def _dummies(pdf: pd.DataFrame, groups: Sequence[str], reference: str) -> list[str]:

@@ -14,6 +14,8 @@ from her2scope.cli.app import NoCacheOpt, app, cache_choice
 from her2scope.cli.classify_cmd import (
     ConventionsOpt,
     MapOpt,
+    StrictOpt,
+    check_cancer_type,
     harmonised_study,
     require_her2_levels,
 )
@@ -99,6 +101,7 @@ def analyze(
     no_cache: NoCacheOpt = False,
     map_: MapOpt = None,
     conventions: ConventionsOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """HER2-low fraction among tumors with each endocrine-resistance alteration.
 
@@ -144,6 +147,7 @@ def analyze(
                 "--conventions": conventions is not None,
             },
             expected=expected,
+            strict=strict,
         )
         err.print(f"done in {time.perf_counter() - t0:.2f} s")
         return
@@ -151,6 +155,7 @@ def analyze(
     loaded = harmonised_study(
         load_study(study, cache=cache_choice(no_cache)), conventions, map_, source
     )
+    check_cancer_type(loaded, strict=strict)
     require_her2_levels(loaded, "the HER2-low x alteration table")
     cat = load_catalog(catalog) if catalog else load_catalog()
     from her2scope.alterations import annotate
@@ -221,6 +226,7 @@ def _analyze_several(
     out: Path | None,
     refused: dict[str, bool],
     expected: str,
+    strict: bool = False,
 ) -> None:
     """``analyze STUDY1 STUDY2 ...``: load and harmonise each, pool, print, write."""
     from rich.console import Console
@@ -242,6 +248,8 @@ def _analyze_several(
         harmonised_study(load_study(s, cache=cache_choice(no_cache)), None, None, options.source)
         for s in studies
     ]
+    for one in loaded:
+        check_cancer_type(one, strict=strict)
     cat = load_catalog(catalog) if catalog else load_catalog()
     result = analyze_many(loaded, options, catalog=cat)
     err = Console(stderr=True)

@@ -70,8 +70,35 @@ def require_her2_levels(study: Any, analysis: str) -> None:
     try:
         require(study, analysis)
     except StudyError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        typer.echo(f"her2scope: error: {exc.message}", err=True)
         raise typer.Exit(code=2) from None
+
+
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Refuse (exit 2) a study outside breast cancer (CANCER_TYPE, ONCOTREE_CODE, "
+        "type_of_cancer) instead of warning.",
+    ),
+]
+
+
+def check_cancer_type(study: Any, *, strict: bool) -> None:
+    """Warn (stderr and the study's audit, so every output carries it) when the study is
+    outside breast cancer; with ``strict`` exit 2 instead (:mod:`her2scope.study.cancer_type`)."""
+    from rich.console import Console
+
+    from her2scope.study.cancer_type import breast_warning
+
+    message = breast_warning(study, strict=strict)
+    if message is None:
+        return
+    if strict:
+        typer.echo(f"her2scope: error: {message}", err=True)
+        raise typer.Exit(code=2)
+    study.audit.add("warning", "study.not_breast", message)
+    Console(stderr=True).print(f"warning: {message}", markup=False)
 
 
 @app.command()
@@ -98,7 +125,12 @@ def classify(
     ] = "sequenced",
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output file: TSV; CSV, Parquet, JSON or XLSX by its suffix (.csv, .parquet, .json, .xlsx)."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output file: TSV; CSV, Parquet, JSON or XLSX by its suffix "
+            "(.csv, .parquet, .json, .xlsx).",
+        ),
     ] = None,
 ) -> None:
     """Call HER2 status (HER2-positive/low/ultralow/null/0 ...) for every row of TABLE.

@@ -15,6 +15,8 @@ from her2scope.cli.app import NoCacheOpt, app, cache_choice
 from her2scope.cli.classify_cmd import (
     ConventionsOpt,
     MapOpt,
+    StrictOpt,
+    check_cancer_type,
     harmonised_study,
     require_her2_levels,
 )
@@ -52,6 +54,7 @@ def switching_command(
     no_cache: NoCacheOpt = False,
     map_: MapOpt = None,
     conventions: ConventionsOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """HER2 category switching: primary pathology vs sequenced sample, and serial samples."""
     from her2scope.analysis.switching import switching
@@ -59,6 +62,7 @@ def switching_command(
     from her2scope.study import load_study
 
     loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
+    check_cancer_type(loaded, strict=strict)
     require_her2_levels(loaded, "HER2 category switching (0/low/positive)")
     result = switching(loaded, profile=profile, ambiguous=ambiguous)
     print_switching(result)
@@ -79,6 +83,7 @@ def survival_command(
     no_cache: NoCacheOpt = False,
     map_: MapOpt = None,
     conventions: ConventionsOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Overall survival (KM, log-rank, Cox) by HER2 group or alteration, per patient."""
     from her2scope.analysis.survival import survival
@@ -86,13 +91,14 @@ def survival_command(
     from her2scope.study import load_study
 
     loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
+    check_cancer_type(loaded, strict=strict)
     if by == "her2":
         require_her2_levels(loaded, "survival by HER2 group (0/low/positive)")
     result = survival(loaded, by=by, profile=profile, ambiguous=ambiguous)
     if result.n_patients == 0:
         typer.echo(
-            f"error: no usable patient in {loaded.study_id} (OS_MONTHS/OS_STATUS missing or "
-            "unreadable, or no patient with a group); nothing to analyse",
+            f"her2scope: error: no usable patient in {loaded.study_id} (OS_MONTHS/OS_STATUS "
+            "missing or unreadable, or no patient with a group); nothing to analyse",
             err=True,
         )
         raise typer.Exit(code=2)

@@ -111,8 +111,6 @@ def validation_report(study: Study, *, strict: bool = False) -> Group:
     )
 
 
-def print_validation(
-    study: Study, console: Console | None = None, *, strict: bool = False
-) -> None:
+def print_validation(study: Study, console: Console | None = None, *, strict: bool = False) -> None:
     """Print :func:`validation_report` to ``console`` (default: stdout)."""
     (console or Console()).print(validation_report(study, strict=strict))

@@ -2,8 +2,10 @@
 
 Terminal (rich), TSV (with the sequencing-time bias note as ``#`` header
 lines), JSON, a Kaplan-Meier figure (PNG/SVG) and a self-contained HTML page.
-Every output carries the bias note: survival is from diagnosis, patients
-enter at sequencing.
+Every output of a study that records sequencing time (MSK's
+NGS_SAMPLE_COLLECTION_TIME) carries the bias note: survival is from diagnosis,
+patients enter at sequencing. Studies without it (TCGA, METABRIC) get no such
+note: their convention has no delayed entry.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from her2scope.report.html import embed, figure_tag, frame_to_html, note, page
@@ -29,13 +32,20 @@ if TYPE_CHECKING:
     from her2scope.analysis.survival import SurvivalResult
 
 ANALYSIS_TITLES = {
-    "from_diagnosis": "From diagnosis (naive; subject to sequencing-time bias)",
+    "from_diagnosis": "From diagnosis",
     "left_truncated": "Left-truncated (delayed entry at sequencing)",
 }
 _COLOURS = {**HER2_COLOURS, "not_altered": "#7f7f7f", "altered": "#9467bd"}
 
 
+def _caution(result: SurvivalResult) -> str | None:
+    """The sequencing-time caveat, where the study's convention has it (MSK's
+    NGS_SAMPLE_COLLECTION_TIME); None for TCGA, METABRIC and other studies."""
+    return "CAUTION (sequencing-time bias): " + result.bias_note if result.bias_note else None
+
+
 def _caveats(result: SurvivalResult) -> list[str]:
+    """Every caveat line: the caution (when it applies), then the notes."""
     lt = result.left_truncation
     lt_line = (
         f"Left-truncated analysis: {lt.get('reason')}."
@@ -47,13 +57,20 @@ def _caveats(result: SurvivalResult) -> list[str]:
         if result.by == "her2"
         else "Groups altered vs not_altered; not_profiled samples excluded."
     )
+    caution = _caution(result)
     return [
-        "CAUTION (sequencing-time bias): " + result.bias_note,
+        *([caution] if caution else []),
         lt_line,
-        "One sample per patient: the first sequenced sample by NGS_SAMPLE_COLLECTION_TIME "
-        f"(ties: SAMPLE_ID). {grouping} Pairwise log-rank tests are not corrected for "
-        "multiplicity; Cox models assume proportional hazards.",
+        f"One sample per patient: {result.sample_choice}. {grouping} Pairwise log-rank "
+        "tests are not corrected for multiplicity; Cox models assume proportional hazards.",
+        *(f"{text[0].upper()}{text[1:]}." for text in result.explanations),
     ]
+
+
+def _notes(result: SurvivalResult) -> list[str]:
+    """The caveats after the caution line."""
+    caveats = _caveats(result)
+    return caveats[1:] if _caution(result) else caveats
 
 
 def _fmt(v: Any) -> str:
@@ -81,9 +98,12 @@ def _rich_table(frame: pl.DataFrame, title: str) -> Table:
 def print_survival(result: SurvivalResult, console: Console | None = None) -> None:
     """Rich terminal rendering, with the bias note first and last."""
     console = console or Console()
-    caveats = _caveats(result)
-    console.print(f"[bold]Overall survival by {result.by}[/bold] {result.study_id or ''}")
-    console.print(f"[bold red]{caveats[0]}[/bold red]")
+    caution = _caution(result)
+    console.print(
+        f"Overall survival by {result.by} {result.study_id or ''}", style="bold", markup=False
+    )
+    if caution:
+        console.print(caution, style="bold red", markup=False)
     console.print(
         f"{result.n_patients} patients, {result.n_events} deaths; reference group "
         f"{result.reference_group}"
@@ -97,10 +117,12 @@ def print_survival(result: SurvivalResult, console: Console | None = None) -> No
             "ph_ok false = the PH assumption fails, see warnings)",
         )
     )
-    for text in caveats[1:]:
-        console.print(f"[yellow]Note:[/yellow] {text}")
+    for text in _notes(result):
+        console.print(f"[yellow]Note:[/yellow] {escape(text)}")
     for e in result.audit:
-        console.print(f"[dim]audit {e.level} {e.code}: {e.message} (n={e.count})[/dim]")
+        console.print(
+            f"audit {e.level} {e.code}: {e.message} (n={e.count})", style="dim", markup=False
+        )
 
 
 def _km_panel(ax: Axes, result: SurvivalResult, analysis: str) -> None:
@@ -125,7 +147,10 @@ def _km_panel(ax: Axes, result: SurvivalResult, analysis: str) -> None:
     p_text = ""
     if p_rows.height and p_rows["p_value"][0] is not None:
         p_text = f"\n{p_rows['test'][0]} p = {p_rows['p_value'][0]:.2g}"
-    ax.set_title(ANALYSIS_TITLES[analysis] + p_text, fontsize=10)
+    title = ANALYSIS_TITLES[analysis]
+    if analysis == "from_diagnosis" and result.bias_note:
+        title += " (naive; subject to sequencing-time bias)"
+    ax.set_title(title + p_text, fontsize=10)
     ax.set_xlabel("months since diagnosis")
     ax.set_ylabel("overall survival")
     ax.set_ylim(0, 1.02)
@@ -210,7 +235,10 @@ def km_figure(
     for panel, name in zip(axes[0], analyses, strict=True):
         _km_panel(panel, result, name)
     fig.suptitle(
-        "Survival from diagnosis; patients enter at sequencing (left truncation)", fontsize=10
+        "Survival from diagnosis; patients enter at sequencing (left truncation)"
+        if result.bias_note
+        else "Survival from diagnosis",
+        fontsize=10,
     )
     fig.tight_layout()
     return fig
@@ -243,7 +271,9 @@ def summary_text(result: SurvivalResult) -> str:
             )
     if not result.left_truncation.get("done"):
         lines.append(f"  left-truncated analysis skipped: {result.left_truncation.get('reason')}")
-    lines.append("CAUTION: " + result.bias_note)
+    lines.extend(f"  {text}" for text in result.explanations)
+    if result.bias_note:
+        lines.append("CAUTION: " + result.bias_note)
     return "\n".join(lines)
 
 
@@ -256,6 +286,8 @@ def survival_json(result: SurvivalResult) -> dict[str, Any]:
         "profile": result.profile,
         "ambiguous": result.ambiguous,
         "bias_note": result.bias_note,
+        "sample_choice": result.sample_choice,
+        "explanations": list(result.explanations),
         "left_truncation": result.left_truncation,
         "n_patients": result.n_patients,
         "n_events": result.n_events,
@@ -268,9 +300,9 @@ def survival_json(result: SurvivalResult) -> dict[str, Any]:
 
 def survival_html(result: SurvivalResult, *, include_figure: bool = True) -> str:
     """Self-contained HTML page with the KM figure embedded (SVG)."""
-    caveats = _caveats(result)
+    caution = _caution(result)
     sections = [
-        note(caveats[0]),
+        *([note(caution)] if caution else []),
         f"<p>Study: {html.escape(str(result.study_id))}; grouping: {html.escape(result.by)}; "
         f"{result.n_patients} patients, {result.n_events} deaths; reference group "
         f"{html.escape(result.reference_group)}.</p>",
@@ -284,7 +316,7 @@ def survival_html(result: SurvivalResult, *, include_figure: bool = True) -> str
         frame_to_html(result.logrank),
         "<h2>Cox model</h2>",
         frame_to_html(result.cox),
-        *(note(c) for c in caveats[1:]),
+        *(note(c) for c in _notes(result)),
         "<h2>Audit</h2>",
         frame_to_html(result.audit.to_frame().select("level", "code", "message", "count")),
     ]
