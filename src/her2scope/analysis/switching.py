@@ -134,6 +134,8 @@ class SwitchingResult:
     ambiguous: str | None = None
     study_id: str | None = None
     options: SwitchingOptions | None = None
+    #: comparison -> why it was not made (one source of HER2 pathology, no serial samples)
+    not_made: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.options is None and self.profile is not None:
@@ -545,7 +547,11 @@ def switching_from_calls(
                 count=int(n_missing),
             )
 
+    not_made: dict[str, str] = {}
+    if pairs.filter(pl.col("comparison") == "serial").height == 0:
+        not_made["serial"] = "no patient has more than one sequenced sample"
     return SwitchingResult(
+        not_made=not_made,
         table=switch_rates(pairs),
         pairs=pairs,
         matrix=transition_matrix(pairs),
@@ -585,6 +591,45 @@ def _identical_text(samples: pl.DataFrame) -> pl.Expr:
 def _policy(ambiguous: str) -> AmbiguityPolicy:
     """Hand a CLI/user string to classify(), which validates it and raises ConfigError."""
     return cast("AmbiguityPolicy", ambiguous)
+
+
+def second_source_problem(samples: pl.DataFrame) -> str | None:
+    """Why the harmonised samples hold no second HER2 source to compare with, or None.
+
+    Switching compares the primary tumour's pathology with the sequenced
+    sample's. Where a study records one HER2 pathology per tumour (TCGA legacy:
+    the convention reads both from the same columns), the primary columns are a
+    copy of the sequenced ones and "any change 0/84" would be a tautology, not
+    a finding. Decided from the values, so a ``--map`` or a custom convention
+    is judged the same way: no primary value at all, or every primary value
+    equal to the sequenced one.
+    """
+    from her2scope.study.conventions import HARMONISED
+
+    pairs = [
+        (HARMONISED["sequenced"][f], HARMONISED["primary"][f])
+        for f in HARMONISED["primary"]
+        if HARMONISED["primary"][f] in samples.columns
+    ]
+    if not pairs:
+        return "the study has no primary-tumour HER2 pathology columns"
+    prim = [pl.col(b).cast(pl.String) for _, b in pairs]
+    has_primary = samples.select(pl.any_horizontal([c.is_not_null() for c in prim]).sum()).item()
+    if not has_primary:
+        return "no sample has a primary-tumour HER2 value"
+    same = [
+        pl.col(a).cast(pl.String).fill_null("") == pl.col(b).cast(pl.String).fill_null("")
+        if a in samples.columns
+        else pl.col(b).is_null()
+        for a, b in pairs
+    ]
+    if samples.select(pl.all_horizontal(same).all()).item():
+        return (
+            "the study records one HER2 pathology per tumour: its primary-tumour values are "
+            "the sequenced sample's in every sample (the convention reads both from the same "
+            "columns), so there is no second HER2 source to switch from"
+        )
+    return None
 
 
 def switching(
@@ -635,9 +680,12 @@ def switching(
         seq = seq_result.table.with_columns(
             _identical_text(samples).alias("identical_pathology_text")
         )
+        one_source = second_source_problem(samples)
         result = switching_from_calls(
             seq,
-            prim_result.table.select(SAMPLE_ID, "her2_category", "her2_rationale"),
+            None
+            if one_source
+            else prim_result.table.select(SAMPLE_ID, "her2_category", "her2_rationale"),
             profile=profile,
             ambiguous=ambiguous,
             study_id=study_or_frames.study_id,
@@ -645,7 +693,13 @@ def switching(
         audit = Audit()
         audit.extend(study_or_frames.audit)
         audit.extend(seq_result.audit)
-        audit.extend(prim_result.audit)
+        if one_source:
+            result.not_made["primary_vs_sequenced"] = one_source
+            audit.add(
+                "warning", "switching.one_source", f"primary_vs_sequenced not made: {one_source}"
+            )
+        else:
+            audit.extend(prim_result.audit)
         audit.extend(result.audit)
         result.audit = audit
         result.options = options

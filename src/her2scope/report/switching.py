@@ -81,6 +81,9 @@ def summary_text(result: SwitchingResult) -> str:
     transitions = result.table["transition"].unique(maintain_order=True).to_list()[:3]
     lines = []
     for comparison in COMPARISON_TITLES:
+        if comparison in result.not_made:
+            lines.append(f"{comparison}: not made: {result.not_made[comparison]}.")
+            continue
         acc = result.accounting.filter(pl.col("comparison") == comparison).to_dicts()
         if not acc:
             continue
@@ -175,8 +178,12 @@ def matrix_table(result: SwitchingResult) -> pl.DataFrame:
 def print_switching(result: SwitchingResult, console: Console | None = None) -> None:
     """Rich terminal rendering: accounting, matrices, rates, notes."""
     console = console or Console()
-    console.print(f"[bold]HER2 switching[/bold] {result.study_id or ''}".rstrip())
-    console.print(f"profile={result.profile} ambiguous={result.ambiguous}")
+    console.print(f"HER2 switching {result.study_id or ''}".rstrip(), style="bold", markup=False)
+    console.print(f"profile={result.profile} ambiguous={result.ambiguous}", markup=False)
+    for comparison, reason in result.not_made.items():
+        console.print(f"{comparison}: not made: {reason}.", markup=False)
+    if all(c in result.not_made for c in result.accounting["comparison"].to_list()):
+        return  # nothing to show: one line per comparison said why
     acc = Table(title="Pairs")
     for c in result.accounting.columns:
         acc.add_column(c)
@@ -184,6 +191,8 @@ def print_switching(result: SwitchingResult, console: Console | None = None) -> 
         acc.add_row(*(str(v) for v in row))
     console.print(acc)
     for comparison in result.accounting["comparison"].to_list():
+        if comparison in result.not_made:
+            continue
         for sample_type in [ALL_SAMPLE_TYPES, "Primary", "Metastasis"]:
             sub = result.matrix.filter(
                 (pl.col("comparison") == comparison) & (pl.col("sample_type") == sample_type)
@@ -200,6 +209,8 @@ def print_switching(result: SwitchingResult, console: Console | None = None) -> 
             console.print(t)
     disp = rates_display(result)
     for comparison in result.accounting["comparison"].to_list():
+        if comparison in result.not_made:
+            continue
         sub = disp.filter(pl.col("comparison") == comparison).drop("comparison")
         rt = Table(title=f"{comparison}: switch rates (Wilson 95% CI)")
         for c in sub.columns:
@@ -302,6 +313,7 @@ def switching_html(result: SwitchingResult, *, include_figure: bool = True) -> s
     sections = [
         f"<p>Study: {html.escape(str(result.study_id))}; profile: "
         f"{html.escape(str(result.profile))}; ambiguous: {html.escape(str(result.ambiguous))}</p>",
+        *(note(f"{c}: not made: {r}.") for c, r in result.not_made.items()),
         note(SCALE_NOTE),
         note(SAME_TUMOUR_NOTE),
         "<h2>Pairs</h2>",
@@ -331,6 +343,7 @@ def rates_json(result: SwitchingResult) -> dict[str, Any]:
         "ambiguous": result.ambiguous,
         "analysis_scale": list(ANALYSIS_SCALE),
         "notes": [SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE],
+        "not_made": dict(result.not_made),
         "paper_reference": PAPER_REFERENCE,
         "accounting": result.accounting.to_dicts(),
         "rates": result.table.to_dicts(),
@@ -344,7 +357,13 @@ def write_switching(result: SwitchingResult, out_dir: Path | str) -> list[Path]:
     from her2scope.report.figures import write_figure
 
     out = ensure_dir(out_dir)
-    comments = [SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE, paper_note()]
+    comments = [
+        *(f"{c}: not made: {r}." for c, r in result.not_made.items()),
+        SCALE_NOTE,
+        SAME_TUMOUR_NOTE,
+        INDEPENDENCE_NOTE,
+        paper_note(),
+    ]
     paths = [
         write_tsv(result.pairs, out / "switching_pairs.tsv"),
         write_tsv(matrix_table(result), out / "switching_matrix.tsv", comments[:2]),
