@@ -17,8 +17,16 @@ HER2 scale supports HER2-low are then pooled:
 
 A study recorded only as HER2 positive/negative (METABRIC's ``+``/``-``)
 cannot support HER2-low: it is left out, with its reason, and the rest are
-pooled. Sample ids are keyed by study (``study:sample``) so two studies may
-reuse an id.
+pooled.
+
+The same tumour must not be counted twice. Two study folders often hold the
+same samples (a copy under another id; TCGA breast is published as several
+cBioPortal studies with the same barcodes): a ``SAMPLE_ID`` already in an
+earlier pooled study (in the order given) is dropped from the later one,
+counted in :attr:`PooledResult.duplicates` and the audit
+(``pooled.duplicate_samples``), and a study all of whose samples are repeats
+is left out with that reason. Ids are keyed by study (``study:sample``)
+inside the pooled tables.
 """
 
 from __future__ import annotations
@@ -106,6 +114,13 @@ class PooledResult:
     counts: pl.DataFrame
     audit: Audit = field(default_factory=Audit)
     not_assessed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NOT_ASSESSED))
+    #: (later study, earlier study) -> samples of the later study dropped as repeats
+    duplicates: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def n_duplicates(self) -> int:
+        """Samples dropped because an earlier pooled study already holds their SAMPLE_ID."""
+        return sum(self.duplicates.values())
 
     @property
     def study_id(self) -> str:
@@ -172,6 +187,9 @@ def analyze_many(
     left_out: dict[str, str] = {}
     cohorts: list[pl.DataFrame] = []
     long_calls: list[pl.DataFrame] = []
+    #: SAMPLE_ID -> the pooled study that holds it first
+    owner = pl.DataFrame(schema={"SAMPLE_ID": pl.String, "_first_study": pl.String})
+    duplicates: dict[tuple[str, str], int] = {}
     for study, study_calls in zip(studies, given, strict=True):
         if convention_of(study) is None:
             study = harmonise(study, source=options.source)
@@ -184,6 +202,34 @@ def analyze_many(
                 "warning", "pooled.left_out", f"{study.study_id}: left out of the pool: {reason}"
             )
             continue
+        study, repeats = _drop_repeats(study, owner)
+        for earlier, n in repeats.items():
+            duplicates[(study.study_id, earlier)] = n
+            audit.add(
+                "warning",
+                "pooled.duplicate_samples",
+                f"{study.study_id}: {n:,} sample(s) already in {earlier} (same SAMPLE_ID) "
+                "dropped, so no tumour is counted twice",
+                count=n,
+            )
+        if study.samples.height == 0 and repeats:
+            reason = "every sample is already in " + ", ".join(repeats) + " (same SAMPLE_ID)"
+            left_out[study.study_id] = reason
+            audit.add(
+                "warning", "pooled.left_out", f"{study.study_id}: left out of the pool: {reason}"
+            )
+            continue
+        owner = pl.concat(
+            [
+                owner,
+                study.samples.select(
+                    pl.col("SAMPLE_ID").cast(pl.String),
+                    pl.lit(study.study_id).alias("_first_study"),
+                ),
+            ]
+        )
+        if repeats:
+            study_calls = None  # the calls were made for the samples before dropping
         if study_calls is None:
             study_calls = annotate(study, catalog, mutation_classes=options.mutation_classes)
         result = analyze(study, options, catalog=catalog, calls=study_calls)
@@ -291,4 +337,32 @@ def analyze_many(
         counts=counts,
         audit=audit,
         not_assessed=not_assessed,
+        duplicates=duplicates,
     )
+
+
+def _drop_repeats(study: Study, owner: pl.DataFrame) -> tuple[Study, dict[str, int]]:
+    """``study`` without the samples an earlier pooled study holds, and how many per study."""
+    if owner.height == 0:
+        return study, {}
+    ids = study.samples.select(pl.col("SAMPLE_ID").cast(pl.String))
+    hits = ids.join(owner, on="SAMPLE_ID", how="inner")
+    if hits.height == 0:
+        return study, {}
+    repeats = {
+        str(first): int(n)
+        for first, n in hits.group_by("_first_study", maintain_order=True).len().iter_rows()
+    }
+    keep = ~pl.col("SAMPLE_ID").cast(pl.String).is_in(hits["SAMPLE_ID"].implode())
+    dropped = set(hits["SAMPLE_ID"].to_list())
+    kept_samples = study.samples.filter(keep)
+    patients = study.patients
+    if "PATIENT_ID" in kept_samples.columns and "PATIENT_ID" in patients.columns:
+        patients = patients.filter(pl.col("PATIENT_ID").is_in(kept_samples["PATIENT_ID"].implode()))
+    tables = {}
+    for name in ("mutations", "cna", "sv", "panel_matrix"):
+        frame = getattr(study, name)
+        col = next((c for c in ("sample_id", "SAMPLE_ID") if c in frame.columns), None)
+        if col is not None and frame.height:
+            tables[name] = frame.filter(~pl.col(col).cast(pl.String).is_in(list(dropped)))
+    return replace(study, samples=kept_samples, patients=patients, **tables), repeats

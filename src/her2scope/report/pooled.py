@@ -47,6 +47,12 @@ def pooled_summary_text(result: PooledResult) -> str:
         f"Pooled {len(result.per_study)} studies ({', '.join(result.study_ids)}), "
         f"{n_in} samples analysed; study kept as a stratum (Mantel-Haenszel)."
     ]
+    for (later, earlier), n in result.duplicates.items():
+        lines.append(
+            f"Repeated samples: {n:,} sample(s) of {later} are already in {earlier} (same "
+            "SAMPLE_ID) and were counted once, in "
+            f"{earlier}."
+        )
     for sid, reason in result.left_out.items():
         lines.append(f"Left out of the pooled HER2-low table: {sid} ({reason}).")
     all_row = result.table.filter(pl.col("alteration") == "ALL").to_dicts()
@@ -129,6 +135,10 @@ def pooled_json(result: PooledResult, *, command: str | None = None) -> str:
     payload = {
         "studies": list(result.study_ids),
         "left_out": result.left_out,
+        "duplicate_samples": [
+            {"study": later, "already_in": earlier, "n_samples": n}
+            for (later, earlier), n in result.duplicates.items()
+        ],
         "stratum": "study",
         "options": options_dict(result.options),
         "n_analysed": {sid: r.n_included for sid, r in result.per_study.items()},
