@@ -190,3 +190,59 @@ def test_folder_path_and_bad_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         resolve_study(str(tmp_path / "nope" / "study"))
     with pytest.raises(StudyError, match="neither a folder nor"):
         resolve_study("bad id!")
+
+
+class _DrippingHandler(_QuietHandler):
+    """Announces the whole file, then sends one byte every 0.2 s (never idle long enough
+    for the per-read timeout): only an overall deadline ends such a download."""
+
+    def do_GET(self) -> None:
+        import time
+
+        data = Path(self.translate_path(self.path)).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:  # the client gave up: what the test wants
+            pass
+
+
+def test_dripping_download_stops_at_the_deadline(
+    tmp_path: Path, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "drip"
+    root.mkdir()
+    (root / f"{STUDY}.tar.gz").write_bytes(_tarball(tmp_path))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_DrippingHandler, directory=str(root))
+    )
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("HER2SCOPE_DATAHUB_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("HER2SCOPE_DOWNLOAD_DEADLINE", "1.5")
+    try:
+        with pytest.raises(DownloadError, match="too slow") as info:
+            resolve_study(STUDY)
+    finally:
+        server.shutdown()
+        server.server_close()
+    message = info.value.one_line()
+    assert "bytes of" in message and "HER2SCOPE_DOWNLOAD_DEADLINE" in message
+    assert _cache_is_clean(env)
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "soon", "inf", "nan"])
+def test_download_deadline_must_be_positive(
+    value: str, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from her2scope.errors import ConfigError
+
+    monkeypatch.setenv("HER2SCOPE_DOWNLOAD_DEADLINE", value)
+    with pytest.raises(ConfigError, match="HER2SCOPE_DOWNLOAD_DEADLINE"):
+        resolve_study("not_here_either")

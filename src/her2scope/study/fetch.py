@@ -17,14 +17,21 @@ import re
 import shutil
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zlib
 from pathlib import Path, PurePosixPath
 
-from her2scope.errors import DownloadError, StudyError
+from her2scope.errors import ConfigError, DownloadError, StudyError
 
 DATAHUB_URL = "https://cbioportal-datahub.s3.amazonaws.com"
+#: Whole-download deadline in seconds (``$HER2SCOPE_DOWNLOAD_DEADLINE``): the per-read
+#: timeout alone let a server that drips a byte every few seconds hold a run forever.
+#: The largest datahub archives are a few GB; an hour covers them on a slow line.
+DEFAULT_DEADLINE_S = 3600.0
+#: Seconds one read may wait for any byte.
+READ_TIMEOUT_S = 60.0
 _STUDY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _CHUNK = 1 << 16
 
@@ -138,8 +145,10 @@ def _fetch(url: str, target: Path, study_id: str) -> None:
         TransferSpeedColumn,
     )
 
+    deadline_s = download_deadline()
+    start = time.monotonic()
     try:
-        response = urllib.request.urlopen(url, timeout=60)
+        response = urllib.request.urlopen(url, timeout=min(READ_TIMEOUT_S, deadline_s))
     except urllib.error.HTTPError as exc:
         raise DownloadError(
             f"study {study_id!r} not found on the datahub (HTTP {exc.code} {exc.reason})", file=url
@@ -163,8 +172,18 @@ def _fetch(url: str, target: Path, study_id: str) -> None:
         with progress, open(target, "wb") as out:
             task = progress.add_task("download", total=expected)
             while True:
+                if time.monotonic() - start > deadline_s:
+                    raise DownloadError(
+                        f"download too slow: {received:,} bytes"
+                        + (f" of {expected:,}" if expected is not None else "")
+                        + f" after the {deadline_s:g} s deadline (HER2SCOPE_DOWNLOAD_DEADLINE "
+                        "sets it; or download the archive yourself and give its folder)",
+                        file=url,
+                    )
                 try:
-                    chunk = response.read(_CHUNK)
+                    # read1: return what one receive brings; read(n) would wait for all
+                    # n bytes, so a dripping server could never reach the deadline check
+                    chunk = response.read1(_CHUNK)
                 except (OSError, ValueError, http.client.HTTPException) as exc:  # reset, short read
                     raise DownloadError(f"download interrupted: {exc}", file=url) from None
                 if not chunk:
@@ -176,6 +195,23 @@ def _fetch(url: str, target: Path, study_id: str) -> None:
         raise DownloadError(
             f"download truncated: received {received} of {expected} bytes", file=url
         )
+
+
+def download_deadline() -> float:
+    """The whole-download deadline in seconds: ``$HER2SCOPE_DOWNLOAD_DEADLINE`` or
+    :data:`DEFAULT_DEADLINE_S`; a value that is not a positive number is refused."""
+    raw = os.environ.get("HER2SCOPE_DOWNLOAD_DEADLINE", "").strip()
+    if not raw:
+        return DEFAULT_DEADLINE_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not (value > 0 and value < float("inf")):
+        raise ConfigError(
+            f"HER2SCOPE_DOWNLOAD_DEADLINE must be a positive number of seconds, got {raw!r}"
+        )
+    return value
 
 
 def download_study(study_id: str) -> Path:

@@ -173,6 +173,11 @@ class _Opened:
                 if compressed
                 else self.raw
             )
+        except OSError as exc:
+            # EIO from a failing disk or a file that cannot be read (/proc/self/mem):
+            # the user's input, said in one line, not a traceback
+            self.raw.close()
+            raise InputFormatError(f"cannot read file: {exc.strerror or exc}", file=name) from None
         except BaseException:
             self.raw.close()
             raise
@@ -220,7 +225,7 @@ def read_raw(path: Path, name: str, limit: int | None = None) -> bytes:
     opened = _Opened(path, name, max_file_bytes() if limit is None else limit)
     try:
         return opened.read_all()
-    except (OSError, EOFError, zlib.error) as exc:  # gzip: bad header, CRC, truncation
+    except (OSError, EOFError, zlib.error) as exc:  # gzip: bad header, CRC, truncation; EIO
         raise InputFormatError(f"cannot read file: {exc}", file=name) from None
     finally:
         opened.close()
