@@ -151,7 +151,9 @@ def classify(
         raise ConfigError(f"--source must be one of {', '.join(SOURCES)}, got {source!r}")
     mapping = parse_map(map_)
     _out_format(out)  # an --out whose format is unknown is refused before reading
-    read = read_table_info(table)
+    read = read_table_info(table, allow_duplicates=True)
+    if mapping:
+        read.require_unique(mapping.values())
     try:
         result = run(
             read.frame,
@@ -166,8 +168,20 @@ def classify(
                 exc.message, file=str(table), line=read.header_line, column=exc.column
             ) from None
         raise
+    read.require_unique(result.mapping.values())
     _write_calls(result.table, out)
     print_her2_summary(result)
+    if read.duplicates:
+        from rich.console import Console
+
+        shown = "; ".join(
+            f"{c!r} (columns {', '.join(map(str, p))})" for c, p in read.duplicates.items()
+        )
+        Console(stderr=True).print(
+            f"note: column name(s) appearing twice, not read for the HER2 call, first copy "
+            f"kept in the output: {shown}",
+            markup=False,
+        )
 
 
 #: Suffixes written as delimited text by :func:`~her2scope.report.her2.write_classified`.

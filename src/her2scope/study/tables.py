@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,27 @@ class TableRead:
     path: Path
     header_line: int
     delimiter: str
+    #: column names the header holds more than once (only with ``allow_duplicates``):
+    #: name -> 1-based positions; the frame keeps the first copy of each
+    duplicates: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def require_unique(self, used: Iterable[str]) -> None:
+        """Raise the duplicate-column error if any of ``used`` is a duplicated name.
+
+        A column that appears twice is ambiguous only where it is read: cBioPortal's
+        own clinical download of TCGA breast repeats a display name no HER2 call
+        needs, and refusing the whole file for it helped nobody.
+        """
+        for column in used:
+            if column in self.duplicates:
+                raise InputFormatError(
+                    "column name appears twice in the header (columns "
+                    + ", ".join(str(i) for i in self.duplicates[column])
+                    + "): which one to read is ambiguous; rename one",
+                    file=str(self.path),
+                    line=self.header_line,
+                    column=column,
+                )
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -67,8 +89,13 @@ def _decode(path: Path, data: bytes) -> str:
     return text
 
 
-def read_table_info(path: str | Path) -> TableRead:
-    """Read ``path`` like :func:`read_table` and also report header line and delimiter."""
+def read_table_info(path: str | Path, *, allow_duplicates: bool = False) -> TableRead:
+    """Read ``path`` like :func:`read_table` and also report header line and delimiter.
+
+    ``allow_duplicates``: a column name that appears twice is not refused here; the
+    frame keeps its first copy and :attr:`TableRead.duplicates` names it, for the
+    caller to refuse only if it reads that column (:meth:`TableRead.require_unique`).
+    """
     path = Path(path)
     name = str(path)
     try:
@@ -103,24 +130,32 @@ def read_table_info(path: str | Path) -> TableRead:
         body_lines.pop()
     body = "\n".join(body_lines) + "\n"
     names = _header_names(header, delimiter)
-    seen: set[str] = set()
-    for column in names:
-        if column in seen:
-            raise InputFormatError(
-                "column name appears twice in the header",
-                file=name,
-                line=header_line,
-                column=column,
-            )
-        seen.add(column)
+    positions: dict[str, list[int]] = {}
+    for index, column in enumerate(names, start=1):
+        positions.setdefault(column, []).append(index)
+    duplicates = {c: tuple(p) for c, p in positions.items() if len(p) > 1}
+    if duplicates and not allow_duplicates:
+        column = next(iter(duplicates))
+        raise InputFormatError(
+            "column name appears twice in the header", file=name, line=header_line, column=column
+        )
     raw_body = body.encode("utf-8")
     _check_fields(raw_body, body_lines, delimiter, len(names), name, header_line)
 
+    read_names = names
+    if duplicates:
+        # later copies get a private name for the read and are dropped after it
+        counter: dict[str, int] = {}
+        read_names = []
+        for column in names:
+            counter[column] = counter.get(column, 0) + 1
+            read_names.append(column if counter[column] == 1 else f"\x00dup{len(read_names)}")
     try:
         frame = pl.read_csv(
             io.BytesIO(raw_body),
             separator=delimiter,
             infer_schema=False,
+            new_columns=read_names if duplicates else None,
             # TSV from cBioPortal does not quote; a stray quote must stay part of the value.
             quote_char='"' if delimiter == "," else None,
             has_header=True,
@@ -132,13 +167,21 @@ def read_table_info(path: str | Path) -> TableRead:
         raise InputFormatError(
             f"duplicate column names in the header: {exc}", file=name, line=header_line
         ) from None
-    if frame.width != len(names):  # polars saw the header differently: never guess
+    if frame.width != len(read_names):  # polars saw the header differently: never guess
         raise InputFormatError(
             f"header read as {frame.width} columns, expected {len(names)}",
             file=name,
             line=header_line,
         )
-    return TableRead(frame=frame, path=path, header_line=header_line, delimiter=delimiter)
+    if duplicates:
+        frame = frame.select([c for c in frame.columns if not c.startswith("\x00dup")])
+    return TableRead(
+        frame=frame,
+        path=path,
+        header_line=header_line,
+        delimiter=delimiter,
+        duplicates=duplicates,
+    )
 
 
 def _header_names(header: str, delimiter: str) -> list[str]:
