@@ -74,6 +74,19 @@ def require_her2_levels(study: Any, analysis: str) -> None:
         raise typer.Exit(code=2) from None
 
 
+def require_known_profile(name: str) -> None:
+    """Refuse a HER2 rule profile name that is neither built in nor a profile file.
+
+    A patient file's ``profile: asco-cap-2032`` was only looked up when its HER2
+    pathology needed a call, so a file with a HER2 category alone (or none) was
+    accepted with a profile that does not exist. Raises
+    :class:`~her2scope.errors.ConfigError` naming the known profiles.
+    """
+    from her2scope.her2.profiles import load_profile
+
+    load_profile(name)
+
+
 StrictOpt = Annotated[
     bool,
     typer.Option(

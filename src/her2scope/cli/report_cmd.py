@@ -14,7 +14,13 @@ from typing import Annotated
 import typer
 
 from her2scope.cli.app import NoCacheOpt, app, cache_choice
-from her2scope.cli.classify_cmd import ConventionsOpt, MapOpt, harmonised_study
+from her2scope.cli.classify_cmd import (
+    ConventionsOpt,
+    MapOpt,
+    check_cancer_type,
+    harmonised_study,
+    require_known_profile,
+)
 from her2scope.errors import ConfigError
 
 kb_app = typer.Typer(
@@ -86,6 +92,7 @@ def report(
         from her2scope.kb.patient import read_patient
 
         profile = read_patient(patient)
+        require_known_profile(profile.profile)
         _write(render.render(Matcher().match(profile), fmt), out)
         return
     if study is None:
@@ -97,6 +104,7 @@ def report(
         raise ConfigError("with --study give exactly one of --sample ID or --all")
     # the study's HER2 and receptor columns read by its convention (TCGA, METABRIC ...)
     loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
+    check_cancer_type(loaded, strict=False)  # a study outside breast: said, then reported
     if sample is not None:
         _write(render.render(Matcher().match(profile_from_study(loaded, sample)), fmt), out)
         return

@@ -33,11 +33,25 @@ def validate(
     """Read a cBioPortal study, print its audit; exit 0 if usable, 2 if not."""
     from her2scope.report.study import print_validation
     from her2scope.study import load_study
+    from her2scope.study.cancer_type import breast_warning, study_id_problem
     from her2scope.study.conventions import harmonise
 
     loaded = harmonise(
         load_study(study, panels_dir=panels, on_error="record"), conventions, parse_map(map_)
     )
+    # what other commands refuse, validate must not call usable without a word
+    problem = study_id_problem(loaded.study_id)
+    if problem is not None:
+        loaded.audit.add(
+            "warning",
+            "meta.study_id_not_cbioportal",
+            problem,
+            file="meta_study.txt",
+            column="cancer_study_identifier",
+        )
+    outside = breast_warning(loaded)
+    if outside is not None:
+        loaded.audit.add("warning", "study.not_breast", outside)
     print_validation(loaded, strict=strict)
     if not loaded.audit.ok or (strict and loaded.audit.warnings):
         raise typer.Exit(code=2)

@@ -36,12 +36,11 @@ def render_html(report: PatientReport) -> str:
     return _html.render("patient.html.j2", r=report.to_dict())
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|<>~"} | {"\n": " ", "\r": " "})
-
-
 def _md_escape(text: object) -> str:
     """Text from a patient file or the knowledge base, inert in Markdown (no markup, no HTML)."""
-    return str(text).translate(_MD_SPECIAL)
+    from her2scope.report.markdown import md_escape
+
+    return md_escape(text)
 
 
 def _md_sources(sources: list[dict[str, Any]]) -> str:
@@ -60,6 +59,8 @@ def render_markdown(report: PatientReport) -> str:
     markup; links are built only from validated identifiers (PMID, DOI, NCT, URL).
     """
     d = report.to_dict()
+    from her2scope.report.markdown import md_code, md_nct_link
+
     e = _md_escape
     p, h = d["patient"], d["her2"]
     out: list[str] = [
@@ -132,7 +133,7 @@ def render_markdown(report: PatientReport) -> str:
         bms = "; ".join(
             f"{e(b['label'])} ({', '.join(e(x) for x in b['evidence'])})" for b in m["biomarkers"]
         )
-        out.append(f"- **{e(m['label'])}** [{m['mechanism_class']}] — {bms}")
+        out.append(f"- **{e(m['label'])}** [{e(m['mechanism_class'])}] — {bms}")
         if m["resistance_to"]:
             out.append(f"  - resistance to: {', '.join(e(x) for x in m['resistance_to'])}")
         out.append(f"  - sources: {_md_sources(m['sources'])}")
@@ -141,7 +142,8 @@ def render_markdown(report: PatientReport) -> str:
         out.append("No option in the knowledge base matches the data given.")
     for o in d["options"]:
         out.append(
-            f"{o['rank']}. **{e(o['therapy'])}** — `{o['evidence_level']}` — {e(o['rank_reason'])}"
+            f"{o['rank']}. **{e(o['therapy'])}** — {md_code(o['evidence_level'])} — "
+            f"{e(o['rank_reason'])}"
         )
         out.append(f"   - {e(o['rationale'])}")
         for a in o["approvals"]:
@@ -151,12 +153,10 @@ def render_markdown(report: PatientReport) -> str:
             )
         for t in o["trials"]:
             res = f": {e(t['key_result'])}" if t["key_result"] else ""
-            nct = (
-                f" [{t['nct']}](<https://clinicaltrials.gov/study/{t['nct']}>)" if t["nct"] else ""
-            )
+            nct = md_nct_link(t["nct"]) if t["nct"] else ""
             out.append(
                 f"   - trial {e(t['name'])}{' (phase ' + e(t['phase']) + ')' if t['phase'] else ''}"
-                f" [{t['status']}]{nct}{res}"
+                f" [{e(t['status'])}]{nct}{res}"
             )
         for s in o["safety"]:
             flag = "**applies to this patient**: " if s["triggered"] else ""
@@ -185,18 +185,18 @@ def render_markdown(report: PatientReport) -> str:
         )
         trials = f" [{', '.join(e(x) for x in w['trials'])}]" if w["trials"] else ""
         out.append(
-            f"- **{e(w['therapy'])}** ({ctx}; basis {w['basis']}) — {e(w['reason'])}{trials}"
+            f"- **{e(w['therapy'])}** ({ctx}; basis {e(w['basis'])}) — {e(w['reason'])}{trials}"
         )
         out.append(f"  - sources: {_md_sources(w['sources'])}")
     out += ["", "## Caveats", ""]
     for c in d["caveats"]:
         src = f" ({_md_sources(c['sources'])})" if c["sources"] else ""
-        out.append(f"- **{c['code']}**: {e(c['message'])}{src}")
+        out.append(f"- **{e(c['code'])}**: {e(c['message'])}{src}")
     out += ["", f"## Not understood ({len(d['unrecognised'])})", ""]
     if not d["unrecognised"]:
         out.append("Everything was understood.")
     for u in d["unrecognised"]:
-        out.append(f"- “{e(u['input'])}” ({u['kind']}): {e(u['reason'])}")
+        out.append(f"- “{e(u['input'])}” ({e(u['kind'])}): {e(u['reason'])}")
     out += ["", f"_{d['disclaimer']}_", ""]
     return "\n".join(out)
 
