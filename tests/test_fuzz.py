@@ -31,6 +31,7 @@ import csv
 import dataclasses
 import functools
 import gzip
+import http.server
 import io
 import os
 import re
@@ -40,6 +41,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -1307,6 +1309,304 @@ def _classify_out_full(ctx: Ctx) -> Run:
     run = Run(["classify", str(path), "--out", str(ctx.tmp / "calls.tsv")])
     run.env["_FUZZ_FSIZE"] = str(64 * 1024)
     return run
+
+
+# ---- issue 22: real TCGA / maftools data, and the leftovers of the bad-input round
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LAML = FIXTURES / "laml_maftools_slice"  # a slice of maftools' tcga_laml (see its SOURCE.md)
+DOWNLOAD = FIXTURES / "cbioportal_download" / "brca_tcga_pub2015_clinical_download.tsv"
+
+
+def _other_study(ctx: Ctx, name: str, new_id: str | None = None) -> Path:
+    """A private copy of another shared study (``new_id``: under another study id)."""
+    target = ctx.tmp / (new_id or name)
+    if not target.exists():
+        shutil.copytree(ctx.shared.parent / name, target, symlinks=True)
+        if new_id:
+            for meta in target.glob("meta_*.txt"):
+                meta.write_text(meta.read_text().replace(name, new_id))
+    return target
+
+
+def _said(*words: str, absent: tuple[str, ...] = ()) -> Judge:
+    """flagged when every word is in the outputs (stdout, stderr, report.html) and none of
+    ``absent`` is; silent otherwise."""
+
+    def judge(result: Result, ctx: Ctx) -> str:
+        text = " ".join(_report_text(result).split())
+        ok = all(w in text for w in words) and not any(a in text for a in absent)
+        return "flagged" if ok else "silent"
+
+    return judge
+
+
+def _correct_if(*words: str, absent: tuple[str, ...] = ()) -> Judge:
+    def judge(result: Result, ctx: Ctx) -> str:
+        text = " ".join(_report_text(result).split())
+        ok = all(w in text for w in words) and not any(a in text for a in absent)
+        return "correct" if ok else "silent"
+
+    return judge
+
+
+@case(
+    "pooled: two folders holding the same samples",
+    "flagged",
+    _said("818 sample(s) of brca_tcga_pub2015_copy are already in brca_tcga_pub2015"),
+    fast=True,
+)
+def _pooled_twice(ctx: Ctx) -> Run:
+    copy = _other_study(ctx, "brca_tcga_pub2015", "brca_tcga_pub2015_copy")
+    run = ctx.analyze(ctx.shared.parent / "brca_tcga_pub2015")
+    run.args[2:2] = [str(copy)]
+    return run
+
+
+@case("survival: days under OS_MONTHS (maftools tcga_laml)", "error", fast=True)
+def _survival_days(ctx: Ctx) -> Run:
+    return Run(["survival", str(LAML), "--by", "alteration:KRAS_mut"])
+
+
+@case("survival: TCGA DAYS_TO_LAST_FOLLOWUP mapped as OS_MONTHS", "error")
+def _survival_tcga_days(ctx: Ctx) -> Run:
+    study = _other_study(ctx, "brca_tcga_pub2015")
+    return Run(["survival", str(study), "--map", "os_months=DAYS_TO_LAST_FOLLOWUP"])
+
+
+@case(
+    "survival: no MSK sequencing-time notes on TCGA",
+    "correct",
+    _correct_if(
+        "the study records no sequencing time",
+        absent=("sequencing-time bias", "NGS_SAMPLE_COLLECTION_TIME (ties"),
+    ),
+)
+def _survival_tcga_notes(ctx: Ctx) -> Run:
+    return Run(["survival", str(_other_study(ctx, "brca_tcga_pub2015"))])
+
+
+@case(
+    "survival: empty reference group and Cox model explained",
+    "flagged",
+    _said("reference group HER2-0 has no analysed patient", "No Cox model"),
+)
+def _survival_empty_reference(ctx: Ctx) -> Run:
+    study = ctx.study()
+
+    def edit(header: list[str], rows: list[list[str]]) -> None:
+        # every IHC 0 becomes 1+: no HER2-0 patient is left for the reference group
+        i = header.index("HER2_IHC_SCORE")
+        for r in rows:
+            if r[i].strip().startswith("0"):
+                r[i] = "1+"
+
+    edit_table(study / SAMPLE, edit)
+    return Run(["survival", str(study)])
+
+
+@case(
+    "switching: one HER2 source (TCGA legacy)",
+    "flagged",
+    _said("primary_vs_sequenced: not made", "one HER2 pathology per tumour"),
+)
+def _switching_one_source(ctx: Ctx) -> Run:
+    return Run(["switching", str(_other_study(ctx, "brca_tcga_pub2015"))])
+
+
+def _aml_copy(study: Path) -> None:
+    set_meta(study, "meta_study.txt", "type_of_cancer", "aml")
+
+    def edit(header: list[str], rows: list[list[str]]) -> None:
+        for name, value in (("CANCER_TYPE", "Leukemia"), ("ONCOTREE_CODE", "AML")):
+            i = header.index(name)
+            for r in rows:
+                r[i] = value
+
+    edit_table(study / SAMPLE, edit)
+
+
+@study_case("study: not breast cancer (CANCER_TYPE Leukemia)", "flagged", "study.not_breast")
+def _not_breast(study: Path) -> None:
+    _aml_copy(study)
+
+
+@case("study: not breast cancer, --strict", "error")
+def _not_breast_strict(ctx: Ctx) -> Run:
+    study = ctx.study()
+    _aml_copy(study)
+    run = ctx.analyze(study)
+    run.args.append("--strict")
+    return run
+
+
+@case(
+    "report: a study outside breast warns",
+    "flagged",
+    _said("the study is not breast cancer"),
+)
+def _report_not_breast(ctx: Ctx) -> Run:
+    return Run(["report", "--study", str(LAML), "--sample", "TCGA-AB-2826"])
+
+
+@case(
+    "classify: cBioPortal download with an unused column name twice",
+    "correct",
+    classify_judge(lambda rows: len(rows) == 30, None),
+)
+def _download_dup_unused(ctx: Ctx) -> Run:
+    args = ["classify", str(DOWNLOAD)]
+    for item in ("ihc=HER2 ihc score", "ish_status=HER2 fish status"):
+        args += ["--map", item]
+    return Run(args)
+
+
+@case("classify: cBioPortal download, the repeated column read", "error")
+def _download_dup_used(ctx: Ctx) -> Run:
+    column = "First Pathologic Diagnosis Biospecimen Acquisition Method Type"
+    return Run(["classify", str(DOWNLOAD), "--map", f"ihc={column}"])
+
+
+@case("validate: --strict on warnings says not usable", "error")
+def _validate_strict(ctx: Ctx) -> Run:
+    return Run(["validate", str(_other_study(ctx, "brca_tcga_pub2015")), "--strict"])
+
+
+@case(
+    "analyze: a study with nothing assessed",
+    "flagged",
+    _said("Any catalog alteration: not assessed", absent=("Fisher p ;", "(%, 95% CI -)")),
+)
+def _nothing_assessed(ctx: Ctx) -> Run:
+    return ctx.analyze(_other_study(ctx, "brca_tcga_pub2015"))
+
+
+def _class_rows_na(result: Result, ctx: Ctx) -> str:
+    rows = [ln for ln in result.text("report.html").split("<tr") if ">ALL<" in ln or ">ER<" in ln]
+    if not rows:
+        return "silent"
+    return "flagged" if all("not assessed" in r for r in rows) else "silent"
+
+
+@case("analyze: class rows of unassessed members read n/a", "flagged", _class_rows_na)
+def _class_rows(ctx: Ctx) -> Run:
+    return ctx.analyze(_other_study(ctx, "brca_tcga_pub2015"))
+
+
+@case(
+    "analyze --adjusted: odds ratios not estimable give a reason",
+    "flagged",
+    _said("n/e (", absent=("- (---)",)),
+)
+def _adjusted_reason(ctx: Ctx) -> Run:
+    study = ctx.study()
+
+    def edit(header: list[str], rows: list[list[str]]) -> None:
+        # no tumour HER2-0 left among those with a FOXA1 mutation: its OR has no estimate
+        i = header.index("HER2_IHC_SCORE")
+        for r in rows:
+            if r[i].strip().startswith("0"):
+                r[i] = "1+"
+
+    edit_table(study / SAMPLE, edit)
+    run = ctx.analyze(study)
+    run.args.append("--adjusted")
+    return run
+
+
+@case(
+    "validate: a study id export cbioportal refuses",
+    "flagged",
+    _said("meta.study_id_not_cbioportal"),
+)
+def _validate_bad_id(ctx: Ctx) -> Run:
+    study = _other_study(ctx, "brca_tcga_pub2015", "BRCA-TCGA.copy")
+    return Run(["validate", str(study)])
+
+
+class _Dripping(http.server.BaseHTTPRequestHandler):
+    """Headers at once, then one byte every 0.5 s: only an overall deadline ends it."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        try:
+            for _ in range(100_000):
+                self.wfile.write(b"\x1f")
+                self.wfile.flush()
+                time.sleep(0.5)
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@case("fetch: a download dripping a byte every 0.5 s", "error", fast=True)
+def _fetch_drip(ctx: Ctx) -> Run:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Dripping)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    env = {
+        "HER2SCOPE_DATAHUB_URL": url,
+        "HER2SCOPE_DOWNLOAD_DEADLINE": "3",
+        "HER2SCOPE_STUDIES": "",
+    }
+    return Run(["fetch", "no_such_local_study"], env=env)
+
+
+@case("study/maf: an I/O error (EIO) while reading", "error")
+def _maf_eio(ctx: Ctx) -> Run:
+    study = ctx.study()
+    (study / MAF).unlink()
+    (study / MAF).symlink_to("/proc/self/mem")  # a read at offset 0 fails with EIO
+    return ctx.analyze(study)
+
+
+@case("classify: an I/O error (EIO) while reading", "error")
+def _table_eio(ctx: Ctx) -> Run:
+    return Run(["classify", "/proc/self/mem"])
+
+
+@case("report: patient file with profile asco-cap-2032", "error")
+def _patient_profile(ctx: Ctx) -> Run:
+    path = ctx.table(
+        "p.yaml",
+        "id: P1\ner_status: positive\nher2: {category: HER2-low}\nprofile: asco-cap-2032\n",
+    )
+    return Run(["report", str(path)])
+
+
+@case(
+    "report: Markdown markup in a patient id",
+    "correct",
+    lambda r, c: (
+        "correct"
+        if r.stdout.startswith("# Patient report: P\\_1\\*\\<img")
+        and "](javascript" not in r.stdout
+        else "silent"
+    ),
+)
+def _patient_markdown(ctx: Ctx) -> Run:
+    path = ctx.table(
+        "p.yaml",
+        'id: "P_1*<img src=x>[a](javascript:b)"\ner_status: positive\nher2: {ihc: "1+"}\n',
+    )
+    return Run(["report", str(path)])
+
+
+def _parquet_written(result: Result, ctx: Ctx) -> str:
+    path = ctx.tmp / "calls.parquet"
+    data = path.read_bytes() if path.is_file() else b""
+    return "correct" if data[:4] == b"PAR1" and data[-4:] == b"PAR1" else "silent"
+
+
+@case("classify: --out x.parquet writes Parquet", "correct", _parquet_written)
+def _classify_parquet(ctx: Ctx) -> Run:
+    path = ctx.table("t.tsv", TABLE + GOOD_ROWS)
+    return Run(["classify", str(path), "--out", str(ctx.tmp / "calls.parquet")])
 
 
 # --------------------------------------------------------------------------- tests
