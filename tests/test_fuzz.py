@@ -1440,11 +1440,12 @@ def _not_breast_strict(ctx: Ctx) -> Run:
     return run
 
 
-@case(
-    "report: a study outside breast warns",
-    "flagged",
-    _said("the study is not breast cancer"),
-)
+def _report_says_not_breast(result: Result, ctx: Ctx) -> str:
+    """flagged only when the report itself (stdout), not just stderr, says it."""
+    return "flagged" if "the study is not breast cancer" in result.stdout else "silent"
+
+
+@case("report: a study outside breast warns", "flagged", _report_says_not_breast)
 def _report_not_breast(ctx: Ctx) -> Run:
     return Run(["report", "--study", str(LAML), "--sample", "TCGA-AB-2826"])
 
@@ -1584,15 +1585,15 @@ def _patient_profile(ctx: Ctx) -> Run:
     "correct",
     lambda r, c: (
         "correct"
-        if r.stdout.startswith("# Patient report: P\\_1\\*\\<img")
-        and "](javascript" not in r.stdout
+        if r.stdout.startswith("# Patient report: P\\&lt;img src=x\\&gt;\\[a\\](javascript")
         else "silent"
     ),
 )
 def _patient_markdown(ctx: Ctx) -> Run:
+    # an entity in an id would be shown as '<img src=x>', not as the id written
     path = ctx.table(
         "p.yaml",
-        'id: "P_1*<img src=x>[a](javascript:b)"\ner_status: positive\nher2: {ihc: "1+"}\n',
+        'id: "P&lt;img src=x&gt;[a](javascript:b)"\ner_status: positive\nher2: {ihc: "1+"}\n',
     )
     return Run(["report", str(path)])
 

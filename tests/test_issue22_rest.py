@@ -401,14 +401,14 @@ def test_markdown_escaping() -> None:
     from her2scope.report.markdown import md_code, md_escape, md_nct_link
 
     assert md_escape("P_1*<img src=x>") == "P\\_1\\*\\<img src=x\\>"
-    assert md_escape("[x](javascript:y)") == "\\[x\\]\\(javascript:y\\)"
+    assert md_escape("[x](javascript:y)") == "\\[x\\](javascript:y)"
     assert md_escape("&lt;b&gt;") == "\\&lt;b\\&gt;"
     assert md_escape("a\nb") == "a b"
     assert md_code("A`B") == "``A`B``"
     assert md_nct_link("NCT01234567") == (
         " [NCT01234567](<https://clinicaltrials.gov/study/NCT01234567>)"
     )
-    assert md_nct_link("NCT1) [x](javascript:y") == " NCT1\\) \\[x\\]\\(javascript:y"
+    assert md_nct_link("NCT1) [x](javascript:y") == " NCT1) \\[x\\](javascript:y"
 
 
 def test_patient_report_escapes_the_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -421,7 +421,7 @@ def test_patient_report_escapes_the_id(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0
     first = out.splitlines()[0]
     assert first == (
-        "# Patient report: P\\_1\\*\\<img src=x onerror=alert\\(1\\)\\>\\[x\\]\\(javascript:y\\)"
+        "# Patient report: P\\_1\\*\\<img src=x onerror=alert(1)\\>\\[x\\](javascript:y)"
     )
 
 

@@ -57,9 +57,7 @@ def validate(
         # the one-line reason on stderr, as every other exit 2 gives it
         n_err, n_warn = len(loaded.audit.errors), len(loaded.audit.warnings)
         why = (
-            f"{n_err} error(s)"
-            if n_err
-            else f"{n_warn} warning(s), and --strict fails on warnings"
+            f"{n_err} error(s)" if n_err else f"{n_warn} warning(s), and --strict fails on warnings"
         )
         typer.echo(f"her2scope: error: {loaded.study_id} is not usable: {why}", err=True)
         raise typer.Exit(code=2)

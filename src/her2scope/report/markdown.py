@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 
-#: Characters that open or close Markdown/HTML markup anywhere in a line; ``&`` too
-#: (``&lt;`` would render as ``<``) and ``#``/``!``/``(``/``)`` (headings, images, links).
-_SPECIAL = "\\`*_[]|<>~#!&(){}"
+#: Characters that open or close Markdown/HTML markup in a line: emphasis, code, links
+#: and images (``[``/``]``: with them escaped no ``(url)`` can follow a link text),
+#: raw HTML, tables, strikethrough, headings; and ``&``, since an entity such as
+#: ``&lt;`` would be shown as ``<``, not as the id that was written.
+_SPECIAL = "\\`*_[]|<>~#!&"
 _TABLE = str.maketrans({c: "\\" + c for c in _SPECIAL} | {"\n": " ", "\r": " ", "\t": " "})
 _NCT = re.compile(r"NCT\d{8}")
 

@@ -221,6 +221,31 @@ def has_genomic_data(study: Study) -> bool:
     return bool(declared) or any(t.height > 0 for t in (study.mutations, study.cna, study.sv))
 
 
+def alterations_sentence(study: Study) -> str:
+    """Where a report built from ``study`` says its alterations come from.
+
+    "from the sequencing panel" is true only of a study with genomic data; a
+    clinical-only study (brca_tcga_pub2015 as shared) has none, so nothing is
+    known about any alteration there -- not profiled, never "none found".
+    """
+    if has_genomic_data(study):
+        return (
+            "alterations from the sequencing panel; a gene absent from the report may simply "
+            "not have been covered by the panel"
+        )
+    return (
+        "the study has no mutation, copy-number or structural-variant data, so no alteration "
+        "is known for this sample (not profiled, not 'none found')"
+    )
+
+
+def study_report_notes(study: Study) -> list[str]:
+    """Notes every patient report built from ``study`` must carry (outside breast: the
+    warning). Shown as caveats when added to a profile's ``notes``."""
+    warning = breast_warning(study)
+    return [warning] if warning else []
+
+
 def study_id_problem(study_id: str) -> str | None:
     """Why ``study_id`` is not a cBioPortal study id (lower-case letters, digits,
     underscores), or None. ``validate`` warns with it; ``export cbioportal`` refuses."""
