@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import NoCacheOpt, app, cache_choice
+from her2scope.cli.app import NoCacheOpt, app, cache_choice, results_folder
 from her2scope.cli.classify_cmd import (
     ConventionsOpt,
     MapOpt,
@@ -195,14 +195,15 @@ def analyze(
         command = " ".join(shlex.quote(a) for a in args)
         section = None
         extra: list[Path] = []
-        if adj is not None:
-            from her2scope.report.adjusted import html_section, write_adjusted
+        with results_folder(out, command=command, profile=profile, ambiguous=ambiguous):
+            if adj is not None:
+                from her2scope.report.adjusted import html_section, write_adjusted
 
-            section = html_section(adj)
-            extra = write_adjusted(adj, out)
-        written = report.write_outputs(
-            result, out, command=command, sensitivity=sens, adjusted_section=section
-        )
+                section = html_section(adj)
+                extra = write_adjusted(adj, out)
+            written = report.write_outputs(
+                result, out, command=command, sensitivity=sens, adjusted_section=section
+            )
         written += extra
         err.print(f"wrote {', '.join(p.name for p in written)} to {out}")
     cached = loaded.audit.by_code("study.parsed_cache")
@@ -264,7 +265,8 @@ def _analyze_several(
             if value is not None:
                 args += [flag, str(value)]
         command = " ".join(shlex.quote(a) for a in args)
-        written = report.write_pooled_outputs(result, out, command=command)
+        with results_folder(out, command=command, profile=o.profile, ambiguous=o.ambiguous):
+            written = report.write_pooled_outputs(result, out, command=command)
         err.print(
             f"wrote {len(written)} files to {out} (pooled.tsv, pooled.json, report.html, "
             "one folder per study)"

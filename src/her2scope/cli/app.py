@@ -7,6 +7,8 @@ stays thin: parse arguments, call the library, hand results to ``report/``.
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -57,3 +59,31 @@ NoCacheOpt = Annotated[
 def cache_choice(no_cache: bool) -> bool | None:
     """``load_study(cache=...)`` for a ``--no-cache`` flag: None lets the env var decide."""
     return False if no_cache else None
+
+
+#: the command line being run (set by :func:`her2scope.cli.main`), for provenance
+INVOKED: list[str] = []
+
+
+def command_line() -> str:
+    """The command being run, shell-quoted (``her2scope switching STUDY --out x``)."""
+    import shlex
+    import sys
+
+    args = INVOKED or ["her2scope", *sys.argv[1:]]
+    return shlex.join(args)
+
+
+def results_folder(out: Path, **provenance: object) -> contextlib.AbstractContextManager[Path]:
+    """Write a command's results folder as one bundle (all files or none) that records
+    the command, profile and policy in ``provenance.json`` (see :func:`her2scope.outputs.bundle`).
+    """
+    from her2scope.outputs import bundle
+
+    provenance.setdefault("command", command_line())
+    return bundle(out, **provenance)
+
+
+def wrote(message: str) -> None:
+    """Say what was written: always on stderr, so stdout carries only the result itself."""
+    typer.echo(message, err=True)

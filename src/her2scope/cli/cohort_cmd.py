@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import NoCacheOpt, app, cache_choice
+from her2scope.cli.app import NoCacheOpt, app, cache_choice, results_folder, wrote
 from her2scope.cli.classify_cmd import (
     ConventionsOpt,
     MapOpt,
@@ -63,8 +63,10 @@ def switching_command(
     result = switching(loaded, profile=profile, ambiguous=ambiguous)
     print_switching(result)
     if out is not None:
-        for path in write_switching(result, out):
-            typer.echo(f"wrote {path}")
+        with results_folder(out, profile=profile, ambiguous=ambiguous):
+            written = write_switching(result, out)
+        for path in written:
+            wrote(f"wrote {path}")
 
 
 @app.command("survival")
@@ -98,5 +100,7 @@ def survival_command(
         raise typer.Exit(code=2)
     print_survival(result)
     if out is not None:
-        for path in write_survival(result, out):
-            typer.echo(f"wrote {path}")
+        with results_folder(out, profile=profile, ambiguous=ambiguous):
+            written = write_survival(result, out)
+        for path in written:
+            wrote(f"wrote {path}")

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import NoCacheOpt, app, cache_choice
+from her2scope.cli.app import NoCacheOpt, app, cache_choice, results_folder
 from her2scope.cli.classify_cmd import ConventionsOpt, MapOpt, parse_map
 
 export_app = typer.Typer(
@@ -95,7 +95,8 @@ def cbioportal_command(
         convention=conventions,
         mapping=parse_map(map_),
     )
-    written = result.write(out)
+    with results_folder(out, profile=profile.value, ambiguous=ambiguous.value):
+        written = result.write(out)
     err = Console(stderr=True)
     for path in written:
         err.print(f"wrote {path}")

@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from her2scope.errors import ConfigError
-from her2scope.outputs import write_bytes_atomic
+from her2scope.outputs import bundle, current_provenance, write_bytes_atomic
 
 
 def json_safe(value: Any) -> Any:
@@ -50,12 +50,17 @@ def _csv(frame: pl.DataFrame) -> bytes:
 
 def _json(frame: pl.DataFrame) -> bytes:
     rows = json_safe(frame.to_dicts())
+    # records stay a plain list (what pandas.read_json and polars.read_json read);
+    # where they came from is in the folder's provenance.json
     return (json.dumps(rows, indent=1, default=str) + "\n").encode("utf-8")
 
 
 def _parquet(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
-    frame.write_parquet(buf)
+    prov = current_provenance()
+    # key-value metadata: what pyarrow.parquet.read_metadata(...).metadata shows
+    metadata = {"her2scope": json.dumps(prov, default=str)} if prov else None
+    frame.write_parquet(buf, metadata=metadata)
     return buf.getvalue()
 
 
@@ -175,8 +180,11 @@ def write_result(
 
 
 def write_tsv(frame: pl.DataFrame, path: Path, comments: Sequence[str] = ()) -> Path:
-    """TSV with optional leading ``#`` comment lines (read back with ``comment_prefix="#"``)."""
-    from her2scope.outputs import write_text_atomic
+    """A plain TSV (any ``read_csv(sep="\\t")`` reads it); ``comments`` go to the
+    folder's ``provenance.json`` under the file's name, never into the data."""
+    from her2scope.outputs import add_notes, write_text_atomic
 
-    head = "".join(f"# {line}\n" for line in comments)
-    return write_text_atomic(path, head + frame.write_csv(separator="\t", null_value=""))
+    with bundle(Path(path).parent):
+        written = write_text_atomic(path, frame.write_csv(separator="\t", null_value=""))
+        add_notes(path, list(comments))
+    return written
