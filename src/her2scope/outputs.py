@@ -28,7 +28,7 @@ import secrets
 import shutil
 import stat
 from collections.abc import Iterator, Sequence
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -236,15 +236,14 @@ def bundle(out_dir: str | Path, **provenance: Any) -> Iterator[Path]:
     given = {k: v for k, v in provenance.items() if v is not None}
     prov = {"her2scope_version": _version(), **given}
     b = _Bundle(final=final, stage=stage, provenance=prov)
-    token: Token[_Bundle | None] | None = _ACTIVE.set(b)
+    token = _ACTIVE.set(b)
     try:
-        yield final
-        _ACTIVE.reset(token)
-        token = None
+        try:
+            yield final
+        finally:
+            _ACTIVE.reset(token)
         _commit(b)
     finally:
-        if token is not None:
-            _ACTIVE.reset(token)
         shutil.rmtree(stage, ignore_errors=True)
 
 
