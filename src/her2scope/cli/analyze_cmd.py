@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +17,7 @@ from her2scope.cli.classify_cmd import (
     require_her2_levels,
 )
 from her2scope.errors import ConfigError
+from her2scope.report.console import print_table, stdout_console
 from her2scope.vocab import profile_names
 
 PROFILE_METAVAR = "[" + "|".join((*profile_names(), "FILE.yaml")) + "]"
@@ -164,11 +164,10 @@ def analyze(
         from her2scope.analysis.adjusted import adjusted_analysis
 
         adj = adjusted_analysis(loaded, options, catalog=cat, calls=calls)
-    # a pipe or file gets a wide table rather than rich's 80-column default
-    console = Console(width=None if sys.stdout.isatty() else 150)
+    console = stdout_console()  # COLUMNS, else the terminal's width, else 120 for a pipe
     report.print_result(result, console)
     if sens is not None:
-        console.print(report.sensitivity_summary(sens, [ALL_CLASS, *MECHANISM_CLASSES]))
+        print_table(report.sensitivity_summary(sens, [ALL_CLASS, *MECHANISM_CLASSES]), console)
     if adj is not None:
         from her2scope.report.adjusted import print_adjusted
 
@@ -248,8 +247,7 @@ def _analyze_several(
     err = Console(stderr=True)
     for sid, reason in result.left_out.items():
         err.print(f"{sid}: left out of the pooled table: {reason}", markup=False)
-    console = Console(width=None if sys.stdout.isatty() else 150)
-    report.print_pooled(result, console)
+    report.print_pooled(result, stdout_console())
     if out is not None:
         o = options
         args = ["her2scope", "analyze", *studies, "--profile", o.profile]

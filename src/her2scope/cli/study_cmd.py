@@ -31,14 +31,15 @@ def validate(
     map_: MapOpt = None,
 ) -> None:
     """Read a cBioPortal study, print its audit; exit 0 if usable, 2 if not."""
-    from her2scope.report.study import print_validation
+    from her2scope.report.console import print_renderable
+    from her2scope.report.study import validation_report
     from her2scope.study import load_study
     from her2scope.study.conventions import harmonise
 
     loaded = harmonise(
         load_study(study, panels_dir=panels, on_error="record"), conventions, parse_map(map_)
     )
-    print_validation(loaded)
+    print_renderable(validation_report(loaded))  # split or blocks, never squeezed
     if not loaded.audit.ok or (strict and loaded.audit.warnings):
         raise typer.Exit(code=2)
 

@@ -15,6 +15,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from her2scope.report.console import fmt_p, print_table
 from her2scope.report.writers import json_safe
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def _f(value: Any, digits: int = 2) -> str:
 def _p(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{value:.2g}" if value < 0.01 else f"{value:.3f}"
+    return fmt_p(value)  # the one p format of the console (report/console.py)
 
 
 def _or(row: dict[str, Any], prefix: str) -> str:
@@ -167,7 +168,7 @@ def terminal_table(result: AdjustedResult) -> Table:
 
 def print_adjusted(result: AdjustedResult, console: Console | None = None) -> None:
     console = console or Console()
-    console.print(terminal_table(result))
+    print_table(terminal_table(result), console)
     console.print(summary_text(result), markup=False, highlight=False)
 
 

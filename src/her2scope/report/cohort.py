@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from her2scope import __version__
+from her2scope.report.console import fmt_p
 from her2scope.report.html import EmbeddedFigure, escape
 from her2scope.report.writers import json_safe
 
@@ -73,7 +74,7 @@ def _fmt(value: Any, digits: int = 1) -> str:
 def _p(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return f"{value:.2g}" if value < 0.01 else f"{value:.3f}"
+    return fmt_p(value)  # the one p format of the console (report/console.py)
 
 
 def versions() -> dict[str, str]:
@@ -168,7 +169,7 @@ def print_result(result: IntersectionResult, console: Console | None = None) -> 
     for pipes too) it is split into two narrower tables, so no cell is cut.
     """
     console = console or Console()
-    precise = not console.is_terminal
+    precise = False  # rounded everywhere on screen; every digit is in the files (issue 27)
     width = console.width
     env_columns = os.environ.get("COLUMNS", "")
     if precise and env_columns.isdigit() and int(env_columns) >= 40:

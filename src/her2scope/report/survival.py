@@ -18,6 +18,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from her2scope.report.console import fmt_num, fmt_p, print_table, stderr_console
 from her2scope.report.html import embed, figure_tag, frame_to_html, note, page
 from her2scope.report.writers import json_safe, write_tsv
 from her2scope.vocab import HER2_COLOURS
@@ -59,13 +60,11 @@ def _caveats(result: SurvivalResult) -> list[str]:
 def _fmt(v: Any) -> str:
     if v is None:
         return ""
-    if isinstance(v, float):
-        return f"{v:.3g}"
-    return str(v)
+    return fmt_num(v)  # the console's one number format (report/console.py)
 
 
 #: What a blank cell means where it has a meaning: a KM median the curve never reaches.
-_BLANK_MEANS = {"median_os_months": "not reached"}
+_BLANK_MEANS = {"median_os_months": "not reached", "median_ci_high": "not reached"}
 
 
 def _rich_table(frame: pl.DataFrame, title: str) -> Table:
@@ -88,19 +87,21 @@ def print_survival(result: SurvivalResult, console: Console | None = None) -> No
         f"{result.n_patients} patients, {result.n_events} deaths; reference group "
         f"{result.reference_group}"
     )
-    console.print(_rich_table(result.table, "Groups (KM median OS, months, 95% CI)"))
-    console.print(_rich_table(result.logrank, "Tests"))
-    console.print(
+    print_table(_rich_table(result.table, "Groups (KM median OS, months, 95% CI)"), console, keys=2)
+    print_table(_rich_table(result.logrank, "Tests"), console, keys=2)
+    print_table(
         _rich_table(
             result.cox,
             "Cox proportional hazards (HR, 95% CI; ph_p_value: scaled Schoenfeld residual test, "
             "ph_ok false = the PH assumption fails, see warnings)",
-        )
+        ),
+        console,
+        keys=2,
     )
     for text in caveats[1:]:
         console.print(f"[yellow]Note:[/yellow] {text}")
-    for e in result.audit:
-        console.print(f"[dim]audit {e.level} {e.code}: {e.message} (n={e.count})[/dim]")
+    for e in result.audit:  # the audit is not the result: stderr (and survival.json)
+        stderr_console().print(f"[dim]audit {e.level} {e.code}: {e.message} (n={e.count})[/dim]")
 
 
 def _km_panel(ax: Axes, result: SurvivalResult, analysis: str) -> None:
@@ -219,7 +220,7 @@ def km_figure(
 def _fmt_p(p: float | None) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "NA"
-    return f"{p:.2e}" if p < 1e-3 else f"{p:.3f}"
+    return fmt_p(p)  # the one p format of the console (report/console.py)
 
 
 def summary_text(result: SurvivalResult) -> str:

@@ -18,6 +18,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from her2scope.report.console import print_table
 from her2scope.report.html import embed, figure_tag, frame_to_html, note, page
 from her2scope.report.writers import json_safe, write_tsv
 from her2scope.vocab import ALL_SAMPLE_TYPES, ANALYSIS_SCALE
@@ -182,7 +183,7 @@ def print_switching(result: SwitchingResult, console: Console | None = None) -> 
         acc.add_column(c)
     for row in result.accounting.iter_rows():
         acc.add_row(*(str(v) for v in row))
-    console.print(acc)
+    print_table(acc, console)
     for comparison in result.accounting["comparison"].to_list():
         for sample_type in [ALL_SAMPLE_TYPES, "Primary", "Metastasis"]:
             sub = result.matrix.filter(
@@ -197,7 +198,7 @@ def print_switching(result: SwitchingResult, console: Console | None = None) -> 
                 t.add_column(c, justify="right")
             for row in wide.iter_rows():
                 t.add_row(*(str(v) for v in row))
-            console.print(t)
+            print_table(t, console)
     disp = rates_display(result)
     for comparison in result.accounting["comparison"].to_list():
         sub = disp.filter(pl.col("comparison") == comparison).drop("comparison")
@@ -206,7 +207,7 @@ def print_switching(result: SwitchingResult, console: Console | None = None) -> 
             rt.add_column(c, justify="right" if c in {"k", "n", "n_patients"} else "left")
         for row in sub.iter_rows():
             rt.add_row(*("" if v is None else str(v) for v in row))
-        console.print(rt)
+        print_table(rt, console)
     for text in (SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE, paper_note()):
         console.print(f"[yellow]Note:[/yellow] {text}")
 
