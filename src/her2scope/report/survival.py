@@ -67,13 +67,17 @@ def _fmt(v: Any) -> str:
 _BLANK_MEANS = {"median_os_months": "not reached", "median_ci_high": "not reached"}
 
 
+def _cell(column: str, value: Any) -> str:
+    return fmt_p(value) if column.endswith("p_value") else _fmt(value)
+
+
 def _rich_table(frame: pl.DataFrame, title: str) -> Table:
     t = Table(title=title)
     for c in frame.columns:
         t.add_column(c)
     for row in frame.iter_rows():
         cells = zip(frame.columns, row, strict=True)
-        t.add_row(*(_BLANK_MEANS.get(c, "") if v is None else _fmt(v) for c, v in cells))
+        t.add_row(*(_BLANK_MEANS.get(c, "") if v is None else _cell(c, v) for c, v in cells))
     return t
 
 
