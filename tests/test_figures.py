@@ -46,10 +46,18 @@ def test_sensitivity_into_a_callers_axes(demo: Any) -> None:
     fig = Figure()
     ax = fig.subplots()
     assert hs.report.sensitivity_figure(grid.table, ax=ax) is fig
-    (q_panel,) = ax.child_axes
+    pct_panel, q_panel = ax.child_axes
     # one point set per profile x policy in each panel
     n_settings = grid.table.select("profile", "ambiguous").unique().height
-    assert len(ax.collections) == len(q_panel.collections) == n_settings
+    assert len(pct_panel.collections) == len(q_panel.collections) == n_settings
+    # issue 27: both panels inside the axes it was given, nothing drawn beside it
+    fig.canvas.draw() if fig.canvas else None
+    host = ax.get_position()
+    for panel in (pct_panel, q_panel):
+        box = panel.get_position()
+        assert host.x0 - 1e-9 <= box.x0 and box.x1 <= host.x1 + 1e-9
+    # the result object works as well as its table (the hs.pl convention)
+    assert hs.pl.sensitivity(grid, ax=Figure().subplots()) is not None
 
 
 def test_adjusted_forest_into_a_callers_axes(demo: Any) -> None:

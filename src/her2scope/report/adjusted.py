@@ -17,6 +17,7 @@ from rich.table import Table
 
 from her2scope.report.console import fmt_p, print_table
 from her2scope.report.writers import json_safe
+from her2scope.vocab import ESTIMATE_COLOURS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -275,7 +276,7 @@ def questions_json(result: AdjustedResult) -> str:
     return json.dumps(json_safe(payload), indent=2)
 
 
-def adjusted_forest_figure(table: pl.DataFrame, *, ax: Axes | None = None) -> Figure:
+def adjusted_forest_figure(table: Any, *, ax: Axes | None = None) -> Figure:
     """Crude (circles) and adjusted (squares) odds ratios of HER2-low, log scale, with CIs.
 
     Parameters
@@ -296,15 +297,15 @@ def adjusted_forest_figure(table: pl.DataFrame, *, ax: Axes | None = None) -> Fi
     """
     import numpy as np
 
-    from her2scope.report.figures import _target
+    from her2scope.report.figures import _target, table_of
 
-    rows = table.to_dicts()
+    rows = table_of(table).to_dicts()  # the result (hs.pl convention) or its table
     n = len(rows)
     fig, ax = _target(ax, (7.5, 0.28 * n + 1.2))
     y = np.arange(n)[::-1].astype(float)
     for offset, prefix, marker, colour, name in (
-        (0.15, "crude", "o", "#6baed6", "crude (2x2)"),
-        (-0.15, "adj", "s", "#d94801", "adjusted (logistic, clustered SE)"),
+        (0.15, "crude", "o", ESTIMATE_COLOURS["crude"], "crude (2x2)"),
+        (-0.15, "adj", "s", ESTIMATE_COLOURS["adjusted"], "adjusted (logistic, clustered SE)"),
     ):
         est = np.array(
             [r[f"{prefix}_or"] if r[f"{prefix}_or"] is not None else np.nan for r in rows],

@@ -19,9 +19,10 @@ from rich.console import Console
 from rich.table import Table
 
 from her2scope.report.console import fmt_num, fmt_p, print_table, stderr_console
-from her2scope.report.html import embed, figure_tag, frame_to_html, note, page
+from her2scope.report.figures import AT_RISK_FONTSIZE
+from her2scope.report.html import embed, figure_tag, fragment, frame_to_html, note, page
 from her2scope.report.writers import json_safe, write_tsv
-from her2scope.vocab import HER2_COLOURS
+from her2scope.vocab import ALTERATION_STATUS_COLOURS, HER2_COLOURS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -33,7 +34,7 @@ ANALYSIS_TITLES = {
     "from_diagnosis": "From diagnosis (naive; subject to sequencing-time bias)",
     "left_truncated": "Left-truncated (delayed entry at sequencing)",
 }
-_COLOURS = {**HER2_COLOURS, "not_altered": "#7f7f7f", "altered": "#9467bd"}
+_COLOURS = {**HER2_COLOURS, **ALTERATION_STATUS_COLOURS}  # the palette's home: vocab.py
 
 
 def _caveats(result: SurvivalResult) -> list[str]:
@@ -115,7 +116,7 @@ def _km_panel(ax: Axes, result: SurvivalResult, analysis: str) -> None:
         curve = sub.filter(pl.col("group") == g["group"])
         colour = _COLOURS.get(g["group"])
         label = f"{g['group']} (n={g['n_patients']}, deaths={g['n_events']})"
-        ax.step(curve["time"], curve["survival"], where="post", label=label, color=colour)
+        ax.step(curve["time"], curve["survival"], where="post", label=label, color=colour, lw=1.8)
         ax.fill_between(
             curve["time"].to_numpy(),
             curve["ci_low"].to_numpy(),
@@ -161,16 +162,18 @@ def _numbers_at_risk(ax: Axes, curves: pl.DataFrame, groups: list[str]) -> None:
     ticks = [float(x) for x in ax.get_xticks() if lo <= x <= hi]
     ax.set_xticks(ticks)
     trans = blended_transform_factory(ax.transData, ax.transAxes)
-    ax.text(0, -0.2, "at risk", transform=ax.transAxes, ha="right", va="top", fontsize=7)
+    ax.text(
+        0, -0.2, "at risk", transform=ax.transAxes, ha="right", va="top", fontsize=AT_RISK_FONTSIZE
+    )
     for row, group in enumerate(groups):
-        y = -0.26 - 0.065 * row
+        y = -0.26 - 0.08 * row
         curve = curves.filter(pl.col("group") == group)
         ax.text(
-            lo, y, group, transform=trans, ha="right", va="top", fontsize=7,
+            lo, y, group, transform=trans, ha="right", va="top", fontsize=AT_RISK_FONTSIZE,
             color=_COLOURS.get(group, "#333333"),
         )  # fmt: skip
         for x, n in zip(ticks, numbers_at_risk(curve, ticks), strict=True):
-            ax.text(x, y, str(n), transform=trans, ha="center", va="top", fontsize=7)
+            ax.text(x, y, str(n), transform=trans, ha="center", va="top", fontsize=AT_RISK_FONTSIZE)
 
 
 def km_figure(
@@ -210,7 +213,7 @@ def km_figure(
     analyses = [a for a in ANALYSIS_TITLES if result.curves["analysis"].eq(a).any()] or [
         "from_diagnosis"
     ]
-    fig = _figure((6.5 * len(analyses), 4.8))
+    fig = _figure((6.5 * len(analyses), 5.4))  # room for the numbers at risk
     axes = fig.subplots(1, len(analyses), squeeze=False)
     for panel, name in zip(axes[0], analyses, strict=True):
         _km_panel(panel, result, name)
@@ -293,7 +296,8 @@ def survival_html(result: SurvivalResult, *, include_figure: bool = True) -> str
         "<h2>Audit</h2>",
         frame_to_html(result.audit.to_frame().select("level", "code", "message", "count")),
     ]
-    return page(f"Overall survival by {result.by}", sections)
+    # without the figure it is a notebook's view: a fragment that leaves the page's style alone
+    return (page if include_figure else fragment)(f"Overall survival by {result.by}", sections)
 
 
 def write_survival(result: SurvivalResult, out_dir: Path | str) -> list[Path]:

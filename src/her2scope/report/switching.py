@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from her2scope.report.console import print_table
-from her2scope.report.html import embed, figure_tag, frame_to_html, note, page
+from her2scope.report.html import embed, figure_tag, fragment, frame_to_html, note, page
 from her2scope.report.writers import json_safe, write_tsv
 from her2scope.vocab import ALL_SAMPLE_TYPES, ANALYSIS_SCALE
 
@@ -321,7 +321,8 @@ def switching_html(result: SwitchingResult, *, include_figure: bool = True) -> s
         "<h2>Audit</h2>",
         frame_to_html(result.audit.to_frame().select("level", "code", "message", "count")),
     ]
-    return page("HER2 switching", sections)
+    # without the figure it is a notebook's view: a fragment that leaves the page's style alone
+    return (page if include_figure else fragment)("HER2 switching", sections)
 
 
 def rates_json(result: SwitchingResult) -> dict[str, Any]:
