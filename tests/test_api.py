@@ -288,3 +288,21 @@ def test_one_plot_convention_the_result(demo: Any) -> None:
     for name in hs.pl.__all__:
         doc = getattr(hs.pl, name).__doc__ or ""
         assert "Returns\n    -------" in doc and "Examples\n    --------" in doc, name
+
+
+def test_one_format_keyword_with_deprecated_aliases(tmp_path: Path, demo: Any) -> None:
+    from matplotlib.figure import Figure
+
+    result = hs.tl.switching(demo)
+    written = hs.report.write_result(result, tmp_path / "a", format="tsv")
+    assert sorted(p.name for p in written) == ["audit.tsv", "table.tsv"]  # not KeyError 't'
+    with pytest.warns(DeprecationWarning, match="formats= is deprecated; use format="):
+        old = hs.report.write_result(result, tmp_path / "b", formats=("tsv", "parquet"))
+    assert {p.suffix for p in old} == {".tsv", ".parquet"}
+    with pytest.raises(ConfigError, match="format"):
+        hs.report.write_result(result, tmp_path / "c", format="tvs")
+    fig = Figure()
+    fig.subplots().plot([0, 1])
+    with pytest.warns(DeprecationWarning, match="fmt= is deprecated"):
+        assert hs.report.encode_figure(fig, fmt="png")[:4] == b"\x89PNG"
+    assert hs.report.encode_figure(fig, format="png")[:4] == b"\x89PNG"

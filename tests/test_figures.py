@@ -93,10 +93,10 @@ def test_encode_svg_keeps_text_and_is_deterministic(table1: Any) -> None:
 
 def test_encode_other_formats_and_refuse_unknown(table1: Any, tmp_path: Path) -> None:
     fig = hs.report.stacked_figure(table1.table)
-    assert hs.report.encode_figure(fig, fmt="png")[:8] == b"\x89PNG\r\n\x1a\n"
-    assert hs.report.encode_figure(fig, fmt="pdf")[:5] == b"%PDF-"
+    assert hs.report.encode_figure(fig, format="png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert hs.report.encode_figure(fig, format="pdf")[:5] == b"%PDF-"
     with pytest.raises(ValueError, match="svg, png, pdf"):
-        hs.report.encode_figure(fig, fmt="gif")
+        hs.report.encode_figure(fig, format="gif")
     out = hs.report.write_figure(fig, tmp_path / "stacked.svg")
     assert out.read_bytes().lstrip().startswith(b"<?xml")
 

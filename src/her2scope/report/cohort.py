@@ -305,20 +305,20 @@ def cohort_figures(result: IntersectionResult, *, fmt: str = "svg") -> list[Embe
             "Points: HER2-low % among altered tumors with a known HER2 call, bars: Wilson 95% CI; "
             "diamonds: mechanism classes and any alteration; grey tick: the cohort baseline "
             "(profiled tumors without the alteration); green band: the expected range.",
-            fmt=fmt,
+            format=fmt,
         ),
         embed(
             figures.stacked_figure(result.table),
             "HER2 categories per alteration",
             "Composition of altered tumors by HER2 call, including calls that are not on the "
             "0/low/positive scale.",
-            fmt=fmt,
+            format=fmt,
         ),
         embed(
             figures.oncoprint_figure(result),
             "Alteration matrix (oncoprint)",
             "Analysed tumors with at least one catalog alteration; top track: HER2 call.",
-            fmt=fmt,
+            format=fmt,
         ),
     ]
 

@@ -70,7 +70,9 @@ FORMATS = ("svg", "png", "pdf")
 MIME = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 
 
-def encode(fig: Figure, *, fmt: str = "svg", dpi: float = DPI) -> bytes:
+def encode(
+    fig: Figure, *, format: str | None = None, dpi: float = DPI, fmt: str | None = None
+) -> bytes:
     """The figure as ``svg`` (the default), ``png`` or ``pdf`` bytes, cropped to its content.
 
     What ``savefig(bbox_inches="tight")`` gives, drawn once instead of twice:
@@ -84,10 +86,12 @@ def encode(fig: Figure, *, fmt: str = "svg", dpi: float = DPI) -> bytes:
     ----------
     fig : matplotlib.figure.Figure
         Any figure.
-    fmt : str
-        ``svg``, ``png`` or ``pdf``.
+    format : str
+        ``svg`` (default), ``png`` or ``pdf``.
     dpi : float
         Resolution of a PNG (and of images inside SVG/PDF).
+    fmt : str, optional
+        Deprecated spelling of ``format``.
 
     Returns
     -------
@@ -101,6 +105,9 @@ def encode(fig: Figure, *, fmt: str = "svg", dpi: float = DPI) -> bytes:
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    from her2scope.report.writers import format_keyword
+
+    fmt = str(format_keyword(format, "svg", fmt=fmt))
     if fmt not in FORMATS:
         raise ValueError(f"figure format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     canvas = fig.canvas
@@ -146,7 +153,7 @@ def write_figure(fig: Figure, path: str | Path, *, dpi: float = 150) -> Path:
 
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"
-    return write_bytes_atomic(path, encode(fig, fmt=fmt, dpi=dpi))
+    return write_bytes_atomic(path, encode(fig, format=fmt, dpi=dpi))
 
 
 def table_of(result: Any) -> pl.DataFrame:

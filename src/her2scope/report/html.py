@@ -76,11 +76,21 @@ class EmbeddedFigure:
         return data_uri(self.data, self.format)
 
 
-def embed(fig: Figure, title: str = "", caption: str = "", *, fmt: str = "svg") -> EmbeddedFigure:
-    """Encode a matplotlib figure (:func:`her2scope.report.figures.encode`) for a page."""
+def embed(
+    fig: Figure,
+    title: str = "",
+    caption: str = "",
+    *,
+    format: str | None = None,
+    fmt: str | None = None,
+) -> EmbeddedFigure:
+    """Encode a matplotlib figure (:func:`her2scope.report.figures.encode`) for a page
+    (``format``: svg by default; ``fmt`` is its deprecated spelling)."""
     from her2scope.report.figures import encode
+    from her2scope.report.writers import format_keyword
 
-    return EmbeddedFigure(title, caption, encode(fig, fmt=fmt), fmt)
+    chosen = str(format_keyword(format, "svg", fmt=fmt))
+    return EmbeddedFigure(title, caption, encode(fig, format=chosen), chosen)
 
 
 #: What a blank cell means where it has a meaning: a Kaplan-Meier median (or the

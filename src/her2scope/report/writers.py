@@ -40,6 +40,28 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def format_keyword(
+    format: str | None, default: str, **old: str | Sequence[str] | None
+) -> str | Sequence[str]:
+    """The one format keyword, ``format``, with the older spellings (``fmt=``,
+    ``formats=``) still accepted and a :class:`DeprecationWarning` naming the new one.
+
+    Examples
+    --------
+    >>> format_keyword(None, "svg", fmt="png")  # doctest: +SKIP
+    'png'
+    """
+    import warnings
+
+    given = {name: value for name, value in old.items() if value is not None}
+    if given and format is not None:
+        raise ConfigError(f"give format= only (not also {', '.join(given)}=)")
+    for name, value in given.items():
+        warnings.warn(f"{name}= is deprecated; use format=", DeprecationWarning, stacklevel=3)
+        return value
+    return default if format is None else format
+
+
 def _tsv(frame: pl.DataFrame) -> bytes:
     return frame.write_csv(separator="\t").encode("utf-8")
 
@@ -147,9 +169,13 @@ def write_table(frame: Any, path: str | Path, *, format: str | None = None) -> P
 
 
 def write_result(
-    result: Any, out_dir: str | Path, *, formats: tuple[str, ...] = ("tsv", "json")
+    result: Any,
+    out_dir: str | Path,
+    *,
+    format: str | Sequence[str] = ("tsv", "json"),
+    formats: str | Sequence[str] | None = None,
 ) -> list[Path]:
-    """Write a result's ``.table`` (and its audit) in each of ``formats``.
+    """Write a result's ``.table`` (and its audit) in each format of ``format``.
 
     Parameters
     ----------
@@ -157,8 +183,10 @@ def write_result(
         Any her2scope result (``.table``, ``.audit``).
     out_dir : str or Path
         Output folder.
-    formats : tuple of str
-        Keys of :data:`WRITERS`.
+    format : str or sequence of str
+        One key of :data:`WRITERS` or several.
+    formats : optional
+        Deprecated spelling of ``format``.
 
     Returns
     -------
@@ -167,8 +195,15 @@ def write_result(
 
     Examples
     --------
-    >>> hs.report.write_result(result, "out", formats=("tsv", "parquet"))  # doctest: +SKIP
+    >>> hs.report.write_result(result, "out", format=("tsv", "parquet"))  # doctest: +SKIP
     """
+    chosen = format_keyword(None, "", formats=formats) or format
+    # one format as a string is one format ("tsv"), not the letters t, s, v
+    names = [chosen] if isinstance(chosen, str) else list(chosen)
+    for name in names:
+        if name not in WRITERS:
+            raise ConfigError(f"parameter format must be among {', '.join(WRITERS)}; got {name!r}")
+    formats = names
     out = Path(out_dir)
     written = [
         write_table(result.table, out / f"table{WRITERS[name][0]}", format=name) for name in formats
