@@ -154,6 +154,10 @@ def validate_fields(options: object) -> None:
     for fld in dataclasses.fields(options):  # type: ignore[arg-type]
         value = getattr(options, fld.name)
         if fld.name == "profile":
+            named = {p.casefold(): p for p in profile_names()}
+            if isinstance(value, str) and value.casefold() in named:
+                object.__setattr__(options, "profile", named[value.casefold()])  # ASCO-CAP-2023
+                continue
             check_profile(value)
             continue
         if fld.name == "ambiguous":

@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import NoCacheOpt, app, cache_choice, results_folder
+from her2scope.cli.app import (
+    NoCacheOpt,
+    app,
+    cache_choice,
+    complete_choice,
+    complete_profile,
+    complete_study,
+    results_folder,
+)
 from her2scope.cli.classify_cmd import (
     ConventionsOpt,
     MapOpt,
@@ -31,6 +39,7 @@ def analyze(
             help="Study folder(s) or cBioPortal study id(s); with several, per-study tables "
             "and a pooled table with study as a stratum.",
             metavar="STUDY...",
+            autocompletion=complete_study,
         ),
     ],
     profile: Annotated[
@@ -38,6 +47,7 @@ def analyze(
         typer.Option(
             help="HER2 rule profile: ihc-only, asco-cap-2018, asco-cap-2023 or a YAML file.",
             metavar=PROFILE_METAVAR,
+            autocompletion=complete_profile,
         ),
     ] = "asco-cap-2023",
     ambiguous: Annotated[
@@ -60,7 +70,12 @@ def analyze(
         str | None, typer.Option(help="Keep one sample per patient: first, last or metastatic.")
     ] = None,
     sample_type: Annotated[
-        str, typer.Option(help="all, primary or metastasis.", metavar="[all|primary|metastasis]")
+        str,
+        typer.Option(
+            help="all, primary or metastasis (any case).",
+            metavar="[all|primary|metastasis]",
+            autocompletion=complete_choice("all", "primary", "metastasis"),
+        ),
     ] = "all",
     hr: Annotated[
         str,

@@ -13,21 +13,68 @@ from typing import Annotated
 
 import typer
 
+#: ``-h`` as well as ``--help``, on every command (click passes it down to subcommands)
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     name="her2scope",
     help="HER2-low x endocrine-resistance analysis for breast cancer cohorts and tumor boards.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT,
 )
+
+
+def version_string() -> str:
+    """What ``her2scope --version`` and ``her2scope version`` both print."""
+    from her2scope import __version__
+
+    return f"her2scope {__version__}"
 
 
 def _print_version(value: bool) -> None:
     if value:
-        from her2scope import __version__
-
-        typer.echo(f"her2scope {__version__}")
+        typer.echo(version_string())
         raise typer.Exit()
+
+
+# ---------------------------------------------------------------- shell completion
+
+
+def complete_profile(incomplete: str) -> list[str]:
+    """Completion of ``--profile``: the built-in profile names (any case typed)."""
+    from her2scope.vocab import profile_names
+
+    return [p for p in profile_names() if p.startswith(incomplete.casefold())]
+
+
+def complete_study(incomplete: str) -> list[str]:
+    """Completion of a study argument: the study ids under ``$HER2SCOPE_STUDIES`` and in
+    the download cache (folders with a ``meta_study.txt``); a path completes as a path."""
+    import os
+
+    from her2scope.study.fetch import cache_dir
+
+    roots = [
+        Path(p).expanduser() for p in os.environ.get("HER2SCOPE_STUDIES", "").split(os.pathsep)
+    ]
+    ids = {
+        meta.parent.name
+        for root in [*roots, cache_dir()]
+        if str(root) not in ("", ".") and root.is_dir()
+        for meta in root.glob("*/meta_study.txt")
+    }
+    return sorted(i for i in ids if i.startswith(incomplete))
+
+
+def complete_choice(*choices: str) -> object:
+    """A completion callback offering ``choices`` (for options checked by the library)."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [c for c in choices if c.startswith(incomplete.casefold())]
+
+    return complete
 
 
 @app.callback()

@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import NoCacheOpt, app, cache_choice, results_folder, wrote
+from her2scope.cli.app import (
+    NoCacheOpt,
+    app,
+    cache_choice,
+    complete_choice,
+    complete_profile,
+    complete_study,
+    results_folder,
+    wrote,
+)
 from her2scope.cli.classify_cmd import (
     ConventionsOpt,
     MapOpt,
@@ -20,12 +29,16 @@ from her2scope.cli.classify_cmd import (
 )
 from her2scope.vocab import profile_names
 
-StudyArg = Annotated[str, typer.Argument(help="Study folder or cBioPortal study id.")]
+StudyArg = Annotated[
+    str,
+    typer.Argument(help="Study folder or cBioPortal study id.", autocompletion=complete_study),
+]
 ProfileOpt = Annotated[
     str,
     typer.Option(
         "--profile",
         help="HER2 rule profile (see `her2scope classify`).",
+        autocompletion=complete_profile,
         metavar="[" + "|".join((*profile_names(), "FILE.yaml")) + "]",
     ),
 ]
@@ -34,6 +47,7 @@ AmbiguousOpt = Annotated[
     typer.Option(
         "--ambiguous",
         help="Policy for ambiguous pathology values (e.g. exclude).",
+        autocompletion=complete_choice("low", "zero", "exclude"),
         metavar="[low|zero|exclude]",
     ),
 ]

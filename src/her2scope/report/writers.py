@@ -91,7 +91,7 @@ def _xlsx(frame: pl.DataFrame) -> bytes:
         import xlsxwriter  # noqa: F401
     except ImportError:  # pragma: no cover - depends on the environment
         raise ConfigError(
-            "format 'xlsx' needs the optional package xlsxwriter (pip install xlsxwriter)"
+            "format 'xlsx' needs the optional package xlsxwriter: pip install 'her2scope[excel]'"
         ) from None
     buf = io.BytesIO()
     frame.write_excel(buf)
