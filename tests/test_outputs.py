@@ -124,6 +124,8 @@ def every_output(studies_root: Path, tmp_path_factory: pytest.TempPathFactory) -
             ["export", "cbioportal", study, "--out", str(root / "export")],
             ["classify", str(studies_root / "breast_msk_2018" / "data_clinical_sample.txt"),
              "--out", str(root / "calls.tsv")],
+            ["analyze", study, str(studies_root / "brca_tcga_pub2015"),
+             "--out", str(root / "pooled")],
         ):  # fmt: skip
             assert cli.main(args) == 0, args
     finally:
@@ -134,7 +136,7 @@ def every_output(studies_root: Path, tmp_path_factory: pytest.TempPathFactory) -
 def test_outputs_follow_the_umask(every_output: Path) -> None:
     files = [p for p in every_output.rglob("*") if p.is_file()]
     folders = [p for p in every_output.rglob("*") if p.is_dir()]
-    assert len(files) > 1900 and len(folders) >= 6  # one report per sample, six commands
+    assert len(files) > 1900 and len(folders) >= 7  # one report per sample, seven commands
     modes = {oct(p.stat().st_mode & 0o777) for p in files}
     assert modes == {"0o644"}, [p for p in files if p.stat().st_mode & 0o777 != 0o644][:5]
     assert {oct(p.stat().st_mode & 0o777) for p in folders} == {"0o755"}
@@ -157,7 +159,8 @@ def test_every_tsv_reads_with_plain_pandas_and_polars(every_output: Path) -> Non
     tsvs = sorted(every_output.rglob("*.tsv"))
     names = {p.name for p in tsvs}
     assert {"intersection.tsv", "sensitivity.tsv", "switching_rates.tsv", "cox.tsv",
-            "logrank.tsv", "survival_groups.tsv", "index.tsv", "calls.tsv"} <= names  # fmt: skip
+            "logrank.tsv", "survival_groups.tsv", "index.tsv", "calls.tsv", "pooled.tsv",
+            "pooled_counts.tsv"} <= names  # fmt: skip
     for path in tsvs:
         first = path.read_text(encoding="utf-8").split("\n", 1)[0]
         assert not first.startswith("#"), path

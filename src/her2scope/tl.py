@@ -6,8 +6,12 @@ everything else by keyword; each returns a result with ``.table``,
 ``_repr_html_`` and ``to_pandas()``. Options are validated when they are made
 (a bad value raises :class:`~her2scope.errors.ConfigError` naming the
 parameter). Keywords may be given one by one (``hr="positive"``) or as an
-options object (``options=AnalysisOptions(...)``), not both.
+options object (``options=AnalysisOptions(...)``), not both. A study id or
+folder may stand for the study (it is loaded). Figures of the results are in
+:mod:`her2scope.pl`.
 
+Examples
+--------
 >>> import her2scope as hs  # doctest: +SKIP
 >>> study = hs.load_study("breast_msk_2018")  # doctest: +SKIP
 >>> hs.tl.analyze(study, profile="ihc-only", ambiguous="low").table  # doctest: +SKIP
