@@ -189,6 +189,13 @@ def test_every_folder_records_its_provenance(every_output: Path) -> None:
             assert entry["her2scope_version"]
     notes = json.loads((every_output / "survival" / "provenance.json").read_text())["files"]
     assert notes["cox.tsv"]["notes"], "the survival caveats moved out of the TSV, not away"
+    # the JSON documents and HTML pages say it themselves, away from their folder
+    for path in ("analyze/intersection.json", "survival/survival.json",
+                 "switching/switching_rates.json", "analyze/questions.json"):  # fmt: skip
+        doc = json.loads((every_output / path).read_text())
+        assert doc["provenance"]["profile"] == "asco-cap-2023", path
+    for path in ("survival/survival.html", "switching/switching.html"):
+        assert "profile: asco-cap-2023" in (every_output / path).read_text(), path
 
 
 def test_parquet_carries_provenance_metadata(tmp_path: Path) -> None:

@@ -265,6 +265,33 @@ def read_provenance(folder: str | Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+#: JSON files larger than this keep their content as written (provenance.json has it)
+_STAMP_LIMIT = 20_000_000
+
+
+def _stamp_json(b: _Bundle, files: list[str]) -> None:
+    """Add the run's provenance to each JSON document of an analysis (a top-level
+    object without one), so the file says how it was made even away from its folder."""
+    if "profile" not in b.provenance:
+        return  # not an analysis under a HER2 reading (patient reports keep their schema)
+    for name in files:
+        path = b.stage / name
+        if not name.endswith(".json") or path.stat().st_size > _STAMP_LIMIT:
+            continue
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and "provenance" not in doc:
+            doc["provenance"] = b.provenance
+            text = json.dumps(doc, indent=2, default=str) + "\n"
+            tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+            with os.fdopen(fd, "wb") as fh:
+                _write_all(fh, text.encode("utf-8"))
+            os.replace(tmp, path)
+
+
 def _commit(b: _Bundle) -> None:
     files = _staged_files(b.stage)
     old = read_provenance(b.final) if b.final.is_dir() else {}
@@ -281,6 +308,10 @@ def _commit(b: _Bundle) -> None:
                     "the old results)",
                     file=str(b.final),
                 )
+    try:
+        _stamp_json(b, files)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", file=str(b.final)) from exc
     written_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     entries = dict(old_files)
     for name in files:

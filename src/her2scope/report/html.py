@@ -174,6 +174,13 @@ def page(title: str, sections: Sequence[str]) -> str:
     """
     from markupsafe import Markup
 
+    from her2scope.outputs import current_provenance
+
+    prov = current_provenance()
+    if prov:
+        # written by a command: the page says how it was made (version, command, reading)
+        said = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in prov.items())
+        sections = [*sections, f"<p class='note'>Made by {escape(said)}</p>"]
     return render(
         "page.html.j2", title=title, css=Markup(CSS), sections=[Markup(s) for s in sections]
     )
