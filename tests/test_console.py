@@ -146,3 +146,20 @@ def test_formats() -> None:
     assert fmt_ci(12.34, None, not_reached=True) == "12.3-not reached"
     assert fmt_ci(-0.5, 1.25) == "-0.5 to 1.2"
     assert fmt_pct(48.79) == "48.8"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pooled_prints_every_number(studies_root: Path, width, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    from her2scope.analysis.cohort import AnalysisOptions
+    from her2scope.analysis.pooled import analyze_many
+    from her2scope.study import load_study
+
+    studies = [str(studies_root / s) for s in ("breast_msk_2018", "brca_tcga_pub2015")]
+    out = _run(["analyze", *studies], width, monkeypatch, capsys)
+    pooled = analyze_many([load_study(s) for s in studies], AnalysisOptions()).table
+    expected: list[str] = []
+    for r in pooled.iter_rows(named=True):
+        expected += [str(r["n_her2_known"]), str(r["n_her2_low"]), fmt_pct(r["pct_her2_low"])]
+        expected += [f"{r['n_altered_low']}/{r['n_altered_zero']}"]
+        expected += [f"{r['n_not_altered_low']}/{r['n_not_altered_zero']}"]
+    assert _missing(out, expected) == []
