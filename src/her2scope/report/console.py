@@ -287,6 +287,23 @@ def print_table(table: Table, console: Console | None = None, *, keys: int = 1) 
         console.print(part)
 
 
+def print_audit(audit: Any, *, where: str = "", console: Console | None = None) -> None:
+    """An analysis' audit on stderr: each error and warning on its line, the
+    informational entries counted in one (they are all in ``where``, the JSON
+    a command writes with ``--out``)."""
+    console = console or stderr_console()
+    infos = 0
+    for e in audit:
+        if e.level == "info":
+            infos += 1
+            continue
+        count = f" (n={e.count})" if e.count is not None else ""
+        console.print(f"audit {e.level} {e.code}: {e.message}{count}", markup=False)
+    if infos:
+        kept = f" (every entry in {where} with --out)" if where else ""
+        console.print(f"audit: {infos} informational entries{kept}", markup=False)
+
+
 def print_renderable(item: RenderableType, console: Console | None = None) -> None:
     """Print ``item``: tables through :func:`print_table`, a group item by item."""
     console = console or stdout_console()

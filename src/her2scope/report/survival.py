@@ -18,7 +18,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from her2scope.report.console import fmt_num, fmt_p, print_table, stderr_console
+from her2scope.report.console import fmt_num, fmt_p, print_audit, print_table
 from her2scope.report.figures import AT_RISK_FONTSIZE
 from her2scope.report.html import embed, figure_tag, fragment, frame_to_html, note, page
 from her2scope.report.writers import json_safe, write_tsv
@@ -105,8 +105,7 @@ def print_survival(result: SurvivalResult, console: Console | None = None) -> No
     )
     for text in caveats[1:]:
         console.print(f"[yellow]Note:[/yellow] {text}")
-    for e in result.audit:  # the audit is not the result: stderr (and survival.json)
-        stderr_console().print(f"[dim]audit {e.level} {e.code}: {e.message} (n={e.count})[/dim]")
+    print_audit(result.audit, where="survival.json")  # not the result: stderr, warnings first
 
 
 def _km_panel(ax: Axes, result: SurvivalResult, analysis: str) -> None:
