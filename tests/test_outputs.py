@@ -265,3 +265,17 @@ def test_full_disk_leaves_the_results_folder_as_it_was(
     monkeypatch.setattr(outputs, "_write_all", real)
     assert cli.main(["survival", study, "--out", str(out)]) == 0
     assert (out / "cox.tsv").is_file() and (out / "keep.txt").read_text() == "old"
+
+
+def test_classify_writes_the_format_its_suffix_names(tmp_path: Path) -> None:
+    table = tmp_path / "t.tsv"
+    table.write_text("id\tihc\na\t1+\nb\t3+\n")
+    for name in ("calls.parquet", "calls.json", "calls.csv", "calls.tsv"):
+        assert cli.main(["classify", str(table), "--out", str(tmp_path / name)]) == 0
+    assert pl.read_parquet(tmp_path / "calls.parquet")["her2_category"].to_list() == [
+        "HER2-low",
+        "HER2-positive",
+    ]
+    assert pl.read_json(tmp_path / "calls.json").height == 2
+    assert pl.read_csv(tmp_path / "calls.csv")["id"].to_list() == ["a", "b"]
+    assert pl.read_csv(tmp_path / "calls.tsv", separator="\t").height == 2
