@@ -10,6 +10,7 @@ figures from ``benchmarks/results.md``. Nothing is fetched from the network.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,29 @@ def write_all(folder: Path) -> list[Path]:
 def on_pre_build(config: Any, **kwargs: Any) -> None:
     """Regenerate ``docs/generated/*.md`` before MkDocs collects the pages."""
     write_all(Path(config["docs_dir"]) / "generated")
+
+
+# -- API pages ------------------------------------------------------------------
+
+_ROLE = re.compile(r":(?:func|class|meth|attr|data|mod|obj|exc):<code>(~?)([^<]*)</code>")
+_DOCTEST = re.compile(r"\s*(?:<span[^>]*>)?#\s*doctest:\s*\+SKIP(?:</span>)?")
+
+
+def _role(match: re.Match[str]) -> str:
+    target = match[2]
+    shown = target.rsplit(".", 1)[-1] if match[1] else target
+    return f"<code>{shown}</code>"
+
+
+def clean_api_html(html: str) -> str:
+    """Sphinx roles (``:func:`x```) as code, and no ``# doctest: +SKIP`` in examples.
+
+    The docstrings serve Sphinx-aware readers and doctest; the site shows what
+    a reader needs: the name, and examples as one would type them.
+    """
+    return _DOCTEST.sub("", _ROLE.sub(_role, html))
+
+
+def on_page_content(html: str, **kwargs: Any) -> str:
+    """Clean every page's docstring renderings (:func:`clean_api_html`)."""
+    return clean_api_html(html)

@@ -135,15 +135,22 @@ def test_options_are_validated_with_parameter_names(demo: Any) -> None:
     with pytest.raises(ConfigError, match="sample_type"):
         hs.tl.analyze(demo, sample_type="metastatic")
     with pytest.raises(ConfigError, match="hr"):
-        hs.AnalysisOptions(hr="Positive")  # type: ignore[arg-type]
+        hs.AnalysisOptions(hr="positve")  # type: ignore[arg-type]
+    # a choice is a word, not its case (issue 27)
+    assert hs.AnalysisOptions(hr="Positive").hr == "positive"  # type: ignore[arg-type]
+    assert hs.tl.analyze(demo, sample_type="Metastasis").options.sample_type == "metastasis"
     with pytest.raises(ConfigError, match="parameter by"):
         hs.tl.survival(demo, by="stage")
     with pytest.raises(ConfigError, match="ambiguous"):
         hs.SwitchingOptions(ambiguous="maybe")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="expected"):
         hs.tl.analyze(demo, expected="60-40")
-    with pytest.raises(ConfigError, match="unknown parameter"):
+    with pytest.raises(ConfigError, match="unknown parameter 'hr_status'"):
         hs.tl.analyze(demo, hr_status="positive")
+    with pytest.raises(ConfigError, match="did you mean 'sample_type'"):
+        hs.tl.analyze(demo, sampel_type="primary")
+    with pytest.raises(ConfigError, match="did you mean 'ambiguous'"):
+        hs.tl.switching(demo, ambigous="low")
     assert hs.tl.analyze(demo, expected="40-60").options.expected == (0.4, 0.6)
 
 
@@ -212,3 +219,90 @@ def test_figures_take_ax_and_leave_the_backend(demo: Any) -> None:
     assert hs.report.stacked_figure(table, ax=axes[1]) is other
     assert len(axes[0].collections) > 0
     assert matplotlib.get_backend() == before
+
+
+# ---------------------------------------------------------------- issue 27
+
+
+def test_print_classified_pandas_and_polars_results() -> None:
+    frame = pd.DataFrame({"ihc": ["0", "1+", "2+", "3+", "weird"]})
+    out = hs.classify(frame)
+    text = repr(out)  # raised "The truth value of a DataFrame is ambiguous"
+    assert "HER2-low" in text
+    assert pd.concat([out, out]).shape[0] == 10 and out.copy().attrs["audit"]
+    assert any(e["code"].startswith("her2") for e in out.attrs["audit"])
+    result = hs.classify(pl.from_pandas(frame))
+    assert "HER2-positive: 1/5 (20.0%)" in result.summary()
+    assert "1 unreadable values" in result.summary()
+    assert result.to_pandas()["her2_category"].tolist() == out["her2_category"].tolist()
+    assert result._repr_html_().startswith("<div class='her2scope-output'>")
+    assert result.counts()["n"].sum() == 5  # still a Her2Result
+
+
+def test_tl_takes_a_study_id_or_folder() -> None:
+    by_path = hs.tl.analyze(DEMO, profile="ihc-only")
+    assert by_path.study_id == hs.load_study(DEMO).study_id
+    with pytest.raises(ConfigError, match="expected a Study"):
+        hs.tl.analyze(42)  # type: ignore[arg-type]
+
+
+def test_clean_namespaces() -> None:
+    for module in (hs, hs.tl, hs.vocab, hs.pl):
+        names = dir(module)
+        assert not {"Any", "TYPE_CHECKING", "Literal", "annotations", "Final"} & set(names)
+    assert "HER2_COLOURS" in dir(hs.vocab) and "analyze" in dir(hs.tl)
+
+
+def test_notebook_views_are_fragments_with_scoped_style(demo: Any) -> None:
+    import re
+
+    for result in (hs.tl.switching(demo), hs.tl.survival(demo), hs.classify(demo.samples)):
+        html = result._repr_html_()
+        assert "<html" not in html and "<body" not in html and "<!DOCTYPE" not in html
+        style = "".join(re.findall(r"<style>(.*?)</style>", html, flags=re.S))
+        selectors = [
+            s.strip() for rule in re.findall(r"([^{}]+)\{", style) for s in rule.split(",")
+        ]
+        assert selectors and all(s.startswith(".her2scope-output") for s in selectors), selectors
+    survival_html = hs.tl.survival(demo)._repr_html_()
+    assert "n_patients" not in survival_html and "patients" in survival_html
+
+
+def test_one_plot_convention_the_result(demo: Any) -> None:
+    from matplotlib.figure import Figure
+
+    table1 = hs.tl.analyze(demo)
+    figures = [
+        hs.pl.forest(table1),
+        hs.pl.stacked(table1),
+        hs.pl.oncoprint(table1),
+        hs.pl.sensitivity(hs.tl.sensitivity(demo, policies=["low"])),
+        hs.pl.adjusted(hs.tl.adjusted(demo)),
+        hs.pl.switching(hs.tl.switching(demo)),
+        hs.pl.km(hs.tl.survival(demo)),
+    ]
+    assert all(isinstance(f, Figure) for f in figures)
+    # the old names, with the result or (as before) its table
+    assert isinstance(hs.report.forest_figure(table1), Figure)
+    assert isinstance(hs.report.forest_figure(table1.table), Figure)
+    for name in hs.pl.__all__:
+        doc = getattr(hs.pl, name).__doc__ or ""
+        assert "Returns\n    -------" in doc and "Examples\n    --------" in doc, name
+
+
+def test_one_format_keyword_with_deprecated_aliases(tmp_path: Path, demo: Any) -> None:
+    from matplotlib.figure import Figure
+
+    result = hs.tl.switching(demo)
+    written = hs.report.write_result(result, tmp_path / "a", format="tsv")
+    assert sorted(p.name for p in written) == ["audit.tsv", "table.tsv"]  # not KeyError 't'
+    with pytest.warns(DeprecationWarning, match="formats= is deprecated; use format="):
+        old = hs.report.write_result(result, tmp_path / "b", formats=("tsv", "parquet"))
+    assert {p.suffix for p in old} == {".tsv", ".parquet"}
+    with pytest.raises(ConfigError, match="format"):
+        hs.report.write_result(result, tmp_path / "c", format="tvs")
+    fig = Figure()
+    fig.subplots().plot([0, 1])
+    with pytest.warns(DeprecationWarning, match="fmt= is deprecated"):
+        assert hs.report.encode_figure(fig, fmt="png")[:4] == b"\x89PNG"
+    assert hs.report.encode_figure(fig, format="png")[:4] == b"\x89PNG"

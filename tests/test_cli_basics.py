@@ -8,7 +8,7 @@ def test_version_prints_package_version(capsys: object) -> None:
 
     assert main(["version"]) == 0
     out = capsys.readouterr().out  # type: ignore[attr-defined]
-    assert out.strip() == __version__
+    assert out.strip() == f"her2scope {__version__}"  # the same string as --version (issue 27)
 
 
 def test_unknown_command_is_usage_error() -> None:

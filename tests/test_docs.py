@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,17 @@ def test_site_builds_strict_and_offline(tmp_path: Path) -> None:
         assert f'id="{name}' in api or f".{name}" in api, name
     cli = (site / "generated" / "cli" / "index.html").read_text(encoding="utf-8")
     assert "her2scope export cbioportal" in cli
+    # issue 27: numpydoc parsed into sections, nothing raw, nothing fetched
+    for section in ("Parameters", "Returns", "Examples"):
+        assert f'class="doc-section-title">{section}' in api, section
+    for raw in (":class:", ":func:", "doctest: +SKIP", "TYPE_CHECKING"):
+        assert raw not in api, raw
+    assert 'id="her2scope.pl.forest"' in api or "her2scope.pl.forest" in api
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        external = re.findall(r'<(?:link|script|img)[^>]+(?:href|src)="(https?://[^"]+)', html)
+        assert external == [], (page, external[:3])
+        assert "fonts.googleapis" not in html and "fonts.gstatic" not in html, page
 
 
 def test_every_registered_command_is_in_the_command_reference() -> None:
@@ -95,3 +107,50 @@ def test_every_profile_is_documented() -> None:
     for path in (ROOT / "src" / "her2scope" / "data" / "profiles").glob("*.yaml"):
         assert f"## `{path.stem}`" in text
     assert "ISH group 1" in text
+
+
+def _tutorial_commands() -> list[str]:
+    """The ``her2scope ...`` lines of the tutorial's bash blocks, comments cut."""
+    text = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    lines: list[str] = []
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+        for line in block.splitlines():
+            line = line.split("  #")[0].strip()
+            if line.startswith("her2scope "):
+                lines.append(line)
+    return lines
+
+
+def test_tutorial_runs_end_to_end(
+    studies_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every command of docs/tutorial.md, verbatim, on the shared folder (offline),
+    then its Python block: the tutorial cannot drift from the program."""
+    import shlex
+    import shutil
+
+    from her2scope import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HER2SCOPE_STUDIES", str(studies_root))
+    # the tutorial's "write a patient file" step: one of the test patients
+    shutil.copy(ROOT / "tests" / "fixtures" / "patients" / "er_pos_her2_low_esr1.yaml",
+                tmp_path / "patient.yaml")  # fmt: skip
+    commands = _tutorial_commands()
+    assert len(commands) >= 10
+    for line in commands:
+        assert cli.main(shlex.split(line)[1:]) == 0, line
+    assert (tmp_path / "results" / "pooled" / "pooled.tsv").is_file()
+    assert (tmp_path / "results" / "intersection.tsv").is_file()
+    assert (tmp_path / "patient.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    text = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    (code,) = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    exec(compile(code, "docs/tutorial.md", "exec"), {})
+    # the shell steps assume the environment is active, and say so
+    assert "source .venv/bin/activate" in text
+
+
+def test_readme_activates_the_environment_before_bare_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_bare = readme.index("| `her2scope classify")
+    assert -1 < readme.find("source .venv/bin/activate") < first_bare

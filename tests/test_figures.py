@@ -46,10 +46,18 @@ def test_sensitivity_into_a_callers_axes(demo: Any) -> None:
     fig = Figure()
     ax = fig.subplots()
     assert hs.report.sensitivity_figure(grid.table, ax=ax) is fig
-    (q_panel,) = ax.child_axes
+    pct_panel, q_panel = ax.child_axes
     # one point set per profile x policy in each panel
     n_settings = grid.table.select("profile", "ambiguous").unique().height
-    assert len(ax.collections) == len(q_panel.collections) == n_settings
+    assert len(pct_panel.collections) == len(q_panel.collections) == n_settings
+    # issue 27: both panels inside the axes it was given, nothing drawn beside it
+    fig.canvas.draw() if fig.canvas else None
+    host = ax.get_position()
+    for panel in (pct_panel, q_panel):
+        box = panel.get_position()
+        assert host.x0 - 1e-9 <= box.x0 and box.x1 <= host.x1 + 1e-9
+    # the result object works as well as its table (the hs.pl convention)
+    assert hs.pl.sensitivity(grid, ax=Figure().subplots()) is not None
 
 
 def test_adjusted_forest_into_a_callers_axes(demo: Any) -> None:
@@ -85,10 +93,10 @@ def test_encode_svg_keeps_text_and_is_deterministic(table1: Any) -> None:
 
 def test_encode_other_formats_and_refuse_unknown(table1: Any, tmp_path: Path) -> None:
     fig = hs.report.stacked_figure(table1.table)
-    assert hs.report.encode_figure(fig, fmt="png")[:8] == b"\x89PNG\r\n\x1a\n"
-    assert hs.report.encode_figure(fig, fmt="pdf")[:5] == b"%PDF-"
+    assert hs.report.encode_figure(fig, format="png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert hs.report.encode_figure(fig, format="pdf")[:5] == b"%PDF-"
     with pytest.raises(ValueError, match="svg, png, pdf"):
-        hs.report.encode_figure(fig, fmt="gif")
+        hs.report.encode_figure(fig, format="gif")
     out = hs.report.write_figure(fig, tmp_path / "stacked.svg")
     assert out.read_bytes().lstrip().startswith(b"<?xml")
 

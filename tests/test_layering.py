@@ -41,6 +41,7 @@ RANK = {
     "web": 5,
     "cli": 5,
     "tl": 5,
+    "pl": 5,  # hs.pl: figures of tl results, like tl a front door
     "_api": 5,
     # the root package loads its names lazily (imports nothing at module level, see
     # test_root_package_imports_nothing), so ``from her2scope import __version__`` is free

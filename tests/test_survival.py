@@ -238,9 +238,11 @@ def test_outputs_carry_bias_note(tmp_path: Path, three_groups) -> None:  # type:
     names = {p.name for p in write_survival(result, tmp_path)}
     assert {"survival_groups.tsv", "logrank.tsv", "cox.tsv", "km.png", "survival.html"} <= names
     for tsv in ("survival_groups.tsv", "logrank.tsv", "cox.tsv"):
-        text = (tmp_path / tsv).read_text()
-        assert text.startswith("# CAUTION (sequencing-time bias)")
-        assert pl.read_csv(tmp_path / tsv, separator="\t", comment_prefix="#").height > 0
+        # plain data (issue 27): the note is beside the table, in provenance.json
+        assert not (tmp_path / tsv).read_text().startswith("#")
+        assert pl.read_csv(tmp_path / tsv, separator="\t").height > 0
+        notes = json.loads((tmp_path / "provenance.json").read_text())["files"][tsv]["notes"]
+        assert notes[0].startswith("CAUTION (sequencing-time bias)")
     assert json.loads((tmp_path / "survival.json").read_text())["bias_note"] == BIAS_NOTE
     page = (tmp_path / "survival.html").read_text()
     assert "left truncation" in page

@@ -160,7 +160,7 @@ def test_outputs_written(tmp_path: Path, design_result) -> None:  # type: ignore
     }
     pairs = pl.read_csv(tmp_path / "switching_pairs.tsv", separator="\t")
     assert pairs.height == design_result.pairs.height
-    rates = pl.read_csv(tmp_path / "switching_rates.tsv", separator="\t", comment_prefix="#")
+    rates = pl.read_csv(tmp_path / "switching_rates.tsv", separator="\t")
     assert rates.height == design_result.table.height
     data = json.loads((tmp_path / "switching_rates.json").read_text())
     assert data["paper_reference"]["rates"] == [0.34, 0.25]

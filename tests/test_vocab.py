@@ -122,7 +122,7 @@ def test_a_new_profile_file_is_picked_up_by_sensitivity(
     ("kwargs", "parameter"),
     [
         ({"sample_type": "metastatic"}, "sample_type"),
-        ({"hr": "Positive"}, "hr"),
+        ({"hr": "positve"}, "hr"),  # misspelt; "Positive" is accepted (case, issue 27)
         ({"ambiguous": "maybe"}, "ambiguous"),
         ({"profile": "who-2030"}, "profile"),
         ({"cohort": "resistant"}, "cohort"),

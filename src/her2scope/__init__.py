@@ -9,6 +9,7 @@ the package costs nothing: each name loads its layer on first use)::
     table1 = hs.tl.analyze(study, profile="ihc-only", ambiguous="low")
     grid = hs.tl.sensitivity(study)                # hs.tl: analyses (also switching,
     sw = hs.tl.switching(study)                    #   survival, adjusted)
+    hs.pl.forest(table1)                           # hs.pl: figures, the result first
     report = hs.kb.match_patient(hs.kb.read_patient("patient.yaml"))
     hs.report.write_table(table1.table, "table1.tsv")
 
@@ -29,7 +30,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from her2scope import kb, report, synth, tl, vocab
+    from her2scope import kb, pl, report, synth, tl, vocab
     from her2scope._api import annotate, cache_info, classify, clear_cache, load_study
     from her2scope.analysis.cohort import AnalysisOptions
     from her2scope.analysis.options import SurvivalOptions, SwitchingOptions
@@ -47,7 +48,7 @@ _FUNCTIONS = {
     "SwitchingOptions": "her2scope.analysis.options",
     "SurvivalOptions": "her2scope.analysis.options",
 }
-_SUBMODULES = ("tl", "kb", "report", "synth", "vocab")
+_SUBMODULES = ("tl", "pl", "kb", "report", "synth", "vocab")
 
 __all__ = [
     "AnalysisOptions",
@@ -61,6 +62,7 @@ __all__ = [
     "clear_cache",
     "kb",
     "load_study",
+    "pl",
     "report",
     "synth",
     "tl",
@@ -82,4 +84,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    # the public names only: not TYPE_CHECKING, not the lazy-loading tables
+    return sorted(__all__)

@@ -7,7 +7,8 @@ gives pandas back when pandas was given.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,9 +98,12 @@ def classify(
 
     Returns
     -------
-    Her2Result or pandas.DataFrame
-        pandas in, pandas out: the classified table (audit in
-        ``.attrs["audit"]``); otherwise a :class:`~her2scope.her2.Her2Result`.
+    Classification or pandas.DataFrame
+        pandas in, pandas out: the classified table (its audit as a list of
+        records in ``.attrs["audit"]``, which pandas can print and copy);
+        otherwise a :class:`Classification` (a
+        :class:`~her2scope.her2.Her2Result` with ``summary()``,
+        ``to_pandas()`` and a notebook view).
 
     Examples
     --------
@@ -117,10 +121,62 @@ def classify(
         source=source,
     )
     if _is_pandas(table):
-        frame = result.table.to_pandas()
-        frame.attrs["audit"] = result.audit.to_frame().to_pandas()
-        return frame
-    return result
+        return _classified_pandas(result)
+    return _classification_type()(**{f.name: getattr(result, f.name) for f in fields(result)})
+
+
+def _classified_pandas(result: Her2Result) -> Any:
+    frame = result.table.to_pandas()
+    # plain records, not a DataFrame: pandas compares attrs when it prints,
+    # concatenates or copies, and a DataFrame there raises "truth value ... ambiguous"
+    frame.attrs["audit"] = result.audit.to_frame().to_dicts()
+    return frame
+
+
+@cache
+def _classification_type() -> type[Any]:
+    """:class:`Classification`, made on first use (the HER2 engine loads only then)."""
+    from her2scope.her2 import Her2Result
+
+    @dataclass(frozen=True)
+    class Classification(Her2Result):
+        """HER2 calls of a table (:func:`her2scope.classify`): ``.table``, ``.counts()``,
+        ``.audit``, ``.unusable``, and a result's ``summary()``, ``to_pandas()`` and
+        notebook view."""
+
+        def summary(self) -> str:
+            """Calls per category, ambiguous rows and unreadable values, in a few lines."""
+            total = self.table.height
+            parts = [
+                f"{c}: {n}/{total} ({100 * n / total:.1f}%)" if total else f"{c}: 0"
+                for c, n in self.counts().iter_rows()
+                if n
+            ]
+            return (
+                f"HER2 calls of {total} rows (profile {self.profile.name}, ambiguous "
+                f"{self.ambiguous_policy}): " + "; ".join(parts) + f"\n{self.n_ambiguous} rows "
+                f"with an ambiguous range score; {self.n_unusable} unreadable values (audit)"
+            )
+
+        def to_pandas(self) -> Any:
+            """The classified table as pandas (audit records in ``.attrs["audit"]``)."""
+            return _classified_pandas(self)
+
+        def _repr_html_(self) -> str:
+            from her2scope.report.html import escape, fragment, frame_to_html
+
+            return fragment(
+                "HER2 calls",
+                [
+                    f"<p>{escape(self.summary())}</p>",
+                    frame_to_html(self.counts()),
+                    frame_to_html(self.table.head(10)),
+                ],
+            )
+
+    Classification.__module__ = __name__
+    Classification.__qualname__ = "Classification"
+    return Classification
 
 
 def annotate(

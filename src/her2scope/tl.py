@@ -6,8 +6,12 @@ everything else by keyword; each returns a result with ``.table``,
 ``_repr_html_`` and ``to_pandas()``. Options are validated when they are made
 (a bad value raises :class:`~her2scope.errors.ConfigError` naming the
 parameter). Keywords may be given one by one (``hr="positive"``) or as an
-options object (``options=AnalysisOptions(...)``), not both.
+options object (``options=AnalysisOptions(...)``), not both. A study id or
+folder may stand for the study (it is loaded). Figures of the results are in
+:mod:`her2scope.pl`.
 
+Examples
+--------
 >>> import her2scope as hs  # doctest: +SKIP
 >>> study = hs.load_study("breast_msk_2018")  # doctest: +SKIP
 >>> hs.tl.analyze(study, profile="ihc-only", ambiguous="low").table  # doctest: +SKIP
@@ -34,9 +38,26 @@ if TYPE_CHECKING:
 __all__ = ["adjusted", "analyze", "analyze_many", "sensitivity", "survival", "switching"]
 
 
+def _as_study(study: Any) -> Study:
+    """A loaded study, or one loaded from a study id or folder
+    (``hs.tl.analyze("breast_msk_2018")``)."""
+    import os
+
+    if isinstance(study, str | os.PathLike):
+        from her2scope._api import load_study
+
+        return load_study(study)
+    if not hasattr(study, "samples"):
+        raise ConfigError(
+            f"expected a Study (hs.load_study), a study id or a study folder; got "
+            f"{type(study).__name__}"
+        )
+    return study
+
+
 def _analysis_options(options: AnalysisOptions | None, kwargs: dict[str, Any]) -> AnalysisOptions:
     from her2scope.analysis.cohort import AnalysisOptions
-    from her2scope.analysis.options import parse_expected_range
+    from her2scope.analysis.options import make_options, parse_expected_range
 
     if options is not None and kwargs:
         raise ConfigError(
@@ -46,14 +67,11 @@ def _analysis_options(options: AnalysisOptions | None, kwargs: dict[str, Any]) -
         return options
     if "expected" in kwargs:
         kwargs = {**kwargs, "expected": parse_expected_range(kwargs["expected"])}
-    try:
-        return AnalysisOptions(**kwargs)
-    except TypeError as exc:  # an unknown keyword
-        raise ConfigError(f"unknown parameter: {exc}") from None
+    return make_options(AnalysisOptions, kwargs)  # an unknown keyword: did-you-mean
 
 
 def analyze(
-    study: Study,
+    study: Study | str,
     *,
     options: AnalysisOptions | None = None,
     catalog: Catalog | None = None,
@@ -64,8 +82,9 @@ def analyze(
 
     Parameters
     ----------
-    study : Study
-        A loaded study (:func:`her2scope.load_study`).
+    study : Study or str
+        A loaded study (:func:`her2scope.load_study`), or a study id or folder
+        to load.
     options : AnalysisOptions, optional
         Every choice that changes the numbers; or give its fields as keywords
         (``profile``, ``ambiguous``, ``source``, ``sample_type``, ``hr``,
@@ -90,11 +109,11 @@ def analyze(
     from her2scope.analysis.cohort import analyze as _analyze
 
     opts = _analysis_options(options, option_values)
-    return _analyze(study, opts, catalog=catalog, calls=calls)
+    return _analyze(_as_study(study), opts, catalog=catalog, calls=calls)
 
 
 def analyze_many(
-    studies: Sequence[Study],
+    studies: Sequence[Study | str],
     *,
     options: AnalysisOptions | None = None,
     catalog: Catalog | None = None,
@@ -112,8 +131,9 @@ def analyze_many(
 
     Parameters
     ----------
-    studies : sequence of Study
-        Loaded studies (:func:`her2scope.load_study`), distinct ids.
+    studies : sequence of Study or str
+        Loaded studies (:func:`her2scope.load_study`) or study ids / folders,
+        distinct ids.
     options : AnalysisOptions, optional
         Every choice that changes the numbers, the same for every study (or
         its fields as keywords, as for :func:`analyze`).
@@ -143,11 +163,11 @@ def analyze_many(
     from her2scope.analysis.pooled import analyze_many as _analyze_many
 
     opts = _analysis_options(options, option_values)
-    return _analyze_many(studies, opts, catalog=catalog)
+    return _analyze_many([_as_study(s) for s in studies], opts, catalog=catalog)
 
 
 def sensitivity(
-    study: Study,
+    study: Study | str,
     *,
     options: AnalysisOptions | None = None,
     profiles: Sequence[str] | None = None,
@@ -160,8 +180,8 @@ def sensitivity(
 
     Parameters
     ----------
-    study : Study
-        A loaded study.
+    study : Study or str
+        A loaded study, or a study id or folder to load.
     options : AnalysisOptions, optional
         Cohort filters held fixed (or their fields as keywords).
     profiles : sequence of str, optional
@@ -190,6 +210,7 @@ def sensitivity(
     from her2scope.audit import Audit
     from her2scope.vocab import AMBIGUITY_POLICIES, profile_names
 
+    study = _as_study(study)
     opts = _analysis_options(options, option_values)
     chosen_profiles = tuple(profile_names() if profiles is None else profiles)
     chosen_policies = tuple(POLICIES if policies is None else policies)
@@ -229,7 +250,7 @@ def sensitivity(
 
 
 def switching(
-    study: Study,
+    study: Study | str,
     *,
     options: SwitchingOptions | None = None,
     **option_values: Any,
@@ -238,8 +259,8 @@ def switching(
 
     Parameters
     ----------
-    study : Study
-        A loaded study.
+    study : Study or str
+        A loaded study, or a study id or folder to load.
     options : SwitchingOptions, optional
         ``profile``, ``ambiguous``, ``mapping`` (or those as keywords).
 
@@ -254,21 +275,18 @@ def switching(
     >>> sw = hs.tl.switching(study)  # doctest: +SKIP
     >>> sw.rate("HER2-0 -> HER2-low", sample_type="Metastasis")  # doctest: +SKIP
     """
-    from her2scope.analysis.options import SwitchingOptions
+    from her2scope.analysis.options import SwitchingOptions, make_options
     from her2scope.analysis.switching import switching as _switching
 
     if options is None:
-        try:
-            options = SwitchingOptions(**option_values)
-        except TypeError as exc:
-            raise ConfigError(f"unknown parameter: {exc}") from None
+        options = make_options(SwitchingOptions, option_values)
     elif option_values:
         raise ConfigError("give either options or the separate parameters, not both")
-    return _switching(study, options=options)
+    return _switching(_as_study(study), options=options)
 
 
 def survival(
-    study: Study,
+    study: Study | str,
     *,
     options: SurvivalOptions | None = None,
     **option_values: Any,
@@ -277,8 +295,8 @@ def survival(
 
     Parameters
     ----------
-    study : Study
-        A loaded study.
+    study : Study or str
+        A loaded study, or a study id or folder to load.
     options : SurvivalOptions, optional
         ``by`` (``"her2"`` or ``"alteration:ID"``), ``profile``,
         ``ambiguous``, ``mapping`` (or those as keywords).
@@ -294,21 +312,18 @@ def survival(
     >>> os_ = hs.tl.survival(study, by="her2")  # doctest: +SKIP
     >>> print(os_.summary())  # doctest: +SKIP
     """
-    from her2scope.analysis.options import SurvivalOptions
+    from her2scope.analysis.options import SurvivalOptions, make_options
     from her2scope.analysis.survival import survival as _survival
 
     if options is None:
-        try:
-            options = SurvivalOptions(**option_values)
-        except TypeError as exc:
-            raise ConfigError(f"unknown parameter: {exc}") from None
+        options = make_options(SurvivalOptions, option_values)
     elif option_values:
         raise ConfigError("give either options or the separate parameters, not both")
-    return _survival(study, options=options)
+    return _survival(_as_study(study), options=options)
 
 
 def adjusted(
-    study: Study,
+    study: Study | str,
     *,
     options: AnalysisOptions | None = None,
     covariates: Sequence[str] | None = None,
@@ -320,8 +335,8 @@ def adjusted(
 
     Parameters
     ----------
-    study : Study
-        A loaded study.
+    study : Study or str
+        A loaded study, or a study id or folder to load.
     options : AnalysisOptions, optional
         The main analysis cohort (or its fields as keywords).
     covariates : sequence of str, optional
@@ -344,9 +359,14 @@ def adjusted(
 
     opts = _analysis_options(options, option_values)
     return adjusted_analysis(
-        study,
+        _as_study(study),
         opts,
         catalog=catalog,
         calls=calls,
         covariates=DEFAULT_COVARIATES if covariates is None else tuple(covariates),
     )
+
+
+def __dir__() -> list[str]:
+    # tab completion offers the analyses, not the imports (Any, TYPE_CHECKING ...)
+    return list(__all__)

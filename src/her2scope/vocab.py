@@ -78,14 +78,55 @@ ANALYSIS_SCALE: Final[tuple[str, ...]] = (ZERO, LOW, POSITIVE)
 #: Stratum label of pooled rows (all sample types together) in switching tables.
 ALL_SAMPLE_TYPES: Final = "All"
 
+# --------------------------------------------------------------------------- palette
+# Every colour a figure or page uses lives here. The palette is colour-blind safe:
+# every pair of categories that share a figure stays at least PALETTE_MIN_DELTA_E
+# apart (CIE76 in CIELAB) for normal vision and under deuteranopia and protanopia
+# simulated with the Machado, Oliveira & Fernandes 2009 matrices (severity 1.0);
+# tests/test_palette.py checks it. Built on the Okabe-Ito set (blue #0072B2,
+# orange #E69F00, bluish green #009E73, reddish purple #CC79A7, vermillion #D55E00,
+# sky blue #56B4E9, black) and Paul Tol's wine #882255.
+
+#: The smallest colour difference (CIE76 Delta E) allowed between two categories of one figure.
+PALETTE_MIN_DELTA_E: Final = 15.0
+
 #: One colour per HER2 group, used by every figure and page.
 HER2_COLOURS: Final[dict[str, str]] = {
-    ZERO: "#9ecae1",
-    LOW: "#fd8d3c",
-    POSITIVE: "#a50f15",
+    ZERO: "#3B7DD8",
+    LOW: "#E69F00",
+    POSITIVE: "#882255",
     "HER2-negative (unsplit)": "#bdbdbd",
     "unknown / equivocal": "#f0f0f0",
 }
+
+#: Oncoprint cells: one colour per alteration type (0 = not altered, the background).
+ALTERATION_TYPE_COLOURS: Final[dict[str, str]] = {
+    "not altered": "#eeeeee",
+    "mutation": "#009E73",
+    "amplification": "#D55E00",
+    "deep deletion": "#56B4E9",
+    "fusion / structural variant": "#CC79A7",
+    "more than one type": "#000000",
+}
+
+#: Survival by an alteration: altered vs not altered.
+ALTERATION_STATUS_COLOURS: Final[dict[str, str]] = {
+    "not_altered": "#7f7f7f",
+    "altered": "#D55E00",
+}
+
+#: The sensitivity grid: one colour per HER2 rule profile, in profile order.
+PROFILE_COLOURS: Final[tuple[str, ...]] = (
+    "#000000",
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#D55E00",
+)
+
+#: The adjusted forest plot: crude vs adjusted odds ratios.
+ESTIMATE_COLOURS: Final[dict[str, str]] = {"crude": "#56B4E9", "adjusted": "#D55E00"}
 
 
 def her2_colour(category: str) -> str:
@@ -142,12 +183,12 @@ CLASS_LABELS: Final[dict[str, str]] = {
 }
 #: One colour per class (figures, web pages).
 CLASS_COLOURS: Final[dict[str, str]] = {
-    "ER": "#1b9e77",
-    "TF": "#d95f02",
-    "MAPK": "#7570b3",
-    "PI3K": "#e7298a",
-    "CDK46": "#66a61e",
-    ALL_CLASS: "#333333",
+    "ER": "#0072B2",
+    "TF": "#E69F00",
+    "MAPK": "#009E73",
+    "PI3K": "#CC79A7",
+    "CDK46": "#D55E00",
+    ALL_CLASS: "#000000",
 }
 
 # --------------------------------------------------------------------------- MAF classes
@@ -206,3 +247,9 @@ def profile_names() -> tuple[str, ...]:
 
 #: The default profile of every analysis (the most recent guideline).
 DEFAULT_PROFILE: Final = "asco-cap-2023"
+
+
+def __dir__() -> list[str]:
+    # tab completion offers the vocabulary, not what this module imports
+    imported = {"annotations", "cache", "resources", "Final", "Literal", "get_args"}
+    return sorted(n for n in globals() if not n.startswith("_") and n not in imported)

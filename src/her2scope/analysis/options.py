@@ -23,19 +23,95 @@ from her2scope.errors import ConfigError
 from her2scope.vocab import AMBIGUITY_POLICIES, DEFAULT_PROFILE, AmbiguityPolicy, profile_names
 
 
+def canonical_choice(parameter: str, value: object, choices: Iterable[object]) -> object:
+    """``value`` as spelt in ``choices`` (case-insensitive for text), or :class:`ConfigError`
+    naming ``parameter``, the allowed values and the closest one.
+
+    Data spell the same value in several cases (``Metastasis`` in cBioPortal's
+    SAMPLE_TYPE, ``metastasis`` here); a choice is a word, not its case.
+
+    Examples
+    --------
+    >>> canonical_choice("sample_type", "Metastasis", ("all", "primary", "metastasis"))
+    'metastasis'
+    """
+    allowed = tuple(choices)
+    if value in allowed:
+        return value
+    if isinstance(value, str):
+        folded = {c.casefold(): c for c in allowed if isinstance(c, str)}
+        if value.casefold() in folded:
+            return folded[value.casefold()]
+    listed = ", ".join(repr(c) for c in allowed if c is not None)
+    if None in allowed:
+        listed += " (or None: not set)"
+    raise ConfigError(
+        f"parameter {parameter} must be one of {listed}; got {value!r}"
+        + did_you_mean(value, [c for c in allowed if isinstance(c, str)])
+    )
+
+
 def check_choice(parameter: str, value: object, choices: Iterable[object]) -> None:
-    """Raise :class:`ConfigError` naming ``parameter`` unless ``value`` is one of ``choices``.
+    """Raise :class:`ConfigError` naming ``parameter`` unless ``value`` is one of ``choices``
+    (text compared case-insensitively, see :func:`canonical_choice`).
 
     Examples
     --------
     >>> check_choice("hr", "all", ("all", "positive"))
     """
-    allowed = tuple(choices)
-    if value not in allowed:
-        listed = ", ".join(repr(c) for c in allowed if c is not None)
-        if None in allowed:
-            listed += " (or None: not set)"
-        raise ConfigError(f"parameter {parameter} must be one of {listed}; got {value!r}")
+    canonical_choice(parameter, value, choices)
+
+
+def did_you_mean(value: object, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest candidate, or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("sampel_type", ["sample_type", "hr"])
+    " (did you mean 'sample_type'?)"
+    """
+    import difflib
+
+    if not isinstance(value, str):
+        return ""
+    options = list(candidates)
+    folded = {c.casefold(): c for c in options}
+    close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.6)
+    return f" (did you mean {folded[close[0]]!r}?)" if close else ""
+
+
+def make_options(cls: type[Any], values: dict[str, Any]) -> Any:
+    """``cls(**values)`` for an options dataclass; an unknown keyword is a
+    :class:`ConfigError` that names it, the closest known one and every known one
+    (not Python's ``__init__() got an unexpected keyword``).
+
+    Examples
+    --------
+    >>> make_options(SwitchingOptions, {"ambigous": "low"})  # doctest: +SKIP
+    ConfigError: unknown parameter 'ambigous' (did you mean 'ambiguous'?) ...
+    """
+    known = [f.name for f in dataclasses.fields(cls)]
+    for name in values:
+        if name not in known:
+            raise ConfigError(
+                f"unknown parameter {name!r}{did_you_mean(name, known)}; known: {', '.join(known)}"
+            )
+    return cls(**values)
+
+
+def sample_type_label(value: str) -> str:
+    """The switching strata's label of a sample type, in any case:
+    ``"metastasis"`` -> ``"Metastasis"``, ``"all"`` -> ``"All"``.
+
+    Examples
+    --------
+    >>> sample_type_label("METASTASIS")
+    'Metastasis'
+    """
+    from her2scope.vocab import ALL_SAMPLE_TYPES
+
+    labels = (ALL_SAMPLE_TYPES, "Primary", "Metastasis")
+    return str(canonical_choice("sample_type", value, labels))
 
 
 def check_profile(value: object, parameter: str = "profile") -> None:
@@ -78,14 +154,21 @@ def validate_fields(options: object) -> None:
     for fld in dataclasses.fields(options):  # type: ignore[arg-type]
         value = getattr(options, fld.name)
         if fld.name == "profile":
+            named = {p.casefold(): p for p in profile_names()}
+            if isinstance(value, str) and value.casefold() in named:
+                object.__setattr__(options, "profile", named[value.casefold()])  # ASCO-CAP-2023
+                continue
             check_profile(value)
             continue
         if fld.name == "ambiguous":
-            check_choice("ambiguous", value, AMBIGUITY_POLICIES)
-            continue
-        allowed = _literal_values(hints.get(fld.name))
+            allowed: tuple[object, ...] | None = AMBIGUITY_POLICIES
+        else:
+            allowed = _literal_values(hints.get(fld.name))
         if allowed is not None:
-            check_choice(fld.name, value, allowed)
+            canonical = canonical_choice(fld.name, value, allowed)
+            if canonical != value:
+                # the options hold the canonical spelling whatever case was typed
+                object.__setattr__(options, fld.name, canonical)
 
 
 def parse_expected_range(text: str | tuple[float, float]) -> tuple[float, float]:

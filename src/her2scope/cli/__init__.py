@@ -30,7 +30,7 @@ from her2scope.cli import (  # noqa: F401  (each module registers its commands)
     study_cmd,
     synth_cmd,
 )
-from her2scope.cli.app import app
+from her2scope.cli.app import INVOKED, app
 from her2scope.errors import Her2scopeError
 
 
@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         # Only the program path: a caller's own process (tests, notebooks) is
         # left alone.
         atexit.register(gc.freeze)
+    INVOKED[:] = ["her2scope", *(sys.argv[1:] if argv is None else argv)]
     code = 0
     real_stdout = sys.stdout
     sys.stdout = _GuardedStdout(real_stdout)

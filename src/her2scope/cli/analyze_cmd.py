@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import shlex
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import NoCacheOpt, app, cache_choice
+from her2scope.cli.app import (
+    NoCacheOpt,
+    app,
+    cache_choice,
+    complete_choice,
+    complete_profile,
+    complete_study,
+    results_folder,
+)
 from her2scope.cli.classify_cmd import (
     ConventionsOpt,
     MapOpt,
@@ -20,6 +27,7 @@ from her2scope.cli.classify_cmd import (
     require_her2_levels,
 )
 from her2scope.errors import ConfigError
+from her2scope.report.console import print_table, stdout_console
 from her2scope.vocab import profile_names
 
 PROFILE_METAVAR = "[" + "|".join((*profile_names(), "FILE.yaml")) + "]"
@@ -33,6 +41,7 @@ def analyze(
             help="Study folder(s) or cBioPortal study id(s); with several, per-study tables "
             "and a pooled table with study as a stratum.",
             metavar="STUDY...",
+            autocompletion=complete_study,
         ),
     ],
     profile: Annotated[
@@ -40,6 +49,7 @@ def analyze(
         typer.Option(
             help="HER2 rule profile: ihc-only, asco-cap-2018, asco-cap-2023 or a YAML file.",
             metavar=PROFILE_METAVAR,
+            autocompletion=complete_profile,
         ),
     ] = "asco-cap-2023",
     ambiguous: Annotated[
@@ -62,7 +72,12 @@ def analyze(
         str | None, typer.Option(help="Keep one sample per patient: first, last or metastatic.")
     ] = None,
     sample_type: Annotated[
-        str, typer.Option(help="all, primary or metastasis.", metavar="[all|primary|metastasis]")
+        str,
+        typer.Option(
+            help="all, primary or metastasis (any case).",
+            metavar="[all|primary|metastasis]",
+            autocompletion=complete_choice("all", "primary", "metastasis"),
+        ),
     ] = "all",
     hr: Annotated[
         str,
@@ -169,11 +184,10 @@ def analyze(
         from her2scope.analysis.adjusted import adjusted_analysis
 
         adj = adjusted_analysis(loaded, options, catalog=cat, calls=calls)
-    # a pipe or file gets a wide table rather than rich's 80-column default
-    console = Console(width=None if sys.stdout.isatty() else 150)
+    console = stdout_console()  # COLUMNS, else the terminal's width, else 120 for a pipe
     report.print_result(result, console)
     if sens is not None:
-        console.print(report.sensitivity_summary(sens, [ALL_CLASS, *MECHANISM_CLASSES]))
+        print_table(report.sensitivity_summary(sens, [ALL_CLASS, *MECHANISM_CLASSES]), console)
     if adj is not None:
         from her2scope.report.adjusted import print_adjusted
 
@@ -200,14 +214,15 @@ def analyze(
         command = " ".join(shlex.quote(a) for a in args)
         section = None
         extra: list[Path] = []
-        if adj is not None:
-            from her2scope.report.adjusted import html_section, write_adjusted
+        with results_folder(out, command=command, profile=profile, ambiguous=ambiguous):
+            if adj is not None:
+                from her2scope.report.adjusted import html_section, write_adjusted
 
-            section = html_section(adj)
-            extra = write_adjusted(adj, out)
-        written = report.write_outputs(
-            result, out, command=command, sensitivity=sens, adjusted_section=section
-        )
+                section = html_section(adj)
+                extra = write_adjusted(adj, out)
+            written = report.write_outputs(
+                result, out, command=command, sensitivity=sens, adjusted_section=section
+            )
         written += extra
         err.print(f"wrote {', '.join(p.name for p in written)} to {out}")
     cached = loaded.audit.by_code("study.parsed_cache")
@@ -255,8 +270,7 @@ def _analyze_several(
     err = Console(stderr=True)
     for sid, reason in result.left_out.items():
         err.print(f"{sid}: left out of the pooled table: {reason}", markup=False)
-    console = Console(width=None if sys.stdout.isatty() else 150)
-    report.print_pooled(result, console)
+    report.print_pooled(result, stdout_console())
     if out is not None:
         o = options
         args = ["her2scope", "analyze", *studies, "--profile", o.profile]
@@ -272,7 +286,8 @@ def _analyze_several(
             if value is not None:
                 args += [flag, str(value)]
         command = " ".join(shlex.quote(a) for a in args)
-        written = report.write_pooled_outputs(result, out, command=command)
+        with results_folder(out, command=command, profile=o.profile, ambiguous=o.ambiguous):
+            written = report.write_pooled_outputs(result, out, command=command)
         err.print(
             f"wrote {len(written)} files to {out} (pooled.tsv, pooled.json, report.html, "
             "one folder per study)"

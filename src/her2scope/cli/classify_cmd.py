@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from her2scope.cli.app import app
+from her2scope.cli.app import app, complete_profile
 from her2scope.errors import ConfigError, InputFormatError
 
 
@@ -119,7 +119,12 @@ def classify(
     table: Annotated[Path, typer.Argument(help="TSV/CSV pathology table (gzip ok).")],
     profile: Annotated[
         str,
-        typer.Option("--profile", "-p", help="Rule profile name or path to a profile YAML."),
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Rule profile name or path to a profile YAML.",
+            autocompletion=complete_profile,
+        ),
     ] = "asco-cap-2023",
     ambiguous: Annotated[
         str,
@@ -151,17 +156,15 @@ def classify(
     Writes every input row and column plus her2_category, ish_group,
     ambiguous and her2_rationale; prints a summary to stderr.
     """
+    from her2scope.analysis.options import canonical_choice
     from her2scope.her2 import AMBIGUITY_POLICIES, SOURCES
     from her2scope.her2 import classify as run
     from her2scope.report.her2 import print_her2_summary
     from her2scope.study.tables import read_table_info
 
-    if ambiguous not in AMBIGUITY_POLICIES:
-        raise ConfigError(
-            f"--ambiguous must be one of {', '.join(AMBIGUITY_POLICIES)}, got {ambiguous!r}"
-        )
-    if source not in SOURCES:
-        raise ConfigError(f"--source must be one of {', '.join(SOURCES)}, got {source!r}")
+    # a choice is a word, not its case (--ambiguous LOW, --source Primary)
+    ambiguous = str(canonical_choice("ambiguous", ambiguous, AMBIGUITY_POLICIES))
+    source = str(canonical_choice("source", source, SOURCES))
     mapping = parse_map(map_)
     _out_format(out)  # an --out whose format is unknown is refused before reading
     read = read_table_info(table, allow_duplicates=True)
@@ -247,6 +250,6 @@ def profiles() -> None:
 @app.command()
 def version() -> None:
     """Print the her2scope version."""
-    from her2scope import __version__
+    from her2scope.cli.app import version_string
 
-    print(__version__)
+    print(version_string())  # the same string as --version

@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import NoCacheOpt, app, cache_choice
+from her2scope.cli.app import (
+    NoCacheOpt,
+    app,
+    cache_choice,
+    complete_choice,
+    complete_profile,
+    complete_study,
+    results_folder,
+    wrote,
+)
 from her2scope.cli.classify_cmd import (
     ConventionsOpt,
     MapOpt,
@@ -22,12 +31,16 @@ from her2scope.cli.classify_cmd import (
 )
 from her2scope.vocab import profile_names
 
-StudyArg = Annotated[str, typer.Argument(help="Study folder or cBioPortal study id.")]
+StudyArg = Annotated[
+    str,
+    typer.Argument(help="Study folder or cBioPortal study id.", autocompletion=complete_study),
+]
 ProfileOpt = Annotated[
     str,
     typer.Option(
         "--profile",
         help="HER2 rule profile (see `her2scope classify`).",
+        autocompletion=complete_profile,
         metavar="[" + "|".join((*profile_names(), "FILE.yaml")) + "]",
     ),
 ]
@@ -36,6 +49,7 @@ AmbiguousOpt = Annotated[
     typer.Option(
         "--ambiguous",
         help="Policy for ambiguous pathology values (e.g. exclude).",
+        autocompletion=complete_choice("low", "zero", "exclude"),
         metavar="[low|zero|exclude]",
     ),
 ]
@@ -67,8 +81,10 @@ def switching_command(
     result = switching(loaded, profile=profile, ambiguous=ambiguous)
     print_switching(result)
     if out is not None:
-        for path in write_switching(result, out):
-            typer.echo(f"wrote {path}")
+        with results_folder(out, profile=profile, ambiguous=ambiguous):
+            written = write_switching(result, out)
+        for path in written:
+            wrote(f"wrote {path}")
 
 
 @app.command("survival")
@@ -104,5 +120,7 @@ def survival_command(
         raise typer.Exit(code=2)
     print_survival(result)
     if out is not None:
-        for path in write_survival(result, out):
-            typer.echo(f"wrote {path}")
+        with results_folder(out, profile=profile, ambiguous=ambiguous):
+            written = write_survival(result, out)
+        for path in written:
+            wrote(f"wrote {path}")

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import NoCacheOpt, app, cache_choice
+from her2scope.cli.app import NoCacheOpt, app, cache_choice, complete_study, results_folder
 from her2scope.cli.classify_cmd import ConventionsOpt, MapOpt, parse_map
 
 export_app = typer.Typer(
@@ -48,7 +48,10 @@ class Source(StrEnum):
 
 @export_app.command("cbioportal")
 def cbioportal_command(
-    study: Annotated[str, typer.Argument(help="Study folder or cBioPortal study id.")],
+    study: Annotated[
+        str,
+        typer.Argument(help="Study folder or cBioPortal study id.", autocompletion=complete_study),
+    ],
     out: Annotated[
         Path,
         typer.Option(
@@ -57,13 +60,21 @@ def cbioportal_command(
         ),
     ],
     profile: Annotated[
-        Profile, typer.Option("--profile", help="HER2 rule profile.")
+        Profile, typer.Option("--profile", help="HER2 rule profile.", case_sensitive=False)
     ] = Profile.asco_cap_2023,
     ambiguous: Annotated[
-        Ambiguous, typer.Option("--ambiguous", help="Range IHC scores ISH does not settle.")
+        Ambiguous,
+        typer.Option(
+            "--ambiguous", help="Range IHC scores ISH does not settle.", case_sensitive=False
+        ),
     ] = Ambiguous.exclude,
     source: Annotated[
-        Source, typer.Option("--source", help="HER2 pathology of the sequenced or primary tumor.")
+        Source,
+        typer.Option(
+            "--source",
+            help="HER2 pathology of the sequenced or primary tumor.",
+            case_sensitive=False,
+        ),
     ] = Source.sequenced,
     only_new: Annotated[
         bool,
@@ -95,7 +106,8 @@ def cbioportal_command(
         convention=conventions,
         mapping=parse_map(map_),
     )
-    written = result.write(out)
+    with results_folder(out, profile=profile.value, ambiguous=ambiguous.value):
+        written = result.write(out)
     err = Console(stderr=True)
     for path in written:
         err.print(f"wrote {path}")

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import NoCacheOpt, app, cache_choice
+from her2scope.cli.app import NoCacheOpt, app, cache_choice, results_folder
 from her2scope.cli.classify_cmd import (
     ConventionsOpt,
     MapOpt,
@@ -115,7 +115,8 @@ def report(
     if out is None:
         raise ConfigError("--all needs --out DIR")
     t0 = time.perf_counter()
-    batch = render.write_patient_reports(loaded, out, fmt=fmt)
+    with results_folder(out):
+        batch = render.write_patient_reports(loaded, out, fmt=fmt)
     elapsed = time.perf_counter() - t0
     typer.echo(
         f"wrote {len(batch.index)} reports and index.tsv to {out} in {elapsed:.1f} s "

@@ -31,7 +31,8 @@ def validate(
     map_: MapOpt = None,
 ) -> None:
     """Read a cBioPortal study, print its audit; exit 0 if usable, 2 if not."""
-    from her2scope.report.study import print_validation
+    from her2scope.report.console import print_renderable
+    from her2scope.report.study import validation_report
     from her2scope.study import load_study
     from her2scope.study.cancer_type import breast_warning, study_id_problem
     from her2scope.study.conventions import harmonise
@@ -52,7 +53,7 @@ def validate(
     outside = breast_warning(loaded)
     if outside is not None:
         loaded.audit.add("warning", "study.not_breast", outside)
-    print_validation(loaded, strict=strict)
+    print_renderable(validation_report(loaded, strict=strict))  # split or blocks, never squeezed
     if not loaded.audit.ok or (strict and loaded.audit.warnings):
         # the one-line reason on stderr, as every other exit 2 gives it
         n_err, n_warn = len(loaded.audit.errors), len(loaded.audit.warnings)

@@ -15,7 +15,9 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from her2scope.report.console import fmt_p, print_table
 from her2scope.report.writers import json_safe
+from her2scope.vocab import ESTIMATE_COLOURS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,7 +44,7 @@ def _f(value: Any, digits: int = 2) -> str:
 def _p(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{value:.2g}" if value < 0.01 else f"{value:.3f}"
+    return fmt_p(value)  # the one p format of the console (report/console.py)
 
 
 def _or(row: dict[str, Any], prefix: str) -> str:
@@ -182,7 +184,7 @@ def terminal_table(result: AdjustedResult) -> Table:
 
 def print_adjusted(result: AdjustedResult, console: Console | None = None) -> None:
     console = console or Console()
-    console.print(terminal_table(result))
+    print_table(terminal_table(result), console)
     console.print(summary_text(result), markup=False, highlight=False)
 
 
@@ -289,7 +291,7 @@ def questions_json(result: AdjustedResult) -> str:
     return json.dumps(json_safe(payload), indent=2)
 
 
-def adjusted_forest_figure(table: pl.DataFrame, *, ax: Axes | None = None) -> Figure:
+def adjusted_forest_figure(table: Any, *, ax: Axes | None = None) -> Figure:
     """Crude (circles) and adjusted (squares) odds ratios of HER2-low, log scale, with CIs.
 
     Parameters
@@ -310,15 +312,15 @@ def adjusted_forest_figure(table: pl.DataFrame, *, ax: Axes | None = None) -> Fi
     """
     import numpy as np
 
-    from her2scope.report.figures import _target
+    from her2scope.report.figures import _target, table_of
 
-    rows = table.to_dicts()
+    rows = table_of(table).to_dicts()  # the result (hs.pl convention) or its table
     n = len(rows)
     fig, ax = _target(ax, (7.5, 0.28 * n + 1.2))
     y = np.arange(n)[::-1].astype(float)
     for offset, prefix, marker, colour, name in (
-        (0.15, "crude", "o", "#6baed6", "crude (2x2)"),
-        (-0.15, "adj", "s", "#d94801", "adjusted (logistic, clustered SE)"),
+        (0.15, "crude", "o", ESTIMATE_COLOURS["crude"], "crude (2x2)"),
+        (-0.15, "adj", "s", ESTIMATE_COLOURS["adjusted"], "adjusted (logistic, clustered SE)"),
     ):
         est = np.array(
             [r[f"{prefix}_or"] if r[f"{prefix}_or"] is not None else np.nan for r in rows],

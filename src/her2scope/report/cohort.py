@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from her2scope import __version__
+from her2scope.report.console import fmt_p
 from her2scope.report.html import EmbeddedFigure, escape
 from her2scope.report.writers import json_safe
 
@@ -73,7 +74,7 @@ def _fmt(value: Any, digits: int = 1) -> str:
 def _p(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return f"{value:.2g}" if value < 0.01 else f"{value:.3f}"
+    return fmt_p(value)  # the one p format of the console (report/console.py)
 
 
 def versions() -> dict[str, str]:
@@ -191,7 +192,7 @@ def print_result(result: IntersectionResult, console: Console | None = None) -> 
     for pipes too) it is split into two narrower tables, so no cell is cut.
     """
     console = console or Console()
-    precise = not console.is_terminal
+    precise = False  # rounded everywhere on screen; every digit is in the files (issue 27)
     width = console.width
     env_columns = os.environ.get("COLUMNS", "")
     if precise and env_columns.isdigit() and int(env_columns) >= 40:
@@ -339,20 +340,20 @@ def cohort_figures(result: IntersectionResult, *, fmt: str = "svg") -> list[Embe
             "Points: HER2-low % among altered tumors with a known HER2 call, bars: Wilson 95% CI; "
             "diamonds: mechanism classes and any alteration; grey tick: the cohort baseline "
             "(profiled tumors without the alteration); green band: the expected range.",
-            fmt=fmt,
+            format=fmt,
         ),
         embed(
             figures.stacked_figure(result.table),
             "HER2 categories per alteration",
             "Composition of altered tumors by HER2 call, including calls that are not on the "
             "0/low/positive scale.",
-            fmt=fmt,
+            format=fmt,
         ),
         embed(
             figures.oncoprint_figure(result),
             "Alteration matrix (oncoprint)",
             "Analysed tumors with at least one catalog alteration; top track: HER2 call.",
-            fmt=fmt,
+            format=fmt,
         ),
     ]
 

@@ -21,10 +21,12 @@ import numpy as np
 import polars as pl
 
 from her2scope.vocab import (
+    ALTERATION_TYPE_COLOURS,
     CLASS_COLOURS,
     HER2_COLOURS,
     LOW,
     POSITIVE,
+    PROFILE_COLOURS,
     ZERO_CATEGORIES,
     profile_names,
 )
@@ -47,6 +49,8 @@ TRACK_CODE = {**dict.fromkeys(sorted(ZERO_CATEGORIES), 1), LOW: 2, POSITIVE: 3}
 #: resolution of every figure; figures are created at it, so the content box measured
 #: before saving is the one savefig draws
 DPI = 110
+#: numbers at risk and other small print under a panel: readable at 100% zoom
+AT_RISK_FONTSIZE = 9
 #: white margin around the drawn content, as ``savefig(bbox_inches="tight")`` pads
 PAD_INCHES = 0.1
 
@@ -66,7 +70,9 @@ FORMATS = ("svg", "png", "pdf")
 MIME = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 
 
-def encode(fig: Figure, *, fmt: str = "svg", dpi: float = DPI) -> bytes:
+def encode(
+    fig: Figure, *, format: str | None = None, dpi: float = DPI, fmt: str | None = None
+) -> bytes:
     """The figure as ``svg`` (the default), ``png`` or ``pdf`` bytes, cropped to its content.
 
     What ``savefig(bbox_inches="tight")`` gives, drawn once instead of twice:
@@ -80,10 +86,12 @@ def encode(fig: Figure, *, fmt: str = "svg", dpi: float = DPI) -> bytes:
     ----------
     fig : matplotlib.figure.Figure
         Any figure.
-    fmt : str
-        ``svg``, ``png`` or ``pdf``.
+    format : str
+        ``svg`` (default), ``png`` or ``pdf``.
     dpi : float
         Resolution of a PNG (and of images inside SVG/PDF).
+    fmt : str, optional
+        Deprecated spelling of ``format``.
 
     Returns
     -------
@@ -97,6 +105,9 @@ def encode(fig: Figure, *, fmt: str = "svg", dpi: float = DPI) -> bytes:
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    from her2scope.report.writers import format_keyword
+
+    fmt = str(format_keyword(format, "svg", fmt=fmt))
     if fmt not in FORMATS:
         raise ValueError(f"figure format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     canvas = fig.canvas
@@ -142,7 +153,23 @@ def write_figure(fig: Figure, path: str | Path, *, dpi: float = 150) -> Path:
 
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"
-    return write_bytes_atomic(path, encode(fig, fmt=fmt, dpi=dpi))
+    return write_bytes_atomic(path, encode(fig, format=fmt, dpi=dpi))
+
+
+def table_of(result: Any) -> pl.DataFrame:
+    """The table a figure draws: a result's ``.table``, or a table given as is.
+
+    Every figure takes the result object (``hs.pl.forest(result)``); the older
+    calls with ``result.table`` keep working.
+    """
+    if isinstance(result, pl.DataFrame):
+        return result
+    table = getattr(result, "table", None)
+    if isinstance(table, pl.DataFrame):
+        return table
+    if type(result).__module__.split(".")[0] == "pandas":
+        return pl.from_pandas(result)
+    raise TypeError(f"expected a her2scope result or a table, got {type(result).__name__}")
 
 
 def _floats(values: pl.Series) -> np.ndarray:
@@ -161,16 +188,17 @@ def _target(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes
 
 
 def forest_figure(
-    table: pl.DataFrame, *, expected: tuple[float, float] = (0.45, 0.55), ax: Axes | None = None
+    table: Any, *, expected: tuple[float, float] | None = None, ax: Axes | None = None
 ) -> Figure:
     """HER2-low % with Wilson 95% CI per row, the cohort baseline, and the expected band.
 
     Parameters
     ----------
-    table : polars.DataFrame
-        ``IntersectionResult.table``.
-    expected : tuple of float
-        Expected HER2-low range, drawn as a band.
+    table : IntersectionResult or polars.DataFrame
+        :func:`her2scope.tl.analyze`'s result (or its ``.table``).
+    expected : tuple of float, optional
+        Expected HER2-low range, drawn as a band (default: the result's
+        ``options.expected``, else 0.45-0.55).
     ax : matplotlib Axes, optional
         Draw here instead of a new figure.
 
@@ -181,10 +209,14 @@ def forest_figure(
 
     Examples
     --------
-    >>> fig = forest_figure(result.table, expected=result.options.expected)  # doctest: +SKIP
+    >>> fig = forest_figure(result)  # doctest: +SKIP
     """
     from matplotlib.collections import LineCollection
 
+    if expected is None:
+        options = getattr(table, "options", None)
+        expected = getattr(options, "expected", None) or (0.45, 0.55)
+    table = table_of(table)
     rows = table.filter(pl.col("n_her2_known") > 0)
     n = rows.height
     fig, ax = _target(ax, (8.5, 0.32 * n + 1.6))
@@ -225,13 +257,13 @@ def forest_figure(
     return fig
 
 
-def stacked_figure(table: pl.DataFrame, *, ax: Axes | None = None) -> Figure:
+def stacked_figure(table: Any, *, ax: Axes | None = None) -> Figure:
     """HER2 category composition per alteration (counts as % of altered tumors).
 
     Parameters
     ----------
-    table : polars.DataFrame
-        ``IntersectionResult.table``.
+    table : IntersectionResult or polars.DataFrame
+        :func:`her2scope.tl.analyze`'s result (or its ``.table``).
     ax : matplotlib Axes, optional
         Draw here instead of a new figure.
 
@@ -242,12 +274,12 @@ def stacked_figure(table: pl.DataFrame, *, ax: Axes | None = None) -> Figure:
 
     Examples
     --------
-    >>> fig = stacked_figure(result.table)  # doctest: +SKIP
+    >>> fig = stacked_figure(result)  # doctest: +SKIP
     """
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
-    rows = table.filter(pl.col("n_altered") > 0)
+    rows = table_of(table).filter(pl.col("n_altered") > 0)
     parts = {
         "HER2-0": rows["n_her2_zero"].to_numpy(),
         "HER2-low": rows["n_her2_low"].to_numpy(),
@@ -355,11 +387,11 @@ def oncoprint_matrix(
 
 #: Alteration types of the oncoprint cells, drawn in cBioPortal's colours.
 ALTERATION_TYPES = {
-    1: ("mutation", "#008000"),
-    2: ("amplification", "#ff0000"),
-    3: ("deep deletion", "#0000ff"),
-    4: ("fusion / structural variant", "#8b00e8"),
-    5: ("more than one type", "#000000"),
+    1: ("mutation", ALTERATION_TYPE_COLOURS["mutation"]),
+    2: ("amplification", ALTERATION_TYPE_COLOURS["amplification"]),
+    3: ("deep deletion", ALTERATION_TYPE_COLOURS["deep deletion"]),
+    4: ("fusion / structural variant", ALTERATION_TYPE_COLOURS["fusion / structural variant"]),
+    5: ("more than one type", ALTERATION_TYPE_COLOURS["more than one type"]),
 }
 #: HER2 track: order of the groups left to right, label and colour.
 TRACK_GROUPS = (
@@ -511,7 +543,7 @@ def _oncoprint(
         f"{n_tumors} tumors with at least one catalog alteration{shown}, grouped by HER2 category",
         fontsize=9,
     )
-    colours = ["#eeeeee", *(c for _, c in ALTERATION_TYPES.values())]
+    colours = [ALTERATION_TYPE_COLOURS["not altered"], *(c for _, c in ALTERATION_TYPES.values())]
     ax.imshow(
         codes,
         aspect="auto",
@@ -570,15 +602,21 @@ def _profile_order(settings: list[tuple[str, ...]]) -> list[str]:
     ]
 
 
-def sensitivity_figure(sens: pl.DataFrame, *, ax: Axes | None = None) -> Figure:
+def sensitivity_figure(sens: Any, *, ax: Axes | None = None) -> Figure:
     """HER2-low % and -log10 q per alteration across profile x ambiguity settings.
+
+    Colour tells the profile and marker shape the ambiguity policy; each
+    setting has its own row offset, so settings that give the same value (the
+    2018 and 2023 profiles often do) sit side by side instead of hiding one
+    another.
 
     Parameters
     ----------
-    sens : polars.DataFrame
-        ``SensitivityResult.table`` (one row per alteration and setting).
+    sens : SensitivityResult or polars.DataFrame
+        :func:`her2scope.tl.sensitivity`'s result (or its ``.table``).
     ax : matplotlib Axes, optional
-        Draw the HER2-low % panel here; the q panel goes in an inset to its right.
+        Draw both panels inside this axes' area (split in two) instead of a
+        new figure; nothing is drawn outside it.
 
     Returns
     -------
@@ -587,46 +625,48 @@ def sensitivity_figure(sens: pl.DataFrame, *, ax: Axes | None = None) -> Figure:
 
     Examples
     --------
-    >>> fig = sensitivity_figure(grid.table)  # doctest: +SKIP
+    >>> fig = sensitivity_figure(grid)  # doctest: +SKIP
     """
-    alts = sens.filter(pl.col("level") == "alteration")
+    table = table_of(sens)
+    alts = table.filter(pl.col("level") == "alteration")
     settings = alts.select("profile", "ambiguous").unique(maintain_order=True).rows()
     labels = alts["label"].unique(maintain_order=True).to_list()
-    new = ax is None
-    fig, ax1 = _target(ax, (11, 0.3 * len(labels) + 1.8))
-    if new:
-        fig.subplots_adjust(left=0.2, right=0.56)
-    ax2 = ax1.inset_axes((1.08, 0.0, 0.95, 1.0), sharey=ax1)
+    row_height = max(0.3, 0.07 * len(settings))  # room for every setting's offset
+    if ax is None:
+        fig = _figure((11, row_height * len(labels) + 2.2))
+        ax1, ax2 = fig.subplots(1, 2, sharey=True)
+        fig.subplots_adjust(left=0.2, right=0.98, bottom=0.2, wspace=0.08)
+    else:
+        fig, host = _target(ax, (11, 6))
+        host.set_axis_off()
+        ax1 = host.inset_axes((0.0, 0.0, 0.47, 1.0))
+        ax2 = host.inset_axes((0.53, 0.0, 0.47, 1.0), sharey=ax1)
     ax2.tick_params(labelleft=False)
     y = {label: i for i, label in enumerate(labels[::-1])}
     markers = {"low": "o", "zero": "s", "exclude": "^"}
-    cycle = ("#636363", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#8c6d31")
+    cycle = PROFILE_COLOURS
     colours = {name: cycle[i % len(cycle)] for i, name in enumerate(_profile_order(settings))}
+    step = 0.8 / max(len(settings), 1)
     for k, (profile, policy) in enumerate(settings):
         part = alts.filter((pl.col("profile") == profile) & (pl.col("ambiguous") == policy))
-        offset = (k - len(settings) / 2) * 0.06
+        offset = (k - (len(settings) - 1) / 2) * step
         ys = [y[label] + offset for label in part["label"].to_list()]
         q = part["q_fisher"].to_numpy()
-        ax1.scatter(
-            part["pct_her2_low"].to_numpy(),
-            ys,
-            marker=markers.get(policy, "o"),
-            color=colours.get(profile, "#000000"),
-            s=16,
-            label=f"{profile} / {policy}",
-        )
-        ax2.scatter(
-            -np.log10(np.clip(q, 1e-300, 1)),
-            ys,
-            marker=markers.get(policy, "o"),
-            color=colours.get(profile, "#000000"),
-            s=16,
-        )
+        style = {
+            "marker": markers.get(policy, "o"),
+            "color": colours.get(profile, "#000000"),
+            "s": 14,
+            "linewidths": 0,
+        }
+        ax1.scatter(part["pct_her2_low"].to_numpy(), ys, label=f"{profile} / {policy}", **style)
+        ax2.scatter(-np.log10(np.clip(q, 1e-300, 1)), ys, **style)
     ax1.set_yticks(list(y.values()), list(y.keys()), fontsize=7)
     ax1.set_xlabel("HER2-low %")
     ax1.set_xlim(0, 100)
     ax2.axvline(-math.log10(0.05), color="#999999", ls="--", lw=1)
     ax2.set_xlabel("-log10 q (Fisher vs baseline, BH); dashed: q = 0.05")
-    ax1.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(1.0, -0.08), ncol=3)
+    for panel in (ax1, ax2):
+        panel.grid(axis="y", color="#f2f2f2", lw=0.6)
+    ax1.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(1.06, -0.08), ncol=3)
     ax1.set_title("Sensitivity of HER2-low enrichment to the HER2 reading", fontsize=9, loc="left")
     return fig

@@ -27,13 +27,21 @@ def classified_text(table: pl.DataFrame, *, csv: bool = False) -> str:
 def write_classified(
     table: pl.DataFrame, out: Path | None, *, stdout: TextIO | None = None
 ) -> None:
-    """Write the classified table to ``out`` (CSV when it ends in ``.csv``) or to stdout as TSV."""
+    """Write the classified table to ``out`` in the format its suffix names (``.csv``,
+    ``.parquet``, ``.json``, ``.xlsx``; TSV otherwise) or to stdout as TSV."""
     if out is None:
         (stdout or sys.stdout).write(classified_text(table))
         return
-    is_csv = out.name.lower().endswith(".csv")
+    from her2scope.report.writers import WRITERS, write_table
+
+    suffix = out.suffix.lower()
+    by_suffix = {s: name for name, (s, _) in WRITERS.items()}
+    if suffix in by_suffix and suffix not in (".tsv", ".csv"):
+        # issue 22: calls.parquet is Parquet, not TSV under another name
+        write_table(table, out, format=by_suffix[suffix])
+        return
     # temporary name + rename: a failed write raises OutputError and leaves nothing at ``out``
-    write_text_atomic(out, classified_text(table, csv=is_csv))
+    write_text_atomic(out, classified_text(table, csv=suffix == ".csv"))
 
 
 def her2_summary_table(result: Her2Result, *, title: str | None = None) -> Table:

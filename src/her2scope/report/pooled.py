@@ -25,6 +25,7 @@ from her2scope.report.cohort import (
     summary_text,
     versions,
 )
+from her2scope.report.console import print_table
 from her2scope.report.html import render
 from her2scope.report.writers import json_safe
 
@@ -125,7 +126,7 @@ def print_pooled(result: PooledResult, console: Console | None = None) -> None:
     for res in result.per_study.values():
         console.print(summary_text(res), markup=False, highlight=False)
         console.print()
-    console.print(terminal_table(result))
+    print_table(terminal_table(result), console)
     console.print(pooled_summary_text(result), markup=False, highlight=False)
 
 

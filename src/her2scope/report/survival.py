@@ -21,9 +21,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from her2scope.report.html import embed, figure_tag, frame_to_html, note, page
+from her2scope.report.console import fmt_num, fmt_p, print_audit, print_table
+from her2scope.report.figures import AT_RISK_FONTSIZE
+from her2scope.report.html import embed, figure_tag, fragment, frame_to_html, note, page
 from her2scope.report.writers import json_safe, write_tsv
-from her2scope.vocab import HER2_COLOURS
+from her2scope.vocab import ALTERATION_STATUS_COLOURS, HER2_COLOURS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -35,7 +37,7 @@ ANALYSIS_TITLES = {
     "from_diagnosis": "From diagnosis",
     "left_truncated": "Left-truncated (delayed entry at sequencing)",
 }
-_COLOURS = {**HER2_COLOURS, "not_altered": "#7f7f7f", "altered": "#9467bd"}
+_COLOURS = {**HER2_COLOURS, **ALTERATION_STATUS_COLOURS}  # the palette's home: vocab.py
 
 
 def _caution(result: SurvivalResult) -> str | None:
@@ -76,13 +78,15 @@ def _notes(result: SurvivalResult) -> list[str]:
 def _fmt(v: Any) -> str:
     if v is None:
         return ""
-    if isinstance(v, float):
-        return f"{v:.3g}"
-    return str(v)
+    return fmt_num(v)  # the console's one number format (report/console.py)
 
 
 #: What a blank cell means where it has a meaning: a KM median the curve never reaches.
-_BLANK_MEANS = {"median_os_months": "not reached"}
+_BLANK_MEANS = {"median_os_months": "not reached", "median_ci_high": "not reached"}
+
+
+def _cell(column: str, value: Any) -> str:
+    return fmt_p(value) if column.endswith("p_value") else _fmt(value)
 
 
 def _rich_table(frame: pl.DataFrame, title: str) -> Table:
@@ -91,7 +95,7 @@ def _rich_table(frame: pl.DataFrame, title: str) -> Table:
         t.add_column(c)
     for row in frame.iter_rows():
         cells = zip(frame.columns, row, strict=True)
-        t.add_row(*(_BLANK_MEANS.get(c, "") if v is None else _fmt(v) for c, v in cells))
+        t.add_row(*(_BLANK_MEANS.get(c, "") if v is None else _cell(c, v) for c, v in cells))
     return t
 
 
@@ -108,21 +112,20 @@ def print_survival(result: SurvivalResult, console: Console | None = None) -> No
         f"{result.n_patients} patients, {result.n_events} deaths; reference group "
         f"{result.reference_group}"
     )
-    console.print(_rich_table(result.table, "Groups (KM median OS, months, 95% CI)"))
-    console.print(_rich_table(result.logrank, "Tests"))
-    console.print(
+    print_table(_rich_table(result.table, "Groups (KM median OS, months, 95% CI)"), console, keys=2)
+    print_table(_rich_table(result.logrank, "Tests"), console, keys=2)
+    print_table(
         _rich_table(
             result.cox,
             "Cox proportional hazards (HR, 95% CI; ph_p_value: scaled Schoenfeld residual test, "
             "ph_ok false = the PH assumption fails, see warnings)",
-        )
+        ),
+        console,
+        keys=2,
     )
     for text in _notes(result):
         console.print(f"[yellow]Note:[/yellow] {escape(text)}")
-    for e in result.audit:
-        console.print(
-            f"audit {e.level} {e.code}: {e.message} (n={e.count})", style="dim", markup=False
-        )
+    print_audit(result.audit, where="survival.json")  # not the result: stderr, warnings first
 
 
 def _km_panel(ax: Axes, result: SurvivalResult, analysis: str) -> None:
@@ -132,7 +135,7 @@ def _km_panel(ax: Axes, result: SurvivalResult, analysis: str) -> None:
         curve = sub.filter(pl.col("group") == g["group"])
         colour = _COLOURS.get(g["group"])
         label = f"{g['group']} (n={g['n_patients']}, deaths={g['n_events']})"
-        ax.step(curve["time"], curve["survival"], where="post", label=label, color=colour)
+        ax.step(curve["time"], curve["survival"], where="post", label=label, color=colour, lw=1.8)
         ax.fill_between(
             curve["time"].to_numpy(),
             curve["ci_low"].to_numpy(),
@@ -181,16 +184,18 @@ def _numbers_at_risk(ax: Axes, curves: pl.DataFrame, groups: list[str]) -> None:
     ticks = [float(x) for x in ax.get_xticks() if lo <= x <= hi]
     ax.set_xticks(ticks)
     trans = blended_transform_factory(ax.transData, ax.transAxes)
-    ax.text(0, -0.2, "at risk", transform=ax.transAxes, ha="right", va="top", fontsize=7)
+    ax.text(
+        0, -0.2, "at risk", transform=ax.transAxes, ha="right", va="top", fontsize=AT_RISK_FONTSIZE
+    )
     for row, group in enumerate(groups):
-        y = -0.26 - 0.065 * row
+        y = -0.26 - 0.08 * row
         curve = curves.filter(pl.col("group") == group)
         ax.text(
-            lo, y, group, transform=trans, ha="right", va="top", fontsize=7,
+            lo, y, group, transform=trans, ha="right", va="top", fontsize=AT_RISK_FONTSIZE,
             color=_COLOURS.get(group, "#333333"),
         )  # fmt: skip
         for x, n in zip(ticks, numbers_at_risk(curve, ticks), strict=True):
-            ax.text(x, y, str(n), transform=trans, ha="center", va="top", fontsize=7)
+            ax.text(x, y, str(n), transform=trans, ha="center", va="top", fontsize=AT_RISK_FONTSIZE)
 
 
 def km_figure(
@@ -230,7 +235,7 @@ def km_figure(
     analyses = [a for a in ANALYSIS_TITLES if result.curves["analysis"].eq(a).any()] or [
         "from_diagnosis"
     ]
-    fig = _figure((6.5 * len(analyses), 4.8))
+    fig = _figure((6.5 * len(analyses), 5.4))  # room for the numbers at risk
     axes = fig.subplots(1, len(analyses), squeeze=False)
     for panel, name in zip(axes[0], analyses, strict=True):
         _km_panel(panel, result, name)
@@ -247,7 +252,7 @@ def km_figure(
 def _fmt_p(p: float | None) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "NA"
-    return f"{p:.2e}" if p < 1e-3 else f"{p:.3f}"
+    return fmt_p(p)  # the one p format of the console (report/console.py)
 
 
 def summary_text(result: SurvivalResult) -> str:
@@ -320,7 +325,8 @@ def survival_html(result: SurvivalResult, *, include_figure: bool = True) -> str
         "<h2>Audit</h2>",
         frame_to_html(result.audit.to_frame().select("level", "code", "message", "count")),
     ]
-    return page(f"Overall survival by {result.by}", sections)
+    # without the figure it is a notebook's view: a fragment that leaves the page's style alone
+    return (page if include_figure else fragment)(f"Overall survival by {result.by}", sections)
 
 
 def write_survival(result: SurvivalResult, out_dir: Path | str) -> list[Path]:

@@ -18,7 +18,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from her2scope.report.html import embed, figure_tag, frame_to_html, note, page
+from her2scope.report.console import print_table
+from her2scope.report.html import embed, figure_tag, fragment, frame_to_html, note, page
 from her2scope.report.writers import json_safe, write_tsv
 from her2scope.vocab import ALL_SAMPLE_TYPES, ANALYSIS_SCALE
 
@@ -189,7 +190,7 @@ def print_switching(result: SwitchingResult, console: Console | None = None) -> 
         acc.add_column(c)
     for row in result.accounting.iter_rows():
         acc.add_row(*(str(v) for v in row))
-    console.print(acc)
+    print_table(acc, console)
     for comparison in result.accounting["comparison"].to_list():
         if comparison in result.not_made:
             continue
@@ -206,7 +207,7 @@ def print_switching(result: SwitchingResult, console: Console | None = None) -> 
                 t.add_column(c, justify="right")
             for row in wide.iter_rows():
                 t.add_row(*(str(v) for v in row))
-            console.print(t)
+            print_table(t, console)
     disp = rates_display(result)
     for comparison in result.accounting["comparison"].to_list():
         if comparison in result.not_made:
@@ -217,7 +218,7 @@ def print_switching(result: SwitchingResult, console: Console | None = None) -> 
             rt.add_column(c, justify="right" if c in {"k", "n", "n_patients"} else "left")
         for row in sub.iter_rows():
             rt.add_row(*("" if v is None else str(v) for v in row))
-        console.print(rt)
+        print_table(rt, console)
     for text in (SCALE_NOTE, SAME_TUMOUR_NOTE, INDEPENDENCE_NOTE, paper_note()):
         console.print(f"[yellow]Note:[/yellow] {text}")
 
@@ -332,7 +333,8 @@ def switching_html(result: SwitchingResult, *, include_figure: bool = True) -> s
         "<h2>Audit</h2>",
         frame_to_html(result.audit.to_frame().select("level", "code", "message", "count")),
     ]
-    return page("HER2 switching", sections)
+    # without the figure it is a notebook's view: a fragment that leaves the page's style alone
+    return (page if include_figure else fragment)("HER2 switching", sections)
 
 
 def rates_json(result: SwitchingResult) -> dict[str, Any]:

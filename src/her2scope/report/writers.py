@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from her2scope.errors import ConfigError
-from her2scope.outputs import write_bytes_atomic
+from her2scope.outputs import bundle, current_provenance, write_bytes_atomic
 
 
 def json_safe(value: Any) -> Any:
@@ -40,6 +40,28 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+def format_keyword(
+    format: str | None, default: str, **old: str | Sequence[str] | None
+) -> str | Sequence[str]:
+    """The one format keyword, ``format``, with the older spellings (``fmt=``,
+    ``formats=``) still accepted and a :class:`DeprecationWarning` naming the new one.
+
+    Examples
+    --------
+    >>> format_keyword(None, "svg", fmt="png")  # doctest: +SKIP
+    'png'
+    """
+    import warnings
+
+    given = {name: value for name, value in old.items() if value is not None}
+    if given and format is not None:
+        raise ConfigError(f"give format= only (not also {', '.join(given)}=)")
+    for name, value in given.items():
+        warnings.warn(f"{name}= is deprecated; use format=", DeprecationWarning, stacklevel=3)
+        return value
+    return default if format is None else format
+
+
 def _tsv(frame: pl.DataFrame) -> bytes:
     return frame.write_csv(separator="\t").encode("utf-8")
 
@@ -50,12 +72,17 @@ def _csv(frame: pl.DataFrame) -> bytes:
 
 def _json(frame: pl.DataFrame) -> bytes:
     rows = json_safe(frame.to_dicts())
+    # records stay a plain list (what pandas.read_json and polars.read_json read);
+    # where they came from is in the folder's provenance.json
     return (json.dumps(rows, indent=1, default=str) + "\n").encode("utf-8")
 
 
 def _parquet(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
-    frame.write_parquet(buf)
+    prov = current_provenance()
+    # key-value metadata: what pyarrow.parquet.read_metadata(...).metadata shows
+    metadata = {"her2scope": json.dumps(prov, default=str)} if prov else None
+    frame.write_parquet(buf, metadata=metadata)
     return buf.getvalue()
 
 
@@ -64,7 +91,7 @@ def _xlsx(frame: pl.DataFrame) -> bytes:
         import xlsxwriter  # noqa: F401
     except ImportError:  # pragma: no cover - depends on the environment
         raise ConfigError(
-            "format 'xlsx' needs the optional package xlsxwriter (pip install xlsxwriter)"
+            "format 'xlsx' needs the optional package xlsxwriter: pip install 'her2scope[excel]'"
         ) from None
     buf = io.BytesIO()
     frame.write_excel(buf)
@@ -142,9 +169,13 @@ def write_table(frame: Any, path: str | Path, *, format: str | None = None) -> P
 
 
 def write_result(
-    result: Any, out_dir: str | Path, *, formats: tuple[str, ...] = ("tsv", "json")
+    result: Any,
+    out_dir: str | Path,
+    *,
+    format: str | Sequence[str] = ("tsv", "json"),
+    formats: str | Sequence[str] | None = None,
 ) -> list[Path]:
-    """Write a result's ``.table`` (and its audit) in each of ``formats``.
+    """Write a result's ``.table`` (and its audit) in each format of ``format``.
 
     Parameters
     ----------
@@ -152,8 +183,10 @@ def write_result(
         Any her2scope result (``.table``, ``.audit``).
     out_dir : str or Path
         Output folder.
-    formats : tuple of str
-        Keys of :data:`WRITERS`.
+    format : str or sequence of str
+        One key of :data:`WRITERS` or several.
+    formats : optional
+        Deprecated spelling of ``format``.
 
     Returns
     -------
@@ -162,8 +195,15 @@ def write_result(
 
     Examples
     --------
-    >>> hs.report.write_result(result, "out", formats=("tsv", "parquet"))  # doctest: +SKIP
+    >>> hs.report.write_result(result, "out", format=("tsv", "parquet"))  # doctest: +SKIP
     """
+    chosen = format_keyword(None, "", formats=formats) or format
+    # one format as a string is one format ("tsv"), not the letters t, s, v
+    names = [chosen] if isinstance(chosen, str) else list(chosen)
+    for name in names:
+        if name not in WRITERS:
+            raise ConfigError(f"parameter format must be among {', '.join(WRITERS)}; got {name!r}")
+    formats = names
     out = Path(out_dir)
     written = [
         write_table(result.table, out / f"table{WRITERS[name][0]}", format=name) for name in formats
@@ -175,8 +215,11 @@ def write_result(
 
 
 def write_tsv(frame: pl.DataFrame, path: Path, comments: Sequence[str] = ()) -> Path:
-    """TSV with optional leading ``#`` comment lines (read back with ``comment_prefix="#"``)."""
-    from her2scope.outputs import write_text_atomic
+    """A plain TSV (any ``read_csv(sep="\\t")`` reads it); ``comments`` go to the
+    folder's ``provenance.json`` under the file's name, never into the data."""
+    from her2scope.outputs import add_notes, write_text_atomic
 
-    head = "".join(f"# {line}\n" for line in comments)
-    return write_text_atomic(path, head + frame.write_csv(separator="\t", null_value=""))
+    with bundle(Path(path).parent):
+        written = write_text_atomic(path, frame.write_csv(separator="\t", null_value=""))
+        add_notes(path, list(comments))
+    return written
