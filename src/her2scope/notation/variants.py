@@ -763,6 +763,11 @@ class _PartReader:
         assert gene is not None
         if self.unknown:
             words = tuple(self.unknown)
+            if list(words) == self.tokens[1:]:
+                tail = " ".join(words)
+                return NotUnderstood(
+                    self.text, f"cannot read {tail!r} as an event or protein change", words
+                )
             return NotUnderstood(
                 self.text,
                 f"cannot read {' '.join(words)!r} as an event, protein change or annotation; "
@@ -811,8 +816,6 @@ class _PartReader:
             if self.protein is None and self.cdna.frameshift:
                 truncating = True
                 frameshift = True
-        if protein_change is not None and protein_change.endswith("splice"):
-            splice = True
         if self.attrs.get("method") == "IHC" and event == "mutation" and has_change:
             return NotUnderstood(self.text, "a sequence change cannot be found by IHC")
         return Finding(
