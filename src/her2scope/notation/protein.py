@@ -72,6 +72,7 @@ _ONE_LETTER = re.compile(
 # strings read before still read: ``*1213delext*?``); the change is kept as written.
 _LENIENT_REST = re.compile(r"([A-Z*]|fs|_|del|ins|dup|delins|ext|=|\?)")
 _LOWER_SIMPLE = re.compile(r"[a-z]\d+[a-z*]")
+_FS_X = re.compile(r"fsX(?=\d|\?|$)")
 
 
 def _three_to_one(s: str) -> str:
@@ -109,6 +110,8 @@ def normalise_protein_change(raw: str) -> tuple[str, bool] | None:
     if _LOWER_SIMPLE.fullmatch(s):  # ``d538g`` typed in lower case
         s = s.upper()
     s = _three_to_one(s)
+    if "fsX" in s:  # the older stop symbol after a frameshift (``fsX43``)
+        s = _FS_X.sub("fs*", s)
     m = _ONE_LETTER.fullmatch(s)
     if m is not None:
         ref, pos, edit = m.group("ref"), m.group("pos"), m.group("edit")
@@ -122,8 +125,12 @@ def normalise_protein_change(raw: str) -> tuple[str, bool] | None:
         head = f"{ref}{pos}"
         if m.group("ref2") is not None:
             head += f"_{m.group('ref2')}{m.group('pos2')}"
+        # a stop gained (``R1276*``, ``E1718_Y1719delinsA*``), a frameshift or a splice site
         truncating = (
-            (alt == "*" and ref != "*") or bool(m.group("fs")) or edit.endswith("splice")
+            (alt == "*" and ref != "*")
+            or bool(m.group("fs"))
+            or edit.endswith("splice")
+            or (edit.startswith(("delins", "ins")) and "*" in edit)
         )
         if m.group("ref2") is not None and alt is not None:
             return None  # ``A1_B2C`` is not a change
@@ -146,6 +153,7 @@ _C_CHANGE = re.compile(
     r"(?:_(?P<end>[-*]?\d+)(?P<eoff>[+-]\d+)?)?"
     r"(?P<edit>(?P<ref>[ACGTN])>(?P<alt>[ACGTN])"
     r"|delins(?P<delins>[ACGTN]+)"
+    r"|del(?P<deleted>[ACGTN]+)ins(?P<replaced>[ACGTN]+)"
     r"|del(?P<del>[ACGTN]*)"
     r"|dup(?P<dup>[ACGTN]*)"
     r"|ins(?P<ins>[ACGTN]+)"
@@ -198,6 +206,8 @@ def read_coding_change(raw: str) -> CodingChange | None:
         if span >= 1:
             if m.group("delins") is not None:
                 length_change = len(m.group("delins")) - span
+            elif m.group("replaced") is not None:
+                length_change = len(m.group("replaced")) - span
             elif m.group("del") is not None:
                 length_change = -span
             elif m.group("dup") is not None:

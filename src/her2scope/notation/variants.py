@@ -222,7 +222,9 @@ _PHRASE_MAX = 4
 _FILLER = frozenset({",", "(", ")", "[", "]", ":", "-", "of", "in", "the", "a", "an", "at", "on"})
 _GENE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}(?:-[A-Za-z0-9]{1,8})?")
 _GENE_PART = re.compile(r"[A-Za-z][A-Za-z0-9]{1,15}")
-_PAIR_RE = re.compile(r"(?P<a>[A-Za-z][A-Za-z0-9]{1,15})(?P<sep>::|-|/|--)(?P<b>[A-Za-z][A-Za-z0-9]{1,15})")
+_PAIR_RE = re.compile(
+    r"(?P<a>[A-Za-z][A-Za-z0-9]{1,15})(?P<sep>::|-|/|--|:)(?P<b>[A-Za-z][A-Za-z0-9]{1,15})"
+)
 _TRANSCRIPT = re.compile(r"(?:[NX][MRP]_\d{1,12}|ENS[TP]\d{6,15})(?:\.\d{1,3})?", re.IGNORECASE)
 _TRANSCRIPT_CHANGE = re.compile(
     r"(?P<tx>(?:[NX][MRP]_\d{1,12}|ENS[TP]\d{6,15})(?:\.\d{1,3})?)"
