@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 KB = ROOT / "src/her2scope/data/kb/therapies.yaml"
 OUT = ROOT / "src/her2scope/data/drug_vocabulary.tsv"
 
-ONCOKB_DRUGS = (
-    "cBioPortal/cbioportal-frontend@18aec07 Drugs.tsx (OncoKB drug list with NCIt codes)"
+ONCOKB_DRUGS = "cBioPortal/cbioportal-frontend@18aec07 Drugs.tsx (OncoKB drug list with NCIt codes)"
+KOMEN = (
+    "https://www.komen.org/breast-cancer/treatment/type/chemotherapy/drugs/ (accessed 2026-12-07)"
 )
-KOMEN = "https://www.komen.org/breast-cancer/treatment/type/chemotherapy/drugs/ (accessed 2026-12-07)"
 PDQ = (
     "NCI PDQ Breast Cancer Treatment, Table: Standard Adjuvant Chemotherapy Regimens "
     "(AC, AC-T, CAF, TAC, TC abbreviations) (accessed 2026-12-07)"
@@ -153,8 +153,18 @@ REGIMENS: list[tuple[str, list[str], list[str], str]] = [
     ("TH", ["trastuzumab"], ["taxane"], KARIA),
     ("HP", ["trastuzumab", "pertuzumab"], [], KARIA),
     ("PH", ["trastuzumab", "pertuzumab"], [], KARIA),
-    ("Phesgo", ["pertuzumab", "trastuzumab"], [], FDA + " (pertuzumab, trastuzumab, hyaluronidase-zzxf)"),
-    ("PHESGO", ["pertuzumab", "trastuzumab"], [], FDA + " (pertuzumab, trastuzumab, hyaluronidase-zzxf)"),
+    (
+        "Phesgo",
+        ["pertuzumab", "trastuzumab"],
+        [],
+        FDA + " (pertuzumab, trastuzumab, hyaluronidase-zzxf)",
+    ),
+    (
+        "PHESGO",
+        ["pertuzumab", "trastuzumab"],
+        [],
+        FDA + " (pertuzumab, trastuzumab, hyaluronidase-zzxf)",
+    ),
     ("AT", ["doxorubicin", "docetaxel"], [], BCO),
     ("carbo/taxol", ["carboplatin", "paclitaxel"], [], KOMEN),
     ("GC", ["gemcitabine", "carboplatin"], [], "clinic abbreviation (gemcitabine + carboplatin)"),
@@ -204,13 +214,13 @@ def main() -> None:
         rows.append((acronym, "regimen", acronym, "", "|".join(agents), "|".join(classes), src))
     seen: set[tuple[str, str]] = set()
     lines = [
-        "# Drug and regimen vocabulary; derived by scripts/derive_drug_vocabulary.py (do not edit).",
-        "# NCIt codes: OncoKB's drug list in cBioPortal's frontend (see the script); classes live in",
+        "# Drug and regimen vocabulary; derived by scripts/derive_drug_vocabulary.py.",
+        "# NCIt codes: OncoKB's drug list in cBioPortal's frontend (see script); classes in",
         "# data/kb/therapies.yaml. Regimen members written as a class (T = a taxane) stay a class.",
         "term\tkind\tname\tncit_code\tagents\tclasses\tsource",
     ]
     for row in rows:
-        key = (row[0].lower(), row[1] == "regimen" and "r" or "t")
+        key = (row[0].lower(), (row[1] == "regimen" and "r") or "t")
         if key in seen:
             continue
         seen.add(key)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from her2scope.kb.schema import Biomarker, KnowledgeBase
 from her2scope.notation.protein import THREE_TO_ONE, normalise_protein_change
 from her2scope.notation.therapies import TherapyReader, TherapyReading, load_vocabulary
-from her2scope.notation.variants import EVENT_PHRASES, Finding, NotUnderstood, VariantReader
+from her2scope.notation.variants import EVENT_PHRASES, Finding, VariantReader
 
 __all__ = [
     "THREE_TO_ONE",
@@ -128,7 +128,11 @@ class AlterationParser:
         if isinstance(parsed, Unrecognised):
             return None, [], parsed
         if not parsed.actionable:
-            return parsed, [], Unrecognised(parsed.text, "alteration", not_actionable_reason(parsed))
+            return (
+                parsed,
+                [],
+                Unrecognised(parsed.text, "alteration", not_actionable_reason(parsed)),
+            )
         candidates = self.by_gene.get(parsed.gene, [])
         if not candidates:
             return (

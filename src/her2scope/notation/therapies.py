@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -96,9 +96,46 @@ _LINE_WORDS = {
     "5th": 5,
 }
 _FILLER = frozenset(
-    {"(", ")", "[", "]", ",", ":", "-", "–", "on", "for", "of", "the", "in", "x", "×", "since", "from", "to", "until", "setting", "therapy", "treatment", "regimen", "alone", "monotherapy", "single", "agent", "single-agent", "then", "cycles", "cycle", "c", "line", "l"}
+    {
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        ":",
+        "-",
+        "–",
+        "on",
+        "for",
+        "of",
+        "the",
+        "in",
+        "x",
+        "×",
+        "since",
+        "from",
+        "to",
+        "until",
+        "setting",
+        "therapy",
+        "treatment",
+        "regimen",
+        "alone",
+        "monotherapy",
+        "single",
+        "agent",
+        "single-agent",
+        "then",
+        "cycles",
+        "cycle",
+        "c",
+        "line",
+        "l",
+    }
 )
-_SPLIT_WORDS = frozenset({"+", "and", "with", "plus", "&", "then", "followed", "->", "→", "/", ";", ","})
+_SPLIT_WORDS = frozenset(
+    {"+", "and", "with", "plus", "&", "then", "followed", "->", "→", "/", ";", ","}
+)
 _CYCLES = re.compile(r"(?:x|×)\s?(?P<n>\d{1,3})|(?P<m>\d{1,3})x|c(?P<c>\d{1,3})", re.I)
 _LINE_TOKEN = re.compile(r"(?P<n>\d{1,2})(?:l|st|nd|rd|th)?(?:-line)?", re.I)
 _DATE = re.compile(
@@ -147,6 +184,9 @@ class TherapyReading:
     dates: list[str] = field(default_factory=list)
     status: str | None = None
     not_understood: list[tuple[str, str]] = field(default_factory=list)
+    #: every word of the string is in exactly one of these two lists (nothing dropped)
+    words_used: list[str] = field(default_factory=list)
+    words_not_understood: list[str] = field(default_factory=list)
 
     @property
     def regimen(self) -> str | None:
@@ -160,13 +200,15 @@ class TherapyReading:
 
 @lru_cache(maxsize=1)
 def load_vocabulary() -> tuple[dict[str, str], dict[str, Regimen], dict[str, str], frozenset[str]]:
-    """The shipped table: term -> generic, acronym -> :class:`Regimen`, generic -> NCIt code, brands."""
+    """The shipped table: term -> generic, acronym -> Regimen, generic -> NCIt code, brands."""
     brands: set[str] = set()
     terms: dict[str, str] = {}
     regimens: dict[str, Regimen] = {}
     codes: dict[str, str] = {}
     text = resources.files("her2scope.data").joinpath("drug_vocabulary.tsv").read_text("utf-8")
-    rows = csv.DictReader((ln for ln in text.splitlines() if not ln.startswith("#")), delimiter="\t")
+    rows = csv.DictReader(
+        (ln for ln in text.splitlines() if not ln.startswith("#")), delimiter="\t"
+    )
     for row in rows:
         kind, term, name = row["kind"], row["term"], row["name"]
         if kind == "regimen":
@@ -186,7 +228,7 @@ def _norm(text: str) -> str:
     return " ".join(str(text).lower().replace("γ", "g").replace("’", "'").split())
 
 
-def _tokens(text: str, keep: dict[str, object] | None = None) -> list[str]:
+def _tokens(text: str, keep: Mapping[str, object] | None = None) -> list[str]:
     out: list[str] = []
     for raw in text.split():
         if keep is not None and _norm(raw.rstrip(",;")) in keep:
@@ -239,12 +281,17 @@ class TherapyReader:
         self.regimens = regimens
         self.brand_terms: set[str] = set()
 
+    def tokens(self, text: str) -> list[str]:
+        """The words :meth:`read` sees (parentheses, commas and ``+`` are words of their own)."""
+        return _tokens(str(text), self.regimens)
+
     def read(self, text: str) -> TherapyReading:
         """One therapy string -> :class:`TherapyReading`."""
         out = TherapyReading(str(text))
         toks = _tokens(str(text), self.regimens)
         if len(str(text)) > 1000:
             out.not_understood.append((str(text)[:80] + "...", "longer than 1000 characters"))
+            out.words_not_understood.extend(toks)
             return out
         segment: list[str] = []  # the words of the current part not used yet
         seg_words: list[str] = []  # every word of the current part, for the message
@@ -252,6 +299,7 @@ class TherapyReader:
 
         def close() -> None:
             if segment:
+                out.words_not_understood.extend(segment)
                 part = " ".join(seg_words)
                 unknown = " ".join(segment)
                 why = "not in the therapy synonym table"
@@ -264,15 +312,18 @@ class TherapyReader:
         while i < n:
             tok = toks[i]
             low = tok.lower()
-            if low in _SPLIT_WORDS and not (low == "followed" and False):
+            if low in _SPLIT_WORDS:
                 if low == "followed" and i + 1 < n and toks[i + 1].lower() == "by":
+                    out.words_used.append(toks[i])
                     i += 1
+                out.words_used.append(toks[i])
                 close()
                 i += 1
                 continue
             used = self._phrase(toks, i, out)
             if used:
                 seg_words.extend(toks[i : i + used])
+                out.words_used.extend(toks[i : i + used])
                 i += used
                 continue
             # "letrozole/palbociclib": a slash pair of known words
@@ -282,11 +333,14 @@ class TherapyReader:
                     for p in pieces:
                         self._word(p, out, dry=False)
                     seg_words.append(tok)
+                    out.words_used.append(tok)
                     i += 1
                     continue
             seg_words.append(tok)
             if low not in _FILLER:
                 segment.append(tok)
+            else:
+                out.words_used.append(tok)
             i += 1
         close()
         return out

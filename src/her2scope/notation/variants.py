@@ -668,8 +668,10 @@ class _PartReader:
                 j = i + 1
                 if toks[j] in (":",):
                     j += 1
-                if j < n and _GENE_RE.fullmatch(toks[j].rstrip(",)")) and (
-                    low != "with" or "fusion" in self.events
+                if (
+                    j < n
+                    and _GENE_RE.fullmatch(toks[j].rstrip(",)"))
+                    and (low != "with" or "fusion" in self.events)
                 ):
                     self.partner = self._gene_of(toks[j].rstrip(",)"))
                     i = j + 1
@@ -685,13 +687,13 @@ class _PartReader:
                 elif key in NEGATION_PHRASES:
                     self.negated = True
                 else:
-                    attr, value = ANNOTATION_PHRASES[key]
+                    attr, said = ANNOTATION_PHRASES[key]
                     if attr == "stated":
-                        self.stated.append(value)
-                    elif attr in self.attrs and self.attrs[attr] != value:
-                        self.problems.append(f"two different {attr} ({self.attrs[attr]}, {value})")
+                        self.stated.append(said)
+                    elif attr in self.attrs and self.attrs[attr] != said:
+                        self.problems.append(f"two different {attr} ({self.attrs[attr]}, {said})")
                     else:
-                        self.attrs[attr] = value
+                        self.attrs[attr] = said
                 i += length
                 continue
             # a fusion pair later in the part: "NTRK3 fusion ETV6-NTRK3"
@@ -794,22 +796,22 @@ class _PartReader:
             if extra:
                 return NotUnderstood(
                     self.text,
-                    f"a sequence change with a copy-number/fusion word ({', '.join(sorted(extra))})",
+                    "a sequence change with a copy-number/fusion word ("
+                    + ", ".join(sorted(extra))
+                    + ")",
                 )
             events = {"mutation"}
         if not events:
-            if self.negated:
-                events = {"mutation"}
-            elif self.exon is not None:
+            if self.negated or self.exon is not None:
                 events = {"mutation"}
             else:
-                return NotUnderstood(
-                    self.text, "no event or protein change after the gene symbol"
-                )
+                return NotUnderstood(self.text, "no event or protein change after the gene symbol")
         if len(events) > 1:
-            return NotUnderstood(self.text, f"several events in one finding ({', '.join(sorted(events))})")
+            return NotUnderstood(
+                self.text, f"several events in one finding ({', '.join(sorted(events))})"
+            )
         event = events.pop()
-        protein_change, truncating = (self.protein or (None, False))
+        protein_change, truncating = self.protein or (None, False)
         cdna = self.cdna.text if self.cdna else None
         frameshift = False
         splice = False
@@ -850,5 +852,5 @@ class _PartReader:
 
 
 def read_alterations(items: Iterable[str]) -> AlterationReading:
-    """Read alteration items with a reader that knows no knowledge base (gene symbols upper-cased)."""
+    """Read alteration items with a reader that knows no knowledge base (symbols upper-cased)."""
     return VariantReader().read(items)
