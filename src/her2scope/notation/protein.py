@@ -71,6 +71,8 @@ _ONE_LETTER = re.compile(
 # The rest of a change that the former reader accepted verbatim (kept so that
 # strings read before still read: ``*1213delext*?``); the change is kept as written.
 _LENIENT_REST = re.compile(r"([A-Z*]|fs|_|del|ins|dup|delins|ext|=|\?)")
+#: a change longer than this is not read (the longest in breast_msk_2018 is ~200 characters)
+MAX_CHANGE_CHARS = 400
 _LOWER_SIMPLE = re.compile(r"[a-z]\d+[a-z*]")
 _FS_X = re.compile(r"fsX(?=\d|\?|$)")
 
@@ -105,7 +107,7 @@ def normalise_protein_change(raw: str) -> tuple[str, bool] | None:
     if s.startswith("(") and s.endswith(")"):
         s = s[1:-1]
     s = s.strip("()")
-    if not s or len(s) > 400:
+    if not s or len(s) > MAX_CHANGE_CHARS:
         return None
     if _LOWER_SIMPLE.fullmatch(s):  # ``d538g`` typed in lower case
         s = s.upper()
@@ -187,7 +189,7 @@ class CodingChange:
 def read_coding_change(raw: str) -> CodingChange | None:
     """``c.5946delT`` -> CodingChange(frameshift=True); None when not a ``c.`` change."""
     s = raw.strip()
-    if len(s) > 400:
+    if len(s) > MAX_CHANGE_CHARS:
         return None
     m = _C_CHANGE.fullmatch(s)
     if m is None:

@@ -280,6 +280,8 @@ class TherapyReader:
         self.expand = expand_class
         self.regimens = regimens
         self.brand_terms: set[str] = set()
+        #: a string longer than this is listed, not read
+        self.max_chars = 1000
 
     def tokens(self, text: str) -> list[str]:
         """The words :meth:`read` sees (parentheses, commas and ``+`` are words of their own)."""
@@ -289,8 +291,10 @@ class TherapyReader:
         """One therapy string -> :class:`TherapyReading`."""
         out = TherapyReading(str(text))
         toks = _tokens(str(text), self.regimens)
-        if len(str(text)) > 1000:
-            out.not_understood.append((str(text)[:80] + "...", "longer than 1000 characters"))
+        if len(str(text)) > self.max_chars:
+            out.not_understood.append(
+                (str(text)[:80] + "...", f"longer than {self.max_chars} characters")
+            )
             out.words_not_understood.extend(toks)
             return out
         segment: list[str] = []  # the words of the current part not used yet

@@ -426,9 +426,12 @@ class VariantReader:
         self,
         gene_alias: Callable[[str], str] | None = None,
         known_gene: Callable[[str], bool] | None = None,
+        max_part_chars: int = 500,
     ) -> None:
         self.gene_alias = gene_alias or (lambda g: g.upper())
         self.known_gene = known_gene or (lambda g: False)
+        #: a part longer than this is listed, not read (no finding is that long)
+        self.max_part_chars = max_part_chars
 
     # -- public -----------------------------------------------------------------
     def read(self, items: Iterable[str]) -> AlterationReading:
@@ -456,8 +459,10 @@ class VariantReader:
         text = " ".join(part.split())
         if not text:
             return NotUnderstood(part, "empty alteration")
-        if len(text) > 500:
-            return NotUnderstood(text[:80] + "...", "longer than 500 characters: not read")
+        if len(text) > self.max_part_chars:
+            return NotUnderstood(
+                text[:80] + "...", f"longer than {self.max_part_chars} characters: not read"
+            )
         tokens = tokenize(text)
         return _PartReader(self, text, tokens).run()
 
