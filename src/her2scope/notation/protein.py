@@ -74,11 +74,14 @@ _LENIENT_REST = re.compile(r"([A-Z*]|fs|_|del|ins|dup|delins|ext|=|\?)")
 #: a change longer than this is not read (the longest in breast_msk_2018 is ~200 characters)
 MAX_CHANGE_CHARS = 400
 _LOWER_SIMPLE = re.compile(r"[a-z]\d+[a-z*]")
+_TRIPLE = re.compile(r"[A-Z][a-z]{2}")
 _FS_X = re.compile(r"fsX(?=\d|\?|$)")
 
 
 def _three_to_one(s: str) -> str:
     """``Gln514ArgfsTer43`` -> ``Q514Rfs*43`` in one scan (unknown triples stay)."""
+    if _TRIPLE.search(s) is None:  # one-letter already (``Y537S``): nothing to convert
+        return s
     out: list[str] = []
     i, n = 0, len(s)
     while i < n:

@@ -219,6 +219,7 @@ ANNOTATION_PHRASES: dict[str, tuple[str, str]] = {
 }
 
 _PHRASE_MAX = 4
+_BRACKETS = re.compile(r"[(),\[\]]")
 _FILLER = frozenset({",", "(", ")", "[", "]", ":", "-", "of", "in", "the", "a", "an", "at", "on"})
 _GENE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}(?:-[A-Za-z0-9]{1,8})?")
 _GENE_PART = re.compile(r"[A-Za-z][A-Za-z0-9]{1,15}")
@@ -373,6 +374,8 @@ class AlterationReading:
 
 def split_parts(item: str) -> list[str]:
     """Split an item on ``;`` outside parentheses (``t(12;15)`` stays whole)."""
+    if ";" not in item:  # the common case, without the character scan
+        return [" ".join(item.split())] if item.strip() else []
     parts: list[str] = []
     depth, start = 0, 0
     for i, ch in enumerate(item):
@@ -391,6 +394,9 @@ def tokenize(part: str) -> list[str]:
     """Words of one part: parentheses and commas are their own tokens; ``p.(X)`` stays whole."""
     out: list[str] = []
     for word in part.split():
+        if not _BRACKETS.search(word):  # the common case: a plain word
+            out.append(word)
+            continue
         # ``p.(Tyr537Ser)``, ``NM_000059.4(BRCA2):c.5946del``: parentheses inside a word stay
         if "(" in word and not word.startswith("(") and ("." in word or ":" in word):
             trailing = ""
