@@ -189,7 +189,8 @@ def main() -> None:
         f"| therapies: test-corpus forms | {args.n:,} | {chars_t:,} | {t_ther:.1f} | "
         f"{t_ther / args.n * 1e6:.2f} | {t_ther / chars_t * 1e6:.3f} |",
         "",
-        "Adversarial long inputs, µs per character (best of 3 runs of ~1M characters each) at 1k / 10k / 100k characters, "
+        "Adversarial long inputs, µs per character (best of 3 runs of ~1M characters each) "
+        "at 1k / 10k / 100k characters, "
         "with the readers' length limits lifted so that parsing is measured "
         "(linear time: flat across the row; target: below 10 µs per character):",
         "",
