@@ -324,3 +324,71 @@ def test_reader_knows_kb_gene_for_non_kinase_pairs() -> None:
     reader = VariantReader(known_gene=lambda g: g == "ESR1")
     f = reader.read_part("ESR1-CCDC170 fusion")
     assert isinstance(f, Finding) and (f.gene, f.partner) == ("ESR1", "CCDC170")
+
+
+CONTRACT_CLASSES = {
+    "topo1_payload_adc": "adc",
+    "pd1_pdl1_inhibitor": "immune_checkpoint_inhibitor",
+    "platinum": "chemotherapy",
+    "fluoropyrimidine": "chemotherapy",
+    "ovarian_function_suppression": "endocrine_therapy",
+    "trk_inhibitor": None,
+    "ret_inhibitor": None,
+    "braf_inhibitor": None,
+    "mek_inhibitor": None,
+}
+CONTRACT_DRUGS = {
+    "trastuzumab deruxtecan": "topo1_payload_adc",
+    "sacituzumab govitecan": "topo1_payload_adc",
+    "datopotamab deruxtecan": "topo1_payload_adc",
+    "pembrolizumab": "pd1_pdl1_inhibitor",
+    "atezolizumab": "pd1_pdl1_inhibitor",
+    "nivolumab": "pd1_pdl1_inhibitor",
+    "dostarlimab": "pd1_pdl1_inhibitor",
+    "durvalumab": "pd1_pdl1_inhibitor",
+    "carboplatin": "platinum",
+    "cisplatin": "platinum",
+    "capecitabine": "fluoropyrimidine",
+    "fluorouracil": "fluoropyrimidine",
+    "goserelin": "ovarian_function_suppression",
+    "leuprolide": "ovarian_function_suppression",
+    "triptorelin": "ovarian_function_suppression",
+    "larotrectinib": "trk_inhibitor",
+    "entrectinib": "trk_inhibitor",
+    "repotrectinib": "trk_inhibitor",
+    "selpercatinib": "ret_inhibitor",
+    "dabrafenib": "braf_inhibitor",
+    "trametinib": "mek_inhibitor",
+    "giredestrant": "serd",
+}
+
+
+def test_contract_classes_and_drugs_are_in_the_kb() -> None:
+    kb = load_kb()
+    classes = {c.id: c for c in kb.therapy_classes}
+    for cid, parent in CONTRACT_CLASSES.items():
+        assert cid in classes, cid
+        if parent is not None:
+            assert parent in classes[cid].parents, cid
+    drugs = {t.name: t for t in kb.therapies}
+    for name, cid in CONTRACT_DRUGS.items():
+        assert cid in drugs[name].classes, name
+
+
+def test_vocabulary_table_points_at_kb_therapies() -> None:
+    """Every term and regimen member of data/drug_vocabulary.tsv is a KB therapy or class."""
+    from her2scope.notation.therapies import load_vocabulary
+
+    kb = load_kb()
+    names = {t.name for t in kb.therapies}
+    class_ids = {c.id for c in kb.therapy_classes}
+    terms, regimens, codes, brands = load_vocabulary()
+    assert set(terms.values()) <= names
+    assert names <= set(terms.values())  # every KB drug has its row
+    for r in regimens.values():
+        assert set(r.agents) <= names and set(r.classes) <= class_ids, r
+        assert r.source
+    assert codes["trastuzumab deruxtecan"] == "C128799"  # NCIt, as OncoKB's list prints it
+    assert {"kadcyla", "enhertu", "zoladex"} <= {b for b in brands} | {
+        s.lower() for t in kb.therapies for s in t.synonyms
+    }
