@@ -288,6 +288,9 @@ VARIANTS: list[tuple[str, str, str, str | None, dict[str, Any], str]] = [
     ("ESR1 Y537S (tissue)", "ESR1", "mutation", "Y537S", {"specimen": "tissue"}, "lab"),
     ("NKX2-1 amplification", "NKX2-1", "amplification", None, {}, "cBioPortal (hyphenated symbol)"),
     ("MIR101-1 fusion", "MIR101-1", "fusion", None, {}, "MSK data_fusions"),
+    ("ERBB2 (HER2) amplification", "ERBB2", "amplification", None, {}, "lab"),
+    ("HER2 (ERBB2) amplified", "ERBB2", "amplification", None, {}, "lab"),
+    ("PIK3CA: H1047R", "PIK3CA", "mutation", "H1047R", {}, "lab"),
 ]
 
 # -- several findings in one item --------------------------------------------------------
@@ -313,6 +316,8 @@ NOT_UNDERSTOOD: list[tuple[str, str, str]] = [
     ("EML4::ALK Outside lab", "cannot read", "lab data as exported"),
     ("ETV6-NTRK3 amplification", "non-fusion event", "tests"),
     ("", "empty", "tests"),
+    ("CDKN2A/B loss", "more than one gene", "lab (Foundation-style)"),
+    ("ESR1 Y537S and D538G", "cannot read", "lab"),
 ]
 
 # -- therapies: text, agents, classes that must be present, qualifiers, source ---------------

@@ -571,6 +571,8 @@ class _PartReader:
         i = 0
         # the head: a fusion pair, a transcript(gene):change, gene:change or a gene symbol
         head = toks[0]
+        if head.endswith(":") and len(head) > 1 and n > 1:  # "PIK3CA: H1047R"
+            head = head[:-1]
         pair = _PAIR_RE.fullmatch(head)
         mtx = _TRANSCRIPT_CHANGE.fullmatch(head.rstrip(","))
         mgc = _GENE_CHANGE.fullmatch(head.rstrip(","))
@@ -596,6 +598,12 @@ class _PartReader:
         elif _GENE_RE.fullmatch(head) and head.lower() not in _FILLER:
             self.gene = self._gene_of(head)
             i = 1
+        elif "/" in head and _GENE_RE.fullmatch(head.split("/")[0]):
+            return NotUnderstood(
+                self.text,
+                f"{head!r} names more than one gene and is not a fusion pair: "
+                "write one finding per gene (e.g. 'CDKN2A loss; CDKN2B loss')",
+            )
         else:
             return NotUnderstood(self.text, "does not start with a gene symbol")
         while i < n:
@@ -717,6 +725,15 @@ class _PartReader:
                     self.fusion_pair = True
                     i += 1
                     continue
+            # the gene's other name repeated: "ERBB2 (HER2) amplification"
+            word = tok.rstrip(",")
+            if (
+                _GENE_RE.fullmatch(word)
+                and self.gene is not None
+                and self._gene_of(word) == self.gene
+            ):
+                i += 1
+                continue
             self.unknown.append(tok)
             i += 1
         return self._finish()
