@@ -291,6 +291,14 @@ VARIANTS: list[tuple[str, str, str, str | None, dict[str, Any], str]] = [
     ("ERBB2 (HER2) amplification", "ERBB2", "amplification", None, {}, "lab"),
     ("HER2 (ERBB2) amplified", "ERBB2", "amplification", None, {}, "lab"),
     ("PIK3CA: H1047R", "PIK3CA", "mutation", "H1047R", {}, "lab"),
+    (
+        "ESR1 D538G detected in ctDNA (VAF 0.5%)",
+        "ESR1",
+        "mutation",
+        "D538G",
+        {"specimen": "ctDNA", "vaf_percent": 0.5},
+        "lab",
+    ),
 ]
 
 # -- several findings in one item --------------------------------------------------------
@@ -317,6 +325,7 @@ NOT_UNDERSTOOD: list[tuple[str, str, str]] = [
     ("ETV6-NTRK3 amplification", "non-fusion event", "tests"),
     ("", "empty", "tests"),
     ("CDKN2A/B loss", "more than one gene", "lab (Foundation-style)"),
+    ("no ESR1 mutation", "negative statement", "clinic note"),
     ("ESR1 Y537S and D538G", "cannot read", "lab"),
 ]
 

@@ -219,6 +219,8 @@ ANNOTATION_PHRASES: dict[str, tuple[str, str]] = {
 }
 
 _PHRASE_MAX = 4
+_BODY_FILLER = frozenset({"in", "on", "at", "the", "a", "an", "of", "from", "seen", "found"})
+_NEGATING_HEADS = frozenset({"no", "not", "negative", "without", "none"})
 _BRACKETS = re.compile(r"[(),\[\]]")
 _FILLER = frozenset({",", "(", ")", "[", "]", ":", "-", "of", "in", "the", "a", "an", "at", "on"})
 _GENE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}(?:-[A-Za-z0-9]{1,8})?")
@@ -573,6 +575,12 @@ class _PartReader:
         head = toks[0]
         if head.endswith(":") and len(head) > 1 and n > 1:  # "PIK3CA: H1047R"
             head = head[:-1]
+        if head.lower() in _NEGATING_HEADS:
+            return NotUnderstood(
+                self.text,
+                "a negative statement (nothing found): not a finding to match; "
+                "list only what was found",
+            )
         pair = _PAIR_RE.fullmatch(head)
         mtx = _TRANSCRIPT_CHANGE.fullmatch(head.rstrip(","))
         mgc = _GENE_CHANGE.fullmatch(head.rstrip(","))
@@ -699,6 +707,9 @@ class _PartReader:
                 i += 1
                 continue
             phrase = self._phrase_at(i)
+            if phrase is None and low in _BODY_FILLER:  # "detected in ctDNA", "at the hotspot"
+                i += 1
+                continue
             if phrase is not None:
                 length, key = phrase
                 if key in EVENT_PHRASES:
