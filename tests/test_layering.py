@@ -3,7 +3,7 @@
 The order follows docs/architecture.md (DESIGN.md's flow)::
 
     errors, outputs, safeload, alleles, audit, vocab   (shared, bottom)
-    her2, study, synth                                  (pure HER2 engine; reading)
+    her2, study, synth, notation                        (pure HER2 engine; reading)
     alterations
     analysis, kb
     report
@@ -34,6 +34,8 @@ RANK = {
     "her2": 1,
     "study": 1,
     "synth": 1,
+    # reading what labs and clinicians write (variants, drugs); kb delegates to it
+    "notation": 1,
     "alterations": 2,
     "analysis": 3,
     "kb": 3,

@@ -408,8 +408,12 @@ class Matcher:
             ctx.observe(
                 "her2_category_switch", f"primary {ctx.primary['category']} -> now {category}"
             )
+        germline_seen: set[str] = set()
         for text in profile.alterations:
-            ctx.alterations.append(self._alteration(ctx, text))
+            for row in self._alterations(ctx, text):
+                ctx.alterations.append(row)
+                if row.get("origin") == "germline" and row.get("germline_finding"):
+                    germline_seen.add(str(row["gene"]))
         for text in profile.markers:
             _parsed, hits, problem = self.parser.match(text)
             if problem is not None:
@@ -417,6 +421,8 @@ class Matcher:
             for b in hits:
                 ctx.observe(b.id, text)
         for gene in profile.germline.pathogenic:
+            if gene.upper() in germline_seen:
+                continue  # already observed from a germline item of the alterations
             bid = f"germline_{gene.lower()}"
             if bid in self.biomarkers:
                 ctx.observe(bid, f"germline pathogenic variant in {gene}")
@@ -447,9 +453,36 @@ class Matcher:
                 )
                 del ctx.observed[bid]
 
-    def _alteration(self, ctx: _Context, text: str) -> dict[str, Any]:
-        """Recognise one alteration: KB biomarkers, hotspot status, loss-of-function reading."""
-        parsed, hits, problem = self.parser.match(text)
+    def _alterations(self, ctx: _Context, text: str) -> list[dict[str, Any]]:
+        """Every finding of one item (``;``-separated), each as :meth:`_alteration` reads it."""
+        results = self.parser.match_all(text)
+        if len(results) == 1:
+            return [self._alteration(ctx, text, results[0])]
+        rows = []
+        for result in results:
+            parsed, _hits, problem = result
+            part = parsed.text if parsed is not None else (problem.text if problem else text)
+            rows.append(self._alteration(ctx, part, result))
+        return rows
+
+    def _alteration(
+        self,
+        ctx: _Context,
+        text: str,
+        result: tuple[ParsedAlteration | None, list[Any], Unrecognised | None] | None = None,
+    ) -> dict[str, Any]:
+        """Recognise one alteration: KB biomarkers, hotspot status, loss-of-function reading.
+
+        Annotations (origin, specimen, VAF, clonality, pathogenicity, copy number,
+        method) are shown under ``attributes``. A germline variant that is
+        pathogenic (stated, or truncating by its notation) is the germline
+        finding of its gene (``germline_brca2``); a VUS, a negated finding or a
+        ``c.`` change without its protein effect is shown and not matched.
+        """
+        parsed, hits, problem = result if result is not None else self.parser.match(text)
+        germline = parsed is not None and parsed.origin == "germline"
+        if germline and parsed is not None:
+            hits, problem = self._germline(ctx, parsed, hits, problem)
         for b in hits:
             ctx.observe(b.id, text)
         row: dict[str, Any] = {
@@ -460,6 +493,21 @@ class Matcher:
             "hotspot": None,
             "note": "",
         }
+        if parsed is not None:
+            attributes = parsed.attributes()
+            if parsed.partner:
+                attributes["partner"] = parsed.partner
+            if attributes:
+                row["attributes"] = attributes
+            if parsed.origin is not None:
+                row["origin"] = parsed.origin
+            if germline:
+                row["germline_finding"] = bool(hits)
+            if not parsed.actionable or (germline and not hits):
+                if problem is not None:
+                    ctx.unrecognised.append(problem)
+                    row["note"] = problem.reason
+                return row
         if parsed is None:
             if hits:  # a marker alias
                 row["reading"] = hits[0].label
@@ -514,6 +562,39 @@ class Matcher:
         row["role"] = role
         row["loss_of_function"] = bool(lof and role == "tumor_suppressor")
         return row
+
+    def _germline(
+        self,
+        ctx: _Context,
+        parsed: ParsedAlteration,
+        hits: list[Any],
+        problem: Unrecognised | None,
+    ) -> tuple[list[Any], Unrecognised | None]:
+        """A germline item: the germline biomarker of its gene when the variant is pathogenic.
+
+        Pathogenic means stated (pathogenic, likely pathogenic) or truncating by the
+        notation itself (nonsense, frameshift, also a ``c.`` deletion/insertion whose
+        length is not a multiple of three). Anything else is shown with the reason.
+        """
+        if not parsed.actionable:
+            return [], problem
+        bid = f"germline_{parsed.gene.lower()}"
+        stated = parsed.pathogenicity in ("pathogenic", "likely_pathogenic")
+        if not (stated or parsed.truncating):
+            return [], Unrecognised(
+                parsed.text,
+                "alteration",
+                f"germline {parsed.label}: pathogenicity not stated and not truncating by its "
+                "notation; state 'pathogenic' or 'likely pathogenic' from the report to use it",
+            )
+        b = self.biomarkers.get(bid)
+        if b is None:
+            return [], Unrecognised(
+                parsed.text,
+                "alteration",
+                f"no therapy or resistance entry for germline {parsed.gene} here",
+            )
+        return [b], None
 
     def _hotspot(self, p: ParsedAlteration) -> dict[str, Any] | None:
         if p.event != "mutation" or not p.protein_change:
