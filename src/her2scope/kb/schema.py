@@ -203,6 +203,27 @@ PAPER_SHORT: dict[str, str] = {key: f"{p['short']} (doi:{p['doi']})" for key, p 
 Sources = Annotated[list[Source], Field(min_length=1)]
 
 
+class PendingEvent(_Strict):
+    """A dated event the entry waits for (a PDUFA goal date, a CHMP opinion, a readout).
+
+    ``kb review`` lists the entry once ``date`` has passed: its status must then be
+    re-checked and the event removed or replaced by what happened.
+    """
+
+    event: Literal["pdufa", "chmp", "ec_decision", "readout", "other"]
+    date: dt.date
+    what: str
+    sources: Sources
+
+
+class Unconfirmed(_Strict):
+    """A fact that was searched for and not confirmed: what, when searched, why not."""
+
+    what: str
+    searched: dt.date
+    reason: str
+
+
 class Entry(_Strict):
     """Fields every entry carries."""
 
@@ -210,6 +231,30 @@ class Entry(_Strict):
     as_of: dt.date
     sources: Sources
     note: str | None = None
+    #: dated events the entry waits for (``kb review`` flags them once passed)
+    pending: list[PendingEvent] = Field(default_factory=list)
+    #: facts searched for and not confirmed (``kb review`` accepts these with the reason)
+    unconfirmed: list[Unconfirmed] = Field(default_factory=list)
+
+
+class Cutoff(_Strict):
+    """A numeric threshold that defines a biomarker (e.g. TMB-high), from a label."""
+
+    value: float
+    unit: str
+    #: how a patient value compares with ``value`` to be positive
+    comparator: Literal[">=", ">", "<=", "<"] = ">="
+    sources: Sources
+
+    def holds(self, x: float) -> bool:
+        """True when ``x`` meets the threshold."""
+        if self.comparator == ">=":
+            return x >= self.value
+        if self.comparator == ">":
+            return x > self.value
+        if self.comparator == "<=":
+            return x <= self.value
+        return x < self.value
 
 
 class Biomarker(Entry):
@@ -237,6 +282,8 @@ class Biomarker(Entry):
     #: observed only together with one of these biomarkers (e.g. ESR1 F404 acts in cis
     #: with an activating ligand-binding-domain mutation)
     requires_also: list[Id] = Field(default_factory=list)
+    #: numeric definition (TMB-high: >= 10 mutations/Mb per the FDA label)
+    cutoff: Cutoff | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -460,6 +507,23 @@ class Caveat(Entry):
     text: str
 
 
+class NotCovered(_Strict):
+    """Something a patient file may name that this knowledge-base version does not cover.
+
+    A report says so in one line (:meth:`line`) instead of dropping it.
+    """
+
+    id: Id
+    label: str
+    #: how a patient file names it (case-insensitive)
+    aliases: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+    def line(self) -> str:
+        """``"MSI-high: not covered by this knowledge base version"``."""
+        return f"{self.label}: not covered by this knowledge base version"
+
+
 class KbMeta(_Strict):
     """``meta.yaml``: version and curation date of the whole base."""
 
@@ -468,6 +532,8 @@ class KbMeta(_Strict):
     title: str
     curator_note: str | None = None
     gene_aliases: dict[str, str] = Field(default_factory=dict)
+    #: recognised but not covered: reports print :meth:`NotCovered.line` for these
+    not_covered: list[NotCovered] = Field(default_factory=list)
 
 
 class KnowledgeBase(_Strict):
