@@ -517,6 +517,8 @@ class NotCovered(_Strict):
     label: str
     #: how a patient file names it (case-insensitive)
     aliases: list[str] = Field(default_factory=list)
+    #: KB biomarker ids that stand for it (the line is printed when one is observed)
+    biomarkers: list[Id] = Field(default_factory=list)
     note: str | None = None
 
     def line(self) -> str:
