@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -41,6 +41,9 @@ from pydantic import (
 )
 
 from her2scope.vocab import HER2_CATEGORIES
+
+if TYPE_CHECKING:
+    from her2scope.kb.eligibility import Eligibility
 from her2scope.vocab import MechanismClass as CatalogMechanismClass
 
 EvidenceLevel = Literal["approved", "phase3", "early_clinical", "preclinical", "resistance"]
@@ -428,6 +431,10 @@ class Strategy(Entry):
     #: regimens shown superior in a head-to-head trial: when one is also an option, this one
     #: is moved below it with the trial named
     superseded_by: list[Supersession] = Field(default_factory=list)
+    #: the population as the label or trial defines it (setting, line, prerequisites,
+    #: exclusions, patient conditions), each criterion with its source; the tumor-board
+    #: gates read it (:mod:`her2scope.kb.eligibility`)
+    eligibility: Eligibility | None = None
 
     @property
     def therapy(self) -> str:
@@ -622,6 +629,8 @@ class KnowledgeBase(_Strict):
             for tr in s.trials:
                 if tr not in trials:
                     problems.append(f"strategies: {s.id!r} names unknown trial {tr!r}")
+            if s.eligibility is not None:
+                problems.extend(_eligibility_problems(s, trials, names | classes))
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -652,3 +661,29 @@ class KnowledgeBase(_Strict):
             "therapies": len(self.therapies),
             "therapy_classes": len(self.therapy_classes),
         }
+
+
+def _eligibility_problems(s: Strategy, trials: set[str], therapies: set[str]) -> list[str]:
+    """Unknown trials, therapies/classes and approvals named by a strategy's eligibility."""
+    from her2scope.kb.eligibility import ApprovalRef, TrialRef
+
+    assert s.eligibility is not None
+    out: list[str] = []
+    for th in s.eligibility.therapy_refs():
+        if th not in therapies:
+            out.append(f"strategies: {s.id!r} eligibility names unknown therapy {th!r}")
+    regulators = {a.jurisdiction for a in s.approvals}
+    for src in s.eligibility.sources():
+        if isinstance(src, TrialRef) and src.trial not in trials:
+            out.append(f"strategies: {s.id!r} eligibility cites unknown trial {src.trial!r}")
+        if isinstance(src, ApprovalRef) and src.approval not in regulators:
+            out.append(
+                f"strategies: {s.id!r} eligibility cites an {src.approval} approval "
+                "the strategy does not list"
+            )
+    return out
+
+
+# The eligibility models import ``Source`` from here; importing them last resolves
+# ``Strategy.eligibility`` (they rebuild the models that name them).
+import her2scope.kb.eligibility  # noqa: E402,F401  (registers Eligibility)
