@@ -14,11 +14,28 @@ from her2scope.kb.load import DEFAULT_KB_DIR, extra_strategy_files, load_kb
 from her2scope.kb.schema import Strategy
 
 CONTRACT_DRUGS = {
-    "giredestrant", "dostarlimab", "durvalumab", "cisplatin", "fluorouracil", "goserelin",
-    "leuprolide", "triptorelin", "larotrectinib", "entrectinib", "repotrectinib",
-    "selpercatinib", "dabrafenib", "trametinib", "ovarian_function_suppression",
-    "trk_inhibitor", "ret_inhibitor", "braf_inhibitor", "pd1_pdl1_inhibitor", "platinum",
-    "fluoropyrimidine", "topo1_payload_adc",
+    "giredestrant",
+    "dostarlimab",
+    "durvalumab",
+    "cisplatin",
+    "fluorouracil",
+    "goserelin",
+    "leuprolide",
+    "triptorelin",
+    "larotrectinib",
+    "entrectinib",
+    "repotrectinib",
+    "selpercatinib",
+    "dabrafenib",
+    "trametinib",
+    "ovarian_function_suppression",
+    "trk_inhibitor",
+    "ret_inhibitor",
+    "braf_inhibitor",
+    "pd1_pdl1_inhibitor",
+    "platinum",
+    "fluoropyrimidine",
+    "topo1_payload_adc",
 }
 
 
@@ -27,14 +44,20 @@ def test_extra_strategy_files_are_loaded() -> None:
     names = [p.name for p in extra_strategy_files(DEFAULT_KB_DIR)]
     assert names == ["strategies_agnostic.yaml", "strategies_early.yaml"]
     ids = {s.id for s in kb.strategies}
-    assert {"s_pembrolizumab_tmb_high", "s_abemaciclib_adjuvant", "s_capecitabine_residual_tnbc"} <= ids
+    assert {
+        "s_pembrolizumab_tmb_high",
+        "s_abemaciclib_adjuvant",
+        "s_capecitabine_residual_tnbc",
+    } <= ids
 
 
 def test_error_in_extra_file_names_file_and_line(tmp_path: Path) -> None:
     dst = tmp_path / "kb"
     shutil.copytree(DEFAULT_KB_DIR, dst)
     p = dst / "strategies_early.yaml"
-    text = p.read_text(encoding="utf-8").replace("evidence_level: phase3", "evidence_level: maybe", 1)
+    text = p.read_text(encoding="utf-8").replace(
+        "evidence_level: phase3", "evidence_level: maybe", 1
+    )
     p.write_text(text, encoding="utf-8")
     with pytest.raises(SchemaError) as err:
         load_kb(dst)
@@ -63,8 +86,16 @@ def test_tmb_cutoff_is_the_label_value() -> None:
 
 def test_contract_biomarker_ids_exist() -> None:
     kb = load_kb()
-    for bid in ["msi_high", "mmr_deficient", "tmb_high", "ntrk1_fusion", "ntrk2_fusion",
-                "ntrk3_fusion", "ret_fusion", "braf_v600e"]:
+    for bid in [
+        "msi_high",
+        "mmr_deficient",
+        "tmb_high",
+        "ntrk1_fusion",
+        "ntrk2_fusion",
+        "ntrk3_fusion",
+        "ret_fusion",
+        "braf_v600e",
+    ]:
         kb.entry(bid)
     assert kb.entry("ntrk3_fusion").events == ["fusion"]  # type: ignore[union-attr]
 
@@ -72,7 +103,9 @@ def test_contract_biomarker_ids_exist() -> None:
 def test_not_covered_lines_and_consistency() -> None:
     kb = load_kb()
     nc = {n.id: n for n in kb.meta.not_covered}
-    assert nc["ntrk_fusion"].line() == "NTRK gene fusion: not covered by this knowledge base version"
+    assert (
+        nc["ntrk_fusion"].line() == "NTRK gene fusion: not covered by this knowledge base version"
+    )
     required = {b for s in kb.strategies if not s.retired for b in s.requires.biomarkers_any}
     for n in kb.meta.not_covered:
         for b in n.biomarkers:

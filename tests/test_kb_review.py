@@ -64,11 +64,17 @@ def test_ongoing_trial_checked_long_ago_is_stale_unless_unconfirmed(tmp_path: Pa
     folder = _copy(tmp_path)
     _edit_trial(folder, "kate3", as_of="2025-01-01")
     _edit_trial(folder, "nct03199885", as_of="2025-01-01")
-    items = {i.entry_id: i for i in review(load_kb(folder), dt.date(2026, 12, 7)) if i.rule == "ongoing_stale"}
+    items = {
+        i.entry_id: i
+        for i in review(load_kb(folder), dt.date(2026, 12, 7))
+        if i.rule == "ongoing_stale"
+    }
     assert items["nct03199885"].due == dt.date(2025, 1, 1) + dt.timedelta(days=183)
     assert not items["nct03199885"].accepted
     # KATE3 records its missing result as unconfirmed with a reason: kept, but accepted
-    assert items["kate3"].accepted and "searched 2026-12-07" in (items["kate3"].accepted_reason or "")
+    assert items["kate3"].accepted and "searched 2026-12-07" in (
+        items["kate3"].accepted_reason or ""
+    )
 
 
 def test_version_review_has_no_open_item_older_than_the_version_except_weak_hosts() -> None:

@@ -96,7 +96,8 @@ class ReviewItem:
     def line(self) -> str:
         """One tab-free text line for the CLI and the changelog."""
         mark = f" [unconfirmed: {self.accepted_reason}]" if self.accepted_reason else ""
-        return f"{self.due.isoformat()}  {self.rule:<13} {self.section}:{self.entry_id}  {self.detail}{mark}"
+        where = f"{self.section}:{self.entry_id}"
+        return f"{self.due.isoformat()}  {self.rule:<13} {where}  {self.detail}{mark}"
 
 
 def host_of(url: str) -> str:
@@ -190,18 +191,18 @@ def review(kb: KnowledgeBase, today: dt.date | None = None) -> list[ReviewItem]:
                         _accepted(entry, ev.what),
                     )
                 )
-        if section == "trials" and getattr(entry, "status", None) == "ongoing":
-            if day - entry.as_of > ONGOING_MAX_AGE:
-                items.append(
-                    ReviewItem(
-                        entry.as_of + ONGOING_MAX_AGE,
-                        "ongoing_stale",
-                        section,
-                        entry.id,
-                        f"status 'ongoing' last checked {entry.as_of.isoformat()}",
-                        _accepted(entry, str(getattr(entry, "name", ""))),
-                    )
+        stale = day - entry.as_of > ONGOING_MAX_AGE
+        if section == "trials" and getattr(entry, "status", None) == "ongoing" and stale:
+            items.append(
+                ReviewItem(
+                    entry.as_of + ONGOING_MAX_AGE,
+                    "ongoing_stale",
+                    section,
+                    entry.id,
+                    f"status 'ongoing' last checked {entry.as_of.isoformat()}",
+                    _accepted(entry, str(getattr(entry, "name", ""))),
                 )
+            )
         seen: set[tuple[str, str]] = set()
         for src in _sources_of(entry):
             if src.public is None or src.accessed is None:
