@@ -1,14 +1,14 @@
 """Free-form alterations and therapies -> knowledge-base terms.
 
 Alterations are written many ways by clinicians and reports: ``ESR1 Y537S``,
-``ESR1 p.Y537S``, ``ESR1 p.Tyr537Ser``, ``FGFR1 amp``, ``PTEN deletion``,
-``NF1 loss``, ``ESR1 fusion``, ``ESR1-CCDC170 fusion``, ``ERBB2 mutation``,
-or a non-genomic marker such as ``p95HER2 positive``. :func:`parse_alteration`
-reads one string into a :class:`ParsedAlteration` (gene, event, protein
-change) or says why it could not. :func:`match_alteration` maps it onto KB
-biomarkers. :class:`TherapyNormaliser` maps drug names, brand names,
-abbreviations and classes (``AI``, ``CDK4/6i``, ``T-DM1``) onto the KB
-synonym table.
+``ESR1 p.Tyr537Ser``, ``ESR1 c.1610A>C (p.Tyr537Ser)``, ``FGFR1 amp (CN 8)``,
+``PTEN loss by IHC``, ``ETV6::NTRK3 fusion``, ``ESR1 D538G, ctDNA VAF 0.8%``,
+``BRCA2 c.5946delT germline``, or a non-genomic marker such as ``p95HER2
+positive``. The reading itself lives in :mod:`her2scope.notation` (one reader
+for every form, linear time); this module keeps the knowledge-base side:
+:class:`AlterationParser` maps findings onto KB biomarkers and
+:class:`TherapyNormaliser` maps drug names, brands, codes, regimen acronyms and
+classes (``AI``, ``CDK4/6i``, ``T-DM1``, ``TCHP``) onto the KB synonym table.
 """
 
 from __future__ import annotations
@@ -18,102 +18,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from her2scope.kb.schema import Biomarker, KnowledgeBase
+from her2scope.notation.protein import THREE_TO_ONE, normalise_protein_change
+from her2scope.notation.therapies import TherapyReader, TherapyReading, load_vocabulary
+from her2scope.notation.variants import EVENT_PHRASES, Finding, NotUnderstood, VariantReader
 
-THREE_TO_ONE: dict[str, str] = {
-    "ala": "A",
-    "arg": "R",
-    "asn": "N",
-    "asp": "D",
-    "cys": "C",
-    "gln": "Q",
-    "glu": "E",
-    "gly": "G",
-    "his": "H",
-    "ile": "I",
-    "leu": "L",
-    "lys": "K",
-    "met": "M",
-    "phe": "F",
-    "pro": "P",
-    "ser": "S",
-    "thr": "T",
-    "trp": "W",
-    "tyr": "Y",
-    "val": "V",
-    "ter": "*",
-    "sec": "U",
-    "xaa": "X",
-}
+__all__ = [
+    "THREE_TO_ONE",
+    "AlterationParser",
+    "NormalisedTherapies",
+    "ParsedAlteration",
+    "TherapyNormaliser",
+    "TherapyReading",
+    "Unrecognised",
+    "biomarker_matches",
+    "normalise_protein_change",
+]
 
-_EVENT_WORDS: dict[str, str] = {
-    "amplification": "amplification",
-    "amplified": "amplification",
-    "amp": "amplification",
-    "amplification (cna 2)": "amplification",
-    "high-level amplification": "amplification",
-    "copy number amplification": "amplification",
-    "deletion": "deletion",
-    "homozygous deletion": "deletion",
-    "deep deletion": "deletion",
-    "homdel": "deletion",
-    "del": "deletion",
-    "loss": "loss",
-    "lof": "loss",
-    "loss of function": "loss",
-    "loss-of-function": "loss",
-    "inactivation": "loss",
-    "inactivating mutation": "loss",
-    "truncating mutation": "loss",
-    "fusion": "fusion",
-    "fusions": "fusion",
-    "rearrangement": "fusion",
-    "translocation": "fusion",
-    "structural variant": "fusion",
-    "mutation": "mutation",
-    "mutations": "mutation",
-    "mut": "mutation",
-    "mutant": "mutation",
-    "mutated": "mutation",
-    "activating mutation": "mutation",
-    "hotspot mutation": "mutation",
-    "missense mutation": "mutation",
-    "exon 20 insertion": "mutation",
-    "exon 20 ins": "mutation",
-    "exon 20 insertion mutation": "mutation",
-    "exon 20 duplication": "mutation",
-    "exon20 insertion": "mutation",
-    "kinase domain mutation": "mutation",
-    "overexpression": "overexpression",
-    "over-expression": "overexpression",
-    "high expression": "overexpression",
-}
+#: the former event table, kept for callers that read it
+_EVENT_WORDS: dict[str, str] = dict(EVENT_PHRASES)
 
-_ONE_LETTER = r"[ACDEFGHIKLMNPQRSTVWYX*]"
-# One-letter (``Y537S``, ``R1276*``, ``L123fs``, ``X1234_splice``, ``E746_A750del``)
-_P1 = re.compile(rf"^(?P<ref>{_ONE_LETTER})(?P<pos>\d+)(?P<rest>.*)$")
-# Three-letter (``Tyr537Ser``, ``Arg1276Ter``, ``Leu123fs``)
-_P3 = re.compile(r"^(?P<ref>[A-Z][a-z]{2})(?P<pos>\d+)(?P<rest>.*)$")
-_ALT3 = re.compile(r"^([A-Z][a-z]{2})(.*)$")
-_GENE = re.compile(r"^[A-Za-z][A-Za-z0-9\-]*$")
-_FUSION_PAIR = re.compile(r"^(?P<a>[A-Za-z0-9]+)[-:/](?P<b>[A-Za-z0-9]+)$")
-
-
-@dataclass(frozen=True)
-class ParsedAlteration:
-    """One alteration understood as gene + event (+ protein change)."""
-
-    text: str
-    gene: str
-    event: str
-    protein_change: str | None = None
-    truncating: bool = False
-    partner: str | None = None
-
-    @property
-    def label(self) -> str:
-        if self.protein_change:
-            return f"{self.gene} {self.protein_change}"
-        return f"{self.gene} {self.event}"
+#: One alteration understood (gene, event, protein change, partner, annotations).
+ParsedAlteration = Finding
 
 
 @dataclass(frozen=True)
@@ -126,45 +51,6 @@ class Unrecognised:
 
     def to_dict(self) -> dict[str, str]:
         return {"input": self.text, "kind": self.kind, "reason": self.reason}
-
-
-def normalise_protein_change(raw: str) -> tuple[str, bool] | None:
-    """``p.Tyr537Ser`` -> (``Y537S``, False); ``R1276*`` -> (``R1276*``, True).
-
-    Returns None when the text is not a protein change. The flag says whether
-    the change is truncating (nonsense, frameshift, splice site).
-    """
-    s = raw.strip()
-    if s.lower().startswith("p."):
-        s = s[2:]
-    s = s.strip("()")
-    if not s:
-        return None
-    if re.fullmatch(r"[a-z]\d+[a-z*]", s):  # ``d538g`` typed in lower case
-        s = s.upper()
-    m3 = _P3.match(s)
-    if m3 and m3.group("ref").lower() in THREE_TO_ONE:
-        ref = THREE_TO_ONE[m3.group("ref").lower()]
-        rest = m3.group("rest")
-        alt = _ALT3.match(rest)
-        if alt and alt.group(1).lower() in THREE_TO_ONE:
-            rest = THREE_TO_ONE[alt.group(1).lower()] + alt.group(2)
-        s = f"{ref}{m3.group('pos')}{rest}"
-    m1 = _P1.match(s)
-    if not m1:
-        return None
-    rest = m1.group("rest")
-    rest_l = rest.lower()
-    truncating = (
-        rest.startswith("*")
-        or rest == "X"
-        or "fs" in rest_l
-        or "splice" in rest_l
-        or rest_l.startswith("ter")
-    )
-    if rest and not re.match(r"^([A-Z*]|fs|_|del|ins|dup|delins|ext|=|\?)", rest):
-        return None
-    return f"{m1.group('ref')}{m1.group('pos')}{rest}", truncating
 
 
 class AlterationParser:
@@ -197,47 +83,25 @@ class AlterationParser:
             if b.kind == "gene_alteration" and b.gene:
                 self.by_gene.setdefault(b.gene, []).append(b)
 
+        self.reader = VariantReader(gene_alias=self.gene, known_gene=self.by_gene.__contains__)
+
     def gene(self, token: str) -> str:
         up = token.upper()
         return self.gene_aliases.get(up, up)
 
+    def parse_all(self, text: str) -> list[ParsedAlteration | Unrecognised]:
+        """One item -> one result per ``;``-separated finding (see :mod:`her2scope.notation`)."""
+        return [
+            r if isinstance(r, Finding) else Unrecognised(r.text, "alteration", r.reason)
+            for r in self.reader.read_item(str(text))
+        ]
+
     def parse(self, text: str) -> ParsedAlteration | Unrecognised:
-        """One string -> :class:`ParsedAlteration`, or :class:`Unrecognised` with a reason."""
-        raw = " ".join(str(text).split())
-        if not raw:
-            return Unrecognised(str(text), "alteration", "empty alteration")
-        tokens = raw.split(" ", 1)
-        head, tail = tokens[0], (tokens[1] if len(tokens) > 1 else "")
-        # "ESR1-CCDC170 fusion": a gene pair before the event word
-        pair = _FUSION_PAIR.match(head)
-        if pair and _EVENT_WORDS.get(tail.lower()) == "fusion":
-            a, b = self.gene(pair.group("a")), self.gene(pair.group("b"))
-            gene = a if a in self.by_gene or b not in self.by_gene else b
-            partner = b if gene == a else a
-            return ParsedAlteration(raw, gene, "fusion", partner=partner)
-        if not _GENE.match(head):
-            return Unrecognised(raw, "alteration", "does not start with a gene symbol")
-        gene = self.gene(head)
-        tail_l = tail.lower().strip()
-        if not tail_l:
-            return Unrecognised(
-                raw, "alteration", "no event or protein change after the gene symbol"
-            )
-        if tail_l in _EVENT_WORDS:
-            return ParsedAlteration(raw, gene, _EVENT_WORDS[tail_l])
-        # "Y537S mutation", "p.Y537S (hotspot)": the first token is the change
-        first = tail.split(" ", 1)[0]
-        pc = normalise_protein_change(first)
-        if pc is not None:
-            change, truncating = pc
-            return ParsedAlteration(raw, gene, "mutation", change, truncating)
-        # "fusion with CCDC170", "amplification (CN 8)"
-        for word, event in sorted(_EVENT_WORDS.items(), key=lambda kv: -len(kv[0])):
-            if tail_l.startswith(word + " ") or tail_l.startswith(word + "("):
-                return ParsedAlteration(raw, gene, event)
-        return Unrecognised(
-            raw, "alteration", f"cannot read {tail!r} as an event or protein change"
-        )
+        """One string -> :class:`ParsedAlteration`, or :class:`Unrecognised` with a reason.
+
+        An item with several findings (``;``) gives its first; :meth:`parse_all` gives all.
+        """
+        return self.parse_all(text)[0]
 
     def match(
         self, text: str
@@ -246,9 +110,25 @@ class AlterationParser:
         alias = self.alias_index.get(_norm(text))
         if alias is not None:
             return None, [alias], None
-        parsed = self.parse(text)
+        return self.match_parsed(self.parse(text))
+
+    def match_all(
+        self, text: str
+    ) -> list[tuple[ParsedAlteration | None, list[Biomarker], Unrecognised | None]]:
+        """:meth:`match` for every finding of an item (``;``-separated)."""
+        alias = self.alias_index.get(_norm(text))
+        if alias is not None:
+            return [(None, [alias], None)]
+        return [self.match_parsed(p) for p in self.parse_all(text)]
+
+    def match_parsed(
+        self, parsed: ParsedAlteration | Unrecognised
+    ) -> tuple[ParsedAlteration | None, list[Biomarker], Unrecognised | None]:
+        """Biomarkers of one reading; a reading that may not be matched says why."""
         if isinstance(parsed, Unrecognised):
             return None, [], parsed
+        if not parsed.actionable:
+            return parsed, [], Unrecognised(parsed.text, "alteration", not_actionable_reason(parsed))
         candidates = self.by_gene.get(parsed.gene, [])
         if not candidates:
             return (
@@ -272,6 +152,21 @@ class AlterationParser:
         return parsed, [], Unrecognised(parsed.text, "alteration", detail)
 
 
+def not_actionable_reason(p: ParsedAlteration) -> str:
+    """Why a reading is not matched (negated, VUS/benign, protein effect unknown)."""
+    if p.negated:
+        return f"{p.gene}: stated as not present (negative result); not used for matching"
+    if p.pathogenicity in ("vus", "benign", "likely_benign"):
+        word = {"vus": "a variant of uncertain significance (VUS)", "benign": "benign"}.get(
+            p.pathogenicity or "", "likely benign"
+        )
+        return f"{p.label} is {word}: not an actionable finding"
+    return (
+        f"{p.label}: a c. change without its protein effect; give the p. change from the "
+        "report (e.g. 'c.1610A>C (p.Tyr537Ser)') to match it"
+    )
+
+
 def biomarker_matches(
     b: Biomarker, p: ParsedAlteration, hotspot: Callable[[str, str], bool] | None = None
 ) -> bool:
@@ -280,7 +175,10 @@ def biomarker_matches(
     ``match: hotspot`` accepts a listed change or any Cancer Hotspots v2 hotspot
     (``hotspot(gene, change)``).
     """
-    if b.gene != p.gene:
+    if b.gene != p.gene or not p.actionable:
+        return False
+    # a germline-only biomarker is not satisfied by a variant stated to be somatic
+    if b.id.startswith("germline_") and p.origin == "somatic":
         return False
     event = p.event
     # a homozygous deletion or a truncating mutation is a loss of function
@@ -322,11 +220,16 @@ def _norm(text: str) -> str:
 
 @dataclass
 class NormalisedTherapies:
-    """Therapy inputs normalised: names, classes (with parents), and what was not understood."""
+    """Therapy inputs normalised: names, classes (with parents), and what was not understood.
+
+    ``readings`` holds the full reading of each input (regimen, setting, line,
+    schedule, brands, dates: :class:`~her2scope.notation.therapies.TherapyReading`).
+    """
 
     names: list[str] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
     unrecognised: list[Unrecognised] = field(default_factory=list)
+    readings: list[TherapyReading] = field(default_factory=list)
 
     def tokens(self) -> set[str]:
         """Names and classes together, for matching against KB therapy lists."""
@@ -334,12 +237,26 @@ class NormalisedTherapies:
 
 
 class TherapyNormaliser:
-    """Maps therapy words onto KB therapy names and class ids using the synonym table."""
+    """Maps therapy words onto KB therapy names and class ids using the synonym table.
+
+    The knowledge base's therapies.yaml gives names, classes and synonyms; the
+    shipped vocabulary (``data/drug_vocabulary.tsv``) adds brands, code names,
+    abbreviations and regimen acronyms. :meth:`read` gives the full reading of
+    one string (agents, classes, regimen, setting, line, schedule ...);
+    :meth:`normalise` the names and classes of a list, as before.
+    """
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.names: dict[str, str] = {}
         self.class_of: dict[str, str] = {}
+        known = {t.name for t in kb.therapies}
+        terms, regimens, self.ncit_codes, vocab_brands = load_vocabulary()
+        brands: set[str] = set()
+        for term, name in terms.items():
+            if name in known:  # a vocabulary row for a drug this KB does not list is unused
+                self.names[term] = name
+                brands.add(term)
         for t in kb.therapies:
             self.names[_norm(t.name)] = t.name
             for s in t.synonyms:
@@ -352,6 +269,23 @@ class TherapyNormaliser:
         self.therapy_classes = {t.name: list(t.classes) for t in kb.therapies}
         self.parents = {c.id: list(c.parents) for c in kb.therapy_classes}
         self.labels = {c.id: c.label for c in kb.therapy_classes}
+        usable = {
+            k: r
+            for k, r in regimens.items()
+            if all(a in known for a in r.agents) and all(c in self.parents for c in r.classes)
+        }
+        self.reader = TherapyReader(
+            self.names,
+            self.class_of,
+            {name: self.classes_of(name) for name in known},
+            {cid: self.expand_class(cid) for cid in self.parents},
+            usable,
+        )
+        # brand names as written are reported (``anastrozole (Arimidex)``)
+        # (a single lower-case word in therapies.yaml's synonyms is a proprietary name there)
+        self.reader.brand_terms = set(vocab_brands) | {
+            _norm(s) for t in kb.therapies for s in t.synonyms if re.fullmatch(r"[a-z]{4,}", s)
+        }
 
     def expand_class(self, cid: str) -> list[str]:
         out, todo = [], [cid]
@@ -374,27 +308,26 @@ class TherapyNormaliser:
         """A therapy name as is; a class id as its label."""
         return self.labels.get(token, token)
 
+    def read(self, text: str) -> TherapyReading:
+        """One therapy string -> agents, classes, regimen, setting, line, schedule, brands, dates.
+
+        >>> n.read("anastrozole (Arimidex), adjuvant").setting  # doctest: +SKIP
+        'adjuvant'
+        """
+        return self.reader.read(str(text))
+
     def normalise(self, items: list[str]) -> NormalisedTherapies:
         """Split combinations (``letrozole + palbociclib``) and normalise every part."""
         out = NormalisedTherapies()
         for item in items:
-            for part in re.split(r"\s*(?:\+|,|;|\band\b|\bwith\b|\bplus\b)\s*", str(item)):
-                key = _norm(part)
-                if not key:
-                    continue
-                if key in self.names:
-                    name = self.names[key]
-                    if name not in out.names:
-                        out.names.append(name)
-                    for c in self.classes_of(name):
-                        if c not in out.classes:
-                            out.classes.append(c)
-                elif key in self.class_of:
-                    for c in self.expand_class(self.class_of[key]):
-                        if c not in out.classes:
-                            out.classes.append(c)
-                else:
-                    out.unrecognised.append(
-                        Unrecognised(part.strip(), "therapy", "not in the therapy synonym table")
-                    )
+            reading = self.reader.read(str(item))
+            out.readings.append(reading)
+            for name in reading.agents:
+                if name not in out.names:
+                    out.names.append(name)
+            for c in reading.classes:
+                if c not in out.classes:
+                    out.classes.append(c)
+            for part, why in reading.not_understood:
+                out.unrecognised.append(Unrecognised(part.strip(), "therapy", why))
         return out
