@@ -13,31 +13,6 @@ from her2scope.errors import SchemaError
 from her2scope.kb.load import DEFAULT_KB_DIR, extra_strategy_files, load_kb
 from her2scope.kb.schema import Strategy
 
-CONTRACT_DRUGS = {
-    "giredestrant",
-    "dostarlimab",
-    "durvalumab",
-    "cisplatin",
-    "fluorouracil",
-    "goserelin",
-    "leuprolide",
-    "triptorelin",
-    "larotrectinib",
-    "entrectinib",
-    "repotrectinib",
-    "selpercatinib",
-    "dabrafenib",
-    "trametinib",
-    "ovarian_function_suppression",
-    "trk_inhibitor",
-    "ret_inhibitor",
-    "braf_inhibitor",
-    "pd1_pdl1_inhibitor",
-    "platinum",
-    "fluoropyrimidine",
-    "topo1_payload_adc",
-}
-
 
 def test_extra_strategy_files_are_loaded() -> None:
     kb = load_kb()
@@ -103,8 +78,8 @@ def test_contract_biomarker_ids_exist() -> None:
 def test_not_covered_lines_and_consistency() -> None:
     kb = load_kb()
     nc = {n.id: n for n in kb.meta.not_covered}
-    assert (
-        nc["ntrk_fusion"].line() == "NTRK gene fusion: not covered by this knowledge base version"
+    assert nc["hrd_score"].line() == (
+        "Homologous recombination deficiency (HRD) score: not covered by this knowledge base version"
     )
     required = {b for s in kb.strategies if not s.retired for b in s.requires.biomarkers_any}
     for n in kb.meta.not_covered:
@@ -112,22 +87,6 @@ def test_not_covered_lines_and_consistency() -> None:
             kb.entry(b)  # the id exists
             # once a loaded strategy covers the biomarker, the not-covered line must go
             assert b not in required, f"{b} is covered now: drop not_covered {n.id!r}"
-    # MSI-high / dMMR / TMB-high are covered by loaded strategies, so never "not covered"
-    assert {"msi_high", "mmr_deficient", "tmb_high"} <= required
-
-
-def test_pending_strategies_are_valid_and_wait_only_for_contract_drugs() -> None:
-    kb = load_kb()
-    known = {t.name for t in kb.therapies} | {c.id for c in kb.therapy_classes}
-    raw = yaml.safe_load((DEFAULT_KB_DIR / "pending_strategies.yaml").read_text(encoding="utf-8"))
-    loaded = {s.id for s in kb.strategies}
-    for item in raw["strategies"]:
-        s = Strategy.model_validate(item)
-        assert s.id not in loaded
-        missing = set(s.therapies) - known
-        assert missing, f"{s.id}: every drug is known now: move it to a strategies_*.yaml file"
-        assert missing <= CONTRACT_DRUGS, (s.id, missing)
-        for b in s.requires.biomarkers_any:
-            kb.entry(b)
-        for t in s.trials:
-            kb.entry(t)
+    # the tumour-agnostic biomarkers are covered by loaded strategies, so never "not covered"
+    agnostic = {"msi_high", "mmr_deficient", "tmb_high", "ntrk3_fusion", "ret_fusion", "braf_v600e"}
+    assert agnostic <= required

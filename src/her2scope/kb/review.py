@@ -15,7 +15,9 @@ Four rules, each giving one :class:`ReviewItem` with the date that makes it due:
     A public source looked up more than a year before the review date.
 
 An item whose entry records the matter as ``unconfirmed`` (searched on a date,
-with a reason) is kept but marked ``accepted``: it was looked for and not found.
+with a reason) is kept but marked ``accepted``: it was looked for and not found. For a
+weak host the record must name the host (``"primary page for X instead of
+medthority.com"``).
 Items are listed oldest first (by the date that makes them due).
 """
 
@@ -161,6 +163,15 @@ def _accepted(entry: Entry, words: str) -> str | None:
     return None
 
 
+def _accepted_host(entry: Entry, host: str) -> str | None:
+    """The reason of an ``unconfirmed`` record naming this weak host (a search for a
+    primary page that found none), if any."""
+    for u in entry.unconfirmed:
+        if host in u.what.lower():
+            return f"searched {u.searched.isoformat()}: {u.reason}"
+    return None
+
+
 def review(kb: KnowledgeBase, today: dt.date | None = None) -> list[ReviewItem]:
     """Every item due for a re-check on ``today`` (default: the KB's ``as_of``), oldest first.
 
@@ -220,6 +231,7 @@ def review(kb: KnowledgeBase, today: dt.date | None = None) -> list[ReviewItem]:
                         section,
                         entry.id,
                         f"{host_of(src.url)}: {src.public}",
+                        _accepted_host(entry, host_of(src.url)),
                     )
                 )
             if day - src.accessed > ACCESSED_MAX_AGE:
