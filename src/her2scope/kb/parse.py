@@ -128,11 +128,7 @@ class AlterationParser:
         if isinstance(parsed, Unrecognised):
             return None, [], parsed
         if not parsed.actionable:
-            return (
-                parsed,
-                [],
-                Unrecognised(parsed.text, "alteration", not_actionable_reason(parsed)),
-            )
+            return parsed, [], Unrecognised(parsed.text, "alteration", not_actionable_reason(parsed))
         candidates = self.by_gene.get(parsed.gene, [])
         if not candidates:
             return (

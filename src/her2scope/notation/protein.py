@@ -122,7 +122,9 @@ def normalise_protein_change(raw: str) -> tuple[str, bool] | None:
         head = f"{ref}{pos}"
         if m.group("ref2") is not None:
             head += f"_{m.group('ref2')}{m.group('pos2')}"
-        truncating = (alt == "*" and ref != "*") or bool(m.group("fs")) or edit.endswith("splice")
+        truncating = (
+            (alt == "*" and ref != "*") or bool(m.group("fs")) or edit.endswith("splice")
+        )
         if m.group("ref2") is not None and alt is not None:
             return None  # ``A1_B2C`` is not a change
         return head + edit, truncating

@@ -96,46 +96,9 @@ _LINE_WORDS = {
     "5th": 5,
 }
 _FILLER = frozenset(
-    {
-        "(",
-        ")",
-        "[",
-        "]",
-        ",",
-        ":",
-        "-",
-        "–",
-        "on",
-        "for",
-        "of",
-        "the",
-        "in",
-        "x",
-        "×",
-        "since",
-        "from",
-        "to",
-        "until",
-        "setting",
-        "therapy",
-        "treatment",
-        "regimen",
-        "alone",
-        "monotherapy",
-        "single",
-        "agent",
-        "single-agent",
-        "then",
-        "cycles",
-        "cycle",
-        "c",
-        "line",
-        "l",
-    }
+    {"(", ")", "[", "]", ",", ":", "-", "–", "on", "for", "of", "the", "in", "x", "×", "since", "from", "to", "until", "setting", "therapy", "treatment", "regimen", "alone", "monotherapy", "single", "agent", "single-agent", "then", "cycles", "cycle", "c", "line", "l"}
 )
-_SPLIT_WORDS = frozenset(
-    {"+", "and", "with", "plus", "&", "then", "followed", "->", "→", "/", ";", ","}
-)
+_SPLIT_WORDS = frozenset({"+", "and", "with", "plus", "&", "then", "followed", "->", "→", "/", ";", ","})
 _CYCLES = re.compile(r"(?:x|×)\s?(?P<n>\d{1,3})|(?P<m>\d{1,3})x|c(?P<c>\d{1,3})", re.I)
 _LINE_TOKEN = re.compile(r"(?P<n>\d{1,2})(?:l|st|nd|rd|th)?(?:-line)?", re.I)
 _DATE = re.compile(
@@ -203,9 +166,7 @@ def load_vocabulary() -> tuple[dict[str, str], dict[str, Regimen], dict[str, str
     regimens: dict[str, Regimen] = {}
     codes: dict[str, str] = {}
     text = resources.files("her2scope.data").joinpath("drug_vocabulary.tsv").read_text("utf-8")
-    rows = csv.DictReader(
-        (ln for ln in text.splitlines() if not ln.startswith("#")), delimiter="\t"
-    )
+    rows = csv.DictReader((ln for ln in text.splitlines() if not ln.startswith("#")), delimiter="\t")
     for row in rows:
         kind, term, name = row["kind"], row["term"], row["name"]
         if kind == "regimen":

@@ -222,9 +222,7 @@ _PHRASE_MAX = 4
 _FILLER = frozenset({",", "(", ")", "[", "]", ":", "-", "of", "in", "the", "a", "an", "at", "on"})
 _GENE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}(?:-[A-Za-z0-9]{1,8})?")
 _GENE_PART = re.compile(r"[A-Za-z][A-Za-z0-9]{1,15}")
-_PAIR_RE = re.compile(
-    r"(?P<a>[A-Za-z][A-Za-z0-9]{1,15})(?P<sep>::|-|/|--)(?P<b>[A-Za-z][A-Za-z0-9]{1,15})"
-)
+_PAIR_RE = re.compile(r"(?P<a>[A-Za-z][A-Za-z0-9]{1,15})(?P<sep>::|-|/|--)(?P<b>[A-Za-z][A-Za-z0-9]{1,15})")
 _TRANSCRIPT = re.compile(r"(?:[NX][MRP]_\d{1,12}|ENS[TP]\d{6,15})(?:\.\d{1,3})?", re.IGNORECASE)
 _TRANSCRIPT_CHANGE = re.compile(
     r"(?P<tx>(?:[NX][MRP]_\d{1,12}|ENS[TP]\d{6,15})(?:\.\d{1,3})?)"
@@ -668,10 +666,8 @@ class _PartReader:
                 j = i + 1
                 if toks[j] in (":",):
                     j += 1
-                if (
-                    j < n
-                    and _GENE_RE.fullmatch(toks[j].rstrip(",)"))
-                    and (low != "with" or "fusion" in self.events)
+                if j < n and _GENE_RE.fullmatch(toks[j].rstrip(",)")) and (
+                    low != "with" or "fusion" in self.events
                 ):
                     self.partner = self._gene_of(toks[j].rstrip(",)"))
                     i = j + 1
@@ -800,13 +796,13 @@ class _PartReader:
             elif self.exon is not None:
                 events = {"mutation"}
             else:
-                return NotUnderstood(self.text, "no event or protein change after the gene symbol")
+                return NotUnderstood(
+                    self.text, "no event or protein change after the gene symbol"
+                )
         if len(events) > 1:
-            return NotUnderstood(
-                self.text, f"several events in one finding ({', '.join(sorted(events))})"
-            )
+            return NotUnderstood(self.text, f"several events in one finding ({', '.join(sorted(events))})")
         event = events.pop()
-        protein_change, truncating = self.protein or (None, False)
+        protein_change, truncating = (self.protein or (None, False))
         cdna = self.cdna.text if self.cdna else None
         frameshift = False
         splice = False
