@@ -283,7 +283,8 @@ def test_patient_schema_error_is_one_line(tiny: Any) -> None:
         "ok": False,
         "error": "web form: unknown field 'er' (did you mean 'er_status'?)",
     }
-    bad_line = {**PATIENT, "therapy_history": [{"therapy": "letrozole", "line": "first"}]}
+    # "first" and "1L" are read as line 1 (v3); a word that is not a line is refused
+    bad_line = {**PATIENT, "therapy_history": [{"therapy": "letrozole", "line": "whenever"}]}
     r = tiny.post("/patient/report", json=bad_line, headers=ORIGIN)
     assert r.json()["ok"] is False
     assert "therapy_history[0].line" in r.json()["error"]

@@ -210,3 +210,35 @@ def kb_diff(
     from her2scope.report.patient import render_kb_diff
 
     sys.stdout.write(render_kb_diff(load_kb(old), load_kb(new)))
+
+
+@kb_app.command("review")
+def kb_review(
+    today: Annotated[
+        str | None,
+        typer.Option("--date", help="Review date YYYY-MM-DD (default: the KB's as_of date)."),
+    ] = None,
+    open_only: Annotated[
+        bool,
+        typer.Option("--open", help="Only items not marked unconfirmed with a reason."),
+    ] = False,
+    path: Annotated[
+        Path | None, typer.Option("--path", help="KB folder (default: packaged).")
+    ] = None,
+) -> None:
+    """What needs a re-check, oldest first: passed PDUFA/CHMP/readout dates, stale
+    'ongoing' trials, weak source hosts, sources looked up over a year ago."""
+    import datetime as dt
+
+    from her2scope.kb.load import load_kb
+    from her2scope.kb.review import render_review, review
+
+    kb = load_kb(path)
+    try:
+        day = dt.date.fromisoformat(today) if today is not None else kb.meta.as_of
+    except ValueError:
+        raise ConfigError(f"--date must be YYYY-MM-DD, got {today!r}") from None
+    items = review(kb, day)
+    if open_only:
+        items = [i for i in items if not i.accepted]
+    sys.stdout.write(render_review(kb, items, day))

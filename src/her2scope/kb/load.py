@@ -2,7 +2,9 @@
 
 The default base lives in ``src/her2scope/data/kb/``: ``meta.yaml``,
 ``biomarkers.yaml``, ``mechanisms.yaml``, ``strategies.yaml``,
-``trials.yaml`` and ``therapies.yaml``. A validation problem raises
+``trials.yaml`` and ``therapies.yaml``; every further ``strategies*.yaml``
+(``strategies_early.yaml``, ``strategies_agnostic.yaml`` ...) adds to
+``strategies`` in file-name order. A validation problem raises
 :class:`~her2scope.errors.SchemaError` naming the file, the line of the
 offending entry and the field path (``biomarkers[3].sources``).
 """
@@ -139,24 +141,38 @@ def _load_default() -> KnowledgeBase:
     return _load(DEFAULT_KB_DIR)
 
 
+def extra_strategy_files(folder: Path) -> list[Path]:
+    """``strategies_*.yaml`` beside ``strategies.yaml``, in name order (loaded after it)."""
+    return sorted(p for p in folder.glob("strategies_*.yaml") if p.is_file())
+
+
+def _read_section(fpath: Path, sections: list[tuple[str | None, Any]]) -> dict[str, Any]:
+    if not fpath.is_file():
+        raise SchemaError("knowledge-base file is missing", file=str(fpath))
+    data, node = read_yaml(fpath)
+    if not isinstance(data, dict):
+        raise SchemaError("expected a mapping at the top level", file=str(fpath), line=1)
+    out: dict[str, Any] = {}
+    for key, typ in sections:
+        raw = data if key is None else data.get(key)
+        if raw is None:
+            raise SchemaError(f"field {key!r}: missing", file=str(fpath), line=1)
+        try:
+            value = TypeAdapter(typ).validate_python(raw)
+        except ValidationError as exc:
+            # the error names this file and the line of the offending entry
+            raise validation_error(exc, fpath, node, () if key is None else (key,)) from exc
+        out["meta" if key is None else key] = value
+    return out
+
+
 def _load(folder: Path) -> KnowledgeBase:
     parts: dict[str, Any] = {}
     for fname, sections in _SECTIONS.items():
-        fpath = folder / fname
-        if not fpath.is_file():
-            raise SchemaError("knowledge-base file is missing", file=str(fpath))
-        data, node = read_yaml(fpath)
-        if not isinstance(data, dict):
-            raise SchemaError("expected a mapping at the top level", file=str(fpath), line=1)
-        for key, typ in sections:
-            raw = data if key is None else data.get(key)
-            if raw is None:
-                raise SchemaError(f"field {key!r}: missing", file=str(fpath), line=1)
-            try:
-                value = TypeAdapter(typ).validate_python(raw)
-            except ValidationError as exc:
-                raise validation_error(exc, fpath, node, () if key is None else (key,)) from exc
-            parts["meta" if key is None else key] = value
+        parts.update(_read_section(folder / fname, sections))
+    for extra in extra_strategy_files(folder):
+        more = _read_section(extra, [("strategies", list[Strategy])])
+        parts["strategies"] = [*parts["strategies"], *more["strategies"]]
     try:
         return KnowledgeBase(**parts)
     except ValidationError as exc:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -41,6 +41,9 @@ from pydantic import (
 )
 
 from her2scope.vocab import HER2_CATEGORIES
+
+if TYPE_CHECKING:
+    from her2scope.kb.eligibility import Eligibility
 from her2scope.vocab import MechanismClass as CatalogMechanismClass
 
 EvidenceLevel = Literal["approved", "phase3", "early_clinical", "preclinical", "resistance"]
@@ -203,6 +206,27 @@ PAPER_SHORT: dict[str, str] = {key: f"{p['short']} (doi:{p['doi']})" for key, p 
 Sources = Annotated[list[Source], Field(min_length=1)]
 
 
+class PendingEvent(_Strict):
+    """A dated event the entry waits for (a PDUFA goal date, a CHMP opinion, a readout).
+
+    ``kb review`` lists the entry once ``date`` has passed: its status must then be
+    re-checked and the event removed or replaced by what happened.
+    """
+
+    event: Literal["pdufa", "chmp", "ec_decision", "readout", "other"]
+    date: dt.date
+    what: str
+    sources: Sources
+
+
+class Unconfirmed(_Strict):
+    """A fact that was searched for and not confirmed: what, when searched, why not."""
+
+    what: str
+    searched: dt.date
+    reason: str
+
+
 class Entry(_Strict):
     """Fields every entry carries."""
 
@@ -210,6 +234,30 @@ class Entry(_Strict):
     as_of: dt.date
     sources: Sources
     note: str | None = None
+    #: dated events the entry waits for (``kb review`` flags them once passed)
+    pending: list[PendingEvent] = Field(default_factory=list)
+    #: facts searched for and not confirmed (``kb review`` accepts these with the reason)
+    unconfirmed: list[Unconfirmed] = Field(default_factory=list)
+
+
+class Cutoff(_Strict):
+    """A numeric threshold that defines a biomarker (e.g. TMB-high), from a label."""
+
+    value: float
+    unit: str
+    #: how a patient value compares with ``value`` to be positive
+    comparator: Literal[">=", ">", "<=", "<"] = ">="
+    sources: Sources
+
+    def holds(self, x: float) -> bool:
+        """True when ``x`` meets the threshold."""
+        if self.comparator == ">=":
+            return x >= self.value
+        if self.comparator == ">":
+            return x > self.value
+        if self.comparator == "<=":
+            return x <= self.value
+        return x < self.value
 
 
 class Biomarker(Entry):
@@ -237,6 +285,8 @@ class Biomarker(Entry):
     #: observed only together with one of these biomarkers (e.g. ESR1 F404 acts in cis
     #: with an activating ligand-binding-domain mutation)
     requires_also: list[Id] = Field(default_factory=list)
+    #: numeric definition (TMB-high: >= 10 mutations/Mb per the FDA label)
+    cutoff: Cutoff | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -381,6 +431,10 @@ class Strategy(Entry):
     #: regimens shown superior in a head-to-head trial: when one is also an option, this one
     #: is moved below it with the trial named
     superseded_by: list[Supersession] = Field(default_factory=list)
+    #: the population as the label or trial defines it (setting, line, prerequisites,
+    #: exclusions, patient conditions), each criterion with its source; the tumor-board
+    #: gates read it (:mod:`her2scope.kb.eligibility`)
+    eligibility: Eligibility | None = None
 
     @property
     def therapy(self) -> str:
@@ -460,6 +514,25 @@ class Caveat(Entry):
     text: str
 
 
+class NotCovered(_Strict):
+    """Something a patient file may name that this knowledge-base version does not cover.
+
+    A report says so in one line (:meth:`line`) instead of dropping it.
+    """
+
+    id: Id
+    label: str
+    #: how a patient file names it (case-insensitive)
+    aliases: list[str] = Field(default_factory=list)
+    #: KB biomarker ids that stand for it (the line is printed when one is observed)
+    biomarkers: list[Id] = Field(default_factory=list)
+    note: str | None = None
+
+    def line(self) -> str:
+        """``"MSI-high: not covered by this knowledge base version"``."""
+        return f"{self.label}: not covered by this knowledge base version"
+
+
 class KbMeta(_Strict):
     """``meta.yaml``: version and curation date of the whole base."""
 
@@ -468,6 +541,8 @@ class KbMeta(_Strict):
     title: str
     curator_note: str | None = None
     gene_aliases: dict[str, str] = Field(default_factory=dict)
+    #: recognised but not covered: reports print :meth:`NotCovered.line` for these
+    not_covered: list[NotCovered] = Field(default_factory=list)
 
 
 class KnowledgeBase(_Strict):
@@ -554,6 +629,8 @@ class KnowledgeBase(_Strict):
             for tr in s.trials:
                 if tr not in trials:
                     problems.append(f"strategies: {s.id!r} names unknown trial {tr!r}")
+            if s.eligibility is not None:
+                problems.extend(_eligibility_problems(s, trials, names | classes))
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -584,3 +661,29 @@ class KnowledgeBase(_Strict):
             "therapies": len(self.therapies),
             "therapy_classes": len(self.therapy_classes),
         }
+
+
+def _eligibility_problems(s: Strategy, trials: set[str], therapies: set[str]) -> list[str]:
+    """Unknown trials, therapies/classes and approvals named by a strategy's eligibility."""
+    from her2scope.kb.eligibility import ApprovalRef, TrialRef
+
+    assert s.eligibility is not None
+    out: list[str] = []
+    for th in s.eligibility.therapy_refs():
+        if th not in therapies:
+            out.append(f"strategies: {s.id!r} eligibility names unknown therapy {th!r}")
+    regulators = {a.jurisdiction for a in s.approvals}
+    for src in s.eligibility.sources():
+        if isinstance(src, TrialRef) and src.trial not in trials:
+            out.append(f"strategies: {s.id!r} eligibility cites unknown trial {src.trial!r}")
+        if isinstance(src, ApprovalRef) and src.approval not in regulators:
+            out.append(
+                f"strategies: {s.id!r} eligibility cites an {src.approval} approval "
+                "the strategy does not list"
+            )
+    return out
+
+
+# The eligibility models import ``Source`` from here; importing them last resolves
+# ``Strategy.eligibility`` (they rebuild the models that name them).
+import her2scope.kb.eligibility  # noqa: E402,F401  (registers Eligibility)

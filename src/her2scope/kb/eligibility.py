@@ -1,0 +1,208 @@
+"""Who a strategy is for: its population as data (setting, line, prerequisites, exclusions).
+
+A strategy's ``eligibility`` block states the population the way the label or
+the trial defines it, so that the tumor-board engine can *gate* before it
+*ranks*: each strategy is eligible, not eligible (the failed criterion, with
+its source) or conditional (a datum is missing; what would settle it).
+
+The shape follows how trial-matching tools write eligibility as a document
+rather than as code: MatchMiner's CTML (a ``match`` tree of clinical and
+genomic criteria per trial arm, with ``and``/``or``; prior-treatment
+criteria by drug class) and OncoKB's levels (a level per indication, never a
+weight). Here every criterion carries its own ``source`` — the trial that
+defined it, the strategy's regulator approval, or a public source — so the
+report can show *why* a patient was left out::
+
+    eligibility:
+      settings: [metastatic]
+      line: {min: 1, max: 1}
+      prior:
+        - {class: endocrine_therapy, min: 1, setting: metastatic, source: {trial: tropics_02}}
+        - {systemic_lines_min: 2, setting: metastatic, source: {trial: tropics_02}}
+      exclude:
+        - {prior_class: trop2_adc, reason: "...", source: {trial: tropion_breast01}}
+        - {pd1_recurrence_within_months: 6, reason: "...", source: {trial: keynote_355}}
+      patient:
+        - {menopausal: [pre, peri], requires_with: ovarian_function_suppression,
+           source: {...}}
+
+Cross-references (trial ids, therapy names and class ids, the approval a
+criterion cites) are checked when the whole knowledge base is built
+(:meth:`her2scope.kb.schema.KnowledgeBase._cross_references`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from her2scope.kb.schema import Id, KnowledgeBase, Source, Strategy
+
+#: The decision a tumor board is taking. Early disease is split by what a label or
+#: trial distinguishes: before surgery, adjuvant after upfront surgery, adjuvant after a
+#: pathologic complete response (pCR) or with residual disease after neoadjuvant
+#: therapy, and extended adjuvant therapy after the standard course.
+DecisionSetting = Literal[
+    "metastatic",
+    "neoadjuvant",
+    "adjuvant",
+    "post_neoadjuvant_pcr",
+    "post_neoadjuvant_residual",
+    "extended_adjuvant",
+]
+DECISION_SETTINGS: tuple[str, ...] = (
+    "metastatic",
+    "neoadjuvant",
+    "adjuvant",
+    "post_neoadjuvant_pcr",
+    "post_neoadjuvant_residual",
+    "extended_adjuvant",
+)
+EARLY_SETTINGS: tuple[str, ...] = DECISION_SETTINGS[1:]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class TrialRef(_Strict):
+    """The criterion is the inclusion/exclusion criterion of a trial in the knowledge base."""
+
+    trial: Id
+
+
+class ApprovalRef(_Strict):
+    """The criterion is the indication of the strategy's own regulator approval."""
+
+    approval: Literal["FDA", "EMA"]
+
+
+#: ``{trial: id}``, ``{approval: FDA|EMA}`` or a full :class:`Source` (paper or public).
+CriterionSource = TrialRef | ApprovalRef | Source
+
+
+class LineRange(_Strict):
+    """Metastatic line of this decision (1 = first line); either bound may be open."""
+
+    min: int | None = Field(default=None, ge=1)
+    max: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LineRange:
+        if self.min is None and self.max is None:
+            raise ValueError("a line range needs 'min' or 'max'")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("line 'min' is greater than 'max'")
+        return self
+
+
+class Prior(_Strict):
+    """A prerequisite on the therapy history; every listed one must hold.
+
+    Either ``class`` (a therapy name or class id: at least ``min`` and at most
+    ``max`` courses of it with the given ``outcome`` in the given ``setting``;
+    ``max: 0`` writes "naive to") or ``systemic_lines_min`` (at least that many
+    systemic lines in ``setting``). ``outcome: ongoing`` states a decision taken
+    *during* a therapy (a switch on ctDNA, SERENA-6). An early-setting course
+    followed by recurrence within ``or_early_recurrence_within_months`` counts as
+    one metastatic course, as several trials write it.
+    """
+
+    therapy_class: str | None = Field(default=None, alias="class")
+    systemic_lines_min: int | None = Field(default=None, ge=1)
+    min: int = Field(default=1, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    setting: Literal["metastatic", "early", "any"] = "any"
+    outcome: Literal["received", "progressed", "ongoing"] = "received"
+    or_early_recurrence_within_months: float | None = Field(default=None, gt=0)
+    source: CriterionSource
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Prior:
+        if (self.therapy_class is None) == (self.systemic_lines_min is None):
+            raise ValueError(
+                "a prior criterion needs exactly one of 'class' or 'systemic_lines_min'"
+            )
+        if self.max is not None and self.max < self.min:
+            raise ValueError("prior 'max' is smaller than 'min'")
+        return self
+
+
+class Exclusion(_Strict):
+    """One condition that makes the strategy not eligible, with its reason and source.
+
+    Exactly one kind: ``prior_class`` (a therapy name or class id received, or
+    progressed on with ``outcome: progressed``), ``pd1_recurrence_within_months``
+    (recurrence within that many months of curative-intent PD-1/PD-L1 therapy),
+    ``active_ild`` (active interstitial lung disease / pneumonitis).
+    """
+
+    prior_class: str | None = None
+    outcome: Literal["received", "progressed"] = "received"
+    pd1_recurrence_within_months: float | None = Field(default=None, gt=0)
+    active_ild: Literal[True] | None = None
+    reason: str = Field(min_length=1)
+    source: CriterionSource
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Exclusion:
+        kinds = [
+            self.prior_class is not None,
+            self.pd1_recurrence_within_months is not None,
+            self.active_ild is not None,
+        ]
+        if sum(kinds) != 1:
+            raise ValueError(
+                "an exclusion needs exactly one of 'prior_class', "
+                "'pd1_recurrence_within_months' or 'active_ild'"
+            )
+        return self
+
+
+class PatientCondition(_Strict):
+    """A patient factor that changes the regimen (premenopausal: add ovarian suppression)."""
+
+    menopausal: Annotated[list[Literal["pre", "peri", "post"]], Field(min_length=1)]
+    requires_with: str
+    reason: str | None = None
+    source: CriterionSource
+
+
+class Eligibility(_Strict):
+    """The population of a strategy: every criterion with its source."""
+
+    settings: Annotated[list[DecisionSetting], Field(min_length=1)]
+    line: LineRange | None = None
+    prior: list[Prior] = Field(default_factory=list)
+    exclude: list[Exclusion] = Field(default_factory=list)
+    patient: list[PatientCondition] = Field(default_factory=list)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _line_is_metastatic(self) -> Eligibility:
+        if self.line is not None and "metastatic" not in self.settings:
+            raise ValueError("a line range applies to the metastatic setting only")
+        return self
+
+    def therapy_refs(self) -> list[str]:
+        """Every therapy name or class id the block names (checked against the base)."""
+        out = [p.therapy_class for p in self.prior if p.therapy_class]
+        out += [e.prior_class for e in self.exclude if e.prior_class]
+        out += [c.requires_with for c in self.patient]
+        return out
+
+    def sources(self) -> list[CriterionSource]:
+        """Every criterion's source, in file order."""
+        return [
+            *(p.source for p in self.prior),
+            *(e.source for e in self.exclude),
+            *(c.source for c in self.patient),
+        ]
+
+
+# schema.py names ``Eligibility`` by a forward reference (it cannot import this module
+# before ``Source`` exists); resolve it now that the models are defined.
+Strategy.model_rebuild(_types_namespace={"Eligibility": Eligibility})
+KnowledgeBase.model_rebuild(_types_namespace={"Eligibility": Eligibility})
