@@ -127,7 +127,18 @@ def _ish_outcome(ish: IshRules, level: str, group: pl.Expr) -> pl.Expr:
     status = pl.col(C.st_status)
     branches = [(group == g, pl.lit(ish.groups[g][level])) for g in (1, 2, 3, 4, 5)]
     # The reporting pathologist had the counts we lack: a status word outranks a bare ratio.
-    branches += [(status == word, pl.lit(table[level])) for word, table in ish.status.items()]
+    # ... except "Equivocal" beside a ratio >= the threshold: the word is read as
+    # ASCO/CAP 2013's equivocal (2018 group 4, ratio < 2.0), which that ratio rules
+    # out (it meant ratio 1.8-2.2 under ASCO/CAP 2007); the ratio then decides, as it
+    # does without the word
+    branches += [
+        (
+            (status == word)
+            & ~((status == "equivocal") & (ratio >= ish.ratio_threshold)).fill_null(False),
+            pl.lit(table[level]),
+        )
+        for word, table in ish.status.items()
+    ]
     branches += [
         (ratio >= ish.ratio_threshold, pl.lit(ish.ratio_only_outcome(True)[level])),
         (ratio.is_not_null(), pl.lit(ish.ratio_only_outcome(False)[level])),

@@ -122,8 +122,9 @@ class Convention(BaseModel):
     sample_type: ColumnRef | None = None
     survival: dict[Literal["os_months", "os_status"], ColumnRef] = Field(default_factory=dict)
     vocabulary: Vocabulary = Field(default_factory=Vocabulary)
-    #: copy numbers may be totals over the counted cells (TCGA): a value at or above
-    #: ``copies_total_threshold`` without a cell count is unusable, never per-cell
+    #: copy numbers may be totals over the counted cells (TCGA). Kept for files that
+    #: say so; every copy-number value is decided per value anyway (see
+    #: :func:`resolve_copies`), on every convention and on ``--map``.
     copies_may_be_totals: bool = False
     copies_total_threshold: float = 20.0
 
@@ -270,6 +271,19 @@ def _words(expr: pl.Expr, table: Mapping[str, list[str]]) -> pl.Expr:
     for word, spellings in reversed(list(table.items())):
         out = pl.when(low.is_in(_lower_list(spellings))).then(pl.lit(word)).otherwise(out)
     return out
+
+
+def _status_words(frame: pl.DataFrame, expr: pl.Expr, table: Mapping[str, list[str]]) -> pl.Expr:
+    """An ISH status column for the engine: a value the HER2 engine's vocabulary reads
+    (``No evidence of amplification``, ``Equivocal``, ``Indeterminate``) is passed on as
+    written, so every command reads it the same way; only a value it cannot read
+    (``+``, ``yes``, ``gain``: the convention's words) is mapped to Positive/Negative."""
+    from her2scope.her2.parse import parse_ish_status
+
+    values = [str(v) for v in frame.select(expr.unique().drop_nulls()).to_series().to_list()]
+    readings = {v: parse_ish_status(v) for v in values}
+    own = [v for v, r in readings.items() if r.status is not None or r.group is not None]
+    return pl.when(expr.is_in(own)).then(expr).otherwise(_words(expr, table))
 
 
 def harmonise(
@@ -445,52 +459,265 @@ def _with_overrides(conv: Convention, mapping: Mapping[str, str], source: str) -
     return Convention.model_validate(data)
 
 
-def _copies(
-    b: _Builder, frame: pl.DataFrame, ref: ColumnRef, out_name: str, label: str
-) -> tuple[pl.Expr, str | None]:
-    """Per-cell copies: value / cell count when a count is given; totals without one -> null."""
-    value, used = b.expr(ref)
-    cells, cells_used = (
-        b.expr(ColumnRef(columns=ref.cells, level=ref.level))
-        if ref.cells
+#: Plausible average signals per tumour cell. CEP17: ~2 in a diploid cell;
+#: monosomy 17 and polysomy (up to ~6) move it, ten is beyond any reported
+#: polysomy. HER2: from one copy up to the clusters of highly amplified tumours
+#: (TCGA's brca_tcga_pub2015 has 27/cell). A total over >= 20 counted cells
+#: (ASCO/CAP: at least 20 cells are counted) divided by the count falls in
+#: these ranges, the undivided total does not: that is what tells them apart.
+CEP17_PER_CELL = (0.8, 10.0)
+HER2_PER_CELL = (0.8, 50.0)
+#: ASCO/CAP 2018: at least 20 nuclei are counted in a dual-probe assay
+MIN_CELLS = 20.0
+MAX_CELLS = 10_000.0
+#: how far HER2/CEP17 may stray from the reported ratio (rounding of three
+#: numbers written with 1-2 decimals) before the copy numbers are not believed
+RATIO_TOLERANCE = (0.15, 0.10)  # absolute, relative: the larger applies
+COPIES_CODE = "conventions.copies"
+
+
+def _status_axis(values: list[str]) -> dict[str, str]:
+    """Distinct ISH status cells -> ``amplified``/``not_amplified`` (others left out),
+    read by the HER2 engine's own vocabulary (:func:`her2scope.her2.parse.parse_ish_status`)."""
+    from her2scope.her2.parse import parse_ish_status
+
+    out: dict[str, str] = {}
+    for v in values:
+        st = parse_ish_status(v).status
+        if st in ("amplified", "not_amplified"):
+            out[v] = st
+    return out
+
+
+def resolve_copies(
+    frame: pl.DataFrame,
+    her2: pl.Expr,
+    cep17: pl.Expr,
+    cells: pl.Expr,
+    ratio: pl.Expr,
+    status: pl.Expr,
+) -> pl.DataFrame:
+    """Decide, value by value, whether copy numbers are per cell or totals over the cells.
+
+    Columns of the result (one row per row of ``frame``): ``her2``/``cep17``
+    (per-cell values, or None), ``reading`` (``per_cell``, ``total``, or None)
+    and ``reason`` (why a value present is unusable, else None). The two
+    readings are: the values as written (per cell), and the values divided
+    by the cell count (totals), the latter only with a count of at least
+    :data:`MIN_CELLS`. A reading is plausible when CEP17 per cell (given, or
+    implied by HER2 and the reported ratio) is in :data:`CEP17_PER_CELL`,
+    HER2 per cell (given or implied) in :data:`HER2_PER_CELL`, and it does
+    not contradict the lab's ISH status (``Positive`` with fewer than 4 HER2
+    per cell and a ratio below 2 is ASCO/CAP group 5; ``Negative`` with 6 or
+    more and a ratio of 2 or more is group 1). Exactly one plausible reading
+    is used; none or both make the values unusable, with the reason. HER2
+    and CEP17 that disagree with the reported ratio are unusable too (the
+    ratio itself is kept).
+    """
+    axis = _status_axis(
+        [str(v) for v in frame.select(status.unique().drop_nulls()).to_series().to_list()]
+    )
+    st = status.replace_strict(axis, default=None, return_dtype=pl.String)
+    h, c = her2.cast(pl.Float64, strict=False), cep17.cast(pl.Float64, strict=False)
+    n, r = cells.cast(pl.Float64, strict=False), ratio.cast(pl.Float64, strict=False)
+    h = pl.when(h > 0).then(h)
+    c = pl.when(c > 0).then(c)
+    r = pl.when(r > 0).then(r)
+    n_ok = (n >= MIN_CELLS) & (n <= MAX_CELLS) & (n == n.round(0))
+    work = frame.select(
+        h.alias("h"),
+        c.alias("c"),
+        n.alias("n"),
+        n_ok.fill_null(False).alias("n_ok"),
+        r.alias("r"),
+        st.alias("st"),
+    )
+    H, Cc, N, R, ST = (pl.col(x) for x in ("h", "c", "n", "r", "st"))
+
+    def plausible(hh: pl.Expr, cc: pl.Expr) -> pl.Expr:
+        c_eff = pl.coalesce(cc, hh / R)
+        h_eff = pl.coalesce(hh, cc * R)
+        ok_c = c_eff.is_null() | c_eff.is_between(*CEP17_PER_CELL)
+        ok_h = h_eff.is_null() | h_eff.is_between(*HER2_PER_CELL)
+        low_ratio = R.is_null() | (R < 2.0)
+        high_ratio = R.is_null() | (R >= 2.0)
+        contradicts = ((ST == "amplified") & (h_eff < 4.0) & low_ratio) | (
+            (ST == "not_amplified") & (h_eff >= 6.0) & high_ratio
+        )
+        return ok_c & ok_h & ~contradicts.fill_null(False)
+
+    tol = pl.max_horizontal(pl.lit(RATIO_TOLERANCE[0]), R * RATIO_TOLERANCE[1])
+    any_value = H.is_not_null() | Cc.is_not_null()
+    off_ratio = (H.is_not_null() & Cc.is_not_null() & R.is_not_null()) & ((H / Cc - R).abs() > tol)
+    per_cell = plausible(H, Cc)
+    total = pl.col("n_ok") & plausible(H / N, Cc / N)
+    fmt = lambda e: e.round(3).cast(pl.String)  # noqa: E731
+    decided = work.with_columns(
+        off_ratio.fill_null(False).alias("off"),
+        per_cell.fill_null(False).alias("pc"),
+        total.fill_null(False).alias("tot"),
+        any_value.alias("any"),
+    )
+    ratio_text = pl.concat_str(
+        [
+            pl.lit("HER2 "),
+            fmt(H),
+            pl.lit(" / CEP17 "),
+            fmt(Cc),
+            pl.lit(" = "),
+            fmt(H / Cc),
+            pl.lit(" disagrees with the reported ratio "),
+            fmt(R),
+        ]
+    )
+    pc, tot, off = pl.col("pc"), pl.col("tot"), pl.col("off")
+    reason = (
+        pl.when(~pl.col("any"))
+        .then(None)
+        .when(off)
+        .then(ratio_text)
+        .when(pc & tot)
+        .then(
+            pl.concat_str(
+                [pl.lit("per cell or total over "), fmt(N), pl.lit(" cells: cannot tell which")]
+            )
+        )
+        .when(pc | tot)
+        .then(None)
+        .when(pl.col("n_ok"))
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("neither per cell nor total over "),
+                    fmt(N),
+                    pl.lit(" cells is plausible (with the ratio and ISH status)"),
+                ]
+            )
+        )
+        .when(N.is_not_null())
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("implausible per cell, and the cell count "),
+                    fmt(N),
+                    pl.lit(f" is not a count of at least {MIN_CELLS:g} cells"),
+                ]
+            )
+        )
+        .otherwise(pl.lit("implausible per cell (totals?) and no cell count to divide by"))
+    )
+    reading = (
+        pl.when(~pl.col("any") | off | (pc & tot))
+        .then(None)
+        .when(pc)
+        .then(pl.lit("per_cell"))
+        .when(tot)
+        .then(pl.lit("total"))
+    )
+    return decided.select(
+        pl.when(reading == "per_cell")
+        .then(H)
+        .when(reading == "total")
+        .then(H / N)
+        .round(3)
+        .alias("her2"),
+        pl.when(reading == "per_cell")
+        .then(Cc)
+        .when(reading == "total")
+        .then(Cc / N)
+        .round(3)
+        .alias("cep17"),
+        reading.alias("reading"),
+        reason.alias("reason"),
+    )
+
+
+def _copies_pair(
+    b: _Builder,
+    frame: pl.DataFrame,
+    refs: Mapping[str, ColumnRef],
+    source: str,
+    status: pl.Expr,
+) -> tuple[dict[str, pl.Expr], list[str]]:
+    """Per-cell HER2/CEP17 columns of one source, decided value by value
+    (:func:`resolve_copies`); text that is no number (``not amplified``, ``>6``)
+    is passed on as written for the engine to count as unusable."""
+    layout = HARMONISED[source]
+    h_ref, c_ref = refs.get("her2_copies"), refs.get("cep17_copies")
+    h_raw, h_used = b.expr(h_ref)
+    c_raw, c_used = b.expr(c_ref)
+    if not h_used and not c_used:
+        return {}, []
+    cell_columns = list(
+        dict.fromkeys([*(h_ref.cells if h_ref else []), *(c_ref.cells if c_ref else [])])
+    )
+    level = (h_ref or c_ref).level  # type: ignore[union-attr]
+    n_raw, n_used = (
+        b.expr(ColumnRef(columns=cell_columns, level=level))
+        if cell_columns
         else (
             pl.lit(None, dtype=pl.String),
             [],
         )
     )
-    number = value.cast(pl.Float64, strict=False)
-    count = cells.cast(pl.Float64, strict=False)
-    divided = pl.when(number.is_not_null() & (count > 0)).then(
-        (number / count).round(3).cast(pl.String)
+    r_raw, _ = b.expr(refs.get("ish_ratio"))
+    decided = resolve_copies(frame, h_raw, c_raw, n_raw, r_raw, status)
+    label = f"{source} copy numbers ({'/'.join(h_used + c_used)})"
+    counts = decided.group_by("reading").len().sort("len", descending=True)
+    examples = (
+        frame.select(pl.col("SAMPLE_ID"))
+        .with_columns(decided["reason"])
+        .filter(pl.col("reason").is_not_null())
     )
-    total_like = number.is_not_null() & count.is_null()
-    if b.conv.copies_may_be_totals:
-        total_like = total_like & (number >= b.conv.copies_total_threshold)
-    else:
-        total_like = pl.lit(False)
-    n_divided = frame.select((number.is_not_null() & (count > 0)).sum()).item()
-    n_total = frame.select(total_like.sum()).item()
-    if n_divided:
-        b.audit.add(
-            "info",
-            "conventions.copies_per_cell",
-            f"{n_divided} {label} value(s) divided by the cell count "
-            f"({', '.join(cells_used)}) to give copies per cell",
-            column=used[0] if used else None,
-            count=n_divided,
-        )
-    if n_total:
+    for reading, n in counts.iter_rows():
+        if reading == "total":
+            b.audit.add(
+                "info",
+                "conventions.copies_per_cell",
+                f"{label}: {n} row(s) read as totals over the counted cells "
+                f"({', '.join(n_used)}) and divided by the count",
+                column=(h_used + c_used)[0],
+                count=n,
+            )
+        elif reading == "per_cell":
+            b.audit.add(
+                "info",
+                "conventions.copies_as_written",
+                f"{label}: {n} row(s) read as signals per cell as written",
+                column=(h_used + c_used)[0],
+                count=n,
+            )
+    by_kind = (
+        examples.with_columns(pl.col("reason").str.extract(r"^(\w+ \w+)", 1).alias("kind"))
+        .group_by("kind", maintain_order=True)
+        .agg(pl.len(), pl.first("SAMPLE_ID"), pl.first("reason"))
+    )
+    for _kind, n, sample, reason in by_kind.iter_rows():
         b.audit.add(
             "warning",
-            "conventions.copies_total",
-            f"{n_total} {label} value(s) look like totals over the counted cells "
-            f"(>= {b.conv.copies_total_threshold:g}) but no cell count is given: unusable, "
-            "treated as no result (never read as per-cell)",
-            column=used[0] if used else None,
-            count=n_total,
+            COPIES_CODE,
+            f"{label}: {n} row(s) unusable, e.g. {sample}: {reason}; treated as no result",
+            column=(h_used + c_used)[0],
+            sample_id=str(sample),
+            count=n,
         )
-    expr = pl.when(total_like).then(None).otherwise(pl.coalesce(divided, value))
-    return expr.alias(out_name), (used[0] if used else None)
+    out: dict[str, pl.Expr] = {}
+    found: list[str] = []
+    for key, raw, used, value in (
+        ("her2_copies", h_raw, h_used, decided["her2"]),
+        ("cep17_copies", c_raw, c_used, decided["cep17"]),
+    ):
+        if not used:
+            continue
+        target = layout[key]
+        numeric = raw.cast(pl.Float64, strict=False).is_not_null()
+        out[target] = (
+            pl.when(numeric).then(pl.lit(value.cast(pl.String))).otherwise(raw).alias(target)
+        )
+        found.append(f"{source} {key}={'/'.join(used)}")
+    if n_used:
+        found.append(f"{source} cell_count={'/'.join(n_used)}")
+    return out, found
 
 
 def _build(study: Study, conv: Convention, audit: Audit) -> Study:
@@ -501,23 +728,39 @@ def _build(study: Study, conv: Convention, audit: Audit) -> Study:
     status_words = {"Positive": voc.positive, "Negative": voc.negative}
     new: dict[str, pl.Expr] = {}
     found: list[str] = []
+    decided: dict[str, tuple[dict[str, pl.Expr], list[str]]] = {}
     for source, layout in HARMONISED.items():
         refs = conv.fields.get(source, {})  # type: ignore[call-overload]
+        status_raw, _ = b.expr(refs.get("ish_status"))
+        # the primary and the sequenced sample often name the same columns (TCGA):
+        # decide their copy numbers once
+        key = repr(
+            [refs.get(k) for k in ("her2_copies", "cep17_copies", "ish_ratio", "ish_status")]
+        )
+        if key not in decided:
+            decided[key] = _copies_pair(b, frame, refs, source, status_raw)
+        else:
+            b.audit.add(
+                "info",
+                "conventions.copies_shared",
+                f"{source} copy numbers: the same columns as the sequenced sample, decided once",
+                column=conv.name,
+            )
+        pair, pair_found = decided[key]
+        for target_from, expr in pair.items():
+            field_name = next(f for f, t in HARMONISED["sequenced"].items() if t == target_from)
+            target = layout[field_name]
+            new[target] = expr.alias(target)
+        found.extend(f.replace("sequenced ", f"{source} ", 1) for f in pair_found)
         for field_name, target in layout.items():
             ref = refs.get(field_name)
-            if ref is None:
-                continue
-            if field_name in ("her2_copies", "cep17_copies"):
-                expr, used_col = _copies(b, frame, ref, target, field_name)
-                if used_col:
-                    new[target] = expr
-                    found.append(f"{source} {field_name}={used_col}")
+            if ref is None or field_name in ("her2_copies", "cep17_copies"):
                 continue
             expr, used = b.expr(ref)
             if not used:
                 continue
             if field_name == "ish_status":
-                expr = _words(expr, status_words)
+                expr = _status_words(frame, expr, status_words)
             new[target] = expr.alias(target)
             found.append(f"{source} {field_name}={'/'.join(used)}")
     # receptor status: HR from the convention's HR column, else ER or PR positive
