@@ -34,7 +34,8 @@ MapOpt = Annotated[
     typer.Option(
         "--map",
         help="field=column, repeatable (HER2 fields ihc, ish_status, ish_ratio, her2_copies, "
-        "cep17_copies; on study commands also hr, er, pr, sample_type, os_months, os_status).",
+        "cep17_copies; on study commands also cell_count, hr, er, pr, sample_type, os_months, "
+        "os_status).",
     ),
 ]
 ConventionsOpt = Annotated[

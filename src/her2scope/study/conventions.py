@@ -56,6 +56,9 @@ HARMONISED: dict[str, dict[str, str]] = {
         "cep17_copies": "CEP17_COPIES_PER_CELL_PRIMARY",
     },
 }
+#: ``--map cell_count=COLUMN``: the number of cells the copy numbers were counted
+#: over (TCGA's HER2_AND_CENT17_CELLS_COUNT), so that totals can be told from per-cell
+CELL_COUNT_FIELD = "cell_count"
 HR_COLUMN = "HR_STATUS"
 #: ER and PR status in the internal layout (Positive / Negative), for the patient reports
 RECEPTOR_COLUMNS = {"er": "ER_STATUS", "pr": "PR_STATUS"}
@@ -318,7 +321,11 @@ def harmonise(
         conv = convention if isinstance(convention, Convention) else load_convention(convention)
         how = "chosen with --conventions"
     mapping = dict(mapping or {})
-    known = set(HER2_FIELDS) | set(STATUS_FIELDS) | {"sample_type", "os_months", "os_status"}
+    known = (
+        set(HER2_FIELDS)
+        | set(STATUS_FIELDS)
+        | {CELL_COUNT_FIELD, "sample_type", "os_months", "os_status"}
+    )
     unknown = sorted(set(mapping) - known)
     if unknown:
         raise ConfigError(
@@ -445,7 +452,12 @@ def _with_overrides(conv: Convention, mapping: Mapping[str, str], source: str) -
     data = conv.model_dump()
     for field_name, column in mapping.items():
         ref = {"columns": [column], "level": "any", "cells": [], "default": None}
+        if field_name == CELL_COUNT_FIELD:
+            continue  # set on the copy-number fields below, whichever way they were named
         if field_name in HER2_FIELDS:
+            kept = data["fields"].get(source, {}).get(field_name)
+            if field_name in ("her2_copies", "cep17_copies") and kept:
+                ref["cells"] = kept.get("cells", [])  # the convention's count still applies
             data["fields"].setdefault(source, {})[field_name] = ref
         elif field_name in STATUS_FIELDS:
             data["status"][field_name] = ref
@@ -453,6 +465,11 @@ def _with_overrides(conv: Convention, mapping: Mapping[str, str], source: str) -
             data["sample_type"] = ref
         else:
             data["survival"][field_name] = ref
+    if CELL_COUNT_FIELD in mapping:
+        for name in ("her2_copies", "cep17_copies"):
+            ref_data = data["fields"].get(source, {}).get(name)
+            if ref_data is not None:
+                ref_data["cells"] = [mapping[CELL_COUNT_FIELD]]
     data["name"] = conv.name + "+map"
     if data["her2_scale"] == "none" and any(f in HER2_FIELDS for f in mapping):
         data["her2_scale"] = "full"  # the user named the study's HER2 columns
@@ -712,7 +729,10 @@ def _copies_pair(
         target = layout[key]
         numeric = raw.cast(pl.Float64, strict=False).is_not_null()
         out[target] = (
-            pl.when(numeric).then(pl.lit(value.cast(pl.String))).otherwise(raw).alias(target)
+            pl.when(numeric)
+            .then(pl.lit(value.cast(pl.String).str.replace(r"\.0$", "")))
+            .otherwise(raw)
+            .alias(target)
         )
         found.append(f"{source} {key}={'/'.join(used)}")
     if n_used:
