@@ -77,7 +77,13 @@ def require_her2_levels(study: Any, analysis: str) -> None:
 
 @app.command()
 def classify(
-    table: Annotated[Path, typer.Argument(help="TSV/CSV pathology table (gzip ok).")],
+    table: Annotated[
+        Path,
+        typer.Argument(
+            help="TSV/CSV pathology table (gzip ok), or a cBioPortal study (folder or id): "
+            "its samples are read by the study's convention, as analyze and export read them."
+        ),
+    ],
     profile: Annotated[
         str,
         typer.Option("--profile", "-p", help="Rule profile name or path to a profile YAML."),
@@ -119,6 +125,9 @@ def classify(
     if source not in SOURCES:
         raise ConfigError(f"--source must be one of {', '.join(SOURCES)}, got {source!r}")
     mapping = parse_map(map_)
+    if table.is_dir() or (not table.exists() and not table.suffix and "/" not in str(table)):
+        _classify_study(table, profile, ambiguous, mapping, source, out)
+        return
     read = read_table_info(table)
     try:
         result = run(
@@ -134,6 +143,32 @@ def classify(
                 exc.message, file=str(table), line=read.header_line, column=exc.column
             ) from None
         raise
+    write_classified(result.table, out)
+    print_her2_summary(result)
+
+
+def _classify_study(
+    study: Path,
+    profile: str,
+    ambiguous: str,
+    mapping: dict[str, str] | None,
+    source: str,
+    out: Path | None,
+) -> None:
+    """``classify STUDY``: the study's samples through the one HER2 path every study
+    command uses (its convention, then the engine); a study without a HER2 test is
+    refused with the reason."""
+    from her2scope.errors import StudyError
+    from her2scope.her2 import classify as run
+    from her2scope.report.her2 import print_her2_summary, write_classified
+    from her2scope.study import load_study
+    from her2scope.study.conventions import ABSENT_CODE, harmonise
+
+    loaded = harmonise(load_study(str(study)), None, mapping, source=source)
+    absent = loaded.audit.by_code(ABSENT_CODE)
+    if absent:
+        raise StudyError(f"no HER2 call can be made for {loaded.study_id}: {absent[-1].message}")
+    result = run(loaded.samples, profile=profile, ambiguous=ambiguous, source=source)
     write_classified(result.table, out)
     print_her2_summary(result)
 

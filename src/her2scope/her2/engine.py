@@ -352,6 +352,18 @@ def classify(
     df = _as_polars(table)
     audit = Audit()
     resolved = resolve_mapping(df.columns, mapping, source)
+    if "ihc" not in resolved:
+        # without IHC, ISH alone cannot split HER2-low from HER2-0 and IHC 3+ is lost:
+        # every call changes, which is said once here (a dropped IHC column is not silent)
+        audit.add(
+            "warning",
+            "her2.ihc_absent",
+            f"no IHC column for source {source!r} (looked for {LAYOUT_COLUMNS[source]['ihc']} "
+            "and 'ihc'; name one with mapping/--map ihc=COLUMN): "
+            f"{df.height} call(s) made from ISH alone, which cannot tell HER2-low from HER2-0",
+            column=LAYOUT_COLUMNS[source]["ihc"],
+            count=df.height,
+        )
 
     replaced = [c for c in OUTPUT_COLUMNS if c in df.columns]
     if replaced:
