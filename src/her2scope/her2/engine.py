@@ -208,6 +208,7 @@ def _ihc_row(r: IhcReading) -> dict[str, Any]:
         C.ihc_zero: r.zero_level,
         C.ihc_desc: r.description,
         PREFIX + "ihc_outside_max": r.outside_max,
+        C.ihc_conflict: r.conflict is not None,
     }
 
 
@@ -217,6 +218,7 @@ _IHC_SCHEMA: dict[str, pl.DataType] = {
     C.ihc_zero: pl.String(),
     C.ihc_desc: pl.String(),
     PREFIX + "ihc_outside_max": pl.Int8(),
+    C.ihc_conflict: pl.Boolean(),
 }
 
 

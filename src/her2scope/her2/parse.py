@@ -194,6 +194,9 @@ class IhcReading:
     notes: tuple[str, ...] = ()
     missing: bool = False
     unusable: str | None = None
+    #: the cell reports two readings that disagree (score ``1`` and word ``Positive``):
+    #: ``lo``..``hi`` spans both, and a call is made only if every reading agrees
+    conflict: str | None = None
 
     @property
     def label(self) -> str:
@@ -212,6 +215,8 @@ class IhcReading:
         if self.missing or self.lo is None:
             return "no IHC" if not self.raw or not self.raw.strip() else f"no IHC ({self.raw})"
         extras = list(self.notes)
+        if self.conflict is not None:
+            extras.insert(0, self.conflict)
         if self.zero_level == "ultralow":
             extras.insert(0, "ultralow: faint incomplete staining in ≤10% of cells")
         elif self.zero_level == "null":
@@ -267,14 +272,15 @@ def _bare_score_or_word(piece: str) -> tuple[int, int] | None:
     return IHC_WORDS.get(piece)
 
 
-def _score_and_word(main: str, zero_statement: bool) -> tuple[int, int] | str | None:
-    """A score written with its word (``2+ equivocal``, ``positive 3+``): the score,
-    a reason when they disagree, or None when ``main`` is not of this form."""
+def _score_and_word(main: str, zero_statement: bool) -> tuple[int, int, str | None] | str | None:
+    """A score written with its word (``2+ equivocal``, ``positive 3+``): the score
+    range (both readings when they disagree, with why), a reason it is unusable, or
+    None when ``main`` is not of this form."""
     if zero_statement:
         kept = [w for w in main.replace("-", " ").split() if w not in _IHC_ZERO_FILLER]
         main = " ".join(kept)
         if (m := _IHC_SINGLE_RE.fullmatch(main)) is not None:
-            return int(m.group(1)), int(m.group(1))
+            return int(m.group(1)), int(m.group(1)), None
     m = _IHC_SCORE_WORD_RE.fullmatch(main.strip(" -:,"))
     if m is None:
         return None
@@ -283,13 +289,20 @@ def _score_and_word(main: str, zero_statement: bool) -> tuple[int, int] | str | 
     if score > 3:
         return "IHC score out of range 0-3"
     if word is None:
-        return score, score
+        return score, score, None
     if word not in IHC_WORDS:
         return None
     lo, hi = IHC_WORDS[word]
     if not lo <= score <= hi:
-        return f"IHC score {score} and word {word!r} disagree"
-    return score, score
+        return min(lo, score), max(hi, score), _conflict(f"{score}+", word)
+    return score, score, None
+
+
+def _conflict(score: str, word: str) -> str:
+    return (
+        f"score {score} and word '{word}' disagree: a call only if every reading "
+        "between them gives the same"
+    )
 
 
 def parse_ihc(raw: str | None) -> IhcReading:
@@ -337,6 +350,7 @@ def parse_ihc(raw: str | None) -> IhcReading:
     outside: str | None = None
     outside_max: int | None = None
     word_scores: list[tuple[int, int, str]] = []
+    conflict: str | None = None
     if _IHC_FAILED_RE.fullmatch(main):
         # ASCO/CAP 2018: a test that cannot be scored is reported "indeterminate":
         # no result (said in the rationale), not an unreadable value
@@ -392,15 +406,24 @@ def parse_ihc(raw: str | None) -> IhcReading:
     elif (paired := _score_and_word(main, zero_level is not None)) is not None:
         if isinstance(paired, str):
             return IhcReading(raw=raw, unusable=paired)
-        lo, hi = paired
+        lo, hi, conflict = paired
     else:
         return IhcReading(raw=raw, unusable="not a recognised IHC score")
     if word_scores:
-        # "Negative (0)", "Positive (3+)": a word in the main text with its score in
-        # parentheses, or a score with its word; they must agree
+        # "Negative (0)", "Positive (3+)", "3 (Negative)": a word and a score of the
+        # same stain. When they disagree, both readings are kept as a range and the
+        # call is made only if they agree on it (never one of them picked silently).
         for wlo, whi, written in word_scores:
             if not (wlo <= lo and hi <= whi) and not (lo <= wlo and whi <= hi):
-                return IhcReading(raw=raw, unusable=f"IHC score and word {written!r} disagree")
+                main_label = IhcReading(raw=None, lo=lo, hi=hi).label
+                word_first = written in IHC_WORDS
+                conflict = _conflict(
+                    main_label if word_first else f"{written.rstrip('+')}+",
+                    written if word_first else main,
+                )
+                lo, hi = min(lo, wlo), max(hi, whi)
+                notes = [n for n in notes if not n.startswith(f"'{main}' = ")]
+                continue
             if lo <= wlo and whi <= hi and (lo, hi) != (wlo, whi):
                 # the score in parentheses is the more precise reading than the word
                 lo, hi = wlo, whi
@@ -410,6 +433,7 @@ def parse_ihc(raw: str | None) -> IhcReading:
         return IhcReading(raw=raw, unusable=f"'{zero_level}' only applies to IHC 0")
     return IhcReading(
         raw=raw,
+        conflict=conflict,
         lo=lo,
         hi=hi,
         zero_level=zero_level,

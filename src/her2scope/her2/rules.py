@@ -56,6 +56,7 @@ class Cols:
     ihc_hi: str = PREFIX + "ihc_hi"  # Int8, highest (== lo for a single score)
     ihc_zero: str = PREFIX + "ihc_zero"  # "null" | "ultralow" | null
     ihc_desc: str = PREFIX + "ihc_desc"  # text for the rationale
+    ihc_conflict: str = PREFIX + "ihc_conflict"  # Boolean, score and word disagree
     st_status: str = PREFIX + "st_status"  # amplified | not_amplified | equivocal | failed
     st_group: str = PREFIX + "st_group"  # Int8, a reported "group N"
     st_desc: str = PREFIX + "st_desc"
@@ -220,10 +221,15 @@ def build_stages(profile: Her2Profile, policy: AmbiguityPolicy) -> list[list[pl.
         resolved = cat_lo
     else:
         resolved = pl.when(pl.col(PREFIX + "any_low")).then(pl.lit(LOW)).otherwise(cat_lo)
+    # a cell whose score and word disagree is not a range a policy may settle: its
+    # readings are different reports of one stain, so only their agreement is a call
+    conflict = pl.col(C.ihc_conflict).fill_null(False)
     stages.append(
         [
             pl.when(lo.is_null())
             .then(cats["none"])
+            .when(ambiguous & conflict)
+            .then(pl.lit(UNKNOWN))
             .when(ambiguous)
             .then(resolved)
             .otherwise(cat_lo)
@@ -248,6 +254,20 @@ def build_stages(profile: Her2Profile, policy: AmbiguityPolicy) -> list[list[pl.
         .then(pl.lit("ISH positive"))
         .when(lo.is_null())
         .then(pl.lit("ISH needs a concomitant IHC score to be settled"))
+        .when(ambiguous & conflict)
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("the IHC readings give "),
+                    cat_lo,
+                    pl.lit(" or "),
+                    cat_hi,
+                    pl.lit("; not settled"),
+                ]
+            )
+        )
+        .when(conflict)
+        .then(pl.lit("every IHC reading gives the same call"))
         .when(ambiguous)
         .then(
             pl.concat_str(

@@ -289,6 +289,20 @@ def _status_words(frame: pl.DataFrame, expr: pl.Expr, table: Mapping[str, list[s
     return pl.when(expr.is_in(own)).then(expr).otherwise(_words(expr, table))
 
 
+def _ihc_score_and_word(b: _Builder, ref: ColumnRef, used: list[str]) -> pl.Expr:
+    """One IHC cell from two columns that both report it (TCGA: HER2_IHC_SCORE ``3`` and
+    IHC_HER2 ``Positive``): ``3 (Positive)`` when both are given, so that the HER2
+    parser checks they agree (``3 (Negative)`` is unusable, never one picked silently);
+    the one given otherwise."""
+    first, second = (b.expr(ref.model_copy(update={"columns": [c]}))[0] for c in used[:2])
+    both = pl.concat_str([first, pl.lit(" ("), second, pl.lit(")")])
+    return (
+        pl.when(first.is_not_null() & second.is_not_null())
+        .then(both)
+        .otherwise(pl.coalesce(first, second))
+    )
+
+
 def harmonise(
     study: Study,
     convention: Convention | str | None = None,
@@ -643,6 +657,8 @@ def _build(study: Study, conv: Convention, audit: Audit) -> Study:
                 continue
             if field_name == "ish_status":
                 expr = _status_words(frame, expr, status_words)
+            if field_name == "ihc" and len(used) > 1:
+                expr = _ihc_score_and_word(b, ref, used)
             new[target] = expr.alias(target)
             found.append(f"{source} {field_name}={'/'.join(used)}")
     # receptor status: HR from the convention's HR column, else ER or PR positive
