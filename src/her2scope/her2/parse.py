@@ -255,7 +255,7 @@ _IHC_FAILED_RE = re.compile(r"indeterminate|test failed|failed|uninterpretable|n
 # a score and, optionally, the word that names it, in either order
 _IHC_SCORE_WORD_RE = re.compile(
     r"(?:(?P<s1>\d)(?:\.0++)?+(?: ?\+)?+ ?[-:,]? ?(?P<w1>[a-z]++)?+"
-    r"|(?P<w2>[a-z]++) ?[-:,]? ?(?P<s2>\d)(?:\.0++)?+(?: ?\+)?+) ?[-:,]?"
+    r"|(?<![a-z])(?P<w2>[a-z]++) ?[-:,]? ?(?P<s2>\d)(?:\.0++)?+(?: ?\+)?+) ?[-:,]?"
 )
 #: words that describe IHC-0 staining beside an ultralow/null statement
 #: ("0 with membrane staining (ultralow)"); accepted only with that statement

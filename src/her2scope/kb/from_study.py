@@ -31,15 +31,9 @@ from her2scope.vocab import NONSYN_CLASSES
 
 #: maftools' non-synonymous classes: the variants that change the protein.
 PROTEIN_ALTERING = NONSYN_CLASSES
-#: classes that truncate the protein whatever the allele (MAF specification)
-TRUNCATING = (
-    "Nonsense_Mutation",
-    "Frame_Shift_Del",
-    "Frame_Shift_Ins",
-    "Splice_Site",
-    "Nonstop_Mutation",
-    "Translation_Start_Site",
-)
+#: classes that truncate the protein whatever the allele (MAF specification): the
+#: protein-altering ones other than in-frame indels and missense changes
+TRUNCATING = tuple(c for c in PROTEIN_ALTERING if not c.startswith(("In_Frame", "Missense")))
 
 
 def _alteration_lists(study: Study, ids: pl.Series | None) -> pl.DataFrame:

@@ -125,9 +125,10 @@ class Convention(BaseModel):
     sample_type: ColumnRef | None = None
     survival: dict[Literal["os_months", "os_status"], ColumnRef] = Field(default_factory=dict)
     vocabulary: Vocabulary = Field(default_factory=Vocabulary)
-    #: copy numbers may be totals over the counted cells (TCGA). Kept for files that
-    #: say so; every copy-number value is decided per value anyway (see
-    #: :func:`resolve_copies`), on every convention and on ``--map``.
+    #: copy numbers may be totals over the counted cells (TCGA). Still accepted in
+    #: convention files, but no longer needed: every copy-number value is decided per
+    #: value (:func:`her2scope.her2.copies.decide_copies`), on every convention and
+    #: on ``--map``, so neither flag nor threshold changes a reading.
     copies_may_be_totals: bool = False
     copies_total_threshold: float = 20.0
 
@@ -315,9 +316,12 @@ def harmonise(
     ``convention``: a :class:`Convention`, a built-in name or a YAML path; None
     detects it (:func:`detect_convention`). ``mapping``: ``field=column``
     overrides (``--map``) for the HER2 fields of ``source`` and for ``hr``,
-    ``er``, ``pr``, ``sample_type``, ``os_months``, ``os_status``. Copy
-    numbers with a cell count are divided by it; values that look like totals
-    without a count are set to missing and counted (``conventions.copies_total``).
+    ``er``, ``pr``, ``sample_type``, ``os_months``, ``os_status``, and
+    ``cell_count`` (the cells the copy numbers were counted over). Copy numbers
+    are decided value by value: per cell as written, totals divided by the cell
+    count, or unusable with the reason (``conventions.copies``; see
+    :func:`her2scope.her2.copies.decide_copies`). Two IHC columns of one stain
+    (score and word) are read together (:func:`_ihc_score_and_word`).
     The choice, its detection scores and every override go to the audit
     (``study.convention``); a HER2-binary convention adds ``study.her2_binary``, a
     convention without HER2 ``study.her2_absent`` (see :func:`her2_limitation`).
