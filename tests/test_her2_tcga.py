@@ -12,6 +12,7 @@ the raw cells (printed beside them in ``fixtures/tcga_her2``) and the ASCO/CAP
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -261,3 +262,42 @@ def test_pancan_gives_the_reason_in_every_command(
     assert "Traceback" not in text
     # the commands that need HER2 calls refuse (exit 2); the report states it per patient
     assert done.returncode == (0 if args[0] == "report" else 2)
+
+
+def test_negated_fish_wording_reads_alike_in_switching_and_analyze(
+    shared_study_dir: Path, tmp_path: Path
+) -> None:
+    """The primary FISH column written "No evidence of amplification" instead of
+    "Negative": the engine's one ISH vocabulary reads it, so the primary calls of
+    ``switching`` equal those of ``analyze --source primary``, and equal the calls
+    made from the original wording."""
+    from her2scope.analysis.switching import switching
+
+    copy = tmp_path / "msk"
+    shutil.copytree(shared_study_dir, copy)
+    path = copy / "data_clinical_sample.txt"
+    lines = path.read_text("utf-8").split("\n")
+    header = next(line for line in lines if not line.startswith("#")).split("\t")
+    column = header.index("HER2_FISH_STATUS")
+    changed = 0
+    for i, line in enumerate(lines):
+        cells = line.split("\t")
+        if not line.startswith("#") and len(cells) > column and cells[column] == "Negative":
+            cells[column] = "No evidence of amplification"
+            lines[i] = "\t".join(cells)
+            changed += 1
+    path.write_text("\n".join(lines), "utf-8")
+    assert changed > 500
+
+    def primary_calls(folder: Path) -> dict[str, str]:
+        study = harmonise(load_study(folder, cache=False), source="primary")
+        table = classify(study.samples, source="primary").table
+        return dict(table.select("SAMPLE_ID", "her2_category").iter_rows())
+
+    reworded = primary_calls(copy)
+    assert reworded == primary_calls(shared_study_dir)
+    pairs = switching(load_study(copy, cache=False)).pairs.filter(
+        pl.col("comparison") == "primary_vs_sequenced"
+    )
+    from_switching = dict(pairs.select("from_sample_id", "from_category").iter_rows())
+    assert from_switching and all(reworded[s] == c for s, c in from_switching.items())
