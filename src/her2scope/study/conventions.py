@@ -220,30 +220,35 @@ class _Builder:
         self.samples = study.samples
         self.patients = study.patients
         self.missing = _lower_list(conv.vocabulary.missing)
+        # ASCO/CAP's "indeterminate" is a reported HER2 result (the test could not be
+        # scored), which the HER2 engine reads and names in the rationale; for the
+        # other fields (ER, PR) it stays a missing value
+        self.her2_missing = [m for m in self.missing if m != "indeterminate"]
 
-    def _clean(self, expr: pl.Expr) -> pl.Expr:
+    def _clean(self, expr: pl.Expr, missing: list[str] | None = None) -> pl.Expr:
         text = expr.cast(pl.String).str.strip_chars()
         low = text.str.to_lowercase()
-        gone = low.is_in(self.missing) | (text == "")
+        gone = low.is_in(self.missing if missing is None else missing) | (text == "")
         return pl.when(gone).then(None).otherwise(text)
 
-    def _one(self, column: str, level: str) -> pl.Expr | None:
+    def _one(self, column: str, level: str, missing: list[str] | None = None) -> pl.Expr | None:
         if level in ("sample", "any") and column in self.samples.columns:
-            return self._clean(pl.col(column))
+            return self._clean(pl.col(column), missing)
         if level in ("patient", "any") and column in self.patients.columns:
-            return self._clean(pl.col(f"__patient__{column}"))
+            return self._clean(pl.col(f"__patient__{column}"), missing)
         return None
 
     def expr(
-        self, ref: ColumnRef | None, columns: list[str] | None = None
+        self, ref: ColumnRef | None, columns: list[str] | None = None, *, her2: bool = False
     ) -> tuple[pl.Expr, list[str]]:
-        """First non-missing of the ref's columns, and the columns found."""
+        """First non-missing of the ref's columns, and the columns found (``her2``: the
+        HER2 fields' missing tokens, see ``her2_missing``)."""
         if ref is None:
             return pl.lit(None, dtype=pl.String), []
         parts: list[pl.Expr] = []
         used: list[str] = []
         for column in columns or ref.columns:
-            got = self._one(column, ref.level)
+            got = self._one(column, ref.level, self.her2_missing if her2 else None)
             if got is not None:
                 parts.append(got)
                 used.append(column)
@@ -295,7 +300,9 @@ def _ihc_score_and_word(b: _Builder, ref: ColumnRef, used: list[str]) -> pl.Expr
     IHC_HER2 ``Positive``): ``3 (Positive)`` when both are given, so that the HER2
     parser checks they agree (``3 (Negative)`` is unusable, never one picked silently);
     the one given otherwise."""
-    first, second = (b.expr(ref.model_copy(update={"columns": [c]}))[0] for c in used[:2])
+    first, second = (
+        b.expr(ref.model_copy(update={"columns": [c]}), her2=True)[0] for c in used[:2]
+    )
     both = pl.concat_str([first, pl.lit(" ("), second, pl.lit(")")])
     return (
         pl.when(first.is_not_null() & second.is_not_null())
@@ -656,7 +663,7 @@ def _build(study: Study, conv: Convention, audit: Audit) -> Study:
             ref = refs.get(field_name)
             if ref is None or field_name in ("her2_copies", "cep17_copies"):
                 continue
-            expr, used = b.expr(ref)
+            expr, used = b.expr(ref, her2=True)
             if not used:
                 continue
             if field_name == "ish_status":
