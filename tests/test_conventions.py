@@ -45,7 +45,9 @@ def test_tcga_fixture_detected_and_called() -> None:
     assert calls["TCGA-F1-0001-01"] == "HER2-low"
     # 63 copies without a cell count: a total, unusable, never read as 63 per cell (group 3)
     assert calls["TCGA-F1-0002-01"] != "HER2-positive"
-    assert study.audit.total("conventions.copies_total") == 2  # sequenced and primary fields
+    # one entry, with the reason: the sequenced and primary fields name the same columns
+    (entry,) = study.audit.by_code("conventions.copies")
+    assert entry.count == 1 and "no cell count" in entry.message
     assert calls["TCGA-F1-0003-01"] == "HER2-low"
     assert calls["TCGA-F1-0004-01"] == "HER2-positive"
     assert calls["TCGA-F1-0005-01"] == "HER2-0"

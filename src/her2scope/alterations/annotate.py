@@ -440,6 +440,61 @@ def _not_profiled_pairs(
     return pl.concat(gaps).unique()
 
 
+def _allele_unknown_pairs(
+    study: Study,
+    events: pl.DataFrame,
+    classes: tuple[str, ...],
+    audit: Audit,
+    samples: pl.DataFrame,
+) -> pl.DataFrame:
+    """(sample_id, alteration) of allele-specific alterations (``protein_changes``) whose
+    gene has a mutation record without a protein change: whether the allele is the
+    one named cannot be told, so the alteration is not assessed there (unless another
+    event calls it altered), never "not altered". A MAF with no protein change at all
+    (no protein column) leaves these alterations not assessed in every sample: the
+    samples known not to carry them would be only those without any record of the gene,
+    a biased remainder."""
+    schema = {"sample_id": pl.String, "alteration": pl.String}
+    restricted = events.filter(pl.col("restricted")).select("alteration", "hugo_symbol")
+    if restricted.height == 0 or study.mutations.height == 0:
+        return pl.DataFrame(schema=schema)
+    if study.mutations.get_column("protein_change").null_count() == study.mutations.height:
+        names = sorted(restricted.get_column("alteration").unique().to_list())
+        audit.add(
+            "warning",
+            "alterations.allele_unknown",
+            "no mutation record has a protein change (no protein column in the MAF): "
+            f"allele-specific alterations not assessed ({', '.join(names)})",
+            count=len(names),
+        )
+        return samples.select("sample_id").join(
+            pl.DataFrame({"alteration": names}, schema={"alteration": pl.String}), how="cross"
+        )
+    blind = (
+        study.mutations.lazy()
+        .filter(
+            pl.col("protein_change").is_null()
+            & pl.col("variant_classification").is_in(list(classes))
+            & pl.col("hugo_symbol").is_in(restricted.get_column("hugo_symbol").implode())
+        )
+        .select("sample_id", "hugo_symbol")
+        .collect()
+    )
+    if blind.height == 0:
+        return pl.DataFrame(schema=schema)
+    pairs = blind.join(restricted, on="hugo_symbol").select("sample_id", "alteration").unique()
+    shown = ", ".join(sorted(pairs.get_column("alteration").unique().to_list()))
+    audit.add(
+        "warning",
+        "alterations.allele_unknown",
+        f"{blind.height} mutation record(s) in genes of allele-specific alterations ({shown}) "
+        "have no protein change: those alterations are not assessed in "
+        f"{pairs.get_column('sample_id').n_unique()} sample(s) (allele unknown)",
+        count=blind.height,
+    )
+    return pairs
+
+
 def annotate(
     study: Study,
     catalog: Catalog | None = None,
@@ -539,6 +594,9 @@ def annotate(
 
     needs = _needs(catalog)
     gaps = _not_profiled_pairs(study, needs, mask_fn, samples)
+    unknown_allele = _allele_unknown_pairs(study, tables["mut"], classes, audit, samples)
+    if unknown_allele.height:
+        gaps = pl.concat([gaps, unknown_allele]).unique()
     audit.add("info", "alterations.coverage", f"profiled status from {coverage_source}")
 
     altered = variants.select("sample_id", "alteration", "variants")

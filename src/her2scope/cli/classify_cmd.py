@@ -34,7 +34,8 @@ MapOpt = Annotated[
     typer.Option(
         "--map",
         help="field=column, repeatable (HER2 fields ihc, ish_status, ish_ratio, her2_copies, "
-        "cep17_copies; on study commands also hr, er, pr, sample_type, os_months, os_status).",
+        "cep17_copies; on study commands also cell_count, hr, er, pr, sample_type, os_months, "
+        "os_status).",
     ),
 ]
 ConventionsOpt = Annotated[
@@ -116,7 +117,13 @@ def check_cancer_type(study: Any, *, strict: bool) -> None:
 
 @app.command()
 def classify(
-    table: Annotated[Path, typer.Argument(help="TSV/CSV pathology table (gzip ok).")],
+    table: Annotated[
+        Path,
+        typer.Argument(
+            help="TSV/CSV pathology table (gzip ok), or a cBioPortal study (folder or id): "
+            "its samples are read by the study's convention, as analyze and export read them."
+        ),
+    ],
     profile: Annotated[
         str,
         typer.Option(
@@ -167,6 +174,9 @@ def classify(
     source = str(canonical_choice("source", source, SOURCES))
     mapping = parse_map(map_)
     _out_format(out)  # an --out whose format is unknown is refused before reading
+    if table.is_dir() or (not table.exists() and not table.suffix and "/" not in str(table)):
+        _classify_study(table, profile, ambiguous, mapping, source, out)
+        return
     read = read_table_info(table, allow_duplicates=True)
     if mapping:
         read.require_unique(mapping.values())
@@ -234,6 +244,32 @@ def _write_calls(table: Any, out: Path | None) -> None:
         write_classified(table, out)
         return
     write_table(table, out, format=fmt)
+
+
+def _classify_study(
+    study: Path,
+    profile: str,
+    ambiguous: str,
+    mapping: dict[str, str] | None,
+    source: str,
+    out: Path | None,
+) -> None:
+    """``classify STUDY``: the study's samples through the one HER2 path every study
+    command uses (its convention, then the engine); a study without a HER2 test is
+    refused with the reason."""
+    from her2scope.errors import StudyError
+    from her2scope.her2 import classify as run
+    from her2scope.report.her2 import print_her2_summary
+    from her2scope.study import load_study
+    from her2scope.study.conventions import ABSENT_CODE, harmonise
+
+    loaded = harmonise(load_study(str(study)), None, mapping, source=source)
+    absent = loaded.audit.by_code(ABSENT_CODE)
+    if absent:
+        raise StudyError(f"no HER2 call can be made for {loaded.study_id}: {absent[-1].message}")
+    result = run(loaded.samples, profile=profile, ambiguous=ambiguous, source=source)
+    _write_calls(result.table, out)
+    print_her2_summary(result)
 
 
 @app.command()

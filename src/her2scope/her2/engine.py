@@ -208,6 +208,7 @@ def _ihc_row(r: IhcReading) -> dict[str, Any]:
         C.ihc_zero: r.zero_level,
         C.ihc_desc: r.description,
         PREFIX + "ihc_outside_max": r.outside_max,
+        C.ihc_conflict: r.conflict is not None,
     }
 
 
@@ -217,6 +218,7 @@ _IHC_SCHEMA: dict[str, pl.DataType] = {
     C.ihc_zero: pl.String(),
     C.ihc_desc: pl.String(),
     PREFIX + "ihc_outside_max": pl.Int8(),
+    C.ihc_conflict: pl.Boolean(),
 }
 
 
@@ -352,6 +354,18 @@ def classify(
     df = _as_polars(table)
     audit = Audit()
     resolved = resolve_mapping(df.columns, mapping, source)
+    if "ihc" not in resolved:
+        # without IHC, ISH alone cannot split HER2-low from HER2-0 and IHC 3+ is lost:
+        # every call changes, which is said once here (a dropped IHC column is not silent)
+        audit.add(
+            "warning",
+            "her2.ihc_absent",
+            f"no IHC column for source {source!r} (looked for {LAYOUT_COLUMNS[source]['ihc']} "
+            "and 'ihc'; name one with mapping/--map ihc=COLUMN): "
+            f"{df.height} call(s) made from ISH alone, which cannot tell HER2-low from HER2-0",
+            column=LAYOUT_COLUMNS[source]["ihc"],
+            count=df.height,
+        )
 
     replaced = [c for c in OUTPUT_COLUMNS if c in df.columns]
     if replaced:
@@ -445,6 +459,11 @@ def classify(
             .alias(prefix + "_desc")
         )
 
+    # Copy numbers given per cell are checked like a study's (her2.copies): values that
+    # cannot be per-cell averages (CEP17 67/cell, HER2/CEP17 off the reported ratio,
+    # a count that contradicts the lab's status) are unusable, never read as written.
+    if "her2_copies" in keys or "cep17_copies" in keys:
+        work = _check_copies(work, keys, resolved, unusable_rows)
     her2 = pl.col(PREFIX + "her2_copies_value")
     cep17 = pl.col(PREFIX + "cep17_copies_value")
     work = work.with_columns(
@@ -518,6 +537,71 @@ def classify(
         mapping=resolved,
         audit=audit,
         unusable=unusable,
+    )
+
+
+def _check_copies(
+    work: pl.DataFrame,
+    keys: Mapping[str, str],
+    resolved: Mapping[str, str],
+    unusable_rows: list[tuple[str, str, str, str, int]],
+) -> pl.DataFrame:
+    """Null the per-cell copy numbers :func:`her2scope.her2.copies.decide_copies` does not
+    accept as per-cell values (no cell count here: a table gives averages or nothing).
+
+    Whether a value is usable depends on the rest of its row (CEP17, ratio, status),
+    so the reason goes into that row's rationale, and the unusable list names the
+    row's values together (``HER2 66, CEP17 67``) rather than one cell.
+    """
+    from her2scope.her2.copies import decide_copies
+
+    h = pl.col(PREFIX + "her2_copies_value")
+    c = pl.col(PREFIX + "cep17_copies_value")
+    decided = decide_copies(
+        work,
+        h,
+        c,
+        pl.lit(None, dtype=pl.Float64),
+        pl.col(PREFIX + "r_ratio"),
+        pl.col(C.st_status),
+    )
+    reason = decided.get_column("reason")
+    if reason.null_count() == reason.len():
+        return work
+    field_name = "her2_copies" if "her2_copies" in keys else "cep17_copies"
+    written = pl.concat_str(
+        [
+            pl.concat_str([pl.lit("HER2 "), pl.col(keys["her2_copies"])])
+            if "her2_copies" in keys
+            else pl.lit(None, dtype=pl.String),
+            pl.concat_str([pl.lit("CEP17 "), pl.col(keys["cep17_copies"])])
+            if "cep17_copies" in keys
+            else pl.lit(None, dtype=pl.String),
+        ],
+        separator=", ",
+        ignore_nulls=True,
+    )
+    flagged = work.select(written.alias("raw")).with_columns(reason.alias("reason"))
+    for raw, why, n in (
+        flagged.filter(pl.col("reason").is_not_null())
+        .group_by("raw", "reason", maintain_order=True)
+        .len()
+        .iter_rows()
+    ):
+        unusable_rows.append((field_name, resolved[field_name], str(raw), str(why), int(n)))
+    bad = pl.lit(reason).is_not_null()
+    note = pl.concat_str([written, pl.lit(" unusable ("), pl.lit(reason), pl.lit(")")])
+    return work.with_columns(
+        pl.when(bad).then(None).otherwise(h).alias(PREFIX + "her2_copies_value"),
+        pl.when(bad).then(None).otherwise(c).alias(PREFIX + "cep17_copies_value"),
+        pl.when(bad)
+        .then(note)
+        .otherwise(pl.col(PREFIX + "her2_copies_desc"))
+        .alias(PREFIX + "her2_copies_desc"),
+        pl.when(bad)
+        .then(None)
+        .otherwise(pl.col(PREFIX + "cep17_copies_desc"))
+        .alias(PREFIX + "cep17_copies_desc"),
     )
 
 

@@ -194,6 +194,9 @@ class IhcReading:
     notes: tuple[str, ...] = ()
     missing: bool = False
     unusable: str | None = None
+    #: the cell reports two readings that disagree (score ``1`` and word ``Positive``):
+    #: ``lo``..``hi`` spans both, and a call is made only if every reading agrees
+    conflict: str | None = None
 
     @property
     def label(self) -> str:
@@ -212,6 +215,8 @@ class IhcReading:
         if self.missing or self.lo is None:
             return "no IHC" if not self.raw or not self.raw.strip() else f"no IHC ({self.raw})"
         extras = list(self.notes)
+        if self.conflict is not None:
+            extras.insert(0, self.conflict)
         if self.zero_level == "ultralow":
             extras.insert(0, "ultralow: faint incomplete staining in ≤10% of cells")
         elif self.zero_level == "null":
@@ -226,7 +231,9 @@ class IhcReading:
 # " ?" suffices where a report may or may not leave a space.
 _IHC_SCORE = r"(\d)(?: ?\+)?+"
 _IHC_RANGE_RE = re.compile(rf"{_IHC_SCORE} ?(?:-|–|/|to) ?{_IHC_SCORE}")
-_IHC_SINGLE_RE = re.compile(r"(\d++)(?: ?\+)?+")
+# "2.0": a score from a column typed NUMBER (cBioPortal's brca_tcga_pub2015
+# HER2_IHC_SCORE) comes back as a float; a whole number is the score, "2.5" is not
+_IHC_SINGLE_RE = re.compile(r"(\d++)(?:\.0++)?+(?: ?\+)?+")
 _ULTRALOW_RE = re.compile(
     r"ultra[ -]?low|faint[^()]{0,40}incomplete|incomplete[^()]{0,40}faint|(?:≤|<=) ?10 ?%"
 )
@@ -241,6 +248,61 @@ _HETERO_RE = re.compile(r"heterog")
 _PAREN_RE = re.compile(r"\(([^()]*+)\)")
 _IHC_PREFIX_RE = re.compile(r"(?:her2[ -]?)?(?:ihc ?)?(?:score ?)?(?:[:=] ?)?")
 _SPLIT_RE = re.compile(r"[,;]")
+
+
+_IHC_FAILED_RE = re.compile(r"indeterminate|test failed|failed|uninterpretable|not interpretable")
+# "2+ equivocal", "3+ positive", "IHC 0 - null" (the null already taken out):
+# a score and, optionally, the word that names it, in either order
+_IHC_SCORE_WORD_RE = re.compile(
+    r"(?:(?P<s1>\d)(?:\.0++)?+(?: ?\+)?+ ?[-:,]? ?(?P<w1>[a-z]++)?+"
+    r"|(?<![a-z])(?P<w2>[a-z]++) ?[-:,]? ?(?P<s2>\d)(?:\.0++)?+(?: ?\+)?+) ?[-:,]?"
+)
+#: words that describe IHC-0 staining beside an ultralow/null statement
+#: ("0 with membrane staining (ultralow)"); accepted only with that statement
+_IHC_ZERO_FILLER = frozenset(
+    {"with", "membrane", "staining", "faint", "incomplete", "barely", "perceptible", "partial"}
+)
+
+
+def _bare_score_or_word(piece: str) -> tuple[int, int] | None:
+    """``piece`` (a note in parentheses) as a lone IHC score or IHC word, else None."""
+    piece = piece.strip()
+    if (m := _IHC_SINGLE_RE.fullmatch(piece)) is not None and int(m.group(1)) <= 3:
+        return int(m.group(1)), int(m.group(1))
+    return IHC_WORDS.get(piece)
+
+
+def _score_and_word(main: str, zero_statement: bool) -> tuple[int, int, str | None] | str | None:
+    """A score written with its word (``2+ equivocal``, ``positive 3+``): the score
+    range (both readings when they disagree, with why), a reason it is unusable, or
+    None when ``main`` is not of this form."""
+    if zero_statement:
+        kept = [w for w in main.replace("-", " ").split() if w not in _IHC_ZERO_FILLER]
+        main = " ".join(kept)
+        if (m := _IHC_SINGLE_RE.fullmatch(main)) is not None:
+            return int(m.group(1)), int(m.group(1)), None
+    m = _IHC_SCORE_WORD_RE.fullmatch(main.strip(" -:,"))
+    if m is None:
+        return None
+    score = int(m.group("s1") or m.group("s2"))
+    word = m.group("w1") or m.group("w2")
+    if score > 3:
+        return "IHC score out of range 0-3"
+    if word is None:
+        return score, score, None
+    if word not in IHC_WORDS:
+        return None
+    lo, hi = IHC_WORDS[word]
+    if not lo <= score <= hi:
+        return min(lo, score), max(hi, score), _conflict(f"{score}+", word)
+    return score, score, None
+
+
+def _conflict(score: str, word: str) -> str:
+    return (
+        f"score {score} and word '{word}' disagree: a call only if every reading "
+        "between them gives the same"
+    )
 
 
 def parse_ihc(raw: str | None) -> IhcReading:
@@ -287,6 +349,12 @@ def parse_ihc(raw: str | None) -> IhcReading:
 
     outside: str | None = None
     outside_max: int | None = None
+    word_scores: list[tuple[int, int, str]] = []
+    conflict: str | None = None
+    if _IHC_FAILED_RE.fullmatch(main):
+        # ASCO/CAP 2018: a test that cannot be scored is reported "indeterminate":
+        # no result (said in the rationale), not an unreadable value
+        return IhcReading(raw=raw, missing=True, notes=(main,))
     for piece in pieces:
         if not piece:
             continue
@@ -303,6 +371,11 @@ def parse_ihc(raw: str | None) -> IhcReading:
             # keep the detail ("70-80% pos") but spell the word one way
             detail = piece.split(maxsplit=1)[1] if " " in piece else ""
             notes.append(f"heterogeneous {detail}".strip())
+        elif (bare := _bare_score_or_word(piece)) is not None and (
+            piece in IHC_WORDS or main in IHC_WORDS
+        ):
+            # one of the two is a word: "Negative (0)", "3+ (positive)"
+            word_scores.append((*bare, piece))
         elif score is not None or _DIGIT_RE.search(_PERCENT_RE.sub(" ", piece)):
             # "2+ (3+)", "0, 3", "2,3": a second score without saying whose it is
             return IhcReading(
@@ -330,13 +403,37 @@ def parse_ihc(raw: str | None) -> IhcReading:
     elif main in IHC_WORDS:
         lo, hi = IHC_WORDS[main]
         notes.insert(0, f"'{main}' = {IhcReading(raw=None, lo=lo, hi=hi).label}")
+    elif (paired := _score_and_word(main, zero_level is not None)) is not None:
+        if isinstance(paired, str):
+            return IhcReading(raw=raw, unusable=paired)
+        lo, hi, conflict = paired
     else:
         return IhcReading(raw=raw, unusable="not a recognised IHC score")
+    if word_scores:
+        # "Negative (0)", "Positive (3+)", "3 (Negative)": a word and a score of the
+        # same stain. When they disagree, both readings are kept as a range and the
+        # call is made only if they agree on it (never one of them picked silently).
+        for wlo, whi, written in word_scores:
+            if not (wlo <= lo and hi <= whi) and not (lo <= wlo and whi <= hi):
+                main_label = IhcReading(raw=None, lo=lo, hi=hi).label
+                word_first = written in IHC_WORDS
+                conflict = _conflict(
+                    main_label if word_first else f"{written.rstrip('+')}+",
+                    written if word_first else main,
+                )
+                lo, hi = min(lo, wlo), max(hi, whi)
+                notes = [n for n in notes if not n.startswith(f"'{main}' = ")]
+                continue
+            if lo <= wlo and whi <= hi and (lo, hi) != (wlo, whi):
+                # the score in parentheses is the more precise reading than the word
+                lo, hi = wlo, whi
+                notes = [n for n in notes if not n.startswith(f"'{main}' = ")]
 
     if zero_level is not None and not (lo == 0 and hi == 0):
         return IhcReading(raw=raw, unusable=f"'{zero_level}' only applies to IHC 0")
     return IhcReading(
         raw=raw,
+        conflict=conflict,
         lo=lo,
         hi=hi,
         zero_level=zero_level,

@@ -56,6 +56,7 @@ class Cols:
     ihc_hi: str = PREFIX + "ihc_hi"  # Int8, highest (== lo for a single score)
     ihc_zero: str = PREFIX + "ihc_zero"  # "null" | "ultralow" | null
     ihc_desc: str = PREFIX + "ihc_desc"  # text for the rationale
+    ihc_conflict: str = PREFIX + "ihc_conflict"  # Boolean, score and word disagree
     st_status: str = PREFIX + "st_status"  # amplified | not_amplified | equivocal | failed
     st_group: str = PREFIX + "st_group"  # Int8, a reported "group N"
     st_desc: str = PREFIX + "st_desc"
@@ -127,7 +128,18 @@ def _ish_outcome(ish: IshRules, level: str, group: pl.Expr) -> pl.Expr:
     status = pl.col(C.st_status)
     branches = [(group == g, pl.lit(ish.groups[g][level])) for g in (1, 2, 3, 4, 5)]
     # The reporting pathologist had the counts we lack: a status word outranks a bare ratio.
-    branches += [(status == word, pl.lit(table[level])) for word, table in ish.status.items()]
+    # ... except "Equivocal" beside a ratio >= the threshold: the word is read as
+    # ASCO/CAP 2013's equivocal (2018 group 4, ratio < 2.0), which that ratio rules
+    # out (it meant ratio 1.8-2.2 under ASCO/CAP 2007); the ratio then decides, as it
+    # does without the word
+    branches += [
+        (
+            (status == word)
+            & ~((status == "equivocal") & (ratio >= ish.ratio_threshold)).fill_null(False),
+            pl.lit(table[level]),
+        )
+        for word, table in ish.status.items()
+    ]
     branches += [
         (ratio >= ish.ratio_threshold, pl.lit(ish.ratio_only_outcome(True)[level])),
         (ratio.is_not_null(), pl.lit(ish.ratio_only_outcome(False)[level])),
@@ -209,10 +221,15 @@ def build_stages(profile: Her2Profile, policy: AmbiguityPolicy) -> list[list[pl.
         resolved = cat_lo
     else:
         resolved = pl.when(pl.col(PREFIX + "any_low")).then(pl.lit(LOW)).otherwise(cat_lo)
+    # a cell whose score and word disagree is not a range a policy may settle: its
+    # readings are different reports of one stain, so only their agreement is a call
+    conflict = pl.col(C.ihc_conflict).fill_null(False)
     stages.append(
         [
             pl.when(lo.is_null())
             .then(cats["none"])
+            .when(ambiguous & conflict)
+            .then(pl.lit(UNKNOWN))
             .when(ambiguous)
             .then(resolved)
             .otherwise(cat_lo)
@@ -237,6 +254,20 @@ def build_stages(profile: Her2Profile, policy: AmbiguityPolicy) -> list[list[pl.
         .then(pl.lit("ISH positive"))
         .when(lo.is_null())
         .then(pl.lit("ISH needs a concomitant IHC score to be settled"))
+        .when(ambiguous & conflict)
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("the IHC readings give "),
+                    cat_lo,
+                    pl.lit(" or "),
+                    cat_hi,
+                    pl.lit("; not settled"),
+                ]
+            )
+        )
+        .when(conflict)
+        .then(pl.lit("every IHC reading gives the same call"))
         .when(ambiguous)
         .then(
             pl.concat_str(

@@ -1,9 +1,12 @@
 """Patient profiles built from a :class:`~her2scope.study.model.Study` (no file I/O).
 
 For each sample: HER2 pathology of the sequenced sample (``HER2_IHC_SCORE``,
-``HER2_FISH``, ``HER2_FISH_RATIO``) and of the primary tumor
-(``HER2_IHC_VALUE_PRIMARY``, ``HER2_FISH_STATUS``, ``HER2_FISH_RATIO_PRIMARY``)
-via :data:`her2scope.her2.MSK_COLUMNS`; ER/PR from ``ER_STATUS``/``PR_STATUS``;
+``HER2_FISH``, ``HER2_FISH_RATIO``, ``HER2_COPIES_PER_CELL``,
+``CEP17_COPIES_PER_CELL``) and of the primary tumor (the ``*_PRIMARY``
+columns), the internal layout that
+:func:`her2scope.study.conventions.harmonise` writes and every other command
+reads (:data:`her2scope.her2.engine.LAYOUT_COLUMNS`), so a report calls HER2
+from the same values as ``analyze`` and ``export``; ER/PR from ``ER_STATUS``/``PR_STATUS``;
 alterations from the study's mutations (``hugo_symbol`` + ``protein_change``,
 protein-altering classes only), discrete CNA (2 -> amplification,
 -2 -> deletion) and SV/fusions (``GENE fusion``). Prior therapies are not in
@@ -20,7 +23,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from her2scope.errors import ConfigError
-from her2scope.her2 import MSK_COLUMNS
+from her2scope.her2.engine import CALL_FIELDS, LAYOUT_COLUMNS
 from her2scope.kb.patient import Her2Input, PatientProfile, ReceptorStatus, receptor_status
 from her2scope.study.conventions import her2_limitation
 from her2scope.study.model import Study
@@ -28,6 +31,9 @@ from her2scope.vocab import NONSYN_CLASSES
 
 #: maftools' non-synonymous classes: the variants that change the protein.
 PROTEIN_ALTERING = NONSYN_CLASSES
+#: classes that truncate the protein whatever the allele (MAF specification): the
+#: protein-altering ones other than in-frame indels and missense changes
+TRUNCATING = tuple(c for c in PROTEIN_ALTERING if not c.startswith(("In_Frame", "Missense")))
 
 
 def _alteration_lists(study: Study, ids: pl.Series | None) -> pl.DataFrame:
@@ -36,18 +42,21 @@ def _alteration_lists(study: Study, ids: pl.Series | None) -> pl.DataFrame:
     muts = study.mutations.lazy()
     if ids is not None:
         muts = muts.filter(pl.col("sample_id").is_in(ids.implode()))
+    known = pl.col("protein_change").str.strip_chars() != ""
+    # without a protein change the allele is unknown: a truncating class still says
+    # loss of function (gene level); any other class makes no claim at all (it is
+    # named in the notes instead, see _allele_unknown), since "ESR1 mutation" would
+    # read as the ligand-binding-domain hotspot it may not be
     frames.append(
         muts.filter(pl.col("variant_classification").is_in(PROTEIN_ALTERING)).select(
             "sample_id",
             pl.concat_str(
                 pl.col("hugo_symbol"),
                 pl.lit(" "),
-                pl.coalesce(
-                    pl.when(pl.col("protein_change").str.strip_chars() != "").then(
-                        pl.col("protein_change")
-                    ),
-                    pl.lit("mutation"),
-                ),
+                pl.when(known.fill_null(False))
+                .then(pl.col("protein_change"))
+                .when(pl.col("variant_classification").is_in(TRUNCATING))
+                .then(pl.lit("truncating mutation")),
             ).alias("alteration"),
             pl.lit(0).alias("order"),
         )
@@ -88,6 +97,33 @@ def _alteration_lists(study: Study, ids: pl.Series | None) -> pl.DataFrame:
     )
 
 
+def _allele_unknown(study: Study, ids: pl.Series | None) -> dict[str, list[str]]:
+    """Per sample, ``GENE (Variant_Classification)`` of protein-altering, non-truncating
+    mutation records without a protein change (the allele is unknown)."""
+    muts = study.mutations.lazy()
+    if ids is not None:
+        muts = muts.filter(pl.col("sample_id").is_in(ids.implode()))
+    known = (pl.col("protein_change").str.strip_chars() != "").fill_null(False)
+    rows = (
+        muts.filter(
+            ~known
+            & pl.col("variant_classification").is_in(PROTEIN_ALTERING)
+            & ~pl.col("variant_classification").is_in(TRUNCATING)
+        )
+        .select(
+            "sample_id",
+            pl.concat_str(
+                pl.col("hugo_symbol"), pl.lit(" ("), pl.col("variant_classification"), pl.lit(")")
+            ).alias("what"),
+        )
+        .unique(maintain_order=True)
+        .group_by("sample_id", maintain_order=True)
+        .agg("what")
+        .collect()
+    )
+    return dict(rows.iter_rows())
+
+
 def _col(samples: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name) if name in samples.columns else pl.lit(None, dtype=pl.String)
 
@@ -112,7 +148,7 @@ def profiles_from_study(
                 f"sample(s) not in study {study.study_id}: {', '.join(missing[:5])}"
                 + (" ..." if len(missing) > 5 else "")
             )
-    seq, prim = MSK_COLUMNS["sequenced"], MSK_COLUMNS["primary"]
+    seq, prim = LAYOUT_COLUMNS["sequenced"], LAYOUT_COLUMNS["primary"]
     table = samples.select(
         pl.col("SAMPLE_ID").alias("sample_id"),
         _col(samples, "PATIENT_ID").alias("patient_id"),
@@ -122,8 +158,9 @@ def profiles_from_study(
         *[_col(samples, c).cast(pl.String).alias(f"seq_{f}") for f, c in seq.items()],
         *[_col(samples, c).cast(pl.String).alias(f"prim_{f}") for f, c in prim.items()],
     ).join(_alteration_lists(study, ids), on="sample_id", how="left")
+    unknown_alleles = _allele_unknown(study, ids)
     out: dict[str, PatientProfile] = {}
-    fields = ("ihc", "ish_status", "ish_ratio")
+    fields = CALL_FIELDS
     limitation = her2_limitation(study)
     for row in table.iter_rows(named=True):
         notes = [
@@ -134,6 +171,13 @@ def profiles_from_study(
         ]
         if limitation is not None:
             notes.append(f"HER2 from this study: {limitation}.")
+        if row["sample_id"] in unknown_alleles:
+            notes.append(
+                "Allele unknown (the study's mutation file gives no protein change): "
+                + ", ".join(unknown_alleles[row["sample_id"]])
+                + ". No allele-specific finding is made from these; the variant in the "
+                "source report settles whether it is an actionable allele."
+            )
         er = _status(row["er"], notes, "ER_STATUS")
         pr = _status(row["pr"], notes, "PR_STATUS")
         her2 = Her2Input(**{f: row[f"seq_{f}"] for f in fields if f in seq})

@@ -417,12 +417,20 @@ def export_cbioportal(
     ``validateData.py`` checks; see the module docstring.
     """
     from her2scope.alterations import annotate, class_calls_sparse, load_catalog
+    from her2scope.errors import StudyError
     from her2scope.her2 import classify
-    from her2scope.study.conventions import harmonise
+    from her2scope.study.conventions import ABSENT_CODE, harmonise
 
     # harmonised for the calls only (same samples, same order); the files keep the
     # study's own columns, as its importer knows them
     read = harmonise(study, convention, mapping, source=source)
+    absent = read.audit.by_code(ABSENT_CODE)
+    if absent:
+        # the export is HER2 calls: a study that records no HER2 test gets the reason,
+        # not a list of column names it lacks
+        raise StudyError(
+            f"no HER2 call can be exported from {study.study_id}: {absent[-1].message}"
+        )
     her2 = classify(read.samples, profile=profile, ambiguous=ambiguous, source=source)
     calls = annotate(study, load_catalog(), mutation_classes=mutation_classes)
     return build_export(

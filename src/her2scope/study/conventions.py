@@ -56,6 +56,9 @@ HARMONISED: dict[str, dict[str, str]] = {
         "cep17_copies": "CEP17_COPIES_PER_CELL_PRIMARY",
     },
 }
+#: ``--map cell_count=COLUMN``: the number of cells the copy numbers were counted
+#: over (TCGA's HER2_AND_CENT17_CELLS_COUNT), so that totals can be told from per-cell
+CELL_COUNT_FIELD = "cell_count"
 HR_COLUMN = "HR_STATUS"
 #: ER and PR status in the internal layout (Positive / Negative), for the patient reports
 RECEPTOR_COLUMNS = {"er": "ER_STATUS", "pr": "PR_STATUS"}
@@ -122,8 +125,10 @@ class Convention(BaseModel):
     sample_type: ColumnRef | None = None
     survival: dict[Literal["os_months", "os_status"], ColumnRef] = Field(default_factory=dict)
     vocabulary: Vocabulary = Field(default_factory=Vocabulary)
-    #: copy numbers may be totals over the counted cells (TCGA): a value at or above
-    #: ``copies_total_threshold`` without a cell count is unusable, never per-cell
+    #: copy numbers may be totals over the counted cells (TCGA). Still accepted in
+    #: convention files, but no longer needed: every copy-number value is decided per
+    #: value (:func:`her2scope.her2.copies.decide_copies`), on every convention and
+    #: on ``--map``, so neither flag nor threshold changes a reading.
     copies_may_be_totals: bool = False
     copies_total_threshold: float = 20.0
 
@@ -215,30 +220,35 @@ class _Builder:
         self.samples = study.samples
         self.patients = study.patients
         self.missing = _lower_list(conv.vocabulary.missing)
+        # ASCO/CAP's "indeterminate" is a reported HER2 result (the test could not be
+        # scored), which the HER2 engine reads and names in the rationale; for the
+        # other fields (ER, PR) it stays a missing value
+        self.her2_missing = [m for m in self.missing if m != "indeterminate"]
 
-    def _clean(self, expr: pl.Expr) -> pl.Expr:
+    def _clean(self, expr: pl.Expr, missing: list[str] | None = None) -> pl.Expr:
         text = expr.cast(pl.String).str.strip_chars()
         low = text.str.to_lowercase()
-        gone = low.is_in(self.missing) | (text == "")
+        gone = low.is_in(self.missing if missing is None else missing) | (text == "")
         return pl.when(gone).then(None).otherwise(text)
 
-    def _one(self, column: str, level: str) -> pl.Expr | None:
+    def _one(self, column: str, level: str, missing: list[str] | None = None) -> pl.Expr | None:
         if level in ("sample", "any") and column in self.samples.columns:
-            return self._clean(pl.col(column))
+            return self._clean(pl.col(column), missing)
         if level in ("patient", "any") and column in self.patients.columns:
-            return self._clean(pl.col(f"__patient__{column}"))
+            return self._clean(pl.col(f"__patient__{column}"), missing)
         return None
 
     def expr(
-        self, ref: ColumnRef | None, columns: list[str] | None = None
+        self, ref: ColumnRef | None, columns: list[str] | None = None, *, her2: bool = False
     ) -> tuple[pl.Expr, list[str]]:
-        """First non-missing of the ref's columns, and the columns found."""
+        """First non-missing of the ref's columns, and the columns found (``her2``: the
+        HER2 fields' missing tokens, see ``her2_missing``)."""
         if ref is None:
             return pl.lit(None, dtype=pl.String), []
         parts: list[pl.Expr] = []
         used: list[str] = []
         for column in columns or ref.columns:
-            got = self._one(column, ref.level)
+            got = self._one(column, ref.level, self.her2_missing if her2 else None)
             if got is not None:
                 parts.append(got)
                 used.append(column)
@@ -272,6 +282,35 @@ def _words(expr: pl.Expr, table: Mapping[str, list[str]]) -> pl.Expr:
     return out
 
 
+def _status_words(frame: pl.DataFrame, expr: pl.Expr, table: Mapping[str, list[str]]) -> pl.Expr:
+    """An ISH status column for the engine: a value the HER2 engine's vocabulary reads
+    (``No evidence of amplification``, ``Equivocal``, ``Indeterminate``) is passed on as
+    written, so every command reads it the same way; only a value it cannot read
+    (``+``, ``yes``, ``gain``: the convention's words) is mapped to Positive/Negative."""
+    from her2scope.her2.parse import parse_ish_status
+
+    values = [str(v) for v in frame.select(expr.unique().drop_nulls()).to_series().to_list()]
+    readings = {v: parse_ish_status(v) for v in values}
+    own = [v for v, r in readings.items() if r.status is not None or r.group is not None]
+    return pl.when(expr.is_in(own)).then(expr).otherwise(_words(expr, table))
+
+
+def _ihc_score_and_word(b: _Builder, ref: ColumnRef, used: list[str]) -> pl.Expr:
+    """One IHC cell from two columns that both report it (TCGA: HER2_IHC_SCORE ``3`` and
+    IHC_HER2 ``Positive``): ``3 (Positive)`` when both are given, so that the HER2
+    parser checks they agree (``3 (Negative)`` is unusable, never one picked silently);
+    the one given otherwise."""
+    first, second = (
+        b.expr(ref.model_copy(update={"columns": [c]}), her2=True)[0] for c in used[:2]
+    )
+    both = pl.concat_str([first, pl.lit(" ("), second, pl.lit(")")])
+    return (
+        pl.when(first.is_not_null() & second.is_not_null())
+        .then(both)
+        .otherwise(pl.coalesce(first, second))
+    )
+
+
 def harmonise(
     study: Study,
     convention: Convention | str | None = None,
@@ -284,9 +323,12 @@ def harmonise(
     ``convention``: a :class:`Convention`, a built-in name or a YAML path; None
     detects it (:func:`detect_convention`). ``mapping``: ``field=column``
     overrides (``--map``) for the HER2 fields of ``source`` and for ``hr``,
-    ``er``, ``pr``, ``sample_type``, ``os_months``, ``os_status``. Copy
-    numbers with a cell count are divided by it; values that look like totals
-    without a count are set to missing and counted (``conventions.copies_total``).
+    ``er``, ``pr``, ``sample_type``, ``os_months``, ``os_status``, and
+    ``cell_count`` (the cells the copy numbers were counted over). Copy numbers
+    are decided value by value: per cell as written, totals divided by the cell
+    count, or unusable with the reason (``conventions.copies``; see
+    :func:`her2scope.her2.copies.decide_copies`). Two IHC columns of one stain
+    (score and word) are read together (:func:`_ihc_score_and_word`).
     The choice, its detection scores and every override go to the audit
     (``study.convention``); a HER2-binary convention adds ``study.her2_binary``, a
     convention without HER2 ``study.her2_absent`` (see :func:`her2_limitation`).
@@ -304,7 +346,11 @@ def harmonise(
         conv = convention if isinstance(convention, Convention) else load_convention(convention)
         how = "chosen with --conventions"
     mapping = dict(mapping or {})
-    known = set(HER2_FIELDS) | set(STATUS_FIELDS) | {"sample_type", "os_months", "os_status"}
+    known = (
+        set(HER2_FIELDS)
+        | set(STATUS_FIELDS)
+        | {CELL_COUNT_FIELD, "sample_type", "os_months", "os_status"}
+    )
     unknown = sorted(set(mapping) - known)
     if unknown:
         raise ConfigError(
@@ -431,7 +477,12 @@ def _with_overrides(conv: Convention, mapping: Mapping[str, str], source: str) -
     data = conv.model_dump()
     for field_name, column in mapping.items():
         ref = {"columns": [column], "level": "any", "cells": [], "default": None}
+        if field_name == CELL_COUNT_FIELD:
+            continue  # set on the copy-number fields below, whichever way they were named
         if field_name in HER2_FIELDS:
+            kept = data["fields"].get(source, {}).get(field_name)
+            if field_name in ("her2_copies", "cep17_copies") and kept:
+                ref["cells"] = kept.get("cells", [])  # the convention's count still applies
             data["fields"].setdefault(source, {})[field_name] = ref
         elif field_name in STATUS_FIELDS:
             data["status"][field_name] = ref
@@ -439,58 +490,141 @@ def _with_overrides(conv: Convention, mapping: Mapping[str, str], source: str) -
             data["sample_type"] = ref
         else:
             data["survival"][field_name] = ref
+    if CELL_COUNT_FIELD in mapping:
+        for name in ("her2_copies", "cep17_copies"):
+            ref_data = data["fields"].get(source, {}).get(name)
+            if ref_data is not None:
+                ref_data["cells"] = [mapping[CELL_COUNT_FIELD]]
     data["name"] = conv.name + "+map"
     if data["her2_scale"] == "none" and any(f in HER2_FIELDS for f in mapping):
         data["her2_scale"] = "full"  # the user named the study's HER2 columns
     return Convention.model_validate(data)
 
 
-def _copies(
-    b: _Builder, frame: pl.DataFrame, ref: ColumnRef, out_name: str, label: str
-) -> tuple[pl.Expr, str | None]:
-    """Per-cell copies: value / cell count when a count is given; totals without one -> null."""
-    value, used = b.expr(ref)
-    cells, cells_used = (
-        b.expr(ColumnRef(columns=ref.cells, level=ref.level))
-        if ref.cells
+COPIES_CODE = "conventions.copies"
+
+
+def _status_axis(values: list[str]) -> dict[str, str]:
+    """Distinct ISH status cells -> ``amplified``/``not_amplified`` (others left out),
+    read by the HER2 engine's own vocabulary (:func:`her2scope.her2.parse.parse_ish_status`)."""
+    from her2scope.her2.parse import parse_ish_status
+
+    out: dict[str, str] = {}
+    for v in values:
+        st = parse_ish_status(v).status
+        if st in ("amplified", "not_amplified"):
+            out[v] = st
+    return out
+
+
+def resolve_copies(
+    frame: pl.DataFrame,
+    her2: pl.Expr,
+    cep17: pl.Expr,
+    cells: pl.Expr,
+    ratio: pl.Expr,
+    status: pl.Expr,
+) -> pl.DataFrame:
+    """:func:`her2scope.her2.copies.decide_copies` for raw study cells: ``status`` is the
+    ISH status as written, read with the HER2 engine's vocabulary."""
+    from her2scope.her2.copies import decide_copies
+
+    axis = _status_axis(
+        [str(v) for v in frame.select(status.unique().drop_nulls()).to_series().to_list()]
+    )
+    st = status.replace_strict(axis, default=None, return_dtype=pl.String)
+    return decide_copies(frame, her2, cep17, cells, ratio, st)
+
+
+def _copies_pair(
+    b: _Builder,
+    frame: pl.DataFrame,
+    refs: Mapping[str, ColumnRef],
+    source: str,
+    status: pl.Expr,
+) -> tuple[dict[str, pl.Expr], list[str]]:
+    """Per-cell HER2/CEP17 columns of one source, decided value by value
+    (:func:`resolve_copies`); text that is no number (``not amplified``, ``>6``)
+    is passed on as written for the engine to count as unusable."""
+    layout = HARMONISED[source]
+    h_ref, c_ref = refs.get("her2_copies"), refs.get("cep17_copies")
+    h_raw, h_used = b.expr(h_ref)
+    c_raw, c_used = b.expr(c_ref)
+    if not h_used and not c_used:
+        return {}, []
+    cell_columns = list(
+        dict.fromkeys([*(h_ref.cells if h_ref else []), *(c_ref.cells if c_ref else [])])
+    )
+    level = (h_ref or c_ref).level  # type: ignore[union-attr]
+    n_raw, n_used = (
+        b.expr(ColumnRef(columns=cell_columns, level=level))
+        if cell_columns
         else (
             pl.lit(None, dtype=pl.String),
             [],
         )
     )
-    number = value.cast(pl.Float64, strict=False)
-    count = cells.cast(pl.Float64, strict=False)
-    divided = pl.when(number.is_not_null() & (count > 0)).then(
-        (number / count).round(3).cast(pl.String)
+    r_raw, _ = b.expr(refs.get("ish_ratio"))
+    decided = resolve_copies(frame, h_raw, c_raw, n_raw, r_raw, status)
+    label = f"{source} copy numbers ({'/'.join(h_used + c_used)})"
+    counts = decided.group_by("reading").len().sort("len", descending=True)
+    examples = (
+        frame.select(pl.col("SAMPLE_ID"))
+        .with_columns(decided["reason"])
+        .filter(pl.col("reason").is_not_null())
     )
-    total_like = number.is_not_null() & count.is_null()
-    if b.conv.copies_may_be_totals:
-        total_like = total_like & (number >= b.conv.copies_total_threshold)
-    else:
-        total_like = pl.lit(False)
-    n_divided = frame.select((number.is_not_null() & (count > 0)).sum()).item()
-    n_total = frame.select(total_like.sum()).item()
-    if n_divided:
-        b.audit.add(
-            "info",
-            "conventions.copies_per_cell",
-            f"{n_divided} {label} value(s) divided by the cell count "
-            f"({', '.join(cells_used)}) to give copies per cell",
-            column=used[0] if used else None,
-            count=n_divided,
-        )
-    if n_total:
+    for reading, n in counts.iter_rows():
+        if reading == "total":
+            b.audit.add(
+                "info",
+                "conventions.copies_per_cell",
+                f"{label}: {n} row(s) read as totals over the counted cells "
+                f"({', '.join(n_used)}) and divided by the count",
+                column=(h_used + c_used)[0],
+                count=n,
+            )
+        elif reading == "per_cell":
+            b.audit.add(
+                "info",
+                "conventions.copies_as_written",
+                f"{label}: {n} row(s) read as signals per cell as written",
+                column=(h_used + c_used)[0],
+                count=n,
+            )
+    by_kind = (
+        examples.with_columns(pl.col("reason").str.extract(r"^(\w+ \w+)", 1).alias("kind"))
+        .group_by("kind", maintain_order=True)
+        .agg(pl.len(), pl.first("SAMPLE_ID"), pl.first("reason"))
+    )
+    for _kind, n, sample, reason in by_kind.iter_rows():
         b.audit.add(
             "warning",
-            "conventions.copies_total",
-            f"{n_total} {label} value(s) look like totals over the counted cells "
-            f"(>= {b.conv.copies_total_threshold:g}) but no cell count is given: unusable, "
-            "treated as no result (never read as per-cell)",
-            column=used[0] if used else None,
-            count=n_total,
+            COPIES_CODE,
+            f"{label}: {n} row(s) unusable, e.g. {sample}: {reason}; treated as no result",
+            column=(h_used + c_used)[0],
+            sample_id=str(sample),
+            count=n,
         )
-    expr = pl.when(total_like).then(None).otherwise(pl.coalesce(divided, value))
-    return expr.alias(out_name), (used[0] if used else None)
+    out: dict[str, pl.Expr] = {}
+    found: list[str] = []
+    for key, raw, used, value in (
+        ("her2_copies", h_raw, h_used, decided["her2"]),
+        ("cep17_copies", c_raw, c_used, decided["cep17"]),
+    ):
+        if not used:
+            continue
+        target = layout[key]
+        numeric = raw.cast(pl.Float64, strict=False).is_not_null()
+        out[target] = (
+            pl.when(numeric)
+            .then(pl.lit(value.cast(pl.String).str.replace(r"\.0$", "")))
+            .otherwise(raw)
+            .alias(target)
+        )
+        found.append(f"{source} {key}={'/'.join(used)}")
+    if n_used:
+        found.append(f"{source} cell_count={'/'.join(n_used)}")
+    return out, found
 
 
 def _build(study: Study, conv: Convention, audit: Audit) -> Study:
@@ -501,23 +635,41 @@ def _build(study: Study, conv: Convention, audit: Audit) -> Study:
     status_words = {"Positive": voc.positive, "Negative": voc.negative}
     new: dict[str, pl.Expr] = {}
     found: list[str] = []
+    decided: dict[str, tuple[dict[str, pl.Expr], list[str]]] = {}
     for source, layout in HARMONISED.items():
         refs = conv.fields.get(source, {})  # type: ignore[call-overload]
+        status_raw, _ = b.expr(refs.get("ish_status"))
+        # the primary and the sequenced sample often name the same columns (TCGA):
+        # decide their copy numbers once
+        key = repr(
+            [refs.get(k) for k in ("her2_copies", "cep17_copies", "ish_ratio", "ish_status")]
+        )
+        if key not in decided:
+            decided[key] = _copies_pair(b, frame, refs, source, status_raw)
+        else:
+            b.audit.add(
+                "info",
+                "conventions.copies_shared",
+                f"{source} copy numbers: the same columns as the sequenced sample, decided once",
+                column=conv.name,
+            )
+        pair, pair_found = decided[key]
+        for target_from, expr in pair.items():
+            field_name = next(f for f, t in HARMONISED["sequenced"].items() if t == target_from)
+            target = layout[field_name]
+            new[target] = expr.alias(target)
+        found.extend(f.replace("sequenced ", f"{source} ", 1) for f in pair_found)
         for field_name, target in layout.items():
             ref = refs.get(field_name)
-            if ref is None:
+            if ref is None or field_name in ("her2_copies", "cep17_copies"):
                 continue
-            if field_name in ("her2_copies", "cep17_copies"):
-                expr, used_col = _copies(b, frame, ref, target, field_name)
-                if used_col:
-                    new[target] = expr
-                    found.append(f"{source} {field_name}={used_col}")
-                continue
-            expr, used = b.expr(ref)
+            expr, used = b.expr(ref, her2=True)
             if not used:
                 continue
             if field_name == "ish_status":
-                expr = _words(expr, status_words)
+                expr = _status_words(frame, expr, status_words)
+            if field_name == "ihc" and len(used) > 1:
+                expr = _ihc_score_and_word(b, ref, used)
             new[target] = expr.alias(target)
             found.append(f"{source} {field_name}={'/'.join(used)}")
     # receptor status: HR from the convention's HR column, else ER or PR positive

@@ -69,6 +69,25 @@ MAF_COLUMNS: dict[str, str] = {
     "t_ref_count": "t_ref_count",
     "t_alt_count": "t_alt_count",
 }
+#: MAF columns that carry the protein change, in order of preference: cBioPortal's
+#: and vcf2maf's ``HGVSp_Short`` (``p.E545K``), their three-letter ``HGVSp``
+#: (``p.Glu545Lys``), then ``Protein_Change`` (maftools' example MAFs, Firehose,
+#: TCGAmutations), ``Amino_Acid_Change`` and ``AAChange`` (older TCGA and
+#: annovar-style MAFs). Per record, the first one with a value is used.
+PROTEIN_COLUMNS: tuple[str, ...] = (
+    "HGVSp_Short",
+    "HGVSp",
+    "Protein_Change",
+    "Amino_Acid_Change",
+    "AAChange",
+)
+#: HGVS three-letter amino-acid codes (and Ter for a stop) -> one letter
+_AMINO_ACIDS: dict[str, str] = {
+    "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E",
+    "Gly": "G", "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F",
+    "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V", "Sec": "U",
+    "Pyl": "O", "Ter": "*", "Xaa": "X",
+}  # fmt: skip
 _MAF_INTEGER_COLUMNS = (
     "Entrez_Gene_Id",
     "Start_Position",
@@ -357,8 +376,10 @@ def read_maf(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
     text = read_tabular(path, name)
     _require(text, MAF_REQUIRED, "a MAF")
     present = [c for c in MAF_COLUMNS if c in text.header]
-    absent = [c for c in MAF_COLUMNS if c not in text.header]
-    frame = read_body(text, columns=present).with_columns(
+    absent = [c for c in MAF_COLUMNS if c not in text.header and c not in PROTEIN_COLUMNS]
+    protein_columns = [c for c in PROTEIN_COLUMNS if c in text.header]
+    extra = [c for c in protein_columns if c not in present]
+    frame = read_body(text, columns=present + extra).with_columns(
         pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
             "line"
         )
@@ -467,13 +488,12 @@ def read_maf(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
     )
     frame = _upper_case_symbols(frame, ["Hugo_Symbol"], name, "MAF row(s)", audit, "line")
     frame = _drop_duplicate_records(frame, name, audit)
-    frame = frame.rename({c: MAF_COLUMNS[c] for c in present})
+    frame = _protein_change(frame, protein_columns, name, header_line, audit)
+    frame = frame.rename({c: MAF_COLUMNS[c] for c in {*present, "HGVSp_Short"}})
     missing_columns = [
         pl.lit(None, dtype=MUTATION_COLUMNS[MAF_COLUMNS[c]]).alias(MAF_COLUMNS[c]) for c in absent
     ]
-    frame = frame.with_columns(missing_columns).with_columns(
-        pl.col("hgvsp_short").str.strip_prefix("p.").alias("protein_change")
-    )
+    frame = frame.with_columns(missing_columns)
     frame = frame.select([pl.col(c).cast(t) for c, t in MUTATION_COLUMNS.items()])
     audit.add(
         "info",
@@ -483,6 +503,78 @@ def read_maf(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
         count=frame.height,
     )
     return frame
+
+
+def _short_protein(column: str) -> pl.Expr:
+    """A protein-change column as one-letter text without ``p.`` (``E545K``, ``L123fs``).
+
+    HGVSp's three-letter codes become one letter (``p.Glu545Lys`` -> ``E545K``,
+    ``Ter``/``*`` -> ``*``); ``p.(...)`` (predicted) loses its parentheses; the
+    HGVS "no change" ``p.=`` and empty values are null. Vectorised.
+    """
+    text = pl.col(column).str.strip_prefix("p.").str.strip_prefix("(").str.strip_suffix(")")
+    if column == "HGVSp":
+        for three, one in _AMINO_ACIDS.items():
+            text = text.str.replace_all(three, one, literal=True)
+    return (
+        pl.when(is_missing(pl.col(column)) | text.is_in(["=", "?", ""])).then(None).otherwise(text)
+    )
+
+
+def _protein_change(
+    frame: pl.DataFrame, columns: list[str], name: str, header_line: int, audit: Audit
+) -> pl.DataFrame:
+    """Add ``protein_change`` (and ``hgvsp_short`` in ``p.`` form) from the first of
+    :data:`PROTEIN_COLUMNS` that has a value in each record; say which were used."""
+    if not columns:
+        audit.add(
+            "warning",
+            "mutations.no_protein_column",
+            "the MAF has no protein-change column (looked for "
+            f"{', '.join(PROTEIN_COLUMNS)}): allele-specific alterations (hotspots, "
+            "ligand-binding-domain mutations) are not assessed; gene-level ones are",
+            file=name,
+            line=header_line,
+        )
+        return frame.with_columns(
+            pl.lit(None, dtype=pl.String).alias("protein_change"),
+            pl.lit(None, dtype=pl.String).alias("HGVSp_Short"),
+        )
+    # The first column is read for every record; each later one only for the records
+    # still without a value (converting three-letter HGVSp costs ~24 string passes,
+    # seconds on a GENIE-sized MAF that rarely needs it).
+    protein = frame.select(_short_protein(columns[0])).to_series()
+    used = {columns[0]: protein.len() - protein.null_count()}
+    for c in columns[1:]:
+        todo = protein.is_null() & frame.get_column(c).is_not_null()
+        if not bool(todo.any()):
+            continue
+        rows = todo.arg_true()
+        found = frame[rows].select(_short_protein(c)).to_series()
+        protein = protein.scatter(rows, found)
+        used[c] = found.len() - found.null_count()
+    frame = frame.with_columns(protein.alias("protein_change"))
+    used = {c: n for c, n in used.items() if n}
+    n_none = frame.height - sum(used.values())
+    audit.add(
+        "info",
+        "mutations.protein_columns",
+        "protein change read from "
+        + (", ".join(f"{c} ({used[c]} record(s))" for c in columns if c in used) or "no record")
+        + f" (columns present, in order of preference: {', '.join(columns)})"
+        + (f"; {n_none} record(s) without one" if n_none else ""),
+        file=name,
+        line=header_line,
+        count=frame.height,
+    )
+    keep_short = "HGVSp_Short" in columns
+    return frame.with_columns(
+        (
+            pl.coalesce(pl.col("HGVSp_Short"), pl.lit("p.") + pl.col("protein_change"))
+            if keep_short
+            else (pl.lit("p.") + pl.col("protein_change"))
+        ).alias("HGVSp_Short")
+    ).drop([c for c in columns if c != "HGVSp_Short"])
 
 
 #: The columns that make two MAF rows the same record, as cBioPortal's validator
