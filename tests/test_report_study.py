@@ -94,3 +94,18 @@ def test_batch_all_samples_without_error(
         "unknown",
     }
     assert "wrote 1918 reports" in capsys.readouterr().err
+
+
+@pytest.mark.study
+def test_clinical_only_study_reports_do_not_claim_a_sequencing_panel() -> None:
+    """brca_tcga_pub2015 as shared has no genomic file: its reports must say no alteration
+    is known (not profiled), never 'alterations from the sequencing panel' (issue 22)."""
+    from her2scope.study.conventions import harmonise
+
+    tcga = harmonise(load_study("brca_tcga_pub2015"))
+    profiles = profiles_from_study(tcga)
+    notes = [n for p in profiles.values() for n in p.notes]
+    assert profiles and not any("sequencing panel" in n for n in notes)
+    assert all(any("not profiled" in n for n in p.notes) for p in profiles.values())
+    msk = profile_from_study(load_study("breast_msk_2018"), "P-0000004-T01-IM3")
+    assert any("sequencing panel" in n for n in msk.notes)

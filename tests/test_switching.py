@@ -222,3 +222,17 @@ def test_real_study_every_sample_accounted(shared_study_dir: Path) -> None:
         (pl.col("comparison") == "primary_vs_sequenced") & (pl.col("sample_type") == "All")
     )
     assert pooled["n"].sum() == acc["n_included"]
+
+
+@pytest.mark.study
+def test_rate_and_matrix_take_the_sample_type_in_any_case() -> None:
+    """analyze takes sample_type='metastasis'; switching's look-ups must too (issue 27)."""
+    import her2scope as hs
+
+    result = hs.tl.switching("breast_msk_2018")
+    first = result.table.filter(pl.col("sample_type") == "Metastasis").row(0, named=True)
+    got = result.rate(first["transition"], first["comparison"], sample_type="metastasis")
+    assert got == first
+    assert result.matrix_wide(first["comparison"], "all").equals(
+        result.matrix_wide(first["comparison"], "All")
+    )

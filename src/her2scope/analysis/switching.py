@@ -150,7 +150,9 @@ class SwitchingResult:
     def rate(
         self, transition: str, comparison: str = "primary_vs_sequenced", sample_type: str = "All"
     ) -> dict[str, Any]:
-        """One row of :attr:`table` as a dict (raises KeyError if absent)."""
+        """One row of :attr:`table` as a dict (raises KeyError if absent); the sample type
+        in any case (``"metastasis"`` as ``"Metastasis"``), as analyze takes it."""
+        sample_type = _stratum(self.table, sample_type)
         rows = self.table.filter(
             (pl.col("comparison") == comparison)
             & (pl.col("sample_type") == sample_type)
@@ -162,6 +164,7 @@ class SwitchingResult:
 
     def matrix_wide(self, comparison: str, sample_type: str = ALL_SAMPLE_TYPES) -> pl.DataFrame:
         """The from x to matrix of one comparison/stratum, rows = from, columns = to."""
+        sample_type = _stratum(self.matrix, sample_type)
         sub = self.matrix.filter(
             (pl.col("comparison") == comparison) & (pl.col("sample_type") == sample_type)
         )
@@ -716,3 +719,11 @@ def switching(
         )
     result.options = options
     return result
+
+
+def _stratum(frame: pl.DataFrame, sample_type: str) -> str:
+    """The stratum label as the table spells it, whatever case the caller used."""
+    for label in frame.get_column("sample_type").unique().to_list():
+        if isinstance(label, str) and label.lower() == str(sample_type).lower():
+            return label
+    return sample_type

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from her2scope.cli.app import NoCacheOpt, app, cache_choice, complete_study, results_folder
-from her2scope.cli.classify_cmd import ConventionsOpt, MapOpt, parse_map
+from her2scope.cli.classify_cmd import ConventionsOpt, MapOpt, check_cancer_type, parse_map
 
 export_app = typer.Typer(
     name="export",
@@ -97,6 +97,7 @@ def cbioportal_command(
     from her2scope.study import load_study
 
     loaded = load_study(study, cache=cache_choice(no_cache))
+    check_cancer_type(loaded, strict=False)  # outside breast: said, as analyze says it
     result = export_cbioportal(
         loaded,
         profile=profile.value,

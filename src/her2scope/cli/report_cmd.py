@@ -106,10 +106,7 @@ def report(
     loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
     check_cancer_type(loaded, strict=False)  # a study outside breast: said, then reported
     if sample is not None:
-        from her2scope.study.cancer_type import study_report_notes
-
-        built = profile_from_study(loaded, sample)
-        built.notes.extend(study_report_notes(loaded))  # outside breast: said in the report
+        built = profile_from_study(loaded, sample)  # its notes carry the study's warnings
         _write(render.render(Matcher().match(built), fmt), out)
         return
     if out is None:

@@ -162,7 +162,7 @@ def resolve_mapping(
         elif LAYOUT_COLUMNS[source].get(name) in present:
             resolved[name] = LAYOUT_COLUMNS[source][name]
     if not resolved:
-        expected = ", ".join(MSK_COLUMNS[source].values())
+        expected = ", ".join(dict.fromkeys(LAYOUT_COLUMNS[source].values()))
         raise InputFormatError(
             f"no HER2 pathology column found (looked for {expected} and the canonical names "
             f"{', '.join(CANONICAL_FIELDS)}; name the study's columns with parameter mapping)"

@@ -25,6 +25,7 @@ import polars as pl
 from her2scope.errors import ConfigError
 from her2scope.her2.engine import CALL_FIELDS, LAYOUT_COLUMNS
 from her2scope.kb.patient import Her2Input, PatientProfile, ReceptorStatus, receptor_status
+from her2scope.study.cancer_type import alterations_sentence, study_report_notes
 from her2scope.study.conventions import her2_limitation
 from her2scope.study.model import Study
 from her2scope.vocab import NONSYN_CLASSES
@@ -162,12 +163,16 @@ def profiles_from_study(
     out: dict[str, PatientProfile] = {}
     fields = CALL_FIELDS
     limitation = her2_limitation(study)
+    # said once per study: a clinical-only study has no "sequencing panel" to speak of, and a
+    # study outside breast carries its warning into every report built from it
+    where = alterations_sentence(study)
+    study_notes = study_report_notes(study)
     for row in table.iter_rows(named=True):
         notes = [
             f"Built from study {study.study_id}, sample {row['sample_id']}"
             + (f" ({row['sample_type']})" if row["sample_type"] else "")
-            + ": alterations from the sequencing panel; a gene absent from the report may "
-            "simply not have been covered by the panel.",
+            + f": {where}.",
+            *study_notes,
         ]
         if limitation is not None:
             notes.append(f"HER2 from this study: {limitation}.")
