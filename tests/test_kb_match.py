@@ -16,6 +16,8 @@ FIX = Path(__file__).parent / "fixtures" / "patients"
 
 def _report(**kw: Any) -> dict[str, Any]:
     kw.setdefault("id", "T")
+    # these cases are metastatic decisions; without a setting every option is conditional
+    kw.setdefault("setting", "metastatic")
     return match_patient(PatientProfile(**kw)).to_dict()
 
 

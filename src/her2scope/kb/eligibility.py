@@ -170,11 +170,25 @@ class PatientCondition(_Strict):
     source: CriterionSource
 
 
+class NotPd1Candidate(_Strict):
+    """For patients who are not candidates for PD-1/PD-L1 therapy.
+
+    As TROPION-Breast02 and ASCENT-03 define it: PD-L1-negative, or PD-L1-positive
+    with a reason not to give a PD-1/PD-L1 inhibitor (relapse after one given for
+    early disease, a comorbidity, no access). Not the same as "PD-L1-negative".
+    """
+
+    source: CriterionSource
+    note: str | None = None
+
+
 class Eligibility(_Strict):
     """The population of a strategy: every criterion with its source."""
 
     settings: Annotated[list[DecisionSetting], Field(min_length=1)]
     line: LineRange | None = None
+    #: the population is patients who are NOT candidates for PD-1/PD-L1 therapy
+    not_pd1_candidate: NotPd1Candidate | None = None
     prior: list[Prior] = Field(default_factory=list)
     exclude: list[Exclusion] = Field(default_factory=list)
     patient: list[PatientCondition] = Field(default_factory=list)
@@ -196,6 +210,7 @@ class Eligibility(_Strict):
     def sources(self) -> list[CriterionSource]:
         """Every criterion's source, in file order."""
         return [
+            *([self.not_pd1_candidate.source] if self.not_pd1_candidate else []),
             *(p.source for p in self.prior),
             *(e.source for e in self.exclude),
             *(c.source for c in self.patient),
