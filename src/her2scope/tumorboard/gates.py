@@ -445,13 +445,14 @@ class Gatekeeper:
                 )
             ]
         if not ok:
+            where = (
+                "in early disease"
+                if set(possible) == set(EARLY_SETTINGS)
+                else " or ".join(p.replace("_", " ") for p in possible)
+            )
             return [
                 Criterion(
-                    "setting",
-                    "not_eligible",
-                    f"for {words}; this decision is "
-                    + " or ".join(p.replace("_", " ") for p in possible),
-                    sources=src,
+                    "setting", "not_eligible", f"for {words}; this decision is {where}", sources=src
                 )
             ]
         if len(ok) == len(possible):
