@@ -703,6 +703,10 @@ class Matcher:
                 continue
             verdict = self.gatekeeper.gate(s, st)
             if s.evidence_level == "resistance":
+                # an earlier HER2-positive sample keeps HER2-directed therapy in play: negative
+                # evidence about it in HER2-low/-0 disease is not this patient's question
+                if st.earlier_her2_positive and "her2_directed" in self.tokens_of(s.therapies):
+                    continue
                 # negative evidence warns only where its population applies
                 if verdict.status == "eligible" or (
                     verdict.status == "conditional"
