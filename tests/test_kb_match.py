@@ -118,7 +118,9 @@ def test_her2_null_gets_no_destiny_breast04_option() -> None:
 
 def test_her2_ultralow_option_only_if_er_positive() -> None:
     # DESTINY-Breast06 / FDA: after >= 1 endocrine therapy in the metastatic setting
-    after_et = [{"therapy": "letrozole", "setting": "metastatic", "line": 1, "outcome": "progressed"}]
+    after_et = [
+        {"therapy": "letrozole", "setting": "metastatic", "line": 1, "outcome": "progressed"}
+    ]
     pos = _report(er_status="positive", her2=Her2Input(ihc="0 ultralow"), therapy_history=after_et)
     assert pos["her2"]["category"] == "HER2-ultralow"
     assert "s_tdxd_her2_ultralow" in _options(pos)
@@ -285,7 +287,9 @@ def test_early_setting_filters_metastatic_only_options() -> None:
         her2=Her2Input(ihc="3+"),
         setting="post-neoadjuvant",
         neoadjuvant_response={"response": "residual", "ypT": "ypT1c", "ypN": "ypN0"},
-        therapy_history=[{"therapy": "trastuzumab + pertuzumab + docetaxel", "setting": "neoadjuvant"}],
+        therapy_history=[
+            {"therapy": "trastuzumab + pertuzumab + docetaxel", "setting": "neoadjuvant"}
+        ],
     )
     assert "s_tdm1_post_neoadjuvant" in _options(resid)
     assert any("IMpassion050" in w["trials"] for w in d["warnings"])
