@@ -900,6 +900,7 @@ class Matcher:
                 known = {t["id"] for t in keep["trials"]}
                 keep["trials"].extend(t for t in option["trials"] if t["id"] not in known)
                 keep.setdefault("also_supported_by", []).append(option["label"])
+                keep.setdefault("also_supported_by_ids", []).append(option["id"])
                 continue
             seen[key] = option
             ranked.append(option)
