@@ -262,6 +262,18 @@ class Gatekeeper:
             crit += self._exclusions(s, st, elig)
             crit += self._patient(s, st, elig)
         crit += self._progressed_anchors(s, st)
+        if s.after_progression_on and not st.history_known:
+            # the regimen was tested after progression on these: with no history it waits
+            crit.append(
+                Criterion(
+                    "after_progression_on",
+                    "conditional",
+                    "if the patient progressed on "
+                    + " or ".join(self.engine.display(t) for t in s.after_progression_on),
+                    settles="the treatment history",
+                    sources=self._first_source(s, elig),
+                )
+            )
         outcomes = {c.outcome for c in crit}
         status: Status
         if "left_out" in outcomes:
