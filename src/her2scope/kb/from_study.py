@@ -141,7 +141,9 @@ def profiles_from_study(
         # a metastasis sample is metastatic disease (a fact of the sample, not an assumed
         # history); a primary sample says nothing about the decision being taken now
         sample_type = str(row["sample_type"] or "").strip().lower()
-        setting = "metastatic" if sample_type in ("metastasis", "metastatic", "recurrence") else None
+        setting = (
+            "metastatic" if sample_type in ("metastasis", "metastatic", "recurrence") else None
+        )
         if setting is None:
             notes.append(
                 "Treatment setting not in the study (primary-tumour sample): options are "
