@@ -16,6 +16,7 @@ filtering the study once per sample (GENIE-sized cohorts have ~250k samples).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 import polars as pl
 
@@ -141,7 +142,7 @@ def profiles_from_study(
         # a metastasis sample is metastatic disease (a fact of the sample, not an assumed
         # history); a primary sample says nothing about the decision being taken now
         sample_type = str(row["sample_type"] or "").strip().lower()
-        setting = (
+        setting: Literal["metastatic"] | None = (
             "metastatic" if sample_type in ("metastasis", "metastatic", "recurrence") else None
         )
         if setting is None:
