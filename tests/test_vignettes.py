@@ -133,6 +133,11 @@ def _gated_expectations(report: dict[str, Any], exp: dict[str, Any]) -> None:
             assert hits, (item, _names(opts))
             texts = [c["reason"] for o in hits for c in o["eligibility"][part]]
             assert any(item["text"] in t for t in texts), texts
+    if exp.get("everolimus_safety_triggered"):
+        # a label warning follows its agent into every regimen that contains it
+        for o in opts + report["conditional_options"]:
+            if "everolimus" in o["therapies"]:
+                assert any(x["triggered"] and "pneumonitis" in x["statement"] for x in o["safety"])
     for drugs in exp.get("not_amended", []):
         for o in opts:
             if set(o["therapies"]) == set(drugs):
