@@ -116,11 +116,16 @@ class Prior(_Strict):
     setting: Literal["metastatic", "early", "any"] = "any"
     outcome: Literal["received", "progressed", "ongoing"] = "received"
     or_early_recurrence_within_months: float | None = Field(default=None, gt=0)
+    #: with ``systemic_lines_min``: count only courses without this class ("at least two
+    #: systemic therapies besides endocrine-based therapy")
+    not_class: str | None = None
     source: CriterionSource
     note: str | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Prior:
+        if self.not_class is not None and self.systemic_lines_min is None:
+            raise ValueError("'not_class' qualifies 'systemic_lines_min' only")
         if (self.therapy_class is None) == (self.systemic_lines_min is None):
             raise ValueError(
                 "a prior criterion needs exactly one of 'class' or 'systemic_lines_min'"
@@ -203,6 +208,7 @@ class Eligibility(_Strict):
     def therapy_refs(self) -> list[str]:
         """Every therapy name or class id the block names (checked against the base)."""
         out = [p.therapy_class for p in self.prior if p.therapy_class]
+        out += [p.not_class for p in self.prior if p.not_class]
         out += [e.prior_class for e in self.exclude if e.prior_class]
         out += [c.requires_with for c in self.patient]
         return out

@@ -735,6 +735,8 @@ class Gatekeeper:
                     text = f"{p.min}-{p.max} {verb}{what}{where}"
         else:
             text = f">= {p.systemic_lines_min} {what}{where}"
+            if p.not_class is not None:
+                text += f" besides {e.display(p.not_class)}"
         if not st.history_known:
             return [
                 Criterion(
@@ -779,6 +781,17 @@ class Gatekeeper:
     def _count(self, st: PatientState, p: Prior) -> tuple[int, int]:
         """(courses/lines that count, early courses that would count with a known interval)."""
         within = p.or_early_recurrence_within_months
+        if p.systemic_lines_min is not None and p.not_class is not None:
+            # courses (not line numbers) without the class: "besides endocrine therapy"
+            n = sum(
+                1
+                for c in st.courses
+                if p.not_class not in c.tokens
+                and (p.setting == "any" or c.setting == p.setting)
+                and c.outcome != "ongoing"
+            )
+            extra, pending = self._early_counts(st, None, within)
+            return n + extra, pending
         if p.systemic_lines_min is not None:
             n = st.next_line - 1 if p.setting in ("metastatic", "any") else 0
             if p.setting in ("early", "any"):
