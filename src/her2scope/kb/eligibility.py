@@ -223,7 +223,7 @@ class Eligibility(_Strict):
         ]
 
 
-# schema.py names ``Eligibility`` by a forward reference (it cannot import this module
-# before ``Source`` exists); resolve it now that the models are defined.
+# schema.py names ``Eligibility`` by a forward reference (this module imports schema, not
+# the other way round); the kb package imports this module first, which resolves it.
 Strategy.model_rebuild(_types_namespace={"Eligibility": Eligibility})
 KnowledgeBase.model_rebuild(_types_namespace={"Eligibility": Eligibility})

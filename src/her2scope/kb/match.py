@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import her2scope.tumorboard.ranking as ranking
 from her2scope.kb.hotspots import (
     HOTSPOT_CITATION,
     GeneRoles,
@@ -55,7 +56,6 @@ from her2scope.kb.schema import (
     Source,
     Strategy,
 )
-from her2scope.tumorboard import ranking
 from her2scope.tumorboard.gates import Course, Gatekeeper, PatientState, Verdict
 from her2scope.vocab import NOT_POSITIVE_CATEGORIES, RESOLVED_CATEGORIES, ZERO_CATEGORIES
 

@@ -633,8 +633,3 @@ def _eligibility_problems(s: Strategy, trials: set[str], therapies: set[str]) ->
                 "the strategy does not list"
             )
     return out
-
-
-# The eligibility models import ``Source`` from here; importing them last resolves
-# ``Strategy.eligibility`` (they rebuild the models that name them).
-import her2scope.kb.eligibility  # noqa: E402,F401  (registers Eligibility)

@@ -7,6 +7,9 @@ of ``ranking.yaml``. The matcher (:mod:`her2scope.kb.match`) reads the patient
 and explains the result; these modules decide.
 """
 
+# the knowledge base package first: its matcher imports the gates module, so the gates
+# must never be the first to start the kb package (that would be a circular import)
+import her2scope.kb  # noqa: F401
 from her2scope.tumorboard.gates import STATUSES, Criterion, Gatekeeper, PatientState, Verdict
 from her2scope.tumorboard.ranking import Adjustment, load_policy
 

@@ -33,6 +33,7 @@ from typing import Any, Literal, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from her2scope import vocab
 from her2scope.kb.eligibility import (
     DECISION_SETTINGS,
     EARLY_SETTINGS,
@@ -52,14 +53,12 @@ PD1_CLASSES = ("pd1_pdl1_inhibitor", "immune_checkpoint_inhibitor")
 
 #: HER2 categories a reading may still turn out to be (an unresolved or coarse result)
 HER2_COULD_BE: dict[str, frozenset[str]] = {
-    "unknown": frozenset(
-        {"HER2-positive", "HER2-low", "HER2-ultralow", "HER2-null", "HER2-0", "HER2-negative"}
-    ),
-    "equivocal": frozenset({"HER2-positive", "HER2-low", "HER2-negative"}),
-    "HER2-negative": frozenset({"HER2-low", "HER2-ultralow", "HER2-null", "HER2-0"}),
-    "HER2-0": frozenset({"HER2-ultralow", "HER2-null"}),
+    vocab.UNKNOWN: frozenset(vocab.RESOLVED_CATEGORIES | {vocab.NEGATIVE}),
+    vocab.EQUIVOCAL: frozenset({vocab.POSITIVE, vocab.LOW, vocab.NEGATIVE}),
+    vocab.NEGATIVE: frozenset(vocab.NOT_POSITIVE_CATEGORIES - {vocab.NEGATIVE}),
+    vocab.ZERO: frozenset({vocab.ULTRALOW, vocab.NULL}),
 }
-NOT_POSITIVE = frozenset({"HER2-low", "HER2-ultralow", "HER2-null", "HER2-0", "HER2-negative"})
+NOT_POSITIVE = vocab.NOT_POSITIVE_CATEGORIES
 
 
 class GlobalGate(BaseModel):
