@@ -331,6 +331,8 @@ class Matcher:
         self.by_category = {
             b.her2_category: b.id for b in self.kb.biomarkers if b.kind == "her2_category"
         }
+        self._tokens_cache: dict[tuple[str, ...], frozenset[str]] = {}
+        self._source_cache: dict[int, tuple[Source, dict[str, Any]]] = {}
         self.therapy_names = {t.name for t in self.kb.therapies}
         # a label warning follows its agent into every regimen that contains it
         self.safety_by_agent: dict[str, list[Any]] = {}
@@ -353,11 +355,16 @@ class Matcher:
     # -- helpers --------------------------------------------------------------
     def tokens_of(self, therapies: list[str]) -> set[str]:
         """Therapy names and class ids (with parent classes) of a KB therapy list."""
-        out: set[str] = set()
-        for t in therapies:
-            out.add(t)
-            out.update(self._classes_of(t))
-        return out
+        key = tuple(therapies)
+        hit = self._tokens_cache.get(key)
+        if hit is None:
+            out: set[str] = set()
+            for t in therapies:
+                out.add(t)
+                out.update(self._classes_of(t))
+            # the KB does not change under a matcher: a regimen's tokens are computed once
+            hit = self._tokens_cache[key] = frozenset(out)
+        return set(hit)
 
     def _display(self, therapies: list[str]) -> list[str]:
         return [self.therapies.display(t) for t in therapies]
@@ -394,6 +401,16 @@ class Matcher:
 
     def source(self, s: Source) -> dict[str, Any]:
         """A citation as the reader sees it: text plus links (PMID, DOI, NCT, URL)."""
+        # sources are frozen KB objects: render each once per matcher (a copy per call,
+        # so a report can never change another's)
+        done = self._source_cache.get(id(s))
+        if done is not None and done[0] is s:
+            return {"text": done[1]["text"], "links": [dict(x) for x in done[1]["links"]]}
+        rendered = self._render_source(s)
+        self._source_cache[id(s)] = (s, rendered)
+        return {"text": rendered["text"], "links": [dict(x) for x in rendered["links"]]}
+
+    def _render_source(self, s: Source) -> dict[str, Any]:
         links = [{"label": lab, "url": url} for lab, url in s.links()]
         text = s.label()
         if s.paper is not None:

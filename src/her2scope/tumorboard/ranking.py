@@ -9,7 +9,7 @@ record, so a report can show exactly why an option sits where it does.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
@@ -61,7 +61,12 @@ class Adjustment:
     detail: str
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "rule": self.rule,
+            "stage": self.stage,
+            "weight": self.weight,
+            "detail": self.detail,
+        }
 
 
 @lru_cache(maxsize=1)
