@@ -321,7 +321,12 @@ def test_pd_l1_requirements_of_first_line_tnbc() -> None:
     kb = {s.id: s for s in load_kb().strategies}
     assert kb["s_pembrolizumab_chemotherapy_tnbc"].requires.pd_l1 == "positive"
     assert kb["s_sacituzumab_pembrolizumab_first_line"].requires.pd_l1 == "positive"
-    assert kb["s_sacituzumab_tnbc_first_line"].requires.pd_l1 == "negative"
+    # ASCENT-03 / TROPION-Breast02: "not a candidate for PD-1/PD-L1 therapy", which is
+    # wider than PD-L1-negative (a PD-L1-positive relapse after early immunotherapy counts)
+    for sid in ("s_sacituzumab_tnbc_first_line", "s_dato_dxd_tnbc_first_line"):
+        assert kb[sid].requires.pd_l1 == "any"
+        elig = kb[sid].eligibility
+        assert elig is not None and elig.not_pd1_candidate is not None
 
 
 def test_discontinued_and_corrected_entries() -> None:

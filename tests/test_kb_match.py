@@ -16,6 +16,8 @@ FIX = Path(__file__).parent / "fixtures" / "patients"
 
 def _report(**kw: Any) -> dict[str, Any]:
     kw.setdefault("id", "T")
+    # these cases are metastatic decisions; without a setting every option is conditional
+    kw.setdefault("setting", "metastatic")
     return match_patient(PatientProfile(**kw)).to_dict()
 
 
@@ -115,12 +117,18 @@ def test_her2_null_gets_no_destiny_breast04_option() -> None:
 
 
 def test_her2_ultralow_option_only_if_er_positive() -> None:
-    pos = _report(er_status="positive", her2=Her2Input(ihc="0 ultralow"))
+    # DESTINY-Breast06 / FDA: after >= 1 endocrine therapy in the metastatic setting
+    after_et = [
+        {"therapy": "letrozole", "setting": "metastatic", "line": 1, "outcome": "progressed"}
+    ]
+    pos = _report(er_status="positive", her2=Her2Input(ihc="0 ultralow"), therapy_history=after_et)
     assert pos["her2"]["category"] == "HER2-ultralow"
     assert "s_tdxd_her2_ultralow" in _options(pos)
     assert "January 2025" in _options(pos)["s_tdxd_her2_ultralow"]["rationale"]
-    neg = _report(er_status="negative", her2=Her2Input(ihc="0 ultralow"))
+    neg = _report(er_status="negative", her2=Her2Input(ihc="0 ultralow"), therapy_history=after_et)
     assert "s_tdxd_her2_ultralow" not in _options(neg)
+    naive = _report(er_status="positive", her2=Her2Input(ihc="0 ultralow"))
+    assert "s_tdxd_her2_ultralow" in {o["id"] for o in naive["not_eligible"]}
 
 
 def test_her2_zero_unspecified_has_null_vs_ultralow_caveat() -> None:
@@ -264,8 +272,26 @@ def test_ambiguous_ihc_is_flagged() -> None:
 def test_early_setting_filters_metastatic_only_options() -> None:
     d = _report(er_status="positive", her2=Her2Input(ihc="3+"), setting="early")
     opts = _options(d)
-    assert "s_neratinib_extended_adjuvant" in opts and "s_tdm1_post_neoadjuvant" in opts
+    # early disease without saying where (before/after surgery, response): the regimens of
+    # one early setting are conditional on it, with what settles it
+    cond = {o["id"]: o for o in d["conditional_options"]}
+    assert "s_neratinib_extended_adjuvant" in cond
+    assert "extended adjuvant" in cond["s_neratinib_extended_adjuvant"]["reason"]
     assert "s_tucatinib_trastuzumab_capecitabine" not in opts
+    ne = {o["id"]: o for o in d["not_eligible"]}
+    # KATHERINE: residual disease after neoadjuvant trastuzumab, which this patient never had
+    assert "trastuzumab" in ne["s_tdm1_post_neoadjuvant"]["reason"]
+    assert "metastatic" in ne["s_tucatinib_trastuzumab_capecitabine"]["reason"]
+    resid = _report(
+        er_status="positive",
+        her2=Her2Input(ihc="3+"),
+        setting="post-neoadjuvant",
+        neoadjuvant_response={"response": "residual", "ypT": "ypT1c", "ypN": "ypN0"},
+        therapy_history=[
+            {"therapy": "trastuzumab + pertuzumab + docetaxel", "setting": "neoadjuvant"}
+        ],
+    )
+    assert "s_tdm1_post_neoadjuvant" in _options(resid)
     assert any("IMpassion050" in w["trials"] for w in d["warnings"])
 
 

@@ -39,6 +39,8 @@ RANK = {
     "alterations": 2,
     "analysis": 3,
     "kb": 3,
+    # the tumor-board decision steps (gates, ranking) sit beside the knowledge base they read
+    "tumorboard": 3,
     "report": 4,
     "web": 5,
     "cli": 5,

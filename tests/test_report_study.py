@@ -34,8 +34,13 @@ def test_profile_from_study_sample(study: Study) -> None:
     assert d["her2"]["primary"]["category"] == "HER2-positive"
     codes = [c["code"] for c in d["caveats"]]
     assert "her2_switch" in codes and "prior_therapies_unknown" in codes
-    ids = [o["id"] for o in d["options"]]
-    assert "s_elacestrant_esr1" in ids and "s_tdxd_her2_low" in ids
+    # the study records no treatment history: options tested after endocrine therapy or
+    # chemotherapy wait on it (conditional, settled by the history), never dropped
+    cond = {o["id"]: o for o in d["conditional_options"]}
+    assert "s_elacestrant_esr1" in cond and "s_tdxd_her2_low" in cond
+    assert "the treatment history" in cond["s_elacestrant_esr1"]["settles"]
+    # the primary was HER2-positive: HER2-directed options stay in play, with the caveat
+    assert "her2_discordance_positive" in codes
     assert any(u["input"] == "BRIP1 fusion" for u in d["unrecognised"])
 
 
@@ -77,7 +82,8 @@ def test_batch_all_samples_without_error(
         report = json.loads((out / row["file"]).read_text(encoding="utf-8"))
         if report["her2"]["ambiguous"] and set(report["her2"]["readings"]) <= not_positive:
             ranged += 1
-            assert row["n_options"] > 0, row["sample_id"]
+            # eligible, or conditional on what the study does not record (setting, history)
+            assert row["n_options"] + row["n_conditional"] > 0, row["sample_id"]
     assert ranged > 100
     assert index.height == 1918
     # one report per sample, and the folder's provenance.json (issue 27)

@@ -98,14 +98,82 @@ def test_vignette(case: dict[str, Any]) -> None:
         assert not any(u["input"].startswith(gene) for u in report["unrecognised"])
         row = next(a for a in report["alterations"] if a["gene"] == gene)
         assert row["note"], row
+    _gated_expectations(report, exp)
     # every option says why it is where it is; no regimen appears twice
     for o in opts:
         assert o["rank_reason"]
     assert len({frozenset(o["therapies"]) for o in opts}) == len(opts)
 
 
+def _gated_expectations(report: dict[str, Any], exp: dict[str, Any]) -> None:
+    """The eligibility expectations: conditional / not eligible / amended / never."""
+    opts = report["options"]
+    cond = report["conditional_options"]
+    ne = report["not_eligible"]
+    for drugs in exp.get("conditional", []):
+        assert any(_has(o, drugs) for o in cond), (drugs, _names(cond))
+    for drugs in exp.get("not_eligible", []):
+        assert any(_has(o, drugs) for o in ne), (drugs, _names(ne))
+    for item in exp.get("not_eligible_because", []):
+        hits = [o for o in ne if _has(o, item["drugs"])]
+        assert hits, (item, _names(ne))
+        assert any(item["text"] in o["reason"] for o in hits), [o["reason"] for o in hits]
+    for item in exp.get("conditional_because", []):
+        hits = [o for o in cond if _has(o, item["drugs"])]
+        assert hits, (item, _names(cond))
+        assert any(
+            item["text"] in o["reason"] or any(item["text"] in x for x in o["settles"])
+            for o in hits
+        ), [(o["reason"], o["settles"]) for o in hits]
+    for drug in exp.get("never", []):
+        assert not any(drug in o["therapies"] for o in opts), (drug, _names(opts))
+    for key, part in (("amended", "amendments"), ("eligible_caveat", "caveats")):
+        for item in exp.get(key, []):
+            hits = [o for o in opts if _has(o, item["drugs"])]
+            assert hits, (item, _names(opts))
+            texts = [c["reason"] for o in hits for c in o["eligibility"][part]]
+            assert any(item["text"] in t for t in texts), texts
+    if exp.get("everolimus_safety_triggered"):
+        # a label warning follows its agent into every regimen that contains it
+        for o in opts + report["conditional_options"]:
+            if "everolimus" in o["therapies"]:
+                assert any(x["triggered"] and "pneumonitis" in x["statement"] for x in o["safety"])
+    for drugs in exp.get("not_amended", []):
+        for o in opts:
+            if set(o["therapies"]) == set(drugs):
+                assert not o["eligibility"]["amendments"], o["eligibility"]
+
+
 def test_there_are_at_least_25_vignettes() -> None:
     assert len(CASES) >= 25
+
+
+ISSUE_28_GROUPS = (
+    "toxicity_stop",
+    "io_refractory",
+    "pcr_vs_residual",
+    "neoadjuvant_vs_adjuvant",
+    "same_target_adc",
+    "prerequisite_lines",
+    "ongoing_therapy",
+    "premenopausal",
+    "er_low",
+    "her2_discordance",
+    "unresolved_her2",
+)
+
+
+def test_eligibility_vignettes_cover_every_class_with_a_cited_source() -> None:
+    """At least 40 eligibility vignettes, >= 3 per class, each citing a public source."""
+    gated = [c for c in CASES if "group" in c]
+    assert len(gated) >= 40
+    for group in ISSUE_28_GROUPS:
+        assert sum(c["group"] == group for c in gated) >= 3, group
+    for c in gated:
+        assert c["group"] in ISSUE_28_GROUPS, c["name"]
+        src = c.get("source", "")
+        # a reader can open it: a URL, a PMID, a DOI or an NCT id
+        assert any(k in src for k in ("https://", "PMID", "doi", "NCT")), c["name"]
 
 
 def test_left_out_options_say_what_the_patient_progressed_on() -> None:

@@ -176,8 +176,8 @@ def test_patient_form_for_esr1_after_ai_and_cdk46_ranks_an_oral_serd(
     row.locator('[data-field="therapy"]').fill("letrozole + palbociclib")
     row.locator('[data-field="setting"]').select_option("metastatic")
     row.locator('[data-field="outcome"]').select_option("progressed")
-    # a line that is not a number: the schema's one-line error appears beside the form
-    row.locator('[data-field="line"]').fill("first")
+    # a line that is not a line ("first" and "1L" are read as line 1): the one-line error
+    row.locator('[data-field="line"]').fill("whenever")
     page.click("#make-report")
     page.wait_for_selector("#form-error:not([hidden])")
     assert "therapy_history[0].line" in (page.locator("#form-error").text_content() or "")

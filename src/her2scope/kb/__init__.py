@@ -11,6 +11,9 @@ Data: ``src/her2scope/data/kb/*.yaml`` (versioned, cited, validated by
 
 from __future__ import annotations
 
+# first: the eligibility models resolve Strategy.eligibility (schema names them by a forward
+# reference, so that schema never imports them back)
+from her2scope.kb.eligibility import Eligibility
 from her2scope.kb.load import load_kb
 from her2scope.kb.match import DISCLAIMER, Matcher, PatientReport, call_her2, match_patient
 from her2scope.kb.parse import AlterationParser, ParsedAlteration, TherapyNormaliser
@@ -22,6 +25,7 @@ __all__ = [
     "EVIDENCE_RANK",
     "EVIDENCE_SCALE",
     "AlterationParser",
+    "Eligibility",
     "Her2Input",
     "KnowledgeBase",
     "Matcher",

@@ -116,11 +116,16 @@ class Prior(_Strict):
     setting: Literal["metastatic", "early", "any"] = "any"
     outcome: Literal["received", "progressed", "ongoing"] = "received"
     or_early_recurrence_within_months: float | None = Field(default=None, gt=0)
+    #: with ``systemic_lines_min``: count only courses without this class ("at least two
+    #: systemic therapies besides endocrine-based therapy")
+    not_class: str | None = None
     source: CriterionSource
     note: str | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Prior:
+        if self.not_class is not None and self.systemic_lines_min is None:
+            raise ValueError("'not_class' qualifies 'systemic_lines_min' only")
         if (self.therapy_class is None) == (self.systemic_lines_min is None):
             raise ValueError(
                 "a prior criterion needs exactly one of 'class' or 'systemic_lines_min'"
@@ -170,11 +175,25 @@ class PatientCondition(_Strict):
     source: CriterionSource
 
 
+class NotPd1Candidate(_Strict):
+    """For patients who are not candidates for PD-1/PD-L1 therapy.
+
+    As TROPION-Breast02 and ASCENT-03 define it: PD-L1-negative, or PD-L1-positive
+    with a reason not to give a PD-1/PD-L1 inhibitor (relapse after one given for
+    early disease, a comorbidity, no access). Not the same as "PD-L1-negative".
+    """
+
+    source: CriterionSource
+    note: str | None = None
+
+
 class Eligibility(_Strict):
     """The population of a strategy: every criterion with its source."""
 
     settings: Annotated[list[DecisionSetting], Field(min_length=1)]
     line: LineRange | None = None
+    #: the population is patients who are NOT candidates for PD-1/PD-L1 therapy
+    not_pd1_candidate: NotPd1Candidate | None = None
     prior: list[Prior] = Field(default_factory=list)
     exclude: list[Exclusion] = Field(default_factory=list)
     patient: list[PatientCondition] = Field(default_factory=list)
@@ -189,6 +208,7 @@ class Eligibility(_Strict):
     def therapy_refs(self) -> list[str]:
         """Every therapy name or class id the block names (checked against the base)."""
         out = [p.therapy_class for p in self.prior if p.therapy_class]
+        out += [p.not_class for p in self.prior if p.not_class]
         out += [e.prior_class for e in self.exclude if e.prior_class]
         out += [c.requires_with for c in self.patient]
         return out
@@ -196,13 +216,14 @@ class Eligibility(_Strict):
     def sources(self) -> list[CriterionSource]:
         """Every criterion's source, in file order."""
         return [
+            *([self.not_pd1_candidate.source] if self.not_pd1_candidate else []),
             *(p.source for p in self.prior),
             *(e.source for e in self.exclude),
             *(c.source for c in self.patient),
         ]
 
 
-# schema.py names ``Eligibility`` by a forward reference (it cannot import this module
-# before ``Source`` exists); resolve it now that the models are defined.
+# schema.py names ``Eligibility`` by a forward reference (this module imports schema, not
+# the other way round); the kb package imports this module first, which resolves it.
 Strategy.model_rebuild(_types_namespace={"Eligibility": Eligibility})
 KnowledgeBase.model_rebuild(_types_namespace={"Eligibility": Eligibility})

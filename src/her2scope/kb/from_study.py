@@ -19,6 +19,7 @@ filtering the study once per sample (GENIE-sized cohorts have ~250k samples).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 import polars as pl
 
@@ -187,8 +188,20 @@ def profiles_from_study(
         pr = _status(row["pr"], notes, "PR_STATUS")
         her2 = Her2Input(**{f: row[f"seq_{f}"] for f in fields if f in seq})
         primary = Her2Input(**{f: row[f"prim_{f}"] for f in fields if f in prim})
+        # a metastasis sample is metastatic disease (a fact of the sample, not an assumed
+        # history); a primary sample says nothing about the decision being taken now
+        sample_type = str(row["sample_type"] or "").strip().lower()
+        setting: Literal["metastatic"] | None = (
+            "metastatic" if sample_type in ("metastasis", "metastatic", "recurrence") else None
+        )
+        if setting is None:
+            notes.append(
+                "Treatment setting not in the study (primary-tumour sample): options are "
+                "conditional on it."
+            )
         out[row["sample_id"]] = PatientProfile(
             id=row["sample_id"],
+            setting=setting,
             er_status=er,
             pr_status=pr,
             her2=her2,

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import her2scope.tumorboard.ranking as ranking
 from her2scope.kb.hotspots import (
     HOTSPOT_CITATION,
     GeneRoles,
@@ -48,7 +49,6 @@ from her2scope.kb.parse import (
 )
 from her2scope.kb.patient import Her2Input, HistoryItem, PatientProfile
 from her2scope.kb.schema import (
-    EVIDENCE_RANK,
     HER2_CATEGORY_NAMES,
     PAPER_DOI,
     KnowledgeBase,
@@ -56,6 +56,7 @@ from her2scope.kb.schema import (
     Source,
     Strategy,
 )
+from her2scope.tumorboard.gates import Course, Gatekeeper, PatientState, Verdict
 from her2scope.vocab import NOT_POSITIVE_CATEGORIES, RESOLVED_CATEGORIES, ZERO_CATEGORIES
 
 DISCLAIMER = (
@@ -79,7 +80,8 @@ class PatientReport:
     """Everything the knowledge base says about one patient.
 
     ``to_dict()`` gives the JSON document (keys ``patient``, ``her2``,
-    ``mechanisms``, ``options``, ``excluded_options``, ``warnings``,
+    ``mechanisms``, ``options`` (eligible, ranked), ``conditional_options``,
+    ``not_eligible`` (= ``excluded_options``), ``left_out``, ``warnings``,
     ``caveats``, ``alterations``, ``unrecognised``, ``kb_version``,
     ``disclaimer``); renderers live in :mod:`her2scope.report.patient`.
     """
@@ -95,8 +97,18 @@ class PatientReport:
     kb_as_of: str
     disclaimer: str = DISCLAIMER
     observed_biomarkers: list[dict[str, Any]] = field(default_factory=list)
+    #: not eligible: the failed criterion, its reason and source (also ``not_eligible``)
     excluded_options: list[dict[str, Any]] = field(default_factory=list)
     alterations: list[dict[str, Any]] = field(default_factory=list)
+    #: waiting on a datum: what is missing and what would settle it
+    conditional_options: list[dict[str, Any]] = field(default_factory=list)
+    #: about something this patient does not have (another HER2 category ...): id and why
+    left_out: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def not_eligible(self) -> list[dict[str, Any]]:
+        """The not-eligible strategies (the same list as ``excluded_options``)."""
+        return self.excluded_options
 
     @property
     def patient_id(self) -> str:
@@ -113,7 +125,10 @@ class PatientReport:
             "alterations": self.alterations,
             "mechanisms": self.mechanisms,
             "options": self.options,
+            "conditional_options": self.conditional_options,
+            "not_eligible": self.excluded_options,
             "excluded_options": self.excluded_options,
+            "left_out": self.left_out,
             "warnings": self.warnings,
             "caveats": self.caveats,
             "unrecognised": self.unrecognised,
@@ -285,6 +300,8 @@ class _Context:
     stopped_toxicity: dict[str, str] = field(default_factory=dict)
     next_line: int = 1
     notes: list[str] = field(default_factory=list)
+    courses: list[Course] = field(default_factory=list)
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
 
     def observe(self, bid: str, why: str) -> None:
         self.observed.setdefault(bid, [])
@@ -314,6 +331,20 @@ class Matcher:
         self.by_category = {
             b.her2_category: b.id for b in self.kb.biomarkers if b.kind == "her2_category"
         }
+        self._tokens_cache: dict[tuple[str, ...], frozenset[str]] = {}
+        self._source_cache: dict[int, tuple[Source, dict[str, Any]]] = {}
+        self.therapy_names = {t.name for t in self.kb.therapies}
+        # a label warning follows its agent into every regimen that contains it
+        self.safety_by_agent: dict[str, list[Any]] = {}
+        for st in self.kb.strategies:
+            drugs = [t for t in st.therapies if t in self.therapy_names]
+            for sw in st.safety:
+                agents = sw.agents or (drugs if len(drugs) == 1 else [])
+                for a in agents:
+                    known = self.safety_by_agent.setdefault(a, [])
+                    if all(k.statement != sw.statement for k in known):
+                        known.append(sw)
+        self.gatekeeper = Gatekeeper(self)
         endocrine = set(self.therapies.expand_class("endocrine_therapy"))
         self.endocrine_tokens = (
             {t.name for t in self.kb.therapies if "endocrine_therapy" in t.classes}
@@ -324,17 +355,62 @@ class Matcher:
     # -- helpers --------------------------------------------------------------
     def tokens_of(self, therapies: list[str]) -> set[str]:
         """Therapy names and class ids (with parent classes) of a KB therapy list."""
-        out: set[str] = set()
-        for t in therapies:
-            out.add(t)
-            out.update(self._classes_of(t))
-        return out
+        key = tuple(therapies)
+        hit = self._tokens_cache.get(key)
+        if hit is None:
+            out: set[str] = set()
+            for t in therapies:
+                out.add(t)
+                out.update(self._classes_of(t))
+            # the KB does not change under a matcher: a regimen's tokens are computed once
+            hit = self._tokens_cache[key] = frozenset(out)
+        return set(hit)
 
     def _display(self, therapies: list[str]) -> list[str]:
         return [self.therapies.display(t) for t in therapies]
 
+    # -- what the gates read (tumorboard.gates.Engine) -------------------------------
+    def display(self, token: str) -> str:
+        """A therapy name as is; a class id as its label."""
+        return self.therapies.display(token)
+
+    def trial_name(self, trial_id: str) -> str:
+        """The trial's name (``KEYNOTE-355``)."""
+        return self.trials[trial_id].name
+
+    def trial_sources(self, trial_id: str) -> list[Source]:
+        """The trial entry's sources."""
+        return list(self.trials[trial_id].sources)
+
+    def safety_for(self, s: Strategy) -> list[Any]:
+        """The strategy's label warnings plus those of each of its agents elsewhere."""
+        out = list(s.safety)
+        for t in s.therapies:
+            for sw in self.safety_by_agent.get(t, []):
+                if all(o.statement != sw.statement for o in out):
+                    out.append(sw)
+        return out
+
+    def biomarker_label(self, bid: str) -> str:
+        """The label of a knowledge-base biomarker."""
+        return self.biomarkers[bid].label
+
+    def biomarker_kind(self, bid: str) -> str:
+        """The kind of a knowledge-base biomarker (her2_category, gene_alteration ...)."""
+        return self.biomarkers[bid].kind
+
     def source(self, s: Source) -> dict[str, Any]:
         """A citation as the reader sees it: text plus links (PMID, DOI, NCT, URL)."""
+        # sources are frozen KB objects: render each once per matcher (a copy per call,
+        # so a report can never change another's)
+        done = self._source_cache.get(id(s))
+        if done is not None and done[0] is s:
+            return {"text": done[1]["text"], "links": [dict(x) for x in done[1]["links"]]}
+        rendered = self._render_source(s)
+        self._source_cache[id(s)] = (s, rendered)
+        return {"text": rendered["text"], "links": [dict(x) for x in rendered["links"]]}
+
+    def _render_source(self, s: Source) -> dict[str, Any]:
         links = [{"label": lab, "url": url} for lab, url in s.links()]
         text = s.label()
         if s.paper is not None:
@@ -441,6 +517,7 @@ class Matcher:
             ctx.observe("pdl1_positive", _pdl1_text(profile))
         elif profile.pd_l1.status == "negative":
             ctx.observe("pdl1_negative", _pdl1_text(profile))
+        self._observe_v3(ctx)
         # biomarkers that act only together with another one (ESR1 F404 in cis)
         for bid in list(ctx.observed):
             b = self.biomarkers[bid]
@@ -452,6 +529,30 @@ class Matcher:
                     + ", which was not found; not used for matching."
                 )
                 del ctx.observed[bid]
+
+    def _observe_v3(self, ctx: _Context) -> None:
+        """MSI/MMR, TMB and ER-low from the v3 fields, when the base has the biomarker."""
+        profile = ctx.profile
+        if profile.msi_status == "high" and "msi_high" in self.biomarkers:
+            ctx.observe("msi_high", "MSI status: high")
+        if profile.mmr_status == "deficient" and "mmr_deficient" in self.biomarkers:
+            ctx.observe("mmr_deficient", "MMR status: deficient")
+        if profile.tmb is not None and "tmb_high" in self.biomarkers:
+            cutoff = getattr(self.biomarkers["tmb_high"], "cutoff", None)
+            if cutoff is not None and cutoff.holds(profile.tmb):
+                ctx.observe(
+                    "tmb_high",
+                    f"TMB {profile.tmb:g} mutations/Mb ({cutoff.comparator} {cutoff.value:g} "
+                    f"{cutoff.unit})",
+                )
+            elif cutoff is None:
+                ctx.notes.append(
+                    f"TMB {profile.tmb:g} mutations/Mb given, but the knowledge base has no "
+                    "cut-off for TMB-high: not used for matching."
+                )
+        if profile.er_low and "er_low" in self.biomarkers:
+            pct = f" ({profile.er_percent:g}%)" if profile.er_percent is not None else ""
+            ctx.observe("er_low", f"ER Low Positive{pct}")
 
     def _alterations(self, ctx: _Context, text: str) -> list[dict[str, Any]]:
         """Every finding of one item (``;``-separated), each as :meth:`_alteration` reads it."""
@@ -624,6 +725,21 @@ class Matcher:
             elif h.outcome == "stopped_toxicity":
                 for t in tokens:
                     ctx.stopped_toxicity.setdefault(t, desc)
+            ctx.courses.append(
+                Course(
+                    text=desc,
+                    tokens=frozenset(tokens),
+                    names=frozenset(norm.names),
+                    setting=h.setting,
+                    line=h.line,
+                    outcome=h.outcome,
+                    intent=h.intent,
+                    months_since_end=h.months_since_end,
+                    toxicity_event=h.toxicity_event,
+                    toxicity_grade=h.toxicity_grade,
+                    permanently_discontinued=h.permanently_discontinued,
+                )
+            )
         ctx.next_line = profile.next_line()
 
     # -- 3. mechanisms ----------------------------------------------------------
@@ -635,7 +751,7 @@ class Matcher:
             and (not m.applies_to_her2 or ctx.category in m.applies_to_her2)
         ]
 
-    # -- 4. candidates ----------------------------------------------------------
+    # -- 4. gates -------------------------------------------------------------------
     def her2_fits(self, allowed: list[str], readings: list[str]) -> bool:
         """Every reading of the patient's HER2 is among the allowed categories."""
         if not allowed:
@@ -645,32 +761,66 @@ class Matcher:
             allowed_set |= NOT_POSITIVE
         return bool(readings) and all(r in allowed_set for r in readings)
 
-    def candidates(self, ctx: _Context) -> tuple[list[Strategy], list[Strategy], list[str]]:
-        """(options, negative-evidence strategies, ids skipped for ER) that fit the patient."""
+    def state(self, ctx: _Context) -> PatientState:
+        """What the gates read about this patient."""
         profile = ctx.profile
+        response = profile.neoadjuvant_response.response if profile.neoadjuvant_response else None
+        earlier_positive = ctx.primary is not None and ctx.primary["category"] == "HER2-positive"
+        return PatientState(
+            setting=profile.setting,
+            early_state=profile.early_state,
+            response=response,
+            next_line=ctx.next_line,
+            history_known=profile.prior_therapies_known,
+            courses=ctx.courses,
+            readings=list(ctx.readings),
+            category=ctx.category,
+            her2_ambiguous=bool(ctx.her2.get("ambiguous")),
+            earlier_her2_positive=earlier_positive and ctx.category != "HER2-positive",
+            er_status=profile.er_status,
+            er_low=profile.er_low,
+            pd_l1=_pdl1_status(ctx),
+            menopausal=profile.menopausal_status,
+            ild_history=profile.ild_history,
+            ild_active=profile.ild_active,
+            has=lambda bid: self._has(ctx, bid),
+        )
+
+    def candidates(self, ctx: _Context) -> tuple[list[Strategy], list[Strategy], list[str]]:
+        """(eligible options, negative-evidence strategies that apply, ids skipped for ER).
+
+        Every non-retired strategy gets a :class:`~her2scope.tumorboard.gates.Verdict`
+        in ``ctx.verdicts`` (eligible, not eligible, conditional or left out).
+        """
+        st = self.state(ctx)
         options: list[Strategy] = []
         negative: list[Strategy] = []
         skipped_er: list[str] = []
         for s in self.kb.strategies:
             if s.retired:
                 continue
-            if profile.setting and profile.setting not in s.setting:
-                continue
-            req = s.requires
-            if not self.her2_fits(req.her2_categories, ctx.readings):
-                continue
-            if req.biomarkers_any and not any(self._has(ctx, b) for b in req.biomarkers_any):
-                continue
-            if req.er_status != "any" and profile.er_status != req.er_status:
-                if req.er_status == "positive":
-                    skipped_er.append(s.id)
-                continue
-            if req.pd_l1 != "any" and _pdl1_status(ctx) != req.pd_l1:
-                continue
+            verdict = self.gatekeeper.gate(s, st)
             if s.evidence_level == "resistance":
-                negative.append(s)
-            else:
+                # an earlier HER2-positive sample keeps HER2-directed therapy in play: negative
+                # evidence about it in HER2-low/-0 disease is not this patient's question
+                if st.earlier_her2_positive and "her2_directed" in self.tokens_of(s.therapies):
+                    continue
+                # negative evidence warns only where its population applies
+                if verdict.status == "eligible" or (
+                    verdict.status == "conditional"
+                    and all(c.criterion != "her2" for c in verdict.reasons)
+                ):
+                    negative.append(s)
+                continue
+            ctx.verdicts[s.id] = verdict
+            if verdict.status == "eligible":
                 options.append(s)
+            elif (
+                verdict.status == "left_out"
+                and any(c.criterion == "er" for c in verdict.reasons)
+                and s.requires.er_status == "positive"
+            ):
+                skipped_er.append(s.id)
         return options, negative, skipped_er
 
     def _has(self, ctx: _Context, bid: str) -> bool:
@@ -788,190 +938,309 @@ class Matcher:
     def rank(
         self, ctx: _Context, strategies: list[Strategy], warnings: list[dict[str, Any]]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(ranked options, options left out with the reason)."""
-        scored: list[dict[str, Any]] = []
-        excluded: list[dict[str, Any]] = []
-        profile = ctx.profile
+        """(ranked eligible options, not-eligible options with their reasons).
+
+        Only eligible strategies are ranked, by the named rules of
+        ``tumorboard/ranking.yaml`` (fit, then evidence, then adjustments, then the
+        most recent approval); each applied rule is kept as a typed record.
+        """
+        scored: list[tuple[dict[str, Any], Strategy, list[ranking.Adjustment]]] = []
         for s in strategies:
             option = self._option(ctx, s)
-            tokens = self.tokens_of(s.therapies)
-            score = BASE_SCORE[s.evidence_level]
-            ups: list[str] = []
-            downs: list[str] = []
-            # what the patient progressed on
-            anchors = s.anchors
-            progressed_anchors = [a for a in anchors if a in ctx.progressed]
-            if progressed_anchors and len(progressed_anchors) == len(anchors):
-                why = "; ".join(
-                    f"progressed on {self.therapies.display(a)}: {ctx.progressed[a]}"
-                    for a in progressed_anchors
-                )
-                excluded.append({**option, "reason": f"Left out: {why}."})
+            applied = self._rules(ctx, s, option, warnings)
+            scored.append((option, s, applied))
+        # head-to-head results: a regimen beaten by another option is placed below it
+        present = {s.id for _o, s, _a in scored}
+        for _option, s, applied in scored:
+            for sup in s.superseded_by:
+                if sup.strategy in present:
+                    better = next(o for o, x, _ in scored if x.id == sup.strategy)
+                    applied.append(
+                        ranking.apply(
+                            "superseded",
+                            f"{self.trials[sup.trial].name}: {better['therapy']} was better "
+                            f"({sup.statement})",
+                        )
+                    )
+        scored.sort(
+            key=lambda t: ranking.sort_key(
+                t[2],
+                t[1].evidence_level,
+                max((a.date for a in t[1].approvals), default=""),
+                t[1].id,
+            )
+        )
+        # a superseded option goes right after the option that beat it
+        order = [t for t in scored]
+        for t in list(order):
+            for sup in t[1].superseded_by:
+                ids = [x[1].id for x in order]
+                if sup.strategy in ids and ids.index(sup.strategy) > ids.index(t[1].id):
+                    order.remove(t)
+                    order.insert([x[1].id for x in order].index(sup.strategy) + 1, t)
+        ranked: list[dict[str, Any]] = []
+        seen: dict[frozenset[str], dict[str, Any]] = {}
+        for option, s, applied in order:
+            ups = [a.detail for a in applied if a.weight > 0]
+            downs = [a.detail for a in applied if a.weight < 0 or a.rule == "superseded"]
+            fit, adjust = ranking.totals(applied)
+            option["fit"] = fit
+            option["score"] = adjust
+            option["applied_rules"] = [a.to_dict() for a in applied]
+            option["adjustments"] = {"raised": ups, "lowered": downs}
+            option["rank_reason"] = self._reason(s, ups, downs, option)
+            verdict = ctx.verdicts.get(s.id)
+            option["eligibility"] = self._verdict_dict(verdict) if verdict else None
+            # no therapy twice: keep the best-ranked entry per regimen, merge the trials
+            key = frozenset(option["therapies"])
+            if key in seen:
+                keep = seen[key]
+                known = {t["id"] for t in keep["trials"]}
+                keep["trials"].extend(t for t in option["trials"] if t["id"] not in known)
+                keep.setdefault("also_supported_by", []).append(option["label"])
+                keep.setdefault("also_supported_by_ids", []).append(option["id"])
                 continue
-            # a drug (not a whole class such as "chemotherapy") the patient progressed on
-            named = [a for a in progressed_anchors if a in self.therapies.therapy_classes]
-            if named:
-                score -= 30
-                downs.append(
+            seen[key] = option
+            ranked.append(option)
+        for i, o in enumerate(ranked, 1):
+            o["rank"] = i
+        for w in warnings:
+            w.pop("tokens", None)
+        return ranked, self.not_eligible(ctx)
+
+    def _rules(
+        self,
+        ctx: _Context,
+        s: Strategy,
+        option: dict[str, Any],
+        warnings: list[dict[str, Any]],
+    ) -> list[ranking.Adjustment]:
+        """The ranking rules that apply to one eligible option, with why."""
+        profile = ctx.profile
+        applied: list[ranking.Adjustment] = []
+        tokens = self.tokens_of(s.therapies)
+        anchors = s.anchors
+        progressed_anchors = [a for a in anchors if a in ctx.progressed]
+        named = [a for a in progressed_anchors if a in self.therapies.therapy_classes]
+        if named:
+            applied.append(
+                ranking.apply(
+                    "progressed_on_agent",
                     "includes "
                     + ", ".join(self.therapies.display(a) for a in named)
-                    + " on which the patient progressed"
+                    + " on which the patient progressed",
                 )
-            # early disease: a regimen already given in this setting is not repeated
-            if profile.setting == "early" and all(a in ctx.received_early for a in anchors):
-                score -= 150
-                downs.append("already given in the early setting")
-            # stopped for toxicity
-            tox = [a for a in anchors if a in ctx.stopped_toxicity]
-            if tox:
-                score -= 50
-                downs.append(
+            )
+        if profile.setting == "early" and all(a in ctx.received_early for a in anchors):
+            applied.append(
+                ranking.apply("already_given_early", "already given in the early setting")
+            )
+        tox = [a for a in anchors if a in ctx.stopped_toxicity]
+        if tox:
+            applied.append(
+                ranking.apply(
+                    "toxicity_stop",
                     "stopped "
                     + ", ".join(self.therapies.display(a) for a in tox)
-                    + " for toxicity before"
+                    + " for toxicity before (not permanently)",
                 )
-            # class cross-resistance recorded in the knowledge base
-            for a in anchors:
-                if a in progressed_anchors:
+            )
+        for a in anchors:
+            if a in progressed_anchors:
+                continue
+            hit = False
+            for cid in self._classes_of(a):
+                tclass = self.classes.get(cid)
+                if tclass is None or tclass.cross_resistance is None:
                     continue
-                for cid in self._classes_of(a):
-                    tclass = self.classes.get(cid)
-                    if tclass is None or tclass.cross_resistance is None:
-                        continue
-                    if cid in s.after_progression_on:
-                        continue
-                    if cid in ctx.progressed:
-                        score -= 60
-                        downs.append(
-                            f"class cross-resistance ({tclass.label}) after "
-                            f"{ctx.progressed[cid]}: {tclass.cross_resistance.statement}"
-                        )
-                        option["cross_resistance_sources"] = self.sources(
-                            list(tclass.cross_resistance.sources)
-                        )
-                        break
-            # line and setting
-            in_metastatic = profile.setting != "early"
-            if in_metastatic and s.line_max is not None and ctx.next_line > s.line_max:
-                score -= 150
-                downs.append(
-                    f"evidence is for line {s.line_max} or earlier; this is line {ctx.next_line}"
-                )
-            if in_metastatic and s.line_min is not None and ctx.next_line < s.line_min:
-                score -= 150
-                downs.append(
-                    f"evidence is for line {s.line_min} or later; this is line {ctx.next_line}"
-                )
-            if s.after_progression_on and profile.prior_therapies_known:
-                fits = [t for t in s.after_progression_on if t in ctx.progressed]
-                if fits:
-                    score += 20
-                    ups.append(
-                        "fits: tested after progression on "
-                        + ", ".join(self.therapies.display(t) for t in fits)
+                if cid in s.after_progression_on or cid not in ctx.progressed:
+                    continue
+                applied.append(
+                    ranking.apply(
+                        "class_cross_resistance",
+                        f"class cross-resistance ({tclass.label}) after {ctx.progressed[cid]}: "
+                        f"{tclass.cross_resistance.statement}",
                     )
-                else:
-                    score -= 100
-                    downs.append(
+                )
+                option["cross_resistance_sources"] = self.sources(
+                    list(tclass.cross_resistance.sources)
+                )
+                hit = True
+                break
+            if hit:
+                break
+        in_metastatic = profile.setting == "metastatic"
+        gated_line = s.eligibility is not None and s.eligibility.line is not None
+        if in_metastatic and not gated_line and profile.prior_therapies_known:
+            if s.line_max is not None and ctx.next_line > s.line_max:
+                applied.append(
+                    ranking.apply(
+                        "line_outside_evidence",
+                        f"evidence is for line {s.line_max} or earlier; this is line "
+                        f"{ctx.next_line}",
+                    )
+                )
+            if s.line_min is not None and ctx.next_line < s.line_min:
+                applied.append(
+                    ranking.apply(
+                        "line_outside_evidence",
+                        f"evidence is for line {s.line_min} or later; this is line {ctx.next_line}",
+                    )
+                )
+        gated_prior = s.eligibility is not None and bool(s.eligibility.prior)
+        if s.after_progression_on and profile.prior_therapies_known:
+            fits = [t for t in s.after_progression_on if t in ctx.progressed]
+            if fits:
+                applied.append(
+                    ranking.apply(
+                        "after_progression_fits",
+                        "fits: tested after progression on "
+                        + ", ".join(self.therapies.display(t) for t in fits),
+                    )
+                )
+            elif not gated_prior:
+                applied.append(
+                    ranking.apply(
+                        "after_progression_not_had",
                         "tested after progression on "
                         + " or ".join(self.therapies.display(t) for t in s.after_progression_on)
-                        + ", which the patient has not had"
+                        + ", which the patient has not had",
                     )
-            # the knowledge base's own resistance warnings
-            designed_for = set(s.requires.biomarkers_any)
-            for w in warnings:
-                if not w["tokens"] or not (set(w["tokens"]) & tokens):
-                    continue
-                # a regimen built for this very biomarker is not lowered by its own mechanism
-                if designed_for & set(w["biomarkers"]):
-                    continue
-                w["affected_options"].append(s.id)
-                if w["context"] == "general":
-                    w["context"] = "candidate"
-                option["warnings"].append(w["therapy"])
-                penalty = CLAIM_PENALTY.get(w["basis"], 20)
-                score -= penalty
-                downs.append(f"resistance warning: {w['therapy']} ({w['basis']} evidence)")
-            # label safety
-            for sw in s.safety:
-                triggered = (sw.trigger == "ild_history" and profile.ild_history) or (
-                    sw.trigger == "diabetes" and profile.diabetes
                 )
-                entry = {
+        designed_for = set(s.requires.biomarkers_any)
+        for w in warnings:
+            if not w["tokens"] or not (set(w["tokens"]) & tokens):
+                continue
+            if designed_for & set(w["biomarkers"]):
+                continue
+            w["affected_options"].append(s.id)
+            if w["context"] == "general":
+                w["context"] = "candidate"
+            option["warnings"].append(w["therapy"])
+            rule = {"clinical": "resistance_clinical", "not_stated": "resistance_not_stated"}.get(
+                w["basis"], "resistance_preclinical"
+            )
+            applied.append(
+                ranking.apply(rule, f"resistance warning: {w['therapy']} ({w['basis']} evidence)")
+            )
+        for sw in self.safety_for(s):
+            triggered = (sw.trigger == "ild_history" and profile.ild_history) or (
+                sw.trigger == "diabetes" and profile.diabetes
+            )
+            option["safety"].append(
+                {
                     "statement": sw.statement,
                     "trigger": sw.trigger,
                     "triggered": bool(triggered),
                     "sources": self.sources(list(sw.sources)),
                 }
-                option["safety"].append(entry)
-                if triggered:
-                    score -= 120
-                    downs.append(f"label safety warning applies ({sw.trigger.replace('_', ' ')})")
-            # CNS disease
-            if s.intracranial is not None and profile.cns_metastases in ("active", "stable"):
-                bonus = 120 if profile.cns_metastases == "active" else 40
-                score += bonus
-                ups.append(
-                    f"raised for {profile.cns_metastases} CNS disease: {s.intracranial.statement}"
-                )
-            genes = {
-                self.biomarkers[b["id"]].gene or b["id"]
-                for b in option["biomarkers"]
-                if self.biomarkers[b["id"]].kind in ("gene_alteration", "non_genomic")
-            }
-            if genes:
-                score += min(50, 25 * len(genes))
-            option["score"] = score
-            option["_ups"], option["_downs"], option["_strategy"] = ups, downs, s
-            scored.append(option)
-        # head-to-head results: a regimen beaten by another option moves below it
-        by_id = {o["id"]: o for o in scored}
-        for o in scored:
-            for sup in o["_strategy"].superseded_by:
-                better = by_id.get(sup.strategy)
-                if better is None:
-                    continue
-                if o["score"] >= better["score"]:
-                    o["score"] = better["score"] - 5
-                o["_downs"].append(
-                    f"{self.trials[sup.trial].name}: {better['therapy']} was better "
-                    f"({sup.statement})"
-                )
-        for o in scored:
-            s = o.pop("_strategy")
-            ups, downs = o.pop("_ups"), o.pop("_downs")
-            o["rank_reason"] = self._reason(s, ups, downs, o)
-            o["adjustments"] = {"raised": ups, "lowered": downs}
-            o["_latest"] = max((a.date for a in s.approvals), default="")
-        # among equals: stronger evidence, then the more recent approval (newer evidence)
-        scored.sort(
-            key=lambda o: (
-                -o["score"],
-                EVIDENCE_RANK[o["evidence_level"]],
-                _neg_date(o["_latest"]),
-                o["id"],
             )
-        )
-        for o in scored:
-            del o["_latest"]
-        # no therapy twice: keep the best-ranked entry per regimen, merge the others' trials
-        ranked: list[dict[str, Any]] = []
-        seen: dict[frozenset[str], dict[str, Any]] = {}
-        for o in scored:
-            key = frozenset(o["therapies"])
-            if key in seen:
-                keep = seen[key]
-                known = {t["id"] for t in keep["trials"]}
-                keep["trials"].extend(t for t in o["trials"] if t["id"] not in known)
-                keep.setdefault("also_supported_by", []).append(o["label"])
-                continue
-            seen[key] = o
-            ranked.append(o)
-        for i, o in enumerate(ranked, 1):
-            o["rank"] = i
-        for w in warnings:
-            del w["tokens"]
-        return ranked, excluded
+            if triggered:
+                applied.append(
+                    ranking.apply(
+                        "label_safety",
+                        f"label safety warning applies ({sw.trigger.replace('_', ' ')})",
+                    )
+                )
+        if s.intracranial is not None and profile.cns_metastases == "active":
+            applied.append(
+                ranking.apply(
+                    "cns_active_intracranial",
+                    f"raised for active CNS disease: {s.intracranial.statement}",
+                )
+            )
+        elif s.intracranial is not None and profile.cns_metastases == "stable":
+            applied.append(
+                ranking.apply(
+                    "cns_stable_intracranial",
+                    f"raised for stable CNS disease: {s.intracranial.statement}",
+                )
+            )
+        genes = {
+            self.biomarkers[b["id"]].gene or b["id"]
+            for b in option["biomarkers"]
+            if self.biomarkers[b["id"]].kind in ("gene_alteration", "non_genomic")
+        }
+        if genes:
+            applied.append(
+                ranking.apply(
+                    "biomarker_specific",
+                    "tied to " + ", ".join(sorted(genes)),
+                    times=len(genes),
+                )
+            )
+        return applied
+
+    @staticmethod
+    def _verdict_dict(v: Verdict) -> dict[str, Any]:
+        return {
+            "status": v.status,
+            "reasons": [c.to_dict() for c in v.reasons],
+            "amendments": [c.to_dict() for c in v.amendments],
+            "caveats": [c.to_dict() for c in v.caveats],
+        }
+
+    def _gated_option(self, ctx: _Context, s: Strategy, v: Verdict) -> dict[str, Any]:
+        """A not-eligible or conditional strategy as shown, with the deciding criteria."""
+        option = self._option(ctx, s)
+        profile = ctx.profile
+        for sw in self.safety_for(s):
+            triggered = (sw.trigger == "ild_history" and profile.ild_history) or (
+                sw.trigger == "diabetes" and profile.diabetes
+            )
+            option["safety"].append(
+                {
+                    "statement": sw.statement,
+                    "trigger": sw.trigger,
+                    "triggered": bool(triggered),
+                    "sources": self.sources(list(sw.sources)),
+                }
+            )
+        option["status"] = v.status
+        option["eligibility"] = self._verdict_dict(v)
+        option["reason"] = v.reason_text()
+        option["settles"] = [c.settles for c in v.reasons if c.settles]
+        return option
+
+    def not_eligible(self, ctx: _Context) -> list[dict[str, Any]]:
+        """Strategies that fail a criterion, with the criterion, the reason and its source."""
+        out = []
+        for s in self.kb.strategies:
+            v = ctx.verdicts.get(s.id)
+            if v is not None and v.status == "not_eligible":
+                out.append(self._gated_option(ctx, s, v))
+        return out
+
+    def conditional(self, ctx: _Context) -> list[dict[str, Any]]:
+        """Strategies waiting on a datum, with what settles it (evidence order, then recency)."""
+        out = []
+        for s in self.kb.strategies:
+            v = ctx.verdicts.get(s.id)
+            if v is not None and v.status == "conditional":
+                option = self._gated_option(ctx, s, v)
+                option["_key"] = ranking.sort_key(
+                    [], s.evidence_level, max((a.date for a in s.approvals), default=""), s.id
+                )
+                out.append(option)
+        out.sort(key=lambda o: o.pop("_key"))
+        return out
+
+    def left_out(self, ctx: _Context) -> list[dict[str, str]]:
+        """Strategies about something this patient does not have: id, therapy and why."""
+        out = []
+        for s in self.kb.strategies:
+            v = ctx.verdicts.get(s.id)
+            if v is not None and v.status == "left_out":
+                out.append(
+                    {
+                        "id": s.id,
+                        "therapy": (" + " if s.combination else " / ").join(
+                            self._display(s.therapies)
+                        ),
+                        "reason": v.reason_text(),
+                    }
+                )
+        return out
 
     def _classes_of(self, token: str) -> list[str]:
         """The classes of a drug name, or a class id with its parent classes."""
@@ -1083,7 +1352,8 @@ class Matcher:
         order = {"prior": 0, "candidate": 1, "general": 2}
         basis_order = {"clinical": 0, "not_stated": 1, "preclinical": 2}
         warnings.sort(key=lambda w: (order[w["context"]], basis_order[w["basis"]]))
-        for o in options:
+        conditional = self.conditional(ctx)
+        for o in [*options, *conditional]:
             if any(s["triggered"] for s in o["safety"]):
                 for s in o["safety"]:
                     if s["triggered"]:
@@ -1122,7 +1392,9 @@ class Matcher:
             }
             for m in present
         ]
+        left_out = self.left_out(ctx)
         caveats = self.caveats(ctx, options, excluded, skipped_er)
+        caveats += self.gate_caveats(ctx, conditional)
         patient = {
             "id": profile.id,
             "er_status": profile.er_status,
@@ -1144,11 +1416,35 @@ class Matcher:
                     "outcome": h.outcome,
                     "outcome_assumed": h.assumed,
                     "duration_months": h.duration_months,
+                    "early_state": h.early_state,
+                    "intent": h.intent,
+                    "months_since_end": h.months_since_end,
+                    "toxicity": (
+                        {
+                            "event": h.toxicity_event,
+                            "grade": h.toxicity_grade,
+                            "permanently_discontinued": h.permanently_discontinued,
+                        }
+                        if h.toxicity_event or h.toxicity_grade or h.permanently_discontinued
+                        else None
+                    ),
                 }
                 for h in ctx.history
             ],
             "next_line": ctx.next_line if profile.setting != "early" else None,
             "setting": profile.setting,
+            "early_state": profile.early_state,
+            "decision_settings": self.gatekeeper.decision_settings(self.state(ctx)),
+            "neoadjuvant_response": (
+                profile.neoadjuvant_response.model_dump() if profile.neoadjuvant_response else None
+            ),
+            "er_percent": profile.er_percent,
+            "pr_percent": profile.pr_percent,
+            "er_low": profile.er_low,
+            "msi_status": profile.msi_status,
+            "mmr_status": profile.mmr_status,
+            "tmb": profile.tmb,
+            "ild_active": profile.ild_active,
             "cns_metastases": profile.cns_metastases,
             "metastatic_sites": list(profile.metastatic_sites),
             "histology": profile.histology,
@@ -1166,6 +1462,8 @@ class Matcher:
             mechanisms=mechanisms,
             options=options,
             excluded_options=excluded,
+            conditional_options=conditional,
+            left_out=left_out,
             warnings=warnings,
             caveats=caveats,
             unrecognised=[u.to_dict() for u in ctx.unrecognised],
@@ -1177,6 +1475,39 @@ class Matcher:
             ],
             alterations=ctx.alterations,
         )
+
+    def gate_caveats(
+        self, ctx: _Context, conditional: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Caveats the gates call for: HER2 discordance, ER-low, conditional branches."""
+        out: list[dict[str, Any]] = []
+
+        def add_kb(code: str, **values: str) -> None:
+            entry = self.caveat_entries.get(code)
+            if entry is None:
+                return
+            text = " ".join(entry.text.split()).format(**values)
+            out.append(
+                {"code": code, "message": text, "sources": self.sources(list(entry.sources))}
+            )
+
+        st = self.state(ctx)
+        if st.earlier_her2_positive:
+            add_kb("her2_discordance_positive", category=ctx.category)
+        if ctx.profile.er_low:
+            pct = f"{ctx.profile.er_percent:g}%" if ctx.profile.er_percent is not None else "1-10%"
+            add_kb("er_low", percent=pct)
+        if conditional:
+            settles = sorted({x for o in conditional for x in o.get("settles", [])})
+            out.append(
+                {
+                    "code": "conditional_options",
+                    "message": f"{len(conditional)} option(s) are conditional (see 'Conditional'): "
+                    "what settles them: " + "; ".join(settles) + ".",
+                    "sources": [],
+                }
+            )
+        return out
 
     # -- 7. caveats ---------------------------------------------------------------
     def caveats(
@@ -1221,14 +1552,15 @@ class Matcher:
             add(
                 "her2_negative_unspecified",
                 "HER2-negative without the IHC score: HER2-low, -ultralow and -null cannot be "
-                "told apart, so HER2-low options (e.g. T-DXd) are not listed. Obtain the IHC "
-                "score.",
+                "told apart, so HER2-low options (e.g. T-DXd) are listed as conditional on the "
+                "IHC score. Obtain the IHC score.",
             )
         elif category == "unknown" and not her2["ambiguous"]:
             add(
                 "her2_unresolved",
                 f"HER2 status is unknown ({her2['rationale']}); options that require a HER2 "
-                "category were not listed.",
+                "category are listed as conditional, each HER2 branch with the test that "
+                "settles it (HER2 IHC, with ISH for IHC 2+, per ASCO/CAP).",
             )
         if ctx.switched and primary is not None:
             add_kb("her2_switch", primary=primary["category"], category=category)
@@ -1249,9 +1581,8 @@ class Matcher:
         elif profile.er_status == "unknown":
             add(
                 "er_unknown",
-                "ER status unknown: endocrine-based options are not listed"
-                + (f" ({len(skipped_er)} skipped)" if skipped_er else "")
-                + " until ER status is known.",
+                "ER status unknown: options that need ER-positive or ER-negative disease are "
+                "listed as conditional on the ER result.",
             )
         assumed = [h for h in ctx.history if h.assumed]
         if assumed and profile.prior_therapies_known:
@@ -1264,8 +1595,9 @@ class Matcher:
             )
         if excluded:
             add(
-                "options_left_out",
-                f"{len(excluded)} option(s) left out because the patient progressed on them: "
+                "options_not_eligible",
+                f"{len(excluded)} option(s) not eligible for this patient (see 'Not "
+                "eligible' for the criterion and its source): "
                 + "; ".join(e["therapy"] for e in excluded)
                 + ".",
             )

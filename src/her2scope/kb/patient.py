@@ -622,10 +622,40 @@ def _string_list(v: object) -> object:
     return [str(x) for x in v] if isinstance(v, list) else v
 
 
+_BOUND = re.compile(
+    r"^(?:(?P<op>[<>])=?\s*(?P<n>\d+(?:\.\d+)?)|(?P<a>\d+(?:\.\d+)?)\s*-\s*(?P<b>\d+(?:\.\d+)?))\s*%?$"
+)
+
+
+def _percent_bound(text: str) -> tuple[str, bool | None] | None:
+    """``">60"`` -> (positive, not low); ``"30-60"`` -> (positive, not low); ``"<1"`` ->
+    (negative, None); None when the text is not a bound or a range (or is unclear)."""
+    m = _BOUND.match(" ".join(text.strip().lower().split()))
+    if not m:
+        return None
+    if m.group("op"):
+        n = float(m.group("n"))
+        if m.group("op") == ">":
+            return ("positive", False if n >= 10 else None) if n >= 1 else None
+        return ("negative", None) if n <= 1 else None
+    a, b = float(m.group("a")), float(m.group("b"))
+    if a > b or b > 100:
+        return None
+    if a >= 1:
+        return "positive", (True if b <= 10 else False if a > 10 else None)
+    return None
+
+
 def _histology_words(s: str) -> str:
-    """``"IDC, NST"``, ``"invasive carcinoma of no special type"`` -> ductal; else as is."""
+    """``"IDC, NST"``, ``"invasive carcinoma of no special type"`` -> ductal; else as is.
+
+    cBioPortal/OncoTree names (``Breast Invasive Ductal Carcinoma``, ``Breast Mixed
+    Ductal and Lobular Carcinoma``) read too; ``NOS`` (not otherwise specified) is unknown.
+    """
     words = s.replace(",", " ").replace("(", " ").replace(")", " ").replace("/", " ").split()
     text = " ".join(words)
+    if "nos" in words and not ({"ductal", "lobular", "idc", "ilc", "nst"} & set(words)):
+        return "unknown"
     if "lobular" in words or "ilc" in words:
         return "mixed" if ("ductal" in words or "idc" in words or "nst" in words) else "lobular"
     if (
@@ -636,6 +666,9 @@ def _histology_words(s: str) -> str:
         or text.startswith("invasive carcinoma nst")
     ):
         return "ductal"
+    if "carcinoma" in words or "carcinosarcoma" in words or "sarcoma" in words:
+        # a named special type (mucinous, metaplastic, undifferentiated ...): another histology
+        return "other"
     return s
 
 
@@ -733,12 +766,27 @@ class PatientFile(_Forbid):
                 data[pct_field] = pct
             if field == "er_status" and low is not None and data.get("er_low_positive") is None:
                 data["er_low_positive"] = low
+        for field, status_field in (("er_percent", "er_status"), ("pr_percent", "pr_status")):
+            v = data.get(field)
+            bound = _percent_bound(v) if isinstance(v, str) else None
+            if bound is not None:
+                # ">60", "30-60": the status (and ER-low or not) is certain, the number is not
+                bound_status, bound_low = bound
+                data[field] = None
+                if data.get(status_field) in (None, "unknown"):
+                    data[status_field] = bound_status
+                elif data.get(status_field) != bound_status:
+                    raise ValueError(
+                        f"{status_field} {data.get(status_field)!r} contradicts {field} {v!r}"
+                    )
+                if field == "er_percent" and data.get("er_low_positive") is None:
+                    data["er_low_positive"] = bound_low
         for field in ("er_percent", "pr_percent", "tmb"):
             v = data.get(field)
             if isinstance(v, str):
-                m = (_TMB if field == "tmb" else re.compile(r"^(\d+(?:\.\d+)?)\s*%?$")).match(
-                    " ".join(v.strip().lower().split())
-                )
+                # "5", "5%", "5 (weak intensity)" as pathology exports write it
+                pct_re = re.compile(r"^(\d+(?:\.\d+)?)\s*%?\s*(?:\([^)]*\))?$")
+                m = (_TMB if field == "tmb" else pct_re).match(" ".join(v.strip().lower().split()))
                 if m:
                     data[field] = float(m.group(1))
         return data

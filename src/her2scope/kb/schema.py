@@ -381,12 +381,25 @@ class IntracranialEvidence(_Strict):
     sources: Sources
 
 
+class PermanentStop(_Strict):
+    """The label's rule that a toxicity of this kind and grade stops the agent for good."""
+
+    #: words that name the event in a patient file (matched case-insensitively)
+    events: Annotated[list[str], Field(min_length=1)]
+    grade_min: int = Field(ge=1, le=5)
+
+
 class SafetyWarning(_Strict):
     """A label warning that changes a choice, and the patient finding that triggers it."""
 
     statement: str
     #: ``ild_history`` (prior interstitial lung disease), ``diabetes``, or ``any`` (always shown)
     trigger: Literal["ild_history", "diabetes", "any"] = "any"
+    #: the agents the warning belongs to (default: the strategy's agents when it has one);
+    #: a warning follows its agent into every regimen that contains it
+    agents: list[str] = Field(default_factory=list)
+    #: the label's permanent-discontinuation rule (T-DXd: grade >= 2 ILD/pneumonitis)
+    discontinue_permanently: PermanentStop | None = None
     sources: Sources
 
 
@@ -617,6 +630,12 @@ class KnowledgeBase(_Strict):
             extra_trials += [sup.trial for sup in s.superseded_by]
             if s.intracranial is not None:
                 extra_trials += s.intracranial.trials
+            for sw in s.safety:
+                for th in sw.agents:
+                    if th not in names:
+                        problems.append(
+                            f"strategies: {s.id!r} safety warning names unknown agent {th!r}"
+                        )
             for tr in extra_trials:
                 if tr not in trials:
                     problems.append(f"strategies: {s.id!r} names unknown trial {tr!r}")
@@ -682,8 +701,3 @@ def _eligibility_problems(s: Strategy, trials: set[str], therapies: set[str]) ->
                 "the strategy does not list"
             )
     return out
-
-
-# The eligibility models import ``Source`` from here; importing them last resolves
-# ``Strategy.eligibility`` (they rebuild the models that name them).
-import her2scope.kb.eligibility  # noqa: E402,F401  (registers Eligibility)

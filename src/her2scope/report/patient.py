@@ -89,6 +89,29 @@ def render_markdown(report: PatientReport) -> str:
         extras.append(f"PD-L1: {p['pd_l1']['status']}")
     if p.get("ild_history"):
         extras.append("history of ILD/pneumonitis")
+    if p.get("ild_active"):
+        extras.append("ACTIVE ILD/pneumonitis")
+    if p.get("er_low"):
+        extras.append(
+            f"ER Low Positive ({p['er_percent']:g}%)" if p.get("er_percent") else "ER low"
+        )
+    if p.get("early_state"):
+        extras.append("early disease: " + str(p["early_state"]).replace("_", " "))
+    nr = p.get("neoadjuvant_response") or {}
+    if nr.get("response") not in (None, "unknown"):
+        extras.append(
+            "neoadjuvant response: "
+            + " ".join(str(x) for x in (nr["response"], nr.get("ypT"), nr.get("ypN")) if x)
+            + (f", RCB {nr['rcb']}" if nr.get("rcb") else "")
+        )
+    if p.get("msi_status") not in (None, "unknown"):
+        extras.append(f"MSI {p['msi_status']}")
+    if p.get("mmr_status") not in (None, "unknown"):
+        extras.append(f"MMR {p['mmr_status']}")
+    if p.get("tmb") is not None:
+        extras.append(f"TMB {p['tmb']:g} mut/Mb")
+    if p.get("menopausal_status") not in (None, "unknown"):
+        extras.append(f"{p['menopausal_status']}menopausal")
     if extras:
         out.append("- " + " · ".join(extras))
     out.append(f"- Alterations: {', '.join(e(a) for a in p['alterations']) or 'none given'}")
@@ -105,6 +128,22 @@ def render_markdown(report: PatientReport) -> str:
             if th["line"]:
                 bits.append(f"line {th['line']}")
             bits.append(th["outcome"] + (" (assumed)" if th["outcome_assumed"] else ""))
+            if th.get("months_since_end") is not None:
+                bits.append(f"ended {th['months_since_end']:g} months before")
+            tox = th.get("toxicity") or {}
+            if tox:
+                bits.append(
+                    "toxicity: "
+                    + " ".join(
+                        str(x)
+                        for x in (
+                            tox.get("event"),
+                            f"grade {tox['grade']}" if tox.get("grade") else None,
+                        )
+                        if x
+                    )
+                    + (", permanently discontinued" if tox.get("permanently_discontinued") else "")
+                )
             out.append(f"  - {e(th['therapy'])}: {', '.join(bits)}")
     out += ["", "## HER2", ""]
     out.append(
@@ -137,14 +176,19 @@ def render_markdown(report: PatientReport) -> str:
         if m["resistance_to"]:
             out.append(f"  - resistance to: {', '.join(e(x) for x in m['resistance_to'])}")
         out.append(f"  - sources: {_md_sources(m['sources'])}")
-    out += ["", f"## Therapy options ({len(d['options'])}), ranked", ""]
+    out += ["", f"## Therapy options ({len(d['options'])}): eligible, ranked", ""]
     if not d["options"]:
-        out.append("No option in the knowledge base matches the data given.")
+        out.append("No option is eligible on the data given (see Conditional and Not eligible).")
     for o in d["options"]:
         out.append(
             f"{o['rank']}. **{e(o['therapy'])}** — {md_code(o['evidence_level'])} — "
             f"{e(o['rank_reason'])}"
         )
+        elig = o.get("eligibility") or {}
+        for a in elig.get("amendments", []):
+            out.append(f"   - **{e(a['reason'])}** — {_md_sources(a['sources'])}")
+        for c in elig.get("caveats", []):
+            out.append(f"   - eligibility caveat: {e(c['reason'])}")
         out.append(f"   - {e(o['rationale'])}")
         for a in o["approvals"]:
             out.append(
@@ -172,10 +216,34 @@ def render_markdown(report: PatientReport) -> str:
                 f"   - see warnings: {'; '.join(e(x) for x in dict.fromkeys(o['warnings']))}"
             )
         out.append(f"   - sources: {_md_sources(o['sources'])}")
-    if d["excluded_options"]:
-        out += ["", f"## Left out ({len(d['excluded_options'])})", ""]
-        for o in d["excluded_options"]:
-            out.append(f"- **{e(o['therapy'])}** — {e(o['reason'])}")
+    cond = d.get("conditional_options", [])
+    out += ["", f"## Conditional ({len(cond)}): options once a datum is settled", ""]
+    if not cond:
+        out.append("None.")
+    for o in cond:
+        out.append(f"- **{e(o['therapy'])}** — `{o['evidence_level']}` — {e(o['reason'])}")
+        for step in o.get("settles", []):
+            out.append(f"  - settled by: {e(step)}")
+        for r in o["eligibility"]["reasons"]:
+            if r["sources"]:
+                out.append(f"  - {e(r['criterion'])}: {_md_sources(r['sources'])}")
+        for sft in o["safety"]:
+            if sft["triggered"]:
+                out.append(f"  - safety: **applies to this patient**: {e(sft['statement'])}")
+    ne = d.get("not_eligible", d["excluded_options"])
+    out += ["", f"## Not eligible ({len(ne)})", ""]
+    if not ne:
+        out.append("None.")
+    for o in ne:
+        out.append(f"- **{e(o['therapy'])}** — {e(o['reason'])}")
+        for r in o["eligibility"]["reasons"] if o.get("eligibility") else []:
+            if r["sources"]:
+                out.append(f"  - {e(r['criterion'])}: {_md_sources(r['sources'])}")
+    left = d.get("left_out", [])
+    if left:
+        out += ["", f"## Not applicable to this patient ({len(left)})", ""]
+        for o in left:
+            out.append(f"- {e(o['therapy'])} — {e(o['reason'])}")
     out += ["", f"## Warnings ({len(d['warnings'])})", ""]
     if not d["warnings"]:
         out.append("None.")
@@ -218,6 +286,8 @@ INDEX_COLUMNS = (
     "er_status",
     "n_mechanisms",
     "n_options",
+    "n_conditional",
+    "n_not_eligible",
     "top_option",
     "top_evidence",
     "n_warnings",
@@ -235,6 +305,8 @@ def index_row(report: PatientReport, file: str) -> dict[str, Any]:
         "er_status": report.patient["er_status"],
         "n_mechanisms": len(report.mechanisms),
         "n_options": len(report.options),
+        "n_conditional": len(report.conditional_options),
+        "n_not_eligible": len(report.excluded_options),
         "top_option": top["therapy"] if top else "",
         "top_evidence": top["evidence_level"] if top else "",
         "n_warnings": len(report.warnings),
@@ -433,6 +505,10 @@ def summary_text(report: PatientReport) -> str:
         lines.append("Mechanisms: " + ", ".join(str(m["label"]) for m in report.mechanisms))
     for o in report.options[:3]:
         lines.append(f"  option {o.get('rank')}: {o.get('therapy')} ({o.get('evidence_level')})")
+    if report.conditional_options:
+        lines.append(f"Conditional: {len(report.conditional_options)} (see the report)")
+    if report.excluded_options:
+        lines.append(f"Not eligible: {len(report.excluded_options)}")
     if report.warnings:
         lines.append(f"Warnings: {len(report.warnings)}")
     lines.append(report.disclaimer)
