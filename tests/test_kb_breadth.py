@@ -89,3 +89,31 @@ def test_not_covered_lines_and_consistency() -> None:
     # the tumour-agnostic biomarkers are covered by loaded strategies, so never "not covered"
     agnostic = {"msi_high", "mmr_deficient", "tmb_high", "ntrk3_fusion", "ret_fusion", "braf_v600e"}
     assert agnostic <= required
+
+
+def test_a_finding_the_base_does_not_cover_is_said_in_one_line() -> None:
+    """Issue 23: what a patient file names and the base does not cover is said, never dropped."""
+    from her2scope.kb import match_patient
+    from her2scope.kb.patient import PatientProfile
+    from her2scope.report.patient import render
+
+    profile = PatientProfile(
+        id="nc",
+        er_status="negative",
+        setting="metastatic",
+        her2={"ihc": "0"},
+        alterations=["NRG1 fusion", "ESR1 Y537S"],
+        markers=["HRD-positive (score 52)"],
+    )
+    report = match_patient(profile)
+    lines = [c["message"] for c in report.to_dict()["caveats"] if c["code"] == "not_covered"]
+    assert any(
+        m.startswith("NRG1 gene fusion: not covered by this knowledge base version") for m in lines
+    )
+    assert any(
+        m.startswith("Homologous recombination deficiency (HRD) score: not covered") for m in lines
+    )
+    assert len(lines) == 2  # ESR1 Y537S is covered: no line for it
+    text = render(report, "md")
+    assert "NRG1 gene fusion: not covered" in text
+    assert "after that date are not covered" in text

@@ -246,10 +246,17 @@ def test_vaf_annotation_is_not_part_of_the_allele() -> None:
 
 
 def test_germline_brca2_cdna_frameshift_is_the_germline_finding() -> None:
-    rep = match_patient(_profile(alterations=["BRCA2 c.5946delT germline"]))
+    # olaparib's label (OlympiAD) needs prior chemotherapy: given one line, it is an option
+    chemo = [{"therapy": "paclitaxel", "setting": "metastatic", "line": 1, "outcome": "progressed"}]
+    rep = match_patient(_profile(alterations=["BRCA2 c.5946delT germline"], therapy_history=chemo))
     assert "germline_brca2" in _ids(rep)
     assert "olaparib" in rep.option_therapies()
     assert rep.alterations[0]["germline_finding"] is True
+    # without chemotherapy the PARP option that needs none stays; olaparib is gated, with why
+    naive = match_patient(_profile(alterations=["BRCA2 c.5946delT germline"])).to_dict()
+    assert "talazoparib" in [o["therapy"] for o in naive["options"]]
+    gated = [o for o in naive["not_eligible"] if o["therapy"] == "olaparib"]
+    assert gated and "chemotherapy" in gated[0]["reason"]
 
 
 def test_germline_missense_without_pathogenicity_is_listed_not_used() -> None:

@@ -302,6 +302,8 @@ class _Context:
     notes: list[str] = field(default_factory=list)
     courses: list[Course] = field(default_factory=list)
     verdicts: dict[str, Verdict] = field(default_factory=dict)
+    #: findings this knowledge-base version recognises but does not cover (one line each)
+    not_covered: list[str] = field(default_factory=list)
 
     def observe(self, bid: str, why: str) -> None:
         self.observed.setdefault(bid, [])
@@ -518,6 +520,7 @@ class Matcher:
         elif profile.pd_l1.status == "negative":
             ctx.observe("pdl1_negative", _pdl1_text(profile))
         self._observe_v3(ctx)
+        self._not_covered(ctx)
         # biomarkers that act only together with another one (ESR1 F404 in cis)
         for bid in list(ctx.observed):
             b = self.biomarkers[bid]
@@ -529,6 +532,21 @@ class Matcher:
                     + ", which was not found; not used for matching."
                 )
                 del ctx.observed[bid]
+
+    def _not_covered(self, ctx: _Context) -> None:
+        """One line for each finding the base recognises but does not cover (``meta.yaml``'s
+        ``not_covered``): named in the file (an alteration, marker or note mentions one of its
+        aliases) or standing for an observed biomarker. Never dropped silently."""
+        profile = ctx.profile
+        written = [t.lower() for t in (*profile.alterations, *profile.markers)]
+        for entry in self.kb.meta.not_covered:
+            aliases = [a.lower() for a in entry.aliases]
+            named = [t for t in written if any(_mentions(t, a) for a in aliases)]
+            seen = [b for b in entry.biomarkers if b in ctx.observed]
+            if named or seen:
+                where = "; ".join(named or seen)
+                note = f" {entry.note}" if entry.note else ""
+                ctx.not_covered.append(f"{entry.line()} ({where}).{note}")
 
     def _observe_v3(self, ctx: _Context) -> None:
         """MSI/MMR, TMB and ER-low from the v3 fields, when the base has the biomarker."""
@@ -1642,11 +1660,27 @@ class Matcher:
                 f"{len(ctx.unrecognised)} input(s) were not understood and "
                 "were not used for matching; see 'unrecognised'.",
             )
+        for line in ctx.not_covered:
+            add("not_covered", line)
         for note in ctx.notes:
             add("biomarker_context", note)
         for note in profile.notes:
             add("source_note", note)
         return cav
+
+
+def _mentions(text: str, alias: str) -> bool:
+    """``alias`` occurs in ``text`` as whole words (``"hrd"`` in ``"hrd-positive"``, not in
+    ``"hrdx"``); both lower-case."""
+    start = text.find(alias)
+    while start != -1:
+        end = start + len(alias)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not before.isalnum() and not after.isalnum():
+            return True
+        start = text.find(alias, start + 1)
+    return False
 
 
 def _neg_date(date: str) -> tuple[int, ...]:

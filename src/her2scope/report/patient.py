@@ -70,7 +70,8 @@ def render_markdown(report: PatientReport) -> str:
         "",
     ]
     out.append(
-        f"Knowledge base {d['kb_version']} (as of {d['kb_as_of']})"
+        f"Knowledge base {d['kb_version']} (as of {d['kb_as_of']}; approvals, results and "
+        "labels after that date are not covered)"
         + (f" · source: {e(p['source'])}" if p.get("source") else "")
     )
     out += ["", "## Patient", ""]
