@@ -39,7 +39,7 @@
       cell(tr, r.or_text, r.odds_ratio, "num");
       cell(tr, r.q_text, r.q_fisher, "num");
       cell(tr, r.n_not_profiled, r.n_not_profiled, "num");
-      cell(tr, r.seed, r.seed);
+      cell(tr, r.seed, r.seed_fraction);
       body.appendChild(tr);
     }
     tbody.replaceChildren(body);
@@ -54,7 +54,7 @@
       const tr = document.createElement("tr");
       cell(tr, d.category, d.category);
       cell(tr, d.n, d.n, "num");
-      cell(tr, d.pct, d.pct, "num");
+      cell(tr, d.pct_text, d.pct, "num");
       const td = document.createElement("td");
       td.className = "barcell";
       const bar = document.createElement("span");
@@ -79,48 +79,163 @@
     ul.replaceChildren(items);
   }
 
+  // -- figures and sections: marked stale at once, fetched for the latest settings only --
+  // Each page has a random view token; the server skips a queued figure of this view
+  // whose settings are no longer the latest, and the page aborts the requests it no
+  // longer needs (their results would be thrown away).
+  const view = Math.random().toString(36).slice(2, 12);
+  const FIGURE_DELAY = 200; // ms without a new change before figures are asked for
+  let figureTimer = null;
+  let inflight = [];
+  const blobs = new Map();
+
+  function abortAll() {
+    for (const c of inflight) c.abort();
+    inflight = [];
+  }
+
+  function markStale() {
+    for (const el of document.querySelectorAll("section.figures figure, .fragment")) {
+      el.classList.add("stale");
+      el.setAttribute("aria-busy", "true");
+    }
+    document.querySelector(".stale-note").hidden = false;
+  }
+
+  function withView(url) {
+    return url + (url.includes("?") ? "&" : "?") + "view=" + view;
+  }
+
+  function loadFigure(img, url, done) {
+    const ctrl = new AbortController();
+    inflight.push(ctrl);
+    fetch(withView(url), { signal: ctrl.signal })
+      .then((r) => (r.status === 200 ? r.blob() : null))
+      .then((blob) => {
+        if (!blob || ctrl.signal.aborted) return;
+        const old = blobs.get(img);
+        const objectUrl = URL.createObjectURL(blob);
+        blobs.set(img, objectUrl);
+        img.onload = () => {
+          if (old) URL.revokeObjectURL(old);
+          img.dataset.query = url.split("?")[1] || "";
+          if (done) done();
+        };
+        img.src = objectUrl;
+      })
+      .catch(() => {});
+  }
+
+  function fresh(el) {
+    el.classList.remove("stale");
+    el.removeAttribute("aria-busy");
+    if (!document.querySelector("section.figures figure.stale")) {
+      document.querySelector(".stale-note").hidden = true;
+    }
+  }
+
   function loadFragment(el, url) {
     el.dataset.src = url;
+    const ctrl = new AbortController();
+    inflight.push(ctrl);
     el.setAttribute("aria-busy", "true");
-    const p = document.createElement("p");
-    p.className = "muted";
-    p.textContent = "Computing…";
-    el.replaceChildren(p);
-    fetch(url, { headers: { Accept: "text/html" } })
+    el.classList.add("stale");
+    if (!el.querySelector("table")) {
+      const p = document.createElement("p");
+      p.className = "muted";
+      p.textContent = "Computing…";
+      el.replaceChildren(p);
+    }
+    fetch(url, { headers: { Accept: "text/html" }, signal: ctrl.signal })
       .then((r) => r.text().then((t) => ({ ok: r.ok, text: t })))
       .then(({ ok, text }) => {
-        if (el.dataset.src !== url) return; // a newer setting was chosen meanwhile
+        if (el.dataset.src !== url || ctrl.signal.aborted) return;
         if (!ok) {
-          p.textContent = "Could not compute this section.";
+          el.replaceChildren(document.createTextNode("Could not compute this section."));
+          fresh(el);
           return;
         }
         // the server renders this fragment with jinja2 autoescaping; nothing in it is script
         const doc = new DOMParser().parseFromString(text, "text/html");
+        for (const img of doc.querySelectorAll("img")) {
+          const src = img.getAttribute("src");
+          img.removeAttribute("src");
+          img.dataset.fig = src;
+        }
         el.replaceChildren(...doc.body.childNodes);
-        el.removeAttribute("aria-busy");
+        for (const img of el.querySelectorAll("img[data-fig]")) {
+          loadFigure(img, img.dataset.fig);
+        }
+        fresh(el);
       })
-      .catch(() => {
-        p.textContent = "Could not reach the server.";
-      });
+      .catch(() => {});
   }
 
-  function updateLinks(q) {
+  function loadFigures(q) {
+    abortAll();
     for (const img of document.querySelectorAll("section.figures img")) {
-      img.src = base + "/figure/" + img.dataset.name + ".png?" + q;
-    }
-    for (const a of document.querySelectorAll("#downloads a.dl")) {
-      a.href = base + "/download/" + a.dataset.name + "?" + q;
+      const fig = img.closest("figure");
+      loadFigure(img, base + "/figure/" + img.dataset.name + ".png?" + q, () => fresh(fig));
     }
     loadFragment(document.getElementById("switching"), base + "/switching?" + q);
     loadFragment(document.getElementById("survival"), base + "/survival?" + q);
   }
+
+  function updateLinks(data) {
+    const q = data.query;
+    for (const a of document.querySelectorAll("#downloads a.dl")) {
+      a.href = base + "/download/" + a.dataset.name + "?" + q;
+    }
+    const opts = data.options;
+    const lookup = document.getElementById("sample-lookup");
+    lookup.elements.namedItem("profile").value = opts.profile;
+    lookup.elements.namedItem("ambiguous").value = opts.ambiguous;
+    const mapping = document.getElementById("mapping-form");
+    if (mapping) {
+      for (const name of ["profile", "ambiguous", "sample_type", "hr"]) {
+        mapping.elements.namedItem(name).value = opts[name];
+      }
+    }
+    renderSamples(data.samples, data.reading_query);
+    clearTimeout(figureTimer);
+    figureTimer = setTimeout(() => loadFigures(q), FIGURE_DELAY);
+  }
+
+  function renderSamples(samples, reading) {
+    const list = document.getElementById("sample-list");
+    const items = document.createDocumentFragment();
+    for (const s of samples.slice(0, 300)) {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = base + "/sample/" + encodeURIComponent(s.id) + "?" + reading;
+      a.textContent = s.id;
+      const span = document.createElement("span");
+      span.className = "muted";
+      span.textContent = " " + s.her2;
+      li.append(a, span);
+      items.appendChild(li);
+    }
+    list.replaceChildren(items);
+    document.getElementById("sample-count").textContent = String(samples.length);
+  }
+
+  let tableCtrl = null;
 
   function recompute() {
     const q = query();
     const mine = ++request;
     status.textContent = "Computing…";
     table.setAttribute("aria-busy", "true");
-    fetch(base + "/analysis.json?" + q, { headers: { Accept: "application/json" } })
+    clearTimeout(figureTimer);
+    abortAll();
+    markStale();
+    if (tableCtrl) tableCtrl.abort();
+    tableCtrl = new AbortController();
+    const started = performance.now();
+    fetch(base + "/analysis.json?" + q, {
+      headers: { Accept: "application/json" },
+      signal: tableCtrl.signal,
+    })
       .then((r) => r.json().then((data) => ({ ok: r.ok, data: data })))
       .then(({ ok, data }) => {
         if (mine !== request) return;
@@ -136,17 +251,20 @@
           data.server_ms + " ms";
         table.removeAttribute("aria-busy");
         table.dataset.query = data.query;
+        table.dataset.ms = String(Math.round(performance.now() - started));
         history.replaceState(null, "", base + "?" + data.query);
-        updateLinks(data.query);
+        updateLinks(data);
       })
       .catch(() => {
-        if (mine === request) status.textContent = "Could not reach the server.";
+        if (mine === request && !tableCtrl.signal.aborted) {
+          status.textContent = "Could not reach the server.";
+        }
       });
   }
 
   function value(tr, index, type) {
     const raw = tr.cells[index].dataset.v;
-    if (type === "num") {
+    if (type === "num" || type === "frac") {
       return raw === "" ? null : Number(raw);
     }
     return raw.toLowerCase();
@@ -176,13 +294,16 @@
   function applyFilter() {
     const text = document.getElementById("table-filter").value.trim().toLowerCase();
     const level = document.getElementById("level-filter").value;
+    let shown = 0;
     for (const tr of tbody.rows) {
       const hay = (tr.cells[0].textContent + " " + tr.cells[1].textContent + " " +
         tr.dataset.alteration).toLowerCase();
       const levelOk = !level || tr.dataset.level === level ||
         (level === "class" && tr.dataset.level === "all");
       tr.hidden = !(levelOk && (!text || hay.includes(text)));
+      if (!tr.hidden) shown += 1;
     }
+    document.getElementById("table-empty").hidden = shown > 0;
   }
 
   for (const th of table.tHead.rows[0].cells) {
@@ -193,7 +314,8 @@
         sortDir = -sortDir;
       } else {
         sortKey = th.dataset.key;
-        sortDir = th.dataset.type === "num" ? -1 : 1;
+        // numbers largest first, except where small is the interesting end (q values)
+        sortDir = th.dataset.first === "asc" || th.dataset.type === "text" ? 1 : -1;
       }
       applySort();
     };
@@ -214,8 +336,21 @@
   });
   document.getElementById("apply").hidden = true;
   table.dataset.query = query();
+  for (const img of document.querySelectorAll("section.figures img")) {
+    img.dataset.query = table.dataset.query;
+  }
   for (const id of ["switching", "survival"]) {
     const el = document.getElementById(id);
     loadFragment(el, el.dataset.src);
   }
+  // a figure opens enlarged on click (its full resolution, scrollable on a phone)
+  const zoom = document.getElementById("zoom");
+  document.addEventListener("click", (e) => {
+    const img = e.target.closest && e.target.closest("figure.plot img");
+    if (!img || !zoom || typeof zoom.showModal !== "function") return;
+    const big = document.getElementById("zoom-img");
+    big.src = img.src;
+    big.alt = img.alt;
+    zoom.showModal();
+  });
 })();
