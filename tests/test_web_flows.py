@@ -382,23 +382,30 @@ def test_figures_are_marked_stale_until_the_latest_settings_arrive(
     page.wait_for_function(
         "() => [...document.querySelectorAll('section.figures img')].every("
         "i => i.complete && i.naturalWidth > 200)"
+        " && document.querySelector('#survival .km-svg') !== null"
     )
+    forest_before = page.locator("#chart-forest svg").inner_html()
     page.select_option('select[name="sample_type"]', "primary")
-    # at once: the figures say they show the previous settings
-    assert page.locator("section.figures figure.stale").count() == 3
+    # at once: the server-drawn figure and the sections say they show the previous settings
+    assert page.locator("section.figures figure.plot.stale").count() == 1
+    assert page.locator(".fragment.stale").count() == 2
     assert page.locator(".stale-note").is_visible()
     # quick further changes: only the last one is drawn
     page.select_option('select[name="sample_type"]', "metastasis")
     page.select_option('select[name="hr"]', "positive")
     page.wait_for_function(
-        "() => document.querySelectorAll('section.figures figure.stale').length === 0",
+        "() => document.querySelectorAll('.stale').length === 0"
+        " && document.querySelector('#survival .km-svg') !== null",
         timeout=60_000,
     )
     queries = page.eval_on_selector_all(
-        "section.figures img", "imgs => imgs.map(i => i.dataset.query)"
+        "section.figures img, figure.chart", "els => els.map(e => e.dataset.query)"
     )
+    assert len(queries) == 4  # oncoprint, forest, stacked, Kaplan-Meier
     assert all("sample_type=metastasis" in q and "hr=positive" in q for q in queries), queries
     assert page.locator(".stale-note").is_hidden()
+    # the page's own forest plot was redrawn with the new numbers
+    assert page.locator("#chart-forest svg").inner_html() != forest_before
     assert session.errors == []
 
 
@@ -417,11 +424,11 @@ def test_no_horizontal_scroll_at_390_px(server: str, phone: Session, path: str) 
         assert page.locator("#history .cell-label").first.is_visible()
     if path.endswith(STUDY):
         # the survival curves keep a readable size (scrolled inside their box)
-        page.wait_for_selector("#survival figure.plot img")
-        km = page.eval_on_selector(
-            "#survival figure.plot img", "i => i.getBoundingClientRect().width"
-        )
-        assert km >= 600
+        page.wait_for_selector("#survival .km-svg")
+        km = page.eval_on_selector("#survival .km-svg", "s => s.getBoundingClientRect().width")
+        assert km >= 500
+        forest = page.eval_on_selector("#chart-forest svg", "s => s.getBoundingClientRect().width")
+        assert forest >= 600
     assert phone.errors == []
 
 

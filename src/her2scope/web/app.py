@@ -68,6 +68,7 @@ from her2scope.web.service import (
     Service,
     Superseded,
     alteration_frequencies,
+    chart_style,
     survival_view,
     switching_view,
 )
@@ -80,6 +81,7 @@ REPORT_FORMATS = {
     "md": "text/markdown; charset=utf-8",
     "json": "application/json",
 }
+FIGURE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 STATUS_TITLES = {
     400: "Bad request",
     403: "Forbidden",
@@ -219,6 +221,7 @@ async def cohort_page(request: Request) -> Response:
         map_fields=MAP_FIELDS,
         columns=loaded.columns(),
         open_mapping=False,
+        style=chart_style(),
     )
 
 
@@ -252,6 +255,7 @@ async def _limited_page(
                 opts=opts,
                 by=by,
                 file_tag=opts.file_tag() + "_" + by.replace(":", "-"),
+                charts=False,
             )
         except Her2scopeError as exc:
             survival_html = _ENV.get_template("unavailable.html.j2").render(
@@ -314,17 +318,22 @@ async def figure(request: Request) -> Response:
     name = str(request.path_params["name"])
     if name not in FIGURES:
         raise HTTPException(404, "No such figure.")
+    fmt = str(request.path_params.get("fmt", "png"))
+    if fmt not in FIGURE_TYPES:
+        raise HTTPException(404, "No such figure format.")
     opts = _options(request)
     by = _by(request)
     view = request.query_params.get("view", "")[:64]
     service = _service(request)
     service.want(view, study_id, opts)
+    if view and await request.is_disconnected():
+        return Response(status_code=204)  # the page gave up on it before it was started
     try:
-        png = await run_in_threadpool(service.figure, study_id, opts, name, view, by)
+        data = await run_in_threadpool(service.figure, study_id, opts, name, view, by, fmt)
     except Superseded:
         # the page asked for other settings meanwhile: nothing drawn, nothing to show
         return Response(status_code=204, headers={"x-her2scope": "superseded"})
-    return Response(png, media_type="image/png")
+    return Response(data, media_type=FIGURE_TYPES[fmt])
 
 
 def _by(request: Request) -> str:
@@ -366,6 +375,8 @@ async def _fragment(
         opts=opts,
         by=by,
         file_tag=opts.file_tag(),
+        # the cohort page draws the Kaplan-Meier curves itself from the fragment's data
+        charts=request.query_params.get("charts") == "1",
     )
 
 
@@ -642,7 +653,7 @@ def create_app(
         Route("/patient/schema.json", patient_schema),
         Route("/study/{study_id}", cohort_page),
         Route("/study/{study_id}/analysis.json", analysis_json),
-        Route("/study/{study_id}/figure/{name}.png", figure),
+        Route("/study/{study_id}/figure/{name}.{fmt}", figure),
         Route("/study/{study_id}/switching", switching_fragment),
         Route("/study/{study_id}/survival", survival_fragment),
         Route("/study/{study_id}/download/{name}", download),

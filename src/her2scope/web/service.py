@@ -263,6 +263,7 @@ class Service:
                 "distribution": distribution(result),
                 "rows": table_rows(result),
                 "samples": analysed_samples(result),
+                "expected": list(result.options.expected),
             }
 
         return self._results.get(("payload", study_id, opts), compute)
@@ -352,9 +353,18 @@ class Service:
         return latest is not None and latest != opts
 
     def figure(
-        self, study_id: str, opts: CohortOptions, name: str, view: str = "", by: str = "her2"
+        self,
+        study_id: str,
+        opts: CohortOptions,
+        name: str,
+        view: str = "",
+        by: str = "her2",
+        fmt: str = "png",
     ) -> bytes:
-        """PNG of one figure (``name`` in :data:`FIGURES`), drawn by report/.
+        """One figure (``name`` in :data:`FIGURES`) as ``fmt`` (png or svg), drawn by report/.
+
+        The page asks for SVG (text kept as text: about half the drawing time of
+        a PNG, sharp at any size); ``.png`` stays for links and scripts.
 
         With ``view`` (the page's token), a figure whose view has moved on to
         other settings before its drawing starts raises :class:`Superseded`
@@ -370,27 +380,39 @@ class Service:
         def compute() -> bytes:
             from her2scope.report.figures import encode
 
+            if name == "oncoprint":
+                # alone: the page draws the forest plot and the stacked bar itself
+                from her2scope.report.figures import oncoprint_figure
+
+                result = self.analysis(study_id, opts)
+                with drawing():
+                    if self.superseded(view, study_id, opts):
+                        raise Superseded(name)
+                    return encode(oncoprint_figure(result), fmt=fmt)
             if name in _COHORT_FIGURES:
-                return self._cohort_figures(study_id, opts, view)[_COHORT_FIGURES.index(name)]
+                figs = self._cohort_figures(study_id, opts, view, fmt)
+                return figs[_COHORT_FIGURES.index(name)]
             if name == "switching":
                 from her2scope.report.switching import switching_figure
 
                 sw = self.switching(study_id, opts)
                 with drawing():
-                    return encode(switching_figure(sw), fmt="png", dpi=100)
+                    return encode(switching_figure(sw), fmt=fmt, dpi=100)
             if name == "km":
                 from her2scope.report.survival import km_figure
 
                 sv = self.survival(study_id, opts, by)
                 with drawing():
-                    return encode(km_figure(sv), fmt="png", dpi=100)
+                    return encode(km_figure(sv), fmt=fmt, dpi=100)
             raise BadOption(f"unknown figure {name!r}")
 
         if self.superseded(view, study_id, opts):
             raise Superseded(name)
-        return self._results.get(("figure", study_id, opts, name, by), compute)
+        return self._results.get(("figure", study_id, opts, name, by, fmt), compute)
 
-    def _cohort_figures(self, study_id: str, opts: CohortOptions, view: str) -> tuple[bytes, ...]:
+    def _cohort_figures(
+        self, study_id: str, opts: CohortOptions, view: str, fmt: str = "png"
+    ) -> tuple[bytes, ...]:
         """Forest plot, stacked bar and oncoprint: report/ draws the three together."""
 
         def compute() -> tuple[bytes, ...]:
@@ -402,9 +424,9 @@ class Service:
             with FIGURE_LOCK:
                 if self.superseded(view, study_id, opts):
                     raise Superseded("cohort figures")
-                return tuple(f.data for f in cohort_figures(result, fmt="png"))
+                return tuple(f.data for f in cohort_figures(result, fmt=fmt))
 
-        return self._results.get(("cohort_figures", study_id, opts), compute)
+        return self._results.get(("cohort_figures", study_id, opts, fmt), compute)
 
     def download(self, study_id: str, opts: CohortOptions, name: str, by: str = "her2") -> bytes:
         """File contents for ``name`` in :data:`DOWNLOADS`."""
@@ -524,6 +546,26 @@ def analysed_samples(result: IntersectionResult, limit: int = 5000) -> list[dict
     return [{"id": str(r[0]), "her2": str(r[1] or "")} for r in frame.head(limit).iter_rows()]
 
 
+#: the stacked bar's parts (the order of ``parts`` in :func:`table_rows`) and their colours
+STACK_PARTS = (
+    ("HER2-0", "HER2-0"),
+    ("HER2-low", "HER2-low"),
+    ("HER2-positive", "HER2-positive"),
+    ("HER2-negative (unsplit)", "HER2-negative"),
+    ("unknown / equivocal", "unknown"),
+)
+
+
+def chart_style() -> dict[str, Any]:
+    """Colours of the page's own charts: the package's class and HER2 palettes."""
+    from her2scope.vocab import CLASS_COLOURS
+
+    return {
+        "classes": dict(CLASS_COLOURS),
+        "parts": [{"name": n, "colour": her2_colour(c)} for n, c in STACK_PARTS],
+    }
+
+
 def distribution(result: IntersectionResult) -> list[dict[str, Any]]:
     """HER2 categories of the analysed tumors: category, n, percent."""
     import polars as pl
@@ -576,6 +618,19 @@ def table_rows(result: IntersectionResult) -> list[dict[str, Any]]:
                 "q_fisher": _num(r["q_fisher"]),
                 "q_text": _fmt_p(r["q_fisher"]),
                 "n_not_profiled": r["n_not_profiled"],
+                "ci_low": _num(r["ci_low"]),
+                "ci_high": _num(r["ci_high"]),
+                # the HER2 composition of the altered tumors (the stacked bar)
+                "parts": [
+                    int(r.get(k) or 0)
+                    for k in (
+                        "n_her2_zero",
+                        "n_her2_low",
+                        "n_her2_positive",
+                        "n_her2_negative_unsplit",
+                        "n_her2_unknown",
+                    )
+                ],
                 "seed": (
                     f"{r['seed_n_her2_low']}/{r['seed_n_her2_known']}"
                     if r.get("seed_n_her2_known") is not None
@@ -596,12 +651,44 @@ def switching_view(result: SwitchingResult) -> dict[str, Any]:
     """Accounting and the headline rates of a switching result, for a template."""
     from her2scope.report.switching import SAME_TUMOUR_NOTE, rates_display
 
+    from her2scope.analysis.switching import COMPARISONS
+
     rates = rates_display(result).to_dicts()
+    matrices = []
+    for comparison in COMPARISONS:
+        if not result.matrix.filter(result.matrix["comparison"] == comparison).height:
+            continue
+        wide = result.matrix_wide(comparison)
+        cats = wide.columns[1:]
+        cells = [[int(v) for v in row[1:]] for row in wide.iter_rows()]
+        top = max((v for row in cells for v in row), default=0) or 1
+        matrices.append(
+            {
+                "comparison": comparison,
+                "columns": cats,
+                "rows": [
+                    {
+                        "from": str(wide["from_category"][i]),
+                        # shade: share of the largest cell (the figure's colour scale)
+                        "cells": [{"n": v, "shade": round(v / top, 3)} for v in row],
+                    }
+                    for i, row in enumerate(cells)
+                ],
+            }
+        )
     return {
         "accounting": result.accounting.to_dicts(),
         "rates": rates,
+        "matrices": matrices,
         "note": SAME_TUMOUR_NOTE,
     }
+
+
+def _km_colour(group: str) -> str:
+    """The group's colour on the Kaplan-Meier plot (the report's palette)."""
+    from her2scope.vocab import HER2_COLOURS
+
+    return {**HER2_COLOURS, "not_altered": "#7f7f7f", "altered": "#9467bd"}.get(group, "#333333")
 
 
 #: readable headings of the survival tables' columns (the TSV keeps the column names)
@@ -626,7 +713,7 @@ SURVIVAL_HEADINGS = {
     "ph_p_value": "PH test p",
     "ph_ok": "Proportional hazards holds",
 }
-_ANALYSIS_WORDS = {"from_diagnosis": "from diagnosis", "from_sequencing": "from sequencing"}
+_ANALYSIS_WORDS = {"from_diagnosis": "from diagnosis", "left_truncated": "left-truncated (from sequencing)"}
 
 
 def survival_view(result: SurvivalResult) -> dict[str, Any]:
@@ -649,7 +736,22 @@ def survival_view(result: SurvivalResult) -> dict[str, Any]:
         rows = [[cell(k, v) for k, v in row.items()] for row in frame.to_dicts()]
         return {"heads": heads, "rows": rows}
 
+    # the Kaplan-Meier steps for the page's own drawing: per analysis, per group
+    curves: dict[str, dict[str, list[list[float]]]] = {}
+    for row in result.curves.iter_rows(named=True):
+        steps = curves.setdefault(str(row["analysis"]), {}).setdefault(str(row["group"]), [])
+        steps.append(
+            [
+                round(float(row["time"]), 3),
+                round(float(row["survival"]), 5),
+                _num(round(float(row["ci_low"]), 5)) if row["ci_low"] is not None else None,
+                _num(round(float(row["ci_high"]), 5)) if row["ci_high"] is not None else None,
+                int(row["at_risk"]),
+            ]
+        )
     return {
+        "curves": curves,
+        "colours": {g: _km_colour(g) for a in curves.values() for g in a},
         "summary": result.summary().split("\n"),
         "groups": text_rows(result.table),
         "tests": text_rows(result.logrank),
