@@ -649,9 +649,8 @@ def table_rows(result: IntersectionResult) -> list[dict[str, Any]]:
 
 def switching_view(result: SwitchingResult) -> dict[str, Any]:
     """Accounting and the headline rates of a switching result, for a template."""
-    from her2scope.report.switching import SAME_TUMOUR_NOTE, rates_display
-
     from her2scope.analysis.switching import COMPARISONS
+    from her2scope.report.switching import SAME_TUMOUR_NOTE, rates_display
 
     rates = rates_display(result).to_dicts()
     matrices = []
@@ -713,7 +712,10 @@ SURVIVAL_HEADINGS = {
     "ph_p_value": "PH test p",
     "ph_ok": "Proportional hazards holds",
 }
-_ANALYSIS_WORDS = {"from_diagnosis": "from diagnosis", "left_truncated": "left-truncated (from sequencing)"}
+_ANALYSIS_WORDS = {
+    "from_diagnosis": "from diagnosis",
+    "left_truncated": "left-truncated (from sequencing)",
+}
 
 
 def survival_view(result: SurvivalResult) -> dict[str, Any]:
@@ -737,7 +739,7 @@ def survival_view(result: SurvivalResult) -> dict[str, Any]:
         return {"heads": heads, "rows": rows}
 
     # the Kaplan-Meier steps for the page's own drawing: per analysis, per group
-    curves: dict[str, dict[str, list[list[float]]]] = {}
+    curves: dict[str, dict[str, list[list[float | None]]]] = {}
     for row in result.curves.iter_rows(named=True):
         steps = curves.setdefault(str(row["analysis"]), {}).setdefault(str(row["group"]), [])
         steps.append(
