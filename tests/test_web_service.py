@@ -200,3 +200,28 @@ def test_study_without_her2_page_and_survival_by_alteration(
     bad = shared.get("/study/brca_tcga_pan_can_atlas_2018", params={"map": "ihc=NO_SUCH"})
     assert bad.status_code == 400 and "NO_SUCH" in bad.text
     assert shared.get("/study/breast_msk_2018", params={"map": "nonsense=X"}).status_code == 400
+
+
+def test_a_metabric_like_study_shows_its_her2_split(tmp_path: Path) -> None:
+    """METABRIC's layout (HER2_STATUS +/-, HER2_SNP6, ER_IHC, CLAUDIN_SUBTYPE: the columns
+    of cBioPortal's brca_metabric export) gives HER2-positive vs not, no HER2-low: the
+    page shows that split with the reason, not a 400."""
+    samples = [
+        {"PATIENT_ID": f"MB-{i:04d}", "SAMPLE_ID": f"MB-{i:04d}", "SAMPLE_TYPE": "Primary",
+         "HER2_STATUS": "Positive" if i % 4 == 0 else "Negative", "ER_STATUS": "Positive",
+         "ER_IHC": "Positve", "HER2_SNP6": "GAIN" if i % 4 == 0 else "NEUTRAL",
+         "CLAUDIN_SUBTYPE": "LumA"}
+        for i in range(12)
+    ]  # fmt: skip
+    patients = [
+        {"PATIENT_ID": s["PATIENT_ID"], "OS_MONTHS": str(10 + i), "OS_STATUS": "0:LIVING"}
+        for i, s in enumerate(samples)
+    ]
+    make_study(tmp_path, study_id="brca_metabric_like", samples=samples, patients=patients,
+               maf_rows=None, cna=None, fusions=None, panel_matrix=None)  # fmt: skip
+    with _client(create_app([tmp_path], warm=False)) as client:
+        page = client.get("/study/brca_metabric_like")
+    assert page.status_code == 200, page.text[:500]
+    assert "HER2-low cannot be called here" in page.text
+    split = page.text.split('id="her2-split"', 1)[1].split("</table>", 1)[0]
+    assert "HER2-positive" in split and ">3<" in split and ">9<" in split

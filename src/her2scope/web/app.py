@@ -362,8 +362,21 @@ async def _fragment(
     if compute == "survival":
         by = _by(request)
         args = (study_id, opts, by)
+    token = request.query_params.get("view", "")[:64]
+    service.want(token, study_id, opts)
+    if token and await request.is_disconnected():
+        return Response(status_code=204)  # the page gave up on it before it was started
+
+    def run() -> Any:
+        # a section the page has moved on from while it waited for a thread: not computed
+        if service.superseded(token, study_id, opts):
+            raise Superseded(what)
+        return getattr(service, compute)(*args)
+
     try:
-        result = await run_in_threadpool(getattr(service, compute), *args)
+        result = await run_in_threadpool(run)
+    except Superseded:
+        return Response(status_code=204, headers={"x-her2scope": "superseded"})
     except Her2scopeError as exc:
         return render("unavailable.html.j2", what=what, message=exc.one_line())
     extra = f"&by={quote(by, safe=':')}" if by != "her2" else ""

@@ -356,11 +356,11 @@
       el.replaceChildren(p);
     }
     // the survival section sends its curves as data: the page draws them (no server figure)
-    const fetchUrl = el.id === "survival" ? url + "&charts=1" : url;
+    const fetchUrl = withView(el.id === "survival" ? url + "&charts=1" : url);
     fetch(fetchUrl, { headers: { Accept: "text/html" }, signal: ctrl.signal })
-      .then((r) => r.text().then((t) => ({ ok: r.ok, text: t })))
-      .then(({ ok, text }) => {
-        if (el.dataset.src !== url || ctrl.signal.aborted) return;
+      .then((r) => r.text().then((t) => ({ ok: r.ok, text: t, skipped: r.status === 204 })))
+      .then(({ ok, text, skipped }) => {
+        if (el.dataset.src !== url || ctrl.signal.aborted || skipped) return;
         if (!ok) {
           el.replaceChildren(document.createTextNode("Could not compute this section."));
           fresh(el);
