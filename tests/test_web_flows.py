@@ -329,6 +329,27 @@ def test_survival_and_switching_follow_the_filters(server: str, session: Session
     assert session.errors == []
 
 
+def test_a_selected_row_lists_its_samples_with_report_links(server: str, session: Session) -> None:
+    page = session.page
+    page.goto(f"{server}/study/{STUDY}?profile=ihc-only&ambiguous=low")
+    row = page.locator('#alt-table tr[data-alteration="ESR1_mut"]')
+    n_altered = row.locator("td").nth(2).text_content()
+    # a click on the forest plot's row selects the alteration
+    page.locator('#chart-forest g.row[data-alteration="ESR1_mut"]').click()
+    page.wait_for_function(
+        "() => document.getElementById('sample-list-what').textContent.includes('ESR1 mutation')"
+    )
+    assert page.locator("#sample-count").text_content() == n_altered
+    assert "selected" in (row.get_attribute("class") or "")
+    first = page.locator("#sample-list li").first
+    assert "ESR1" in (first.text_content() or "")
+    href = first.locator("a").get_attribute("href") or ""
+    assert "profile=ihc-only" in href and "ambiguous=low" in href
+    page.click("#show-all-samples")
+    assert page.locator("#sample-list-what").text_content() == ""
+    assert session.errors == []
+
+
 # -- studies without HER2 IHC -----------------------------------------------------------------
 
 

@@ -225,3 +225,24 @@ def test_a_metabric_like_study_shows_its_her2_split(tmp_path: Path) -> None:
     assert "HER2-low cannot be called here" in page.text
     split = page.text.split('id="her2-split"', 1)[1].split("</table>", 1)[0]
     assert "HER2-positive" in split and ">3<" in split and ">9<" in split
+
+
+@pytest.mark.study
+def test_altered_samples_agree_with_the_table(shared: Any) -> None:
+    """The sample list of a selected row holds exactly the row's altered tumors."""
+    q = {"profile": "ihc-only", "ambiguous": "low", "hr": "positive"}
+    rows = shared.get("/study/breast_msk_2018/analysis.json", params=q).json()["rows"]
+    for row in rows:
+        r = shared.get(
+            "/study/breast_msk_2018/altered.json", params={**q, "alteration": row["alteration"]}
+        )
+        assert r.status_code == 200
+        samples = r.json()["samples"]
+        assert len(samples) == row["n_altered"], row["alteration"]
+        assert len({s["id"] for s in samples}) == len(samples)
+    esr1 = shared.get(
+        "/study/breast_msk_2018/altered.json", params={**q, "alteration": "ESR1_mut"}
+    ).json()["samples"]
+    assert all("ESR1" in s["variants"] for s in esr1)
+    bad = shared.get("/study/breast_msk_2018/altered.json", params={"alteration": "NOPE"})
+    assert bad.status_code == 404 and bad.json()["ok"] is False

@@ -313,6 +313,24 @@ async def analysis_json(request: Request) -> Response:
     return JSONResponse(body)
 
 
+async def altered_json(request: Request) -> Response:
+    """``?alteration=ID`` + the cohort options -> the analysed samples carrying it."""
+    study_id = _study_id(request)
+    opts = _options(request)
+    alteration = request.query_params.get("alteration", "")
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", alteration):
+        raise HTTPException(400, "alteration must be a catalog alteration id or class")
+    try:
+        rows = await run_in_threadpool(
+            _service(request).altered_samples, study_id, opts, alteration
+        )
+    except KeyError:
+        raise HTTPException(404, "No such alteration in the catalog.") from None
+    return JSONResponse(
+        {"alteration": alteration, "samples": rows, "reading_query": opts.reading_query()}
+    )
+
+
 async def figure(request: Request) -> Response:
     study_id = _study_id(request)
     name = str(request.path_params["name"])
@@ -666,6 +684,7 @@ def create_app(
         Route("/patient/schema.json", patient_schema),
         Route("/study/{study_id}", cohort_page),
         Route("/study/{study_id}/analysis.json", analysis_json),
+        Route("/study/{study_id}/altered.json", altered_json),
         Route("/study/{study_id}/figure/{name}.{fmt}", figure),
         Route("/study/{study_id}/switching", switching_fragment),
         Route("/study/{study_id}/survival", survival_fragment),

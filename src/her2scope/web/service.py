@@ -268,6 +268,44 @@ class Service:
 
         return self._results.get(("payload", study_id, opts), compute)
 
+    def altered_samples(
+        self, study_id: str, opts: CohortOptions, alteration: str
+    ) -> list[dict[str, str]]:
+        """The analysed samples carrying ``alteration`` (a catalog id, a mechanism class or
+        ``ALL``), with their HER2 call and variants; KeyError for an unknown id."""
+        from her2scope.vocab import ALL_CLASS
+
+        loaded = self.load(study_id, opts)
+        catalog = loaded.catalog
+        if alteration == ALL_CLASS:
+            ids = list(catalog.ids)
+        elif alteration in catalog.ids:
+            ids = [alteration]
+        else:
+            ids = [a.id for a in catalog.by_class(alteration)]
+            if not ids:
+                raise KeyError(alteration)
+
+        def compute() -> list[dict[str, str]]:
+            import polars as pl
+
+            result = self.analysis(study_id, opts)
+            analysed = result.samples.filter(pl.col("included")).select(
+                "sample_id", "her2_category"
+            )
+            hits = (
+                loaded.calls.altered.filter(pl.col("alteration").is_in(ids))
+                .group_by("sample_id", maintain_order=True)
+                .agg(pl.col("variants").str.join("; "))
+            )
+            rows = analysed.join(hits, on="sample_id", how="inner")
+            return [
+                {"id": str(r[0]), "her2": str(r[1] or ""), "variants": str(r[2] or "")}
+                for r in rows.iter_rows()
+            ]
+
+        return self._results.get(("altered", study_id, opts, alteration), compute)
+
     def her2_limitation(self, study_id: str, opts: CohortOptions) -> str | None:
         """Why the study (read with the options' mapping) gives no HER2-0/low/positive calls."""
         from her2scope.study.conventions import her2_limitation

@@ -104,10 +104,27 @@
       g.classList.toggle("selected", g.dataset.alteration === id);
     }
     const tr = tbody.querySelector('tr[data-alteration="' + CSS.escape(id) + '"]');
-    if (tr) {
-      tr.hidden = false;
-      tr.scrollIntoView({ block: "nearest" });
-    }
+    if (tr) tr.hidden = false;
+    showAltered(id, tr ? tr.cells[0].textContent : id);
+  }
+
+  // the sample list narrowed to the selected alteration (its reports one click away)
+  let selected = null;
+
+  function showAltered(id, label) {
+    selected = { id: id, label: label };
+    const q = table.dataset.query;
+    fetch(base + "/altered.json?" + q + "&alteration=" + encodeURIComponent(id),
+      { headers: { Accept: "application/json" } })
+      .then((r) => r.json())
+      .then((data) => {
+        if (!selected || selected.id !== id || !data.samples) return;
+        renderSamples(data.samples, data.reading_query, label);
+        const box = document.getElementById("sample-list-box");
+        box.open = true;
+        box.scrollIntoView({ block: "nearest" });
+      })
+      .catch(() => {});
   }
 
   function chartRow(svg, r, y, height, width, tip) {
@@ -408,13 +425,18 @@
         mapping.elements.namedItem(name).value = opts[name];
       }
     }
-    renderSamples(data.samples, data.reading_query);
+    lastSamples = data;
+    if (selected) showAltered(selected.id, selected.label);
+    else renderSamples(data.samples, data.reading_query);
     clearTimeout(figureTimer);
     figureTimer = setTimeout(() => loadFigures(q), FIGURE_DELAY);
   }
 
-  function renderSamples(samples, reading) {
+  function renderSamples(samples, reading, label) {
     const list = document.getElementById("sample-list");
+    const what = document.getElementById("sample-list-what");
+    what.textContent = label ? "with " + label : "";
+    document.getElementById("show-all-samples").hidden = !label;
     const items = document.createDocumentFragment();
     for (const s of samples.slice(0, 300)) {
       const li = document.createElement("li");
@@ -423,7 +445,7 @@
       a.textContent = s.id;
       const span = document.createElement("span");
       span.className = "muted";
-      span.textContent = " " + s.her2;
+      span.textContent = " " + s.her2 + (s.variants ? " · " + s.variants : "");
       li.append(a, span);
       items.appendChild(li);
     }
@@ -432,6 +454,7 @@
   }
 
   let tableCtrl = null;
+  let lastSamples = { samples: initial.samples, reading_query: initial.reading_query };
 
   function recompute() {
     const q = query();
@@ -541,6 +564,15 @@
     });
   }
   document.getElementById("table-filter").addEventListener("input", applyFilter);
+  tbody.addEventListener("click", (e) => {
+    const tr = e.target.closest("tr");
+    if (tr && tr.dataset.alteration) selectAlteration(tr.dataset.alteration);
+  });
+  document.getElementById("show-all-samples").addEventListener("click", () => {
+    selected = null;
+    for (const el of document.querySelectorAll(".selected")) el.classList.remove("selected");
+    renderSamples(lastSamples.samples, lastSamples.reading_query);
+  });
   document.getElementById("level-filter").addEventListener("change", applyFilter);
   form.addEventListener("change", recompute);
   form.addEventListener("submit", (e) => {
