@@ -56,10 +56,15 @@ def serve(
     import uvicorn
 
     from her2scope.web import create_app
+    from her2scope.web.registry import default_roots, scan
 
     for raw in os.environ.get("HER2SCOPE_STUDIES", "").split(os.pathsep):
         if raw.strip() and not Path(raw).expanduser().is_dir():
             typer.echo(f"warning: HER2SCOPE_STUDIES names {raw}, which is not a folder", err=True)
+    found, _, hidden = scan(default_roots(studies or []))
+    for folder in hidden:
+        shown_by = found[folder.name].folder
+        typer.echo(f"warning: study {folder} is not served: {shown_by} has the same name", err=True)
     web_app = create_app(studies or [], host=host, allowed_hosts=allow_host or (), warm=not no_warm)
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(
