@@ -350,6 +350,40 @@ def test_a_selected_row_lists_its_samples_with_report_links(server: str, session
     assert session.errors == []
 
 
+def test_table_sorting_filter_message_and_percentages(server: str, session: Session) -> None:
+    page = session.page
+    page.goto(f"{server}/study/{STUDY}")
+
+    def column(index: int) -> list[float]:
+        values = page.eval_on_selector_all(
+            "#alt-table tbody tr:not([hidden])",
+            f"trs => trs.map(t => t.cells[{index}].dataset.v)",
+        )
+        return [float(v) for v in values if v != ""]
+
+    # q: the first click puts the most significant (smallest q) first
+    page.click("#alt-table th[data-key='q_fisher']")
+    q = column(7)
+    assert q == sorted(q) and len(q) > 10
+    # Paper: sorted by the paper's fraction as a number, not as text
+    page.click("#alt-table th[data-key='seed']")
+    paper = column(9)
+    assert paper == sorted(paper, reverse=True) and len(paper) > 3
+    # a filter that matches nothing says so
+    page.fill("#table-filter", "no-such-gene-xyz")
+    assert page.locator("#table-empty").is_visible()
+    page.fill("#table-filter", "")
+    assert page.locator("#table-empty").is_hidden()
+    # the distribution keeps one decimal after an update
+    page.select_option('select[name="ambiguous"]', "low")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('ambiguous') === 'low'")
+    pct = page.eval_on_selector_all(
+        "#distribution tbody tr", "trs => trs.map(t => t.cells[2].textContent)"
+    )
+    assert pct and all(re.fullmatch(r"\d+\.\d", p) for p in pct), pct
+    assert session.errors == []
+
+
 # -- studies without HER2 IHC -----------------------------------------------------------------
 
 
