@@ -326,9 +326,18 @@ async def altered_json(request: Request) -> Response:
         )
     except KeyError:
         raise HTTPException(404, "No such alteration in the catalog.") from None
+    # a 250,000-sample cohort can have 100,000 carriers: the list shows the first ones
     return JSONResponse(
-        {"alteration": alteration, "samples": rows, "reading_query": opts.reading_query()}
+        {
+            "alteration": alteration,
+            "n": len(rows),
+            "samples": rows[:ALTERED_LIMIT],
+            "reading_query": opts.reading_query(),
+        }
     )
+
+
+ALTERED_LIMIT = 5000
 
 
 async def figure(request: Request) -> Response:

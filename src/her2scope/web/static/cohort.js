@@ -119,7 +119,7 @@
       .then((r) => r.json())
       .then((data) => {
         if (!selected || selected.id !== id || !data.samples) return;
-        renderSamples(data.samples, data.reading_query, label);
+        renderSamples(data.samples, data.reading_query, label, data.n);
         const box = document.getElementById("sample-list-box");
         box.open = true;
         box.scrollIntoView({ block: "nearest" });
@@ -427,12 +427,12 @@
     }
     lastSamples = data;
     if (selected) showAltered(selected.id, selected.label);
-    else renderSamples(data.samples, data.reading_query);
+    else renderSamples(data.samples, data.reading_query, "", data.n_analysed);
     clearTimeout(figureTimer);
     figureTimer = setTimeout(() => loadFigures(q), FIGURE_DELAY);
   }
 
-  function renderSamples(samples, reading, label) {
+  function renderSamples(samples, reading, label, total) {
     const list = document.getElementById("sample-list");
     const what = document.getElementById("sample-list-what");
     what.textContent = label ? "with " + label : "";
@@ -450,11 +450,15 @@
       items.appendChild(li);
     }
     list.replaceChildren(items);
-    document.getElementById("sample-count").textContent = String(samples.length);
+    document.getElementById("sample-count").textContent = String(total || samples.length);
   }
 
   let tableCtrl = null;
-  let lastSamples = { samples: initial.samples, reading_query: initial.reading_query };
+  let lastSamples = {
+    samples: initial.samples,
+    reading_query: initial.reading_query,
+    n_analysed: initial.n_analysed,
+  };
 
   function recompute() {
     const q = query();
@@ -571,7 +575,7 @@
   document.getElementById("show-all-samples").addEventListener("click", () => {
     selected = null;
     for (const el of document.querySelectorAll(".selected")) el.classList.remove("selected");
-    renderSamples(lastSamples.samples, lastSamples.reading_query);
+    renderSamples(lastSamples.samples, lastSamples.reading_query, "", lastSamples.n_analysed);
   });
   document.getElementById("level-filter").addEventListener("change", applyFilter);
   form.addEventListener("change", recompute);
