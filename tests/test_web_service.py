@@ -197,8 +197,14 @@ def test_study_without_her2_page_and_survival_by_alteration(
     r = shared.get("/study/brca_tcga_pan_can_atlas_2018")
     assert r.status_code == 200
     assert "records no HER2 test" in r.text and 'id="freq-table"' in r.text
+    # a column the study does not have: the page without the mapping, saying why
     bad = shared.get("/study/brca_tcga_pan_can_atlas_2018", params={"map": "ihc=NO_SUCH"})
-    assert bad.status_code == 400 and "NO_SUCH" in bad.text
+    assert bad.status_code == 200 and 'id="freq-table"' in bad.text
+    error = bad.text.split('id="mapping-error"', 1)[1].split("</p>", 1)[0]
+    assert "ihc=NO_SUCH was not applied" in error and "no column &#39;NO_SUCH&#39;" in error
+    good = shared.get("/study/breast_msk_2018", params={"map": "ihc=NO_SUCH"})
+    assert good.status_code == 200 and 'id="mapping-error"' in good.text
+    assert 'id="alt-table"' in good.text
     assert shared.get("/study/breast_msk_2018", params={"map": "nonsense=X"}).status_code == 400
 
 

@@ -21,6 +21,7 @@ without tracebacks; see :mod:`her2scope.web.security` for the request guard.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -194,12 +195,22 @@ async def cohort_page(request: Request) -> Response:
     study_id = _study_id(request)
     opts = _options(request)
     service = _service(request)
-    loaded = await _loaded(request, study_id, opts)
+    mapping_error = None
+    try:
+        loaded = await _loaded(request, study_id, opts)
+    except Her2scopeError as exc:
+        if not opts.mapping:
+            raise
+        # a mapping the study refuses (no such column): the page without it, and why
+        tried = ", ".join(f"{k}={v}" for k, v in opts.mapping)
+        mapping_error = f"The mapping {tried} was not applied: {exc.one_line()}"
+        opts = dataclasses.replace(opts, mapping=())
+        loaded = await _loaded(request, study_id, opts)
     limitation = await run_in_threadpool(service.her2_limitation, study_id, opts)
     if limitation is not None:
         if not opts.mapping:
             service.registry.limited[study_id] = limitation
-        return await _limited_page(request, loaded, opts, limitation)
+        return await _limited_page(request, loaded, opts, limitation, mapping_error)
     try:
         payload = await run_in_threadpool(service.analysis_payload, study_id, opts)
     except Her2scopeError as exc:
@@ -207,7 +218,7 @@ async def cohort_page(request: Request) -> Response:
         # shown without HER2, and the mapping form to name the column
         if not opts.mapping:
             service.registry.limited[study_id] = exc.one_line()
-        return await _limited_page(request, loaded, opts, exc.one_line())
+        return await _limited_page(request, loaded, opts, exc.one_line(), mapping_error)
     return render(
         "cohort.html.j2",
         entry=loaded.entry,
@@ -220,13 +231,18 @@ async def cohort_page(request: Request) -> Response:
         mapping=dict(opts.mapping),
         map_fields=MAP_FIELDS,
         columns=loaded.columns(),
-        open_mapping=False,
+        open_mapping=mapping_error is not None,
+        mapping_error=mapping_error,
         style=chart_style(),
     )
 
 
 async def _limited_page(
-    request: Request, loaded: LoadedStudy, opts: CohortOptions, limitation: str
+    request: Request,
+    loaded: LoadedStudy,
+    opts: CohortOptions,
+    limitation: str,
+    mapping_error: str | None = None,
 ) -> Response:
     """A study without HER2-0/low/positive calls: what it can show (alteration
     frequencies, survival by alteration, the HER2 status split of a binary study), what
@@ -273,6 +289,7 @@ async def _limited_page(
         by_choices=by_choices,
         survival_html=Markup(survival_html) if survival_html else None,
         open_mapping=True,
+        mapping_error=mapping_error,
         choices=CHOICES,
         words=POLICY_WORDS,
         downloads=list(LIMITED_DOWNLOADS),
