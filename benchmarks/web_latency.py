@@ -22,6 +22,20 @@ It starts ``python -m her2scope serve`` as a fresh process on a free
   shown beside it. The knowledge base and the figures are loaded first so no
   background work competes with the measurement.
 
+* **rapid changes in a browser** (``--no-browser`` skips it): Debian's
+  Chromium (``/usr/bin/chromium``, driven by Playwright) opens the cohort page
+  and changes the settings every 150 ms, 20 times (20 different settings of
+  profile x ambiguity x sample type x HR, none computed before). For each
+  change: the time until the table shows that setting (a change superseded
+  by the next one before its table arrived is counted, not timed); after the
+  last change: the time until every figure (forest plot, stacked bar and
+  Kaplan-Meier curves, drawn in the page from the server's numbers; the
+  oncoprint, drawn by the server; the switching matrices are tables) shows
+  the last setting, and the server's count of
+  figure requests it skipped as superseded. Targets (issue 24): table median
+  <= 150 ms, max <= 400 ms; figures of the last setting <= 1.5 s after the
+  last change.
+
 ``--extra DIR`` measures the same for one more study folder (e.g. the
 250,000-sample synthetic study), served from a temporary root that links to
 it. ``--write`` replaces this script's section of ``benchmarks/results.md``
@@ -169,7 +183,146 @@ def measure(studies: Path, study_id: str, *, settle: bool = True) -> dict[str, A
             proc.kill()
 
 
-def section(results: list[dict[str, Any]]) -> str:
+RAPID_CHANGES = 20
+RAPID_INTERVAL_MS = 150
+
+_RAPID_JS = """
+async ([settings, interval]) => {
+  const form = document.getElementById('controls');
+  const table = document.getElementById('alt-table');
+  const log = { changed: [], shown: {} };
+  const key = (s) => new URLSearchParams(s).toString();
+  new MutationObserver(() => {
+    const q = table.dataset.query || '';
+    const k = q.split('&').filter(p => !p.startsWith('map=')).join('&');
+    if (!(k in log.shown)) log.shown[k] = performance.now();
+  }).observe(table, { attributes: true, attributeFilter: ['data-query'] });
+  for (const s of settings) {
+    for (const [name, value] of Object.entries(s)) form.elements.namedItem(name).value = value;
+    log.changed.push([key(s), performance.now()]);
+    form.dispatchEvent(new Event('change', { bubbles: true }));
+    await new Promise(r => setTimeout(r, interval));
+  }
+  window.__rapid = log;
+  return log.changed.length;
+}
+"""
+
+_FIGURES_READY_JS = """
+(q) => {
+  const imgs = [...document.querySelectorAll('section.figures img, #switching img, #survival img')];
+  const charts = [...document.querySelectorAll('figure.chart')];
+  return imgs.length === 1 && imgs.every(i => i.complete && i.naturalWidth > 100
+      && (i.dataset.query || '') === q)
+    && charts.length === 3 && charts.every(c => c.dataset.query === q && c.querySelector('svg'))
+    && document.querySelectorAll('.stale').length === 0;
+}
+"""
+
+
+def rapid_settings(n: int) -> list[dict[str, str]]:
+    """``n`` different settings, each one control away from the previous where possible."""
+    out: list[dict[str, str]] = []
+    for hr in ("all", "positive"):
+        for sample_type in SAMPLE_TYPES:
+            for profile in PROFILES:
+                for policy in POLICIES:
+                    out.append(
+                        {"profile": profile, "ambiguous": policy,
+                         "sample_type": sample_type, "hr": hr}
+                    )  # fmt: skip
+    # skip the default setting (the page opens on it: already computed)
+    return [s for s in out if s != DEFAULT_SETTING][:n]
+
+
+DEFAULT_SETTING = {
+    "profile": PROFILES[0],
+    "ambiguous": "exclude",
+    "sample_type": "all",
+    "hr": "all",
+}
+
+
+def measure_rapid(studies: Path, study_id: str) -> dict[str, Any]:
+    """Rapid control changes in Chromium against a fresh server (see the module docstring)."""
+    from urllib.parse import urlencode
+
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HER2SCOPE_STUDIES": str(studies), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "her2scope", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    settings = rapid_settings(RAPID_CHANGES)
+    try:
+        for _ in range(3000):
+            try:
+                if _get(base + "/", timeout=5)[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.01)
+        # the warm-up of the server (study, default analysis, knowledge base) finished
+        _get(f"{base}/study/{study_id}")
+        _get(f"{base}/study/{study_id}/figure/forest.png")
+        time.sleep(3.0)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--no-first-run",
+                      "--disable-background-networking"],
+            )  # fmt: skip
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{base}/study/{study_id}")
+            page.wait_for_function(
+                _FIGURES_READY_JS, arg=urlencode(DEFAULT_SETTING), timeout=120_000
+            )
+            page.evaluate(_RAPID_JS, [settings, RAPID_INTERVAL_MS])
+            last = urlencode(settings[-1])
+            page.wait_for_function(_FIGURES_READY_JS, arg=last, timeout=120_000)
+            done = page.evaluate("performance.now()")
+            log = page.evaluate("window.__rapid")
+            # what the last setting's figures waited for: each request's start and end
+            parts = page.evaluate(
+                "(t0) => performance.getEntriesByType('resource')"
+                ".filter(e => e.startTime >= t0)"
+                ".map(e => [e.name.split('?')[0].split('/').slice(-1)[0],"
+                " Math.round(e.startTime - t0), Math.round(e.responseEnd - t0)])",
+                log["changed"][-1][1],
+            )
+            browser.close()
+        changed = log["changed"]
+        shown = log["shown"]
+        table_ms = []
+        superseded = 0
+        for i, (key, t) in enumerate(changed):
+            if key in shown and (i + 1 == len(changed) or shown[key] <= changed[i + 1][1]):
+                table_ms.append(shown[key] - t)
+            else:
+                superseded += 1
+        figures_ms = done - changed[-1][1]
+        return {
+            "load": os.getloadavg()[0],
+            "study_id": study_id,
+            "changes": len(changed),
+            "table_ms": table_ms,
+            "superseded": superseded,
+            "figures_ms": figures_ms,
+            "requests": parts,
+        }
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def section(results: list[dict[str, Any]], rapid: list[dict[str, Any]] | None = None) -> str:
     lines = [
         BEGIN,
         "## her2scope serve (web app latency)",
@@ -200,8 +353,44 @@ def section(results: list[dict[str, Any]]) -> str:
         "First page: from starting `python -m her2scope serve` to the first 200 answer. "
         "Cohort page ready: the study loaded (parsed-study cache), annotated and analysed "
         "under the default options, in the same process (no warm-up beyond the app's own).",
-        END,
     ]
+    if rapid:
+        lines += [
+            "",
+            f"### Rapid changes in Chromium ({rapid[0]['study_id']})",
+            "",
+            f"{rapid[0]['changes']} setting changes, one every {RAPID_INTERVAL_MS} ms (settings "
+            "never computed before), on the cohort page in Debian's Chromium (headless), each "
+            "run against a fresh server. Table on screen = from the change to the table showing "
+            "that setting; figures = from the last change until every figure shows the last "
+            "setting (forest plot, stacked bar, Kaplan-Meier curves drawn in the page; the "
+            "oncoprint drawn by the server). Load = the machine's 1-minute load average "
+            "(2 CPUs, shared with other work) at the end of the run.",
+            "",
+            "| run | load | tables timed | superseded before shown | table ms median | "
+            "table ms max | figures of the last setting (ms) | targets (150 / 400 / 1500 ms) |",
+            "|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for i, r in enumerate(rapid, 1):
+            t = r["table_ms"]
+            med, mx = statistics.median(t), max(t)
+            ok = med <= 150 and mx <= 400 and r["figures_ms"] <= 1500
+            lines.append(
+                f"| {i} | {r['load']:.1f} | {len(t)} | {r['superseded']} | {med:.0f} | "
+                f"{mx:.0f} | {r['figures_ms']:.0f} | {'PASS' if ok else '**MISS**'} |"
+            )
+        lines += [
+            "",
+            "Requests after the last change, run by run (ms from the change: start-end): "
+            + "; ".join(
+                ", ".join(
+                    f"{n} {a}-{b}" for n, a, b in r.get("requests", []) if not n.startswith("blob")
+                )
+                for r in rapid
+            )
+            + ".",
+        ]
+    lines.append(END)
     return "\n".join(lines) + "\n"
 
 
@@ -223,14 +412,25 @@ def main() -> int:
     parser.add_argument("--study", default="breast_msk_2018")
     parser.add_argument("--extra", type=Path, help="one more study folder (e.g. synthetic 250k)")
     parser.add_argument("--write", action="store_true", help="update benchmarks/results.md")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium part")
+    parser.add_argument("--only-browser", action="store_true", help="only the Chromium part")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the Chromium part")
     args = parser.parse_args()
+    rapid = (
+        []
+        if args.no_browser
+        else [measure_rapid(Path(args.studies), args.study) for _ in range(args.repeat)]
+    )
+    if args.only_browser:
+        print(json.dumps(rapid, indent=1))
+        return 0
     results = [measure(Path(args.studies), args.study)]
     if args.extra is not None:
         folder = args.extra.resolve()
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / folder.name).symlink_to(folder, target_is_directory=True)
             results.append(measure(Path(tmp), folder.name))
-    text = section(results)
+    text = section(results, rapid)
     print(text)
     if args.write:
         write(text)

@@ -140,7 +140,8 @@ def test_markup_in_a_sample_id_is_escaped_everywhere(tiny: Any) -> None:
     found = tiny.get("/study/tiny_study/sample", params={"sample": EVIL_SAMPLE},
                      follow_redirects=False)  # fmt: skip
     assert found.status_code == 303
-    assert found.headers["location"] == url
+    # the report keeps the page's HER2 reading (profile, ambiguity policy)
+    assert found.headers["location"] == url + "?profile=asco-cap-2023&ambiguous=exclude"
 
 
 def test_unknown_sample_and_markup_in_a_missing_id_give_a_plain_404(tiny: Any) -> None:
@@ -279,15 +280,21 @@ def test_patient_schema_error_is_one_line(tiny: Any) -> None:
     """A refused patient is an answer (200, ok false), with the schema's own message."""
     r = tiny.post("/patient/report", json={"id": "x", "er": "pos"}, headers=ORIGIN)
     assert r.status_code == 200
-    assert r.json() == {
-        "ok": False,
-        "error": "web form: unknown field 'er' (did you mean 'er_status'?)",
-    }
+    body = r.json()
+    assert body["ok"] is False
+    assert body["error"] == "unknown field 'er' (did you mean 'er_status'?)"
+    assert [e["field"] for e in body["errors"]] == ["er"]
     # "first" and "1L" are read as line 1 (v3); a word that is not a line is refused
     bad_line = {**PATIENT, "therapy_history": [{"therapy": "letrozole", "line": "whenever"}]}
     r = tiny.post("/patient/report", json=bad_line, headers=ORIGIN)
     assert r.json()["ok"] is False
-    assert "therapy_history[0].line" in r.json()["error"]
+    assert r.json()["errors"] == [
+        {
+            "field": "therapy_history[0].line",
+            "label": "Therapy 1, line",
+            "message": "Therapy 1, line: enter a whole number",
+        }
+    ]
     r = tiny.post("/patient/report", json=["not", "a", "mapping"], headers=ORIGIN)
     assert r.json()["ok"] is False
 

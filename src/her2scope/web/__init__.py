@@ -7,7 +7,9 @@ the page templates.
 
 - :mod:`her2scope.web.registry`: which studies exist (only folders under the
   configured roots) and the per-process cache of loaded studies and results.
-- :mod:`her2scope.web.forms`: cohort options from query parameters.
+- :mod:`her2scope.web.service`: the computations behind the pages (cohort
+  options from query parameters, filters, figures, superseded-figure skipping).
+- :mod:`her2scope.web.forms`: the new-patient form's problems in plain words.
 - :mod:`her2scope.web.app`: the Starlette application (:func:`create_app`).
 
 Starlette is imported only here, never by ``import her2scope`` or the CLI.

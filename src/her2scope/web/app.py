@@ -21,8 +21,10 @@ without tracebacks; see :mod:`her2scope.web.security` for the request guard.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -32,6 +34,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -48,18 +51,25 @@ from starlette.types import ASGIApp, Scope
 
 from her2scope.errors import Her2scopeError
 from her2scope.report.html import environment
+from her2scope.web.forms import form_errors
 from her2scope.web.registry import LoadedStudy, Registry, default_roots
 from her2scope.web.security import DEFAULT_MAX_BODY, BodyTooLarge, Guard
 from her2scope.web.service import (
     DOWNLOADS,
     FIGURES,
     HR_FILTERS,
+    LIMITED_DOWNLOADS,
+    MAP_FIELDS,
     POLICIES,
+    POLICY_WORDS,
     PROFILES,
     SAMPLE_TYPES,
     BadOption,
     CohortOptions,
     Service,
+    Superseded,
+    alteration_frequencies,
+    chart_style,
     survival_view,
     switching_view,
 )
@@ -72,6 +82,7 @@ REPORT_FORMATS = {
     "md": "text/markdown; charset=utf-8",
     "json": "application/json",
 }
+FIGURE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 STATUS_TITLES = {
     400: "Bad request",
     403: "Forbidden",
@@ -127,8 +138,27 @@ def _options(request: Request) -> CohortOptions:
         raise HTTPException(400, str(exc)) from None
 
 
-async def _loaded(request: Request, study_id: str) -> LoadedStudy:
-    return await run_in_threadpool(_service(request).registry.load, study_id)
+async def _loaded(
+    request: Request, study_id: str, opts: CohortOptions | None = None
+) -> LoadedStudy:
+    mapping = opts.mapping if opts is not None else ()
+    return await run_in_threadpool(_service(request).registry.load, study_id, mapping)
+
+
+_EXTERNAL_LINK = re.compile(r'<a (?![^>]*\btarget=)([^>]*\bhref="https?://)', re.IGNORECASE)
+
+
+def links_in_new_tab(html: str) -> str:
+    """Outside links of a report open in a new tab (``target=_blank``, ``rel=noopener``):
+    inside the page's frame, PubMed or a registry would be refused by the frame policy
+    and leave an error page where the report was."""
+
+    def fix(match: re.Match[str]) -> str:
+        attrs = match.group(1)
+        rel = "" if re.search(r"\brel=", attrs) else 'rel="noopener noreferrer" '
+        return f'<a target="_blank" {rel}{attrs}'
+
+    return _EXTERNAL_LINK.sub(fix, html)
 
 
 def _sample_id(loaded: LoadedStudy, raw: str) -> str:
@@ -146,29 +176,149 @@ async def index(request: Request) -> Response:
         "index.html.j2",
         studies=sorted(registry.entries.values(), key=lambda e: e.study_id),
         roots=registry.roots,
+        missing_roots=registry.missing_roots,
+        hidden=registry.hidden,
+        broken=registry.broken,
+        limited=registry.limited,
     )
+
+
+CHOICES = {
+    "profile": PROFILES,
+    "ambiguous": POLICIES,
+    "sample_type": SAMPLE_TYPES,
+    "hr": HR_FILTERS,
+}
 
 
 async def cohort_page(request: Request) -> Response:
     study_id = _study_id(request)
     opts = _options(request)
     service = _service(request)
-    payload = await run_in_threadpool(service.analysis_payload, study_id, opts)
-    loaded = await _loaded(request, study_id)
+    mapping_error = None
+    try:
+        loaded = await _loaded(request, study_id, opts)
+    except Her2scopeError as exc:
+        if not opts.mapping:
+            raise
+        # a mapping the study refuses (no such column): the page without it, and why
+        tried = ", ".join(f"{k}={v}" for k, v in opts.mapping)
+        mapping_error = f"The mapping {tried} was not applied: {exc.one_line()}"
+        opts = dataclasses.replace(opts, mapping=())
+        loaded = await _loaded(request, study_id, opts)
+    limitation = await run_in_threadpool(service.her2_limitation, study_id, opts)
+    if limitation is not None:
+        if not opts.mapping:
+            service.registry.limited[study_id] = limitation
+        return await _limited_page(request, loaded, opts, limitation, mapping_error)
+    try:
+        payload = await run_in_threadpool(service.analysis_payload, study_id, opts)
+    except Her2scopeError as exc:
+        # no HER2 column the engine can read (a layout no convention knows): what can be
+        # shown without HER2, and the mapping form to name the column
+        if not opts.mapping:
+            service.registry.limited[study_id] = exc.one_line()
+        return await _limited_page(request, loaded, opts, exc.one_line(), mapping_error)
     return render(
         "cohort.html.j2",
         entry=loaded.entry,
         data=payload,
         opts=opts,
-        choices={
-            "profile": PROFILES,
-            "ambiguous": POLICIES,
-            "sample_type": SAMPLE_TYPES,
-            "hr": HR_FILTERS,
-        },
+        choices=CHOICES,
+        words=POLICY_WORDS,
         downloads=list(DOWNLOADS),
         samples=loaded.sample_order,
+        mapping=dict(opts.mapping),
+        map_fields=MAP_FIELDS,
+        columns=loaded.columns(),
+        open_mapping=mapping_error is not None,
+        mapping_error=mapping_error,
+        style=chart_style(),
     )
+
+
+async def _limited_page(
+    request: Request,
+    loaded: LoadedStudy,
+    opts: CohortOptions,
+    limitation: str,
+    mapping_error: str | None = None,
+) -> Response:
+    """A study without HER2-0/low/positive calls: what it can show (alteration
+    frequencies, survival by alteration, the HER2 status split of a binary study), what
+    it cannot and why, and the form that names its columns."""
+    service = _service(request)
+    frequencies = await run_in_threadpool(alteration_frequencies, loaded)
+    split = await run_in_threadpool(_binary_split, loaded, opts)
+    has_os = any(c.upper() == "OS_MONTHS" for c in loaded.study.patients.columns) or any(
+        c.upper() == "OS_MONTHS" for c in loaded.study.samples.columns
+    )
+    by_choices = [r for r in frequencies if r["n_altered"] > 0]
+    by_choices.sort(key=lambda r: -int(r["n_altered"]))
+    by = request.query_params.get("by", "")
+    if by:
+        by = _by(request)
+    elif by_choices:
+        by = "alteration:" + str(by_choices[0]["alteration"])
+    survival_html = None
+    if has_os and by.startswith("alteration:"):
+        try:
+            result = await run_in_threadpool(service.survival, loaded.entry.study_id, opts, by)
+            survival_html = _ENV.get_template("survival.html.j2").render(
+                view=survival_view(result),
+                study_id=loaded.entry.study_id,
+                query=opts.query() + "&by=" + quote(by, safe=":"),
+                opts=opts,
+                by=by,
+                file_tag=opts.file_tag() + "_" + by.replace(":", "-"),
+                charts=False,
+            )
+        except Her2scopeError as exc:
+            survival_html = _ENV.get_template("unavailable.html.j2").render(
+                what="Survival by alteration", message=exc.one_line()
+            )
+    return render(
+        "limited.html.j2",
+        entry=loaded.entry,
+        opts=opts,
+        limitation=limitation,
+        frequencies=frequencies,
+        split=split,
+        has_os=has_os,
+        by=by,
+        by_choices=by_choices,
+        survival_html=Markup(survival_html) if survival_html else None,
+        open_mapping=True,
+        mapping_error=mapping_error,
+        choices=CHOICES,
+        words=POLICY_WORDS,
+        downloads=list(LIMITED_DOWNLOADS),
+        samples=loaded.sample_order,
+        mapping=dict(opts.mapping),
+        map_fields=MAP_FIELDS,
+        columns=loaded.columns(),
+        n_samples=len(loaded.sample_order),
+    )
+
+
+def _binary_split(loaded: LoadedStudy, opts: CohortOptions) -> list[dict[str, Any]]:
+    """HER2 calls a binary (positive/negative) study still gives, counted (empty if none)."""
+    import polars as pl
+
+    from her2scope.her2 import classify
+    from her2scope.study.conventions import BINARY_CODE
+
+    if not loaded.study.audit.by_code(BINARY_CODE):
+        return []
+    calls = classify(loaded.study.samples, profile=opts.profile, ambiguous=opts.ambiguous)
+    counts = (
+        calls.table.group_by("her2_category").agg(pl.len().alias("n")).sort("n", descending=True)
+    )
+    total = int(counts["n"].sum()) or 1
+    return [
+        {"category": str(c), "n": int(n), "pct": round(100.0 * int(n) / total, 1)}
+        for c, n in counts.iter_rows()
+    ]
 
 
 async def analysis_json(request: Request) -> Response:
@@ -180,14 +330,67 @@ async def analysis_json(request: Request) -> Response:
     return JSONResponse(body)
 
 
+async def altered_json(request: Request) -> Response:
+    """``?alteration=ID`` + the cohort options -> the analysed samples carrying it."""
+    study_id = _study_id(request)
+    opts = _options(request)
+    alteration = request.query_params.get("alteration", "")
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", alteration):
+        raise HTTPException(400, "alteration must be a catalog alteration id or class")
+    try:
+        rows = await run_in_threadpool(
+            _service(request).altered_samples, study_id, opts, alteration
+        )
+    except KeyError:
+        raise HTTPException(404, "No such alteration in the catalog.") from None
+    # a 250,000-sample cohort can have 100,000 carriers: the list shows the first ones
+    return JSONResponse(
+        {
+            "alteration": alteration,
+            "n": len(rows),
+            "samples": rows[:ALTERED_LIMIT],
+            "reading_query": opts.reading_query(),
+        }
+    )
+
+
+ALTERED_LIMIT = 5000
+
+
 async def figure(request: Request) -> Response:
     study_id = _study_id(request)
     name = str(request.path_params["name"])
     if name not in FIGURES:
         raise HTTPException(404, "No such figure.")
+    fmt = str(request.path_params.get("fmt", "png"))
+    if fmt not in FIGURE_TYPES:
+        raise HTTPException(404, "No such figure format.")
     opts = _options(request)
-    png = await run_in_threadpool(_service(request).figure, study_id, opts, name)
-    return Response(png, media_type="image/png")
+    by = _by(request)
+    view = request.query_params.get("view", "")[:64]
+    service = _service(request)
+    service.want(view, study_id, opts)
+    if view and await request.is_disconnected():
+        return Response(status_code=204)  # the page gave up on it before it was started
+    try:
+        data = await run_in_threadpool(service.figure, study_id, opts, name, view, by, fmt)
+    except Superseded:
+        # the page asked for other settings meanwhile: nothing drawn, nothing to show
+        return Response(status_code=204, headers={"x-her2scope": "superseded"})
+    return Response(data, media_type=FIGURE_TYPES[fmt])
+
+
+def _by(request: Request) -> str:
+    """``by`` of the survival views: ``her2`` or ``alteration:ID`` (a catalog id)."""
+    raw = request.query_params.get("by", "") or "her2"
+    if raw == "her2":
+        return raw
+    if raw.startswith("alteration:") and re.fullmatch(r"alteration:[A-Za-z0-9_]{1,64}", raw):
+        from her2scope.alterations import load_catalog
+
+        if raw.split(":", 1)[1] in load_catalog().ids:
+            return raw
+    raise HTTPException(400, "by must be her2 or alteration:ID with a catalog alteration id")
 
 
 async def _fragment(
@@ -197,11 +400,41 @@ async def _fragment(
     section's "unavailable" note with the reason when the study cannot support it."""
     study_id = _study_id(request)
     opts = _options(request)
+    service = _service(request)
+    args: tuple[Any, ...] = (study_id, opts)
+    by = "her2"
+    if compute == "survival":
+        by = _by(request)
+        args = (study_id, opts, by)
+    token = request.query_params.get("view", "")[:64]
+    service.want(token, study_id, opts)
+    if token and await request.is_disconnected():
+        return Response(status_code=204)  # the page gave up on it before it was started
+
+    def run() -> Any:
+        # a section the page has moved on from while it waited for a thread: not computed
+        if service.superseded(token, study_id, opts):
+            raise Superseded(what)
+        return getattr(service, compute)(*args)
+
     try:
-        result = await run_in_threadpool(getattr(_service(request), compute), study_id, opts)
+        result = await run_in_threadpool(run)
+    except Superseded:
+        return Response(status_code=204, headers={"x-her2scope": "superseded"})
     except Her2scopeError as exc:
         return render("unavailable.html.j2", what=what, message=exc.one_line())
-    return render(template, view=view(result), study_id=study_id, query=opts.query())
+    extra = f"&by={quote(by, safe=':')}" if by != "her2" else ""
+    return render(
+        template,
+        view=view(result),
+        study_id=study_id,
+        query=opts.query() + extra,
+        opts=opts,
+        by=by,
+        file_tag=opts.file_tag(),
+        # the cohort page draws the Kaplan-Meier curves itself from the fragment's data
+        charts=request.query_params.get("charts") == "1",
+    )
 
 
 async def switching_fragment(request: Request) -> Response:
@@ -215,15 +448,20 @@ async def survival_fragment(request: Request) -> Response:
 async def download(request: Request) -> Response:
     study_id = _study_id(request)
     name = str(request.path_params["name"])
-    if name not in DOWNLOADS:
+    media = DOWNLOADS.get(name) or LIMITED_DOWNLOADS.get(name)
+    if media is None:
         raise HTTPException(404, "No such download.")
     opts = _options(request)
-    data = await run_in_threadpool(_service(request).download, study_id, opts, name)
+    by = _by(request)
+    data = await run_in_threadpool(_service(request).download, study_id, opts, name, by)
     stem, _, ext = name.partition(".")
-    filename = f"{study_id}_{opts.profile}_{opts.ambiguous}_{opts.sample_type}_{stem}.{ext}"
+    tag = opts.file_tag() if name != "frequencies.tsv" else "all-samples"
+    if by != "her2":
+        tag += "_" + by.replace(":", "-")
+    filename = f"{study_id}_{tag}_{stem}.{ext}"
     return Response(
         data,
-        media_type=DOWNLOADS[name],
+        media_type=media,
         headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -231,37 +469,57 @@ async def download(request: Request) -> Response:
 async def sample_lookup(request: Request) -> Response:
     """``?sample=ID`` (the search box) -> the sample's page."""
     study_id = _study_id(request)
-    loaded = await _loaded(request, study_id)
+    opts = _options(request)
+    loaded = await _loaded(request, study_id, opts)
     sample_id = _sample_id(loaded, request.query_params.get("sample", "").strip())
     url = f"/study/{quote(study_id, safe='')}/sample/{quote(sample_id, safe='')}"
-    return RedirectResponse(url, status_code=303)
+    return RedirectResponse(f"{url}?{opts.reading_query()}", status_code=303)
 
 
-async def sample_page(request: Request) -> Response:
+async def sample_route(request: Request) -> Response:
+    """``/study/ID/sample/SAMPLE`` and ``.../SAMPLE/report.FMT``; a sample id may hold
+    "/" (it is looked up in the study's list, never used as a path)."""
+    raw = str(request.path_params["sample_id"])
     study_id = _study_id(request)
-    loaded = await _loaded(request, study_id)
-    sample_id = _sample_id(loaded, str(request.path_params["sample_id"]))
-    report = await run_in_threadpool(_service(request).sample_report, loaded, sample_id)
+    opts = _options(request)
+    loaded = await _loaded(request, study_id, opts)
+    if raw in loaded.sample_ids:
+        return await sample_page(request, loaded, raw, opts)
+    head, sep, tail = raw.rpartition("/report.")
+    if sep and head in loaded.sample_ids:
+        return await sample_report(request, loaded, head, tail, opts)
+    raise HTTPException(404, "No sample with this id in the study.")
+
+
+async def sample_page(
+    request: Request, loaded: LoadedStudy, sample_id: str, opts: CohortOptions
+) -> Response:
+    report = await run_in_threadpool(_service(request).sample_report, loaded, sample_id, opts)
     return render(
         "sample.html.j2",
         entry=loaded.entry,
         sample_id=sample_id,
         her2=report.her2,
         top=report.options[:3],
+        opts=opts,
+        choices=CHOICES,
+        words=POLICY_WORDS,
+        query=opts.reading_query(),
+        cohort_query=opts.query(),
     )
 
 
-async def sample_report(request: Request) -> Response:
-    study_id = _study_id(request)
-    fmt = str(request.path_params["fmt"])
+async def sample_report(
+    request: Request, loaded: LoadedStudy, sample_id: str, fmt: str, opts: CohortOptions
+) -> Response:
     if fmt not in REPORT_FORMATS:
         raise HTTPException(404, "No such report format.")
-    loaded = await _loaded(request, study_id)
-    sample_id = _sample_id(loaded, str(request.path_params["sample_id"]))
-    report = await run_in_threadpool(_service(request).sample_report, loaded, sample_id)
+    report = await run_in_threadpool(_service(request).sample_report, loaded, sample_id, opts)
     from her2scope.report import patient as render_patient
 
     text = render_patient.render(report, fmt)
+    if fmt == "html":
+        text = links_in_new_tab(text)
     headers = {}
     if request.query_params.get("download"):
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in sample_id)[:100]
@@ -270,7 +528,7 @@ async def sample_report(request: Request) -> Response:
 
 
 async def patient_form(request: Request) -> Response:
-    return render("patient.html.j2", profiles=PROFILES, policies=POLICIES)
+    return render("patient.html.j2", profiles=PROFILES, policies=POLICIES, words=POLICY_WORDS)
 
 
 async def patient_schema(request: Request) -> Response:
@@ -307,6 +565,9 @@ async def patient_report(request: Request) -> Response:
         from her2scope.kb.patient import profile_from_mapping
         from her2scope.report import patient as render_patient
 
+        problems = form_errors(data)
+        if problems:
+            return {"ok": False, "error": problems[0]["message"], "errors": problems}
         profile = profile_from_mapping(data, source="web form")
         report = service.match(profile)
         return {
@@ -321,7 +582,7 @@ async def patient_report(request: Request) -> Response:
                 }
                 for o in report.options[:3]
             ],
-            "html": render_patient.render_html(report),
+            "html": links_in_new_tab(render_patient.render_html(report)),
             "markdown": render_patient.render_markdown(report),
             "json": render_patient.render_json(report),
         }
@@ -331,7 +592,10 @@ async def patient_report(request: Request) -> Response:
     except Her2scopeError as exc:
         # the patient did not validate: an answer of this endpoint, not a failed request
         # (a 4xx would also put a network error in the browser console of every typo)
-        return JSONResponse({"ok": False, "error": exc.one_line()})
+        message = exc.one_line()
+        return JSONResponse(
+            {"ok": False, "error": message, "errors": [{"field": "", "message": message}]}
+        )
     return JSONResponse(body)
 
 
@@ -369,18 +633,41 @@ WARM_DELAY = 1.0
 def _warm(service: Service) -> None:
     """Load every study, its default analysis and the matcher in the background.
 
-    Then ``gc.freeze()``: the loaded studies and the knowledge base are long-lived
-    objects, and without it every full collection walks all of them again (pauses
-    of tens of milliseconds in the middle of a re-analysis).
+    A study that cannot be read or analysed is logged in one line and marked
+    (the home page says so) and the next one is loaded; a study without
+    HER2-0/low/positive calls is marked as such. Then ``gc.freeze()``: the
+    loaded studies and the knowledge base are long-lived objects, and without
+    it every full collection walks all of them again (pauses of tens of
+    milliseconds in the middle of a re-analysis).
     """
     import gc
 
+    registry = service.registry
+    for study_id in list(registry.entries):
+        try:
+            opts = CohortOptions()
+            limitation = service.her2_limitation(study_id, opts)
+            if limitation is not None:
+                registry.limited[study_id] = limitation
+                continue
+            service.analysis_payload(study_id, opts)
+        except Her2scopeError as exc:
+            if study_id in registry.broken:  # the study itself could not be read
+                log.warning("study %s not pre-loaded: %s", study_id, exc.one_line()[:300])
+            else:  # read, but no HER2 call can be made: its page shows what it can
+                registry.limited[study_id] = exc.one_line()
+        except Exception as exc:
+            reason = (
+                exc.one_line()
+                if isinstance(exc, Her2scopeError)
+                else f"{type(exc).__name__}: {exc}"
+            )
+            registry.broken.setdefault(study_id, reason[:300])
+            log.warning("study %s not pre-loaded: %s", study_id, reason[:300])
     try:
-        for study_id in list(service.registry.entries):
-            service.analysis_payload(study_id, CohortOptions())
         service.matcher()
-    except Exception:  # a broken study shows its error when its page is opened
-        log.exception("warming the caches failed")
+    except Exception as exc:
+        log.warning("knowledge base not pre-loaded: %s", exc)
     gc.collect()
     gc.freeze()
 
@@ -400,7 +687,9 @@ def create_app(
     ``warm``: load studies and the knowledge base in a background thread
     right after start-up, so the first cohort page is fast.
     """
-    registry = Registry(default_roots(studies))
+    from her2scope.study.fetch import cache_dir
+
+    registry = Registry(default_roots(studies), cache_root=cache_dir())
     service = Service(registry)
 
     @asynccontextmanager
@@ -421,13 +710,13 @@ def create_app(
         Route("/patient/schema.json", patient_schema),
         Route("/study/{study_id}", cohort_page),
         Route("/study/{study_id}/analysis.json", analysis_json),
-        Route("/study/{study_id}/figure/{name}.png", figure),
+        Route("/study/{study_id}/altered.json", altered_json),
+        Route("/study/{study_id}/figure/{name}.{fmt}", figure),
         Route("/study/{study_id}/switching", switching_fragment),
         Route("/study/{study_id}/survival", survival_fragment),
         Route("/study/{study_id}/download/{name}", download),
         Route("/study/{study_id}/sample", sample_lookup),
-        Route("/study/{study_id}/sample/{sample_id}", sample_page),
-        Route("/study/{study_id}/sample/{sample_id}/report.{fmt}", sample_report),
+        Route("/study/{study_id}/sample/{sample_id:path}", sample_route),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(
@@ -442,6 +731,6 @@ def create_app(
     )
     app.state.service = service
     hosts = {*LOCAL_HOSTS, host.lower(), *(h.lower() for h in allowed_hosts)}
-    if host in ("0.0.0.0", "::"):
-        hosts.add("*")
+    if host in ("0.0.0.0", "::") and not allowed_hosts:
+        hosts.add("*")  # bound to every address with no host named: any Host header
     return Guard(app, allowed_hosts=hosts, error=error_response, max_body=max_body)

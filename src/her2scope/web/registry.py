@@ -103,6 +103,17 @@ class LoadedStudy:
     calls: AlterationCalls
     sample_ids: frozenset[str]
     sample_order: tuple[str, ...]
+    #: the study as read, before its layout was harmonised (a column mapping starts here)
+    raw: Study | None = None
+    #: ``field=column`` overrides it was harmonised with
+    mapping: tuple[tuple[str, str], ...] = ()
+
+    def columns(self) -> list[str]:
+        """The sample and patient columns of the study as read (for the mapping form)."""
+        study = self.raw or self.study
+        out = list(study.samples.columns)
+        out += [c for c in study.patients.columns if c not in out]
+        return out
 
 
 def default_roots(extra: Sequence[Path | str] = ()) -> list[Path]:
@@ -137,39 +148,71 @@ def _study_name(meta: Path) -> str:
 
 def discover(roots: Iterable[Path]) -> dict[str, StudyEntry]:
     """Study folders directly under each root; the first root holding an id wins."""
+    return scan(roots)[0]
+
+
+def scan(roots: Iterable[Path]) -> tuple[dict[str, StudyEntry], list[Path], list[Path]]:
+    """Study folders directly under each root (the first root holding an id wins), the
+    roots that are not readable folders, and the study folders hidden by a same-named
+    one in an earlier root."""
     found: dict[str, StudyEntry] = {}
+    missing: list[Path] = []
+    hidden: list[Path] = []
     for root in roots:
         try:
             children = sorted(root.iterdir())
         except OSError:
+            missing.append(root)
             continue
         for child in children:
             meta = child / "meta_study.txt"
-            if child.name in found or not STUDY_ID.match(child.name):
+            if not STUDY_ID.match(child.name):
                 continue
             if child.is_dir() and meta.is_file():
+                if child.name in found:
+                    hidden.append(child)
+                    continue
                 found[child.name] = StudyEntry(child.name, child, _study_name(meta))
-    return found
+    return found, missing, hidden
 
 
 class Registry:
     """The studies of one server process and the caches of their results."""
 
-    def __init__(self, roots: Sequence[Path]) -> None:
+    def __init__(self, roots: Sequence[Path], *, cache_root: Path | None = None) -> None:
         self.roots = list(roots)
-        self.entries = discover(self.roots)
-        self._studies: Memo[LoadedStudy] = Memo(maxsize=max(4, len(self.entries)))
+        self.entries, missing, self.hidden = scan(self.roots)
+        # the download cache may not exist yet: only a named root that is missing is news
+        self.missing_roots = [r for r in missing if r != cache_root]
+        self._studies: Memo[LoadedStudy] = Memo(maxsize=max(8, 2 * len(self.entries)))
         #: results per (kind, study id, options...): small, bounded
         self.results: Memo[Any] = Memo(maxsize=512)
+        #: study id -> the one-line reason it could not be read or analysed (set on failure)
+        self.broken: dict[str, str] = {}
+        #: study id -> why it has no HER2-0/low/positive calls (known once loaded)
+        self.limited: dict[str, str] = {}
 
     def entry(self, study_id: str) -> StudyEntry | None:
         """The study with this id, or None (ids are only ever looked up, never joined)."""
         return self.entries.get(study_id)
 
-    def load(self, study_id: str) -> LoadedStudy:
-        """The loaded, annotated study (KeyError for an unknown id); once per process."""
+    def load(self, study_id: str, mapping: tuple[tuple[str, str], ...] = ()) -> LoadedStudy:
+        """The loaded, annotated study (KeyError for an unknown id); once per process and
+        column mapping (a mapping re-reads the layout only; the alteration calls are kept)."""
         entry = self.entries[study_id]
-        return self._studies.get(study_id, lambda: _load(entry))
+        if mapping:
+            base = self.load(study_id)
+            return self._studies.get((study_id, mapping), lambda: _remap(base, mapping))
+        try:
+            return self._studies.get(study_id, lambda: _load(entry))
+        except Exception as exc:
+            from her2scope.errors import Her2scopeError
+
+            if isinstance(exc, Her2scopeError):
+                self.broken[study_id] = exc.one_line()
+            else:
+                self.broken[study_id] = f"{type(exc).__name__}: {exc}"[:300]
+            raise
 
     def is_loaded(self, study_id: str) -> bool:
         return self._studies.peek(study_id) is not None
@@ -181,8 +224,19 @@ def _load(entry: StudyEntry) -> LoadedStudy:
     from her2scope.study.conventions import harmonise
 
     # the study's HER2 and receptor columns read by its layout, as on the command line
-    study = harmonise(load_study(entry.folder))
+    raw = load_study(entry.folder)
+    study = harmonise(raw)
     catalog = load_catalog()
     calls = annotate(study, catalog)
     order = tuple(str(s) for s in study.samples["SAMPLE_ID"].to_list())
-    return LoadedStudy(entry, study, catalog, calls, frozenset(order), order)
+    return LoadedStudy(entry, study, catalog, calls, frozenset(order), order, raw=raw)
+
+
+def _remap(base: LoadedStudy, mapping: tuple[tuple[str, str], ...]) -> LoadedStudy:
+    """The study re-harmonised with ``field=column`` overrides (ConfigError names a bad one)."""
+    import dataclasses
+
+    from her2scope.study.conventions import harmonise
+
+    study = harmonise(base.raw or base.study, mapping=dict(mapping))
+    return dataclasses.replace(base, study=study, mapping=mapping)

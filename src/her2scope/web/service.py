@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import shlex
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,12 +36,29 @@ if TYPE_CHECKING:
     from her2scope.analysis.switching import SwitchingResult
     from her2scope.kb.match import Matcher, PatientReport
     from her2scope.kb.patient import PatientProfile
+    from her2scope.study.model import Study
 
 #: Choices of the cohort page, the default first (profiles discovered from the data folder).
 PROFILES = tuple(sorted(profile_names(), key=lambda name: name != DEFAULT_PROFILE))
 POLICIES = tuple(sorted(AMBIGUITY_POLICIES, key=lambda policy: policy != "exclude"))
 SAMPLE_TYPES = ("all", "primary", "metastasis")
 HR_FILTERS = ("all", "positive")
+#: the study-layout fields a user may name a column for (``--map field=column``)
+MAP_FIELDS = (
+    "ihc",
+    "ish_status",
+    "ish_ratio",
+    "her2_copies",
+    "cep17_copies",
+    "hr",
+    "er",
+    "pr",
+    "sample_type",
+    "os_months",
+    "os_status",
+)
+#: readable words for the ambiguity policies, the same on every page
+POLICY_WORDS = {"exclude": "exclude", "low": "as HER2-low", "zero": "as HER2-0"}
 _COHORT_FIGURES = ("forest", "stacked", "oncoprint")
 FIGURES = (*_COHORT_FIGURES, "switching", "km")
 #: table downloads: name -> (media type, what)
@@ -53,6 +71,8 @@ DOWNLOADS = {
     "survival.tsv": "text/tab-separated-values; charset=utf-8",
     "report.html": "text/html; charset=utf-8",
 }
+#: downloads of a study without HER2-0/low/positive calls
+LIMITED_DOWNLOADS = {"frequencies.tsv": "text/tab-separated-values; charset=utf-8"}
 CATEGORY_ORDER = CATEGORY_DISPLAY_ORDER
 
 FIGURE_LOCK = threading.Lock()
@@ -71,11 +91,18 @@ class CohortOptions:
     ambiguous: str = "exclude"
     sample_type: str = "all"
     hr: str = "all"
+    #: ``field=column`` overrides of the study's layout (``--map``), sorted pairs
+    mapping: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> CohortOptions:
-        """Options from query parameters; unknown values raise :class:`BadOption`."""
-        values: dict[str, str] = {}
+        """Options from query parameters; unknown values raise :class:`BadOption`.
+
+        ``map`` (repeatable, ``field=column``) names a study's columns for the
+        fields :data:`MAP_FIELDS`; whether the column exists is checked when the
+        study is read with it (the library's message).
+        """
+        values: dict[str, Any] = {}
         for name, allowed in (
             ("profile", PROFILES),
             ("ambiguous", POLICIES),
@@ -88,7 +115,29 @@ class CohortOptions:
             if raw not in allowed:
                 raise BadOption(f"{name} must be one of {', '.join(allowed)}")
             values[name] = raw
+        getlist = getattr(params, "getlist", None)
+        raw_maps = getlist("map") if getlist is not None else [params.get("map") or ""]
+        mapping: dict[str, str] = {}
+        for item in raw_maps:
+            if not item:
+                continue
+            field_name, sep, column = item.partition("=")
+            field_name, column = field_name.strip(), column.strip()
+            if not column:
+                continue  # "not set" in the page's mapping form
+            if not sep or field_name not in MAP_FIELDS or len(column) > 200:
+                raise BadOption(
+                    f"map must be field=column with field one of {', '.join(MAP_FIELDS)}"
+                )
+            mapping[field_name] = column
+        if mapping:
+            values["mapping"] = tuple(sorted(mapping.items()))
         return cls(**values)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the sample-type or HR filter restricts the samples."""
+        return self.sample_type != "all" or self.hr != "all"
 
     def analysis_options(self) -> AnalysisOptions:
         from her2scope.analysis.cohort import AnalysisOptions
@@ -101,19 +150,35 @@ class CohortOptions:
         )
 
     def query(self) -> str:
-        return urlencode(
-            {
-                "profile": self.profile,
-                "ambiguous": self.ambiguous,
-                "sample_type": self.sample_type,
-                "hr": self.hr,
-            }
-        )
+        """The options as a query string (every page and download link carries it)."""
+        pairs = [
+            ("profile", self.profile),
+            ("ambiguous", self.ambiguous),
+            ("sample_type", self.sample_type),
+            ("hr", self.hr),
+        ]
+        pairs += [("map", f"{k}={v}") for k, v in self.mapping]
+        return urlencode(pairs)
+
+    def reading_query(self) -> str:
+        """Only what a sample's report follows: the HER2 reading and the column mapping."""
+        pairs = [("profile", self.profile), ("ambiguous", self.ambiguous)]
+        pairs += [("map", f"{k}={v}") for k, v in self.mapping]
+        return urlencode(pairs)
+
+    def file_tag(self) -> str:
+        """The options in a download's file name (every filter that shaped its data)."""
+        tag = f"{self.profile}_{self.ambiguous}_{self.sample_type}_hr-{self.hr}"
+        if self.mapping:
+            tag += "_mapped"
+        return tag
 
     def command(self, study_id: str) -> str:
         """The equivalent ``her2scope analyze`` call (printed in the HTML report)."""
         args = ["her2scope", "analyze", study_id, "--profile", self.profile]
         args += ["--ambiguous", self.ambiguous, "--sample-type", self.sample_type, "--hr", self.hr]
+        for k, v in self.mapping:
+            args += ["--map", f"{k}={v}"]
         return " ".join(shlex.quote(a) for a in args)
 
 
@@ -140,18 +205,30 @@ def _fmt_p(value: Any) -> str:
     return f"{value:.2g}" if value < 0.01 else f"{value:.3f}"
 
 
+class Superseded(Exception):
+    """A figure request whose view has asked for newer settings meanwhile (not drawn)."""
+
+
 class Service:
     """The computations behind the pages, over one :class:`Registry`."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._results = registry.results
+        #: the latest settings each browser view (a random token per page) asked a figure for;
+        #: a queued figure of older settings is skipped instead of drawn
+        self._latest: OrderedDict[tuple[str, str], CohortOptions] = OrderedDict()
+        self._latest_lock = threading.Lock()
+
+    def load(self, study_id: str, opts: CohortOptions) -> LoadedStudy:
+        """The loaded study, read with the options' column mapping."""
+        return self.registry.load(study_id, opts.mapping)
 
     # -- cohort -------------------------------------------------------------------------------
 
     def analysis(self, study_id: str, opts: CohortOptions) -> IntersectionResult:
         """HER2 calls + cohort selection + table, reusing the study's alteration calls."""
-        loaded = self.registry.load(study_id)
+        loaded = self.load(study_id, opts)
 
         def compute() -> IntersectionResult:
             from her2scope.analysis.cohort import analyze
@@ -179,78 +256,217 @@ class Service:
                     "hr": opts.hr,
                 },
                 "query": opts.query(),
+                "reading_query": opts.reading_query(),
                 "n_samples": result.n_samples,
                 "n_analysed": result.n_included,
                 "summary": result.summary().split("\n"),
                 "distribution": distribution(result),
                 "rows": table_rows(result),
+                "samples": analysed_samples(result),
+                "expected": list(result.options.expected),
             }
 
         return self._results.get(("payload", study_id, opts), compute)
 
+    def altered_samples(
+        self, study_id: str, opts: CohortOptions, alteration: str
+    ) -> list[dict[str, str]]:
+        """The analysed samples carrying ``alteration`` (a catalog id, a mechanism class or
+        ``ALL``), with their HER2 call and variants; KeyError for an unknown id."""
+        from her2scope.vocab import ALL_CLASS
+
+        loaded = self.load(study_id, opts)
+        catalog = loaded.catalog
+        if alteration == ALL_CLASS:
+            ids = list(catalog.ids)
+        elif alteration in catalog.ids:
+            ids = [alteration]
+        else:
+            ids = [a.id for a in catalog.by_class(alteration)]
+            if not ids:
+                raise KeyError(alteration)
+
+        def compute() -> list[dict[str, str]]:
+            import polars as pl
+
+            result = self.analysis(study_id, opts)
+            analysed = result.samples.filter(pl.col("included")).select(
+                "sample_id", "her2_category"
+            )
+            hits = (
+                loaded.calls.altered.filter(pl.col("alteration").is_in(ids))
+                .group_by("sample_id", maintain_order=True)
+                .agg(pl.col("variants").str.join("; "))
+            )
+            rows = analysed.join(hits, on="sample_id", how="inner")
+            return [
+                {"id": str(r[0]), "her2": str(r[1] or ""), "variants": str(r[2] or "")}
+                for r in rows.iter_rows()
+            ]
+
+        return self._results.get(("altered", study_id, opts, alteration), compute)
+
+    def her2_limitation(self, study_id: str, opts: CohortOptions) -> str | None:
+        """Why the study (read with the options' mapping) gives no HER2-0/low/positive calls."""
+        from her2scope.study.conventions import her2_limitation
+
+        return her2_limitation(self.load(study_id, opts).study)
+
+    def filtered_study(self, study_id: str, opts: CohortOptions) -> Study:
+        """The study restricted by the sample-type and HR filters, as the cohort table is
+        (same columns and rules as :func:`her2scope.analysis.cohort.select_cohort`)."""
+        loaded = self.load(study_id, opts)
+        if not opts.filtered:
+            return loaded.study
+
+        def compute() -> Study:
+            import dataclasses
+
+            import polars as pl
+
+            samples = loaded.study.samples
+            keep = pl.lit(True)
+            stype = (
+                pl.col("SAMPLE_TYPE").cast(pl.String).str.to_lowercase().fill_null("")
+                if "SAMPLE_TYPE" in samples.columns
+                else pl.lit("")
+            )
+            if opts.sample_type == "primary":
+                keep = keep & stype.str.starts_with("prim")
+            elif opts.sample_type == "metastasis":
+                keep = keep & stype.str.starts_with("met")
+            if opts.hr == "positive":
+                present = [c for c in ("HR_STATUS", "ER_STATUS") if c in samples.columns]
+                hr = (
+                    pl.coalesce([pl.col(c).cast(pl.String) for c in present])
+                    if present
+                    else pl.lit(None, dtype=pl.String)
+                )
+                keep = keep & (hr.str.to_lowercase().fill_null("") == "positive")
+            return dataclasses.replace(loaded.study, samples=samples.filter(keep))
+
+        key = ("filtered", study_id, opts.mapping, opts.sample_type, opts.hr)
+        return self._results.get(key, compute)
+
     def switching(self, study_id: str, opts: CohortOptions) -> SwitchingResult:
-        loaded = self.registry.load(study_id)
+        """HER2 switching of the filtered samples (sample type and HR as on the page)."""
 
         def compute() -> SwitchingResult:
             from her2scope.analysis.switching import switching
 
-            return switching(loaded.study, profile=opts.profile, ambiguous=opts.ambiguous)
+            study = self.filtered_study(study_id, opts)
+            return switching(study, profile=opts.profile, ambiguous=opts.ambiguous)
 
-        key = ("switching", study_id, opts.profile, opts.ambiguous)
-        return self._results.get(key, compute)
+        return self._results.get(("switching", study_id, opts), compute)
 
-    def survival(self, study_id: str, opts: CohortOptions) -> SurvivalResult:
-        loaded = self.registry.load(study_id)
+    def survival(self, study_id: str, opts: CohortOptions, by: str = "her2") -> SurvivalResult:
+        """Overall survival of the filtered samples' patients, by HER2 call or alteration."""
 
         def compute() -> SurvivalResult:
             from her2scope.analysis.survival import survival
 
-            return survival(loaded.study, profile=opts.profile, ambiguous=opts.ambiguous)
+            study = self.filtered_study(study_id, opts)
+            return survival(study, by=by, profile=opts.profile, ambiguous=opts.ambiguous)
 
-        key = ("survival", study_id, opts.profile, opts.ambiguous)
-        return self._results.get(key, compute)
+        return self._results.get(("survival", study_id, opts, by), compute)
 
-    def figure(self, study_id: str, opts: CohortOptions, name: str) -> bytes:
-        """PNG of one figure (``name`` in :data:`FIGURES`), drawn by report/."""
+    # -- figures ------------------------------------------------------------------------------
+
+    def want(self, view: str, study_id: str, opts: CohortOptions) -> None:
+        """Record that browser view ``view`` now shows ``opts`` (older figures are skipped)."""
+        if not view:
+            return
+        with self._latest_lock:
+            self._latest[(view, study_id)] = opts
+            self._latest.move_to_end((view, study_id))
+            while len(self._latest) > 1000:
+                self._latest.popitem(last=False)
+
+    def superseded(self, view: str, study_id: str, opts: CohortOptions) -> bool:
+        """Whether ``view`` has asked for other settings since asking for ``opts``."""
+        if not view:
+            return False
+        with self._latest_lock:
+            latest = self._latest.get((view, study_id))
+        return latest is not None and latest != opts
+
+    def figure(
+        self,
+        study_id: str,
+        opts: CohortOptions,
+        name: str,
+        view: str = "",
+        by: str = "her2",
+        fmt: str = "png",
+    ) -> bytes:
+        """One figure (``name`` in :data:`FIGURES`) as ``fmt`` (png or svg), drawn by report/.
+
+        The page asks for SVG (text kept as text: about half the drawing time of
+        a PNG, sharp at any size); ``.png`` stays for links and scripts.
+
+        With ``view`` (the page's token), a figure whose view has moved on to
+        other settings before its drawing starts raises :class:`Superseded`
+        instead of being drawn (the figure lock serialises drawing, so a burst
+        of changes would otherwise queue every intermediate figure).
+        """
+
+        def drawing() -> Any:
+            if self.superseded(view, study_id, opts):
+                raise Superseded(name)
+            return FIGURE_LOCK
 
         def compute() -> bytes:
             from her2scope.report.figures import encode
 
+            if name == "oncoprint":
+                # alone: the page draws the forest plot and the stacked bar itself
+                from her2scope.report.figures import oncoprint_figure
+
+                result = self.analysis(study_id, opts)
+                with drawing():
+                    if self.superseded(view, study_id, opts):
+                        raise Superseded(name)
+                    return encode(oncoprint_figure(result), format=fmt)
             if name in _COHORT_FIGURES:
-                return self._cohort_figures(study_id, opts)[_COHORT_FIGURES.index(name)]
+                figs = self._cohort_figures(study_id, opts, view, fmt)
+                return figs[_COHORT_FIGURES.index(name)]
             if name == "switching":
                 from her2scope.report.switching import switching_figure
 
                 sw = self.switching(study_id, opts)
-                with FIGURE_LOCK:
-                    return encode(switching_figure(sw), fmt="png", dpi=100)
+                with drawing():
+                    return encode(switching_figure(sw), format=fmt, dpi=100)
             if name == "km":
                 from her2scope.report.survival import km_figure
 
-                sv = self.survival(study_id, opts)
-                with FIGURE_LOCK:
-                    return encode(km_figure(sv), fmt="png", dpi=100)
+                sv = self.survival(study_id, opts, by)
+                with drawing():
+                    return encode(km_figure(sv), format=fmt, dpi=100)
             raise BadOption(f"unknown figure {name!r}")
 
-        if name in ("switching", "km"):
-            key: tuple[Any, ...] = ("figure", study_id, opts.profile, opts.ambiguous, name)
-        else:
-            key = ("figure", study_id, opts, name)
-        return self._results.get(key, compute)
+        if self.superseded(view, study_id, opts):
+            raise Superseded(name)
+        return self._results.get(("figure", study_id, opts, name, by, fmt), compute)
 
-    def _cohort_figures(self, study_id: str, opts: CohortOptions) -> tuple[bytes, ...]:
+    def _cohort_figures(
+        self, study_id: str, opts: CohortOptions, view: str, fmt: str = "png"
+    ) -> tuple[bytes, ...]:
         """Forest plot, stacked bar and oncoprint: report/ draws the three together."""
 
         def compute() -> tuple[bytes, ...]:
             from her2scope.report.cohort import cohort_figures
 
             result = self.analysis(study_id, opts)
+            if self.superseded(view, study_id, opts):
+                raise Superseded("cohort figures")
             with FIGURE_LOCK:
-                return tuple(f.data for f in cohort_figures(result, fmt="png"))
+                if self.superseded(view, study_id, opts):
+                    raise Superseded("cohort figures")
+                return tuple(f.data for f in cohort_figures(result, fmt=fmt))
 
-        return self._results.get(("cohort_figures", study_id, opts), compute)
+        return self._results.get(("cohort_figures", study_id, opts, fmt), compute)
 
-    def download(self, study_id: str, opts: CohortOptions, name: str) -> bytes:
+    def download(self, study_id: str, opts: CohortOptions, name: str, by: str = "her2") -> bytes:
         """File contents for ``name`` in :data:`DOWNLOADS`."""
 
         def compute() -> bytes:
@@ -273,10 +489,15 @@ class Service:
             if name == "switching.tsv":
                 return table_bytes(self.switching(study_id, opts).table, format="tsv")
             if name == "survival.tsv":
-                return table_bytes(self.survival(study_id, opts).table, format="tsv")
+                return table_bytes(self.survival(study_id, opts, by).table, format="tsv")
+            if name == "frequencies.tsv":
+                import polars as pl
+
+                rows = alteration_frequencies(self.load(study_id, opts))
+                return table_bytes(pl.DataFrame(rows), format="tsv")
             raise BadOption(f"unknown download {name!r}")
 
-        return self._results.get(("download", study_id, opts, name), compute)
+        return self._results.get(("download", study_id, opts, name, by), compute)
 
     # -- patients -----------------------------------------------------------------------------
 
@@ -296,16 +517,91 @@ class Service:
         with _MATCH_LOCK:
             return matcher.match(profile)
 
-    def sample_report(self, loaded: LoadedStudy, sample_id: str) -> PatientReport:
-        """The tumor-board report of one sample of a loaded study."""
+    def sample_report(
+        self, loaded: LoadedStudy, sample_id: str, opts: CohortOptions | None = None
+    ) -> PatientReport:
+        """The tumor-board report of one sample, read under the options' HER2 profile and
+        ambiguity policy (the cohort page's settings)."""
+        opts = opts or CohortOptions()
 
         def compute() -> PatientReport:
             from her2scope.kb.from_study import profile_from_study
 
-            return self.match(profile_from_study(loaded.study, sample_id))
+            profile = profile_from_study(loaded.study, sample_id)
+            profile = profile.model_copy(
+                update={"profile": opts.profile, "ambiguous": opts.ambiguous}
+            )
+            return self.match(profile)
 
-        key = ("sample", loaded.entry.study_id, sample_id)
+        key = (
+            "sample",
+            loaded.entry.study_id,
+            opts.mapping,
+            sample_id,
+            opts.profile,
+            opts.ambiguous,
+        )
         return self._results.get(key, compute)
+
+
+def alteration_frequencies(loaded: LoadedStudy) -> list[dict[str, Any]]:
+    """Per catalog alteration: altered, profiled and not-profiled sample counts and the
+    altered % of the profiled samples (no HER2 needed; "not profiled" is never "not
+    altered")."""
+    import polars as pl
+
+    calls = loaded.calls
+    n = calls.samples.height
+    altered = dict(
+        calls.altered.group_by("alteration").agg(pl.col("sample_id").n_unique()).iter_rows()
+    )
+    missing = dict(
+        calls.not_profiled.group_by("alteration").agg(pl.col("sample_id").n_unique()).iter_rows()
+    )
+    rows = []
+    for entry in loaded.catalog.alterations.values():
+        k = int(altered.get(entry.id, 0))
+        profiled = n - int(missing.get(entry.id, 0))
+        rows.append(
+            {
+                "alteration": entry.id,
+                "label": entry.label,
+                "mechanism_class": entry.mechanism_class,
+                "n_altered": k,
+                "n_profiled": profiled,
+                "n_not_profiled": n - profiled,
+                "pct_altered": round(100.0 * k / profiled, 1) if profiled else None,
+            }
+        )
+    return rows
+
+
+def analysed_samples(result: IntersectionResult, limit: int = 5000) -> list[dict[str, str]]:
+    """The analysed samples (id, HER2 call), for the page's sample list with report links."""
+    import polars as pl
+
+    frame = result.samples.filter(pl.col("included")).select("sample_id", "her2_category")
+    return [{"id": str(r[0]), "her2": str(r[1] or "")} for r in frame.head(limit).iter_rows()]
+
+
+#: the stacked bar's parts (the order of ``parts`` in :func:`table_rows`) and their colours
+STACK_PARTS = (
+    ("HER2-0", "HER2-0"),
+    ("HER2-low", "HER2-low"),
+    ("HER2-positive", "HER2-positive"),
+    ("HER2-negative (unsplit)", "HER2-negative"),
+    ("unknown / equivocal", "unknown"),
+)
+
+
+def chart_style() -> dict[str, Any]:
+    """Colours of the page's own charts: the package's class and HER2 palettes."""
+    from her2scope.vocab import CLASS_COLOURS
+
+    return {
+        "classes": dict(CLASS_COLOURS),
+        "parts": [{"name": n, "colour": her2_colour(c)} for n, c in STACK_PARTS],
+    }
 
 
 def distribution(result: IntersectionResult) -> list[dict[str, Any]]:
@@ -326,6 +622,7 @@ def distribution(result: IntersectionResult) -> list[dict[str, Any]]:
             "category": str(c["her2_category"]),
             "n": int(c["n"]),
             "pct": round(100.0 * int(c["n"]) / total, 1),
+            "pct_text": f"{100.0 * int(c['n']) / total:.1f}",
             "colour": her2_colour(str(c["her2_category"])),
         }
         for c in counts
@@ -359,10 +656,29 @@ def table_rows(result: IntersectionResult) -> list[dict[str, Any]]:
                 "q_fisher": _num(r["q_fisher"]),
                 "q_text": _fmt_p(r["q_fisher"]),
                 "n_not_profiled": r["n_not_profiled"],
+                "ci_low": _num(r["ci_low"]),
+                "ci_high": _num(r["ci_high"]),
+                # the HER2 composition of the altered tumors (the stacked bar)
+                "parts": [
+                    int(r.get(k) or 0)
+                    for k in (
+                        "n_her2_zero",
+                        "n_her2_low",
+                        "n_her2_positive",
+                        "n_her2_negative_unsplit",
+                        "n_her2_unknown",
+                    )
+                ],
                 "seed": (
                     f"{r['seed_n_her2_low']}/{r['seed_n_her2_known']}"
                     if r.get("seed_n_her2_known") is not None
                     else ""
+                ),
+                # the paper's fraction, so the "Paper" column sorts as a number
+                "seed_fraction": (
+                    round(r["seed_n_her2_low"] / r["seed_n_her2_known"], 4)
+                    if r.get("seed_n_her2_known")
+                    else None
                 ),
             }
         )
@@ -371,33 +687,111 @@ def table_rows(result: IntersectionResult) -> list[dict[str, Any]]:
 
 def switching_view(result: SwitchingResult) -> dict[str, Any]:
     """Accounting and the headline rates of a switching result, for a template."""
+    from her2scope.analysis.switching import COMPARISONS
     from her2scope.report.switching import SAME_TUMOUR_NOTE, rates_display
 
     rates = rates_display(result).to_dicts()
+    matrices = []
+    for comparison in COMPARISONS:
+        if not result.matrix.filter(result.matrix["comparison"] == comparison).height:
+            continue
+        wide = result.matrix_wide(comparison)
+        cats = wide.columns[1:]
+        cells = [[int(v) for v in row[1:]] for row in wide.iter_rows()]
+        top = max((v for row in cells for v in row), default=0) or 1
+        matrices.append(
+            {
+                "comparison": comparison,
+                "columns": cats,
+                "rows": [
+                    {
+                        "from": str(wide["from_category"][i]),
+                        # shade: share of the largest cell (the figure's colour scale)
+                        "cells": [{"n": v, "shade": round(v / top, 3)} for v in row],
+                    }
+                    for i, row in enumerate(cells)
+                ],
+            }
+        )
     return {
         "accounting": result.accounting.to_dicts(),
         "rates": rates,
+        "matrices": matrices,
         "note": SAME_TUMOUR_NOTE,
     }
 
 
+def _km_colour(group: str) -> str:
+    """The group's colour on the Kaplan-Meier plot (the report's palette)."""
+    from her2scope.vocab import HER2_COLOURS
+
+    return {**HER2_COLOURS, "not_altered": "#7f7f7f", "altered": "#9467bd"}.get(group, "#333333")
+
+
+#: readable headings of the survival tables' columns (the TSV keeps the column names)
+SURVIVAL_HEADINGS = {
+    "analysis": "Time origin",
+    "group": "Group",
+    "n_patients": "Patients",
+    "n_events": "Deaths",
+    "median_os_months": "Median OS (months)",
+    "median_ci_low": "95% CI low",
+    "median_ci_high": "95% CI high",
+    "comparison": "Comparison",
+    "test": "Test",
+    "statistic": "Statistic",
+    "df": "df",
+    "p_value": "p",
+    "covariate": "Covariate",
+    "hazard_ratio": "Hazard ratio",
+    "ci_low": "95% CI low",
+    "ci_high": "95% CI high",
+    "ph_test_statistic": "PH test statistic",
+    "ph_p_value": "PH test p",
+    "ph_ok": "Proportional hazards holds",
+}
+_ANALYSIS_WORDS = {
+    "from_diagnosis": "from diagnosis",
+    "left_truncated": "left-truncated (from sequencing)",
+}
+
+
 def survival_view(result: SurvivalResult) -> dict[str, Any]:
-    """Groups, tests and Cox rows of a survival result with numbers as text."""
+    """Groups, tests and Cox rows of a survival result with readable headings and numbers
+    as text (``ph_ok`` as yes/no; an empty cell where a value could not be estimated)."""
 
-    def text_rows(frame: Any) -> list[dict[str, str]]:
-        out = []
-        for row in frame.to_dicts():
-            out.append(
-                {
-                    k: (_fmt_p(v) if k.startswith("p") else _fmt(v, 2))
-                    if isinstance(v, float)
-                    else ("" if v is None else str(v))
-                    for k, v in row.items()
-                }
+    def cell(key: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, float):
+            return (
+                _fmt_p(value) if key.startswith("p") or key.endswith("p_value") else _fmt(value, 2)
             )
-        return out
+        if key == "analysis":
+            return _ANALYSIS_WORDS.get(str(value), str(value))
+        return "" if value is None else str(value)
 
+    def text_rows(frame: Any) -> dict[str, Any]:
+        heads = [SURVIVAL_HEADINGS.get(c, c.replace("_", " ")) for c in frame.columns]
+        rows = [[cell(k, v) for k, v in row.items()] for row in frame.to_dicts()]
+        return {"heads": heads, "rows": rows}
+
+    # the Kaplan-Meier steps for the page's own drawing: per analysis, per group
+    curves: dict[str, dict[str, list[list[float | None]]]] = {}
+    for row in result.curves.iter_rows(named=True):
+        steps = curves.setdefault(str(row["analysis"]), {}).setdefault(str(row["group"]), [])
+        steps.append(
+            [
+                round(float(row["time"]), 3),
+                round(float(row["survival"]), 5),
+                _num(round(float(row["ci_low"]), 5)) if row["ci_low"] is not None else None,
+                _num(round(float(row["ci_high"]), 5)) if row["ci_high"] is not None else None,
+                int(row["at_risk"]),
+            ]
+        )
     return {
+        "curves": curves,
+        "colours": {g: _km_colour(g) for a in curves.values() for g in a},
         "summary": result.summary().split("\n"),
         "groups": text_rows(result.table),
         "tests": text_rows(result.logrank),

@@ -10,10 +10,26 @@
   const frame = document.getElementById("report");
   const urls = [];
 
+  // payload index of therapy_history -> its table row (empty rows are not sent)
+  let sentRows = [];
+
+  function numberRows() {
+    Array.from(rows.rows).forEach((tr, i) => {
+      for (const el of tr.querySelectorAll("[data-field]")) {
+        el.setAttribute("aria-label", "Therapy " + (i + 1) + ": " + el.dataset.label);
+      }
+      tr.querySelector(".remove-row").setAttribute("aria-label", "Remove therapy " + (i + 1));
+    });
+  }
+
   function addRow() {
     const tr = rowTemplate.content.firstElementChild.cloneNode(true);
-    tr.querySelector(".remove-row").addEventListener("click", () => tr.remove());
+    tr.querySelector(".remove-row").addEventListener("click", () => {
+      tr.remove();
+      numberRows();
+    });
     rows.appendChild(tr);
+    numberRows();
     return tr;
   }
 
@@ -67,7 +83,13 @@
     const sites = lines("metastatic_sites", /[,;]/);
     if (sites.length) p.metastatic_sites = sites;
     const history = [];
+    sentRows = [];
     for (const tr of rows.rows) {
+      // a row counts when something was typed in it; the drop-downs alone have defaults
+      // (metastatic, progressed) and must not turn an empty row into a therapy
+      const typed = Array.from(tr.querySelectorAll("input[data-field]")).some(
+        (el) => el.value.trim() !== "");
+      if (!typed) continue;
       const item = {};
       for (const el of tr.querySelectorAll("[data-field]")) {
         const v = el.value.trim();
@@ -75,7 +97,8 @@
         const field = el.dataset.field;
         item[field] = field === "line" || field === "duration_months" ? numberOrText(v) : v;
       }
-      if (Object.keys(item).length) history.push(item);
+      history.push(item);
+      sentRows.push(tr);
     }
     if (history.length) p.therapy_history = history;
     const germline = {};
@@ -97,10 +120,58 @@
     return p;
   }
 
-  function showError(message) {
-    errorBox.textContent = message;
+  function fieldFor(path) {
+    // "therapy_history[1].line" -> the row's input; "her2.ihc" -> the named input
+    const m = /^therapy_history\[(\d+)\](?:\.(\w+))?/.exec(path);
+    if (m) {
+      const tr = sentRows[Number(m[1])];
+      if (!tr) return null;
+      return tr.querySelector('[data-field="' + (m[2] || "therapy") + '"]') ||
+        tr.querySelector("[data-field]");
+    }
+    return form.elements.namedItem(path) || form.elements.namedItem(path.split(".")[0]);
+  }
+
+  function clearMarks() {
+    for (const el of form.querySelectorAll("[aria-invalid]")) {
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+    }
+  }
+
+  function showError(message, errors) {
+    clearMarks();
+    const list = errors && errors.length ? errors : [{ field: "", message: message }];
+    const head = document.createElement("p");
+    head.textContent = list.length === 1
+      ? "The report could not be made; 1 entry needs a change:"
+      : "The report could not be made; " + list.length + " entries need a change:";
+    const ul = document.createElement("ul");
+    list.forEach((err, i) => {
+      const li = document.createElement("li");
+      li.id = "form-error-" + i;
+      const el = err.field ? fieldFor(err.field) : null;
+      if (el && el.setAttribute) {
+        el.setAttribute("aria-invalid", "true");
+        el.setAttribute("aria-describedby", li.id);
+        const a = document.createElement("a");
+        a.href = "#";
+        a.textContent = err.message;
+        a.addEventListener("click", (e) => {
+          e.preventDefault();
+          el.focus();
+        });
+        li.appendChild(a);
+      } else {
+        li.textContent = err.message;
+      }
+      ul.appendChild(li);
+    });
+    errorBox.replaceChildren(head, ul);
     errorBox.hidden = false;
     result.hidden = true;
+    errorBox.scrollIntoView({ block: "center" });
+    errorBox.focus();
   }
 
   function link(id, content, type, name) {
@@ -114,6 +185,7 @@
 
   function show(data) {
     errorBox.hidden = true;
+    clearMarks();
     while (urls.length) URL.revokeObjectURL(urls.pop());
     const stem = (data.id || "patient").replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 100);
     link("dl-html", data.html, "text/html", stem + "_report.html");
@@ -134,6 +206,7 @@
     top.appendChild(list);
     result.hidden = false;
     frame.srcdoc = data.html;
+    result.scrollIntoView({ block: "nearest" });
     frame.hidden = false;
   }
 
@@ -147,7 +220,8 @@
       body: JSON.stringify(patient()),
     })
       .then((r) => r.json())
-      .then((data) => (data.ok ? show(data) : showError(data.error || "The report failed.")))
+      .then((data) =>
+        data.ok ? show(data) : showError(data.error || "The report failed.", data.errors))
       .catch(() => showError("Could not reach the server."))
       .finally(() => {
         button.disabled = false;
