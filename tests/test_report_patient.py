@@ -178,3 +178,35 @@ def test_kb_commands(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     lines = tsv.read_text(encoding="utf-8").splitlines()
     assert lines[0].split("\t") == ["section", "id", "label", "detail", "sources", "as_of"]
     assert len(lines) > 200
+
+
+def test_html_patient_table_shows_what_the_file_gave() -> None:
+    """Issue 24: 'germline tested: no' is not 'not given'; menopausal status, sites, diabetes
+    and durations appear in the report's patient table."""
+    base = {"id": "x", "er_status": "positive", "setting": "metastatic", "her2": {"ihc": "1+"}}
+    html = render_html(
+        match_patient(
+            PatientProfile(
+                **base,
+                germline={"tested": False},
+                menopausal_status="pre",
+                metastatic_sites=["bone", "liver"],
+                diabetes=False,
+                therapy_history=[
+                    {
+                        "therapy": "letrozole",
+                        "line": 1,
+                        "outcome": "progressed",
+                        "duration_months": 22,
+                    }
+                ],
+            )
+        )
+    )
+    assert "<th>Germline</th><td>not tested</td>" in html
+    assert "premenopausal" in html and "bone, liver" in html
+    assert "<th>Diabetes</th><td>no</td>" in html
+    assert "progressed, 22 months" in html
+    bare = render_html(match_patient(PatientProfile(**base)))
+    assert "<th>Germline</th><td>not given</td>" in bare
+    assert "<th>Diabetes</th><td>not given</td>" in bare
