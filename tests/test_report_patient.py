@@ -210,3 +210,42 @@ def test_html_patient_table_shows_what_the_file_gave() -> None:
     bare = render_html(match_patient(PatientProfile(**base)))
     assert "<th>Germline</th><td>not given</td>" in bare
     assert "<th>Diabetes</th><td>not given</td>" in bare
+
+
+def test_board_summary_comes_first_and_agrees_with_the_sections() -> None:
+    """Issue 27: a one-screen board summary at the top (top options, what is excluded and
+    why, what settles an open branch); every item is also in its full section below."""
+    from her2scope.report.patient import BOARD_TOP, board_summary
+
+    profile = PatientProfile(
+        id="b",
+        er_status="positive",
+        setting="metastatic",
+        menopausal_status="post",
+        her2={"ihc": "1+"},
+        alterations=["ESR1 Y537S", "PIK3CA E545K"],
+        therapy_history=[
+            {"therapy": "letrozole + palbociclib", "line": 1, "outcome": "progressed"},
+            {
+                "therapy": "T-DXd",
+                "line": 2,
+                "outcome": "stopped_toxicity",
+                "toxicity": {"event": "pneumonitis", "grade": 2, "permanently_discontinued": True},
+            },
+        ],
+    )
+    report = match_patient(profile)
+    d = report.to_dict()
+    board = board_summary(d)
+    assert [o["therapy"] for o in board["top"]] == [o["therapy"] for o in d["options"][:BOARD_TOP]]
+    assert board["more_options"] == max(0, len(d["options"]) - BOARD_TOP)
+    assert board["excluded"] == d["not_eligible"][:BOARD_TOP]
+    # the permanently discontinued drug is never among the summary's options
+    assert all("trastuzumab deruxtecan" not in o["therapies"] for o in board["top"])
+    html = render_html(report)
+    assert html.index('class="board"') < html.index("<h2>Patient</h2>")
+    for o in board["top"]:
+        assert html.index(o["therapy"]) < html.index("<h2>Patient</h2>")
+    md = render_markdown(report)
+    assert md.index("## Board summary") < md.index("## Patient")
+    assert "<details><summary>" in html  # citations folded below the summary

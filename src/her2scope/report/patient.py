@@ -31,9 +31,95 @@ def render_json(report: PatientReport) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
+#: How many items of each kind the board summary names (the sections below list all).
+BOARD_TOP = 3
+
+
+def board_summary(d: dict[str, Any]) -> dict[str, Any]:
+    """The one-screen summary a tumor board reads first, from a report's ``to_dict()``.
+
+    The top eligible options in rank order, the open branches with what settles
+    them, what is excluded and why, triggered label warnings and the count of
+    inputs not understood. Every item is also in its full section below (with
+    its sources); the summary names at most :data:`BOARD_TOP` of each kind and
+    says how many more there are, so nothing is hidden by it.
+    """
+    her2 = d["her2"]
+    patient = d["patient"]
+    settles: dict[str, list[str]] = {}
+    for o in d.get("conditional_options", []):
+        key = "; ".join(o.get("settles") or []) or str(o.get("reason", ""))
+        settles.setdefault(key, []).append(o["therapy"])
+    safety = [w for w in d.get("warnings", []) if w.get("kind") == "label_safety"]
+    return {
+        "her2": her2["category"],
+        "her2_ambiguous": bool(her2.get("ambiguous")),
+        "er": patient["er_status"],
+        "setting": patient.get("setting") or "not given",
+        "next_line": patient.get("next_line"),
+        "top": d["options"][:BOARD_TOP],
+        "more_options": max(0, len(d["options"]) - BOARD_TOP),
+        "branches": [
+            {"settled_by": k, "therapies": sorted(set(v))}
+            for k, v in list(settles.items())[:BOARD_TOP]
+        ],
+        "more_branches": max(0, len(settles) - BOARD_TOP),
+        "n_conditional": len(d.get("conditional_options", [])),
+        "excluded": d.get("not_eligible", [])[:BOARD_TOP],
+        "more_excluded": max(0, len(d.get("not_eligible", [])) - BOARD_TOP),
+        "safety": safety[:BOARD_TOP],
+        "n_unrecognised": len(d.get("unrecognised", [])),
+    }
+
+
 def render_html(report: PatientReport) -> str:
-    """Self-contained, print-friendly HTML (jinja2, autoescaped)."""
-    return _html.render("patient.html.j2", r=report.to_dict())
+    """Self-contained, print-friendly HTML (jinja2, autoescaped), board summary first."""
+    d = report.to_dict()
+    return _html.render("patient.html.j2", r=d, board=board_summary(d))
+
+
+def _board_markdown(b: dict[str, Any]) -> list[str]:
+    """The board summary as Markdown lines (the same content as the HTML box)."""
+    e = _md_escape
+    amb = " (ambiguous)" if b["her2_ambiguous"] else ""
+    line = f" · next metastatic line {b['next_line']}" if b.get("next_line") else ""
+    out = [
+        "## Board summary",
+        "",
+        f"{e(b['her2'])}{amb} · ER {e(b['er'])} · setting {e(b['setting'])}{line}",
+        "",
+    ]
+    if b["top"]:
+        out.append("**Eligible, ranked:**")
+        out.append("")
+        for o in b["top"]:
+            out.append(
+                f"{o['rank']}. **{e(o['therapy'])}** ({e(o['evidence_level'])}): "
+                f"{e(o.get('rank_reason') or '')}"
+            )
+        if b["more_options"]:
+            out.append(f"   ... and {b['more_options']} more below")
+    else:
+        out.append("**No option is eligible on the data given.**")
+    if b["branches"]:
+        out += ["", f"**Open branches ({b['n_conditional']} conditional options):**", ""]
+        for br in b["branches"]:
+            out.append(f"- {e(', '.join(br['therapies']))}: settled by {e(br['settled_by'])}")
+        if b["more_branches"]:
+            out.append(f"- ... and {b['more_branches']} more below")
+    if b["excluded"]:
+        out += ["", "**Not eligible:**", ""]
+        for o in b["excluded"]:
+            out.append(f"- {e(o['therapy'])}: {e(o['reason'])}")
+        if b["more_excluded"]:
+            out.append(f"- ... and {b['more_excluded']} more below")
+    if b["safety"]:
+        out += ["", "**Label warnings triggered:**", ""]
+        out += [f"- {e(w['therapy'])}: {e(w['reason'])}" for w in b["safety"]]
+    if b["n_unrecognised"]:
+        out += ["", f"**{b['n_unrecognised']} input(s) not understood** (listed below)."]
+    out.append("")
+    return out
 
 
 def _md_escape(text: object) -> str:
@@ -74,6 +160,7 @@ def render_markdown(report: PatientReport) -> str:
         "labels after that date are not covered)"
         + (f" · source: {e(p['source'])}" if p.get("source") else "")
     )
+    out += ["", *_board_markdown(board_summary(d))]
     out += ["", "## Patient", ""]
     out.append(
         f"- ER: {p['er_status']} · PR: {p['pr_status']} · setting: {p['setting'] or 'not given'}"
