@@ -239,7 +239,7 @@ def test_board_summary_comes_first_and_agrees_with_the_sections() -> None:
     board = board_summary(d)
     assert [o["therapy"] for o in board["top"]] == [o["therapy"] for o in d["options"][:BOARD_TOP]]
     assert board["more_options"] == max(0, len(d["options"]) - BOARD_TOP)
-    assert board["excluded"] == d["not_eligible"][:BOARD_TOP]
+    assert [o["id"] for o in board["excluded"]] == [o["id"] for o in d["not_eligible"][:BOARD_TOP]]
     # the permanently discontinued drug is never among the summary's options
     assert all("trastuzumab deruxtecan" not in o["therapies"] for o in board["top"])
     html = render_html(report)
@@ -249,3 +249,20 @@ def test_board_summary_comes_first_and_agrees_with_the_sections() -> None:
     md = render_markdown(report)
     assert md.index("## Board summary") < md.index("## Patient")
     assert "<details><summary>" in html  # citations folded below the summary
+
+
+def test_board_summary_tells_strategies_of_one_drug_apart() -> None:
+    """Sacituzumab govitecan heads ASCENT (pretreated) and ASCENT-03 (first line): the
+    summary names the trial so 'eligible' and 'not eligible' lines do not contradict."""
+    profile = PatientProfile(
+        id="sg",
+        er_status="negative",
+        pr_status="negative",
+        setting="metastatic",
+        her2={"ihc": "0"},
+        pd_l1={"status": "negative", "score": "CPS 2", "assay": "22C3"},
+    )
+    md = render_markdown(match_patient(profile))
+    summary = md[md.index("## Board summary") : md.index("## Patient")]
+    assert "**sacituzumab govitecan** [ASCENT-03]" in summary
+    assert "- sacituzumab govitecan [ASCENT]: needs" in summary

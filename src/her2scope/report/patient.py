@@ -51,13 +51,24 @@ def board_summary(d: dict[str, Any]) -> dict[str, Any]:
         key = "; ".join(o.get("settles") or []) or str(o.get("reason", ""))
         settles.setdefault(key, []).append(o["therapy"])
     safety = [w for w in d.get("warnings", []) if w.get("kind") == "label_safety"]
+
+    def tagged(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # one drug can head several strategies (sacituzumab govitecan: ASCENT, ASCENT-03):
+        # the trial the label ends with tells them apart
+        out = []
+        for o in items:
+            label = str(o.get("label") or "")
+            tag = label[label.rfind("(") + 1 : -1] if label.endswith(")") and "(" in label else ""
+            out.append({**o, "tag": tag})
+        return out
+
     return {
         "her2": her2["category"],
         "her2_ambiguous": bool(her2.get("ambiguous")),
         "er": patient["er_status"],
         "setting": patient.get("setting") or "not given",
         "next_line": patient.get("next_line"),
-        "top": d["options"][:BOARD_TOP],
+        "top": tagged(d["options"][:BOARD_TOP]),
         "more_options": max(0, len(d["options"]) - BOARD_TOP),
         "branches": [
             {"settled_by": k, "therapies": sorted(set(v))}
@@ -65,7 +76,7 @@ def board_summary(d: dict[str, Any]) -> dict[str, Any]:
         ],
         "more_branches": max(0, len(settles) - BOARD_TOP),
         "n_conditional": len(d.get("conditional_options", [])),
-        "excluded": d.get("not_eligible", [])[:BOARD_TOP],
+        "excluded": tagged(d.get("not_eligible", [])[:BOARD_TOP]),
         "more_excluded": max(0, len(d.get("not_eligible", [])) - BOARD_TOP),
         "safety": safety[:BOARD_TOP],
         "n_unrecognised": len(d.get("unrecognised", [])),
@@ -93,8 +104,9 @@ def _board_markdown(b: dict[str, Any]) -> list[str]:
         out.append("**Eligible, ranked:**")
         out.append("")
         for o in b["top"]:
+            tag = f" [{e(o['tag'])}]" if o["tag"] else ""
             out.append(
-                f"{o['rank']}. **{e(o['therapy'])}** ({e(o['evidence_level'])}): "
+                f"{o['rank']}. **{e(o['therapy'])}**{tag} ({e(o['evidence_level'])}): "
                 f"{e(o.get('rank_reason') or '')}"
             )
         if b["more_options"]:
@@ -110,7 +122,8 @@ def _board_markdown(b: dict[str, Any]) -> list[str]:
     if b["excluded"]:
         out += ["", "**Not eligible:**", ""]
         for o in b["excluded"]:
-            out.append(f"- {e(o['therapy'])}: {e(o['reason'])}")
+            tag = f" [{e(o['tag'])}]" if o["tag"] else ""
+            out.append(f"- {e(o['therapy'])}{tag}: {e(o['reason'])}")
         if b["more_excluded"]:
             out.append(f"- ... and {b['more_excluded']} more below")
     if b["safety"]:
