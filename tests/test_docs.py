@@ -131,8 +131,9 @@ def test_tutorial_runs_end_to_end(
 
     from her2scope import cli
 
+    studies = studies_root.resolve()  # CI gives a relative path; the test changes folder
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("HER2SCOPE_STUDIES", str(studies_root))
+    monkeypatch.setenv("HER2SCOPE_STUDIES", str(studies))
     # the tutorial's "write a patient file" step: one of the test patients
     shutil.copy(ROOT / "tests" / "fixtures" / "patients" / "er_pos_her2_low_esr1.yaml",
                 tmp_path / "patient.yaml")  # fmt: skip
