@@ -284,10 +284,7 @@ def read_clinical(
     if not text.has_body:
         raise InputFormatError(f"no {kind} rows under the header", file=name, line=text.header_line)
     key = id_columns[0]
-    frame = read_body(text).with_columns(
-        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
-            "_line"
-        ),
+    frame = read_body(text, line_column="_line").with_columns(
         *[pl.col(c).str.strip_chars() for c in id_columns],
     )
     no_id = frame.filter(pl.any_horizontal(is_missing(pl.col(c)) for c in id_columns))
@@ -331,30 +328,41 @@ def read_clinical(
         value = number(col)
         return ~is_missing(pl.col(col)) & (value.is_null() | value.is_infinite())
 
-    # One pass counts the bad values of every NUMBER column; only a column
-    # with some is filtered again for its examples.
-    n_bad = frame.select(bad_number(c).sum().alias(c) for c in numbers).row(0) if numbers else ()
-    for col, count in zip(numbers, n_bad, strict=True):
-        if not count:
-            continue
-        bad = frame.filter(bad_number(col))
-        audit.add(
-            "warning",
-            "clinical.bad_number",
-            f"{bad.height} value(s) of a NUMBER attribute are not numbers "
-            f"({_examples(bad[col])}); set to null",
-            file=name,
-            line=int(bad["_line"][0]),
-            column=col,
-            count=bad.height,
+    # A value that casts as written to a finite number is that number: stripping
+    # changes nothing and no missing token is one. Only the other values (NA,
+    # "[Not Available]", " 12", "abc", "inf"; a few distinct strings) get the
+    # missing-token and bad-number tests, whose results are then looked up.
+    casts = []
+    for col in numbers:
+        as_written = pl.col(col).cast(pl.Float64, strict=False)
+        odd = frame.select(col, "_line").filter(
+            pl.col(col).is_not_null() & ~as_written.is_finite().fill_null(False)
         )
-    casts = [
-        pl.when(is_missing(pl.col(c)) | number(c).is_infinite())
-        .then(None)
-        .otherwise(number(c))
-        .alias(c)
-        for c in numbers
-    ]
+        bad = odd.filter(bad_number(col))
+        if bad.height:
+            audit.add(
+                "warning",
+                "clinical.bad_number",
+                f"{bad.height} value(s) of a NUMBER attribute are not numbers "
+                f"({_examples(bad[col])}); set to null",
+                file=name,
+                line=int(bad["_line"][0]),
+                column=col,
+                count=bad.height,
+            )
+        value = pl.when(is_missing(pl.col(col)) | number(col).is_infinite()).then(None)
+        table = odd.select(pl.col(col).unique()).with_columns(
+            value.otherwise(number(col)).alias("_value")
+        )
+        table = table.filter(pl.col("_value").is_not_null())
+        lookup = (
+            pl.col(col).replace_strict(
+                table[col], table["_value"], default=None, return_dtype=pl.Float64
+            )
+            if table.height
+            else pl.lit(None, dtype=pl.Float64)
+        )
+        casts.append(pl.when(as_written.is_finite()).then(as_written).otherwise(lookup).alias(col))
     frame = frame.with_columns(casts).drop("_line")
     others = [c for c in frame.columns if c not in id_columns]
     return frame.select(*id_columns, *others), attributes
@@ -379,11 +387,7 @@ def read_maf(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
     absent = [c for c in MAF_COLUMNS if c not in text.header and c not in PROTEIN_COLUMNS]
     protein_columns = [c for c in PROTEIN_COLUMNS if c in text.header]
     extra = [c for c in protein_columns if c not in present]
-    frame = read_body(text, columns=present + extra).with_columns(
-        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
-            "line"
-        )
-    )
+    frame = read_body(text, columns=present + extra, line_column="line")
     header_line = text.header_line
     # the file's bytes (hundreds of MB at GENIE scale) are not needed past here:
     # let them go before the checks below allocate
@@ -1087,10 +1091,7 @@ def read_fusions(path: Path, name: str, *, audit: Audit) -> tuple[pl.DataFrame, 
     text = read_tabular(path, name)
     required = ("Hugo_Symbol", "Tumor_Sample_Barcode", "Fusion")
     _require(text, required, "a fusion file")
-    frame = read_body(text, columns=list(required)).with_columns(
-        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
-            "line"
-        ),
+    frame = read_body(text, columns=list(required), line_column="line").with_columns(
         pl.col("Hugo_Symbol").str.strip_chars(),
         pl.col("Tumor_Sample_Barcode").str.strip_chars(),
     )
@@ -1155,13 +1156,10 @@ def read_sv(path: Path, name: str, *, audit: Audit) -> tuple[pl.DataFrame, int]:
             column="Site1_Hugo_Symbol",
         )
     wanted = ["Sample_Id", "Site1_Hugo_Symbol", "Site2_Hugo_Symbol", "Event_Info"]
-    frame = read_body(text, columns=[c for c in wanted if c in text.header])
+    frame = read_body(text, columns=[c for c in wanted if c in text.header], line_column="line")
     frame = frame.with_columns(
         [pl.lit(None, dtype=pl.String).alias(c) for c in wanted if c not in frame.columns]
     ).with_columns(
-        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
-            "line"
-        ),
         *[
             pl.when(is_missing(pl.col(c)))
             .then(None)
@@ -1246,17 +1244,15 @@ def read_panel_matrix(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
             line=text.header_line,
             column=text.header[0],
         )
-    frame = read_body(text).rename({text.header[0]: "sample_id"})
+    frame = read_body(text, line_column="_line").rename({text.header[0]: "sample_id"})
     frame = frame.with_columns(
-        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
-            "_line"
-        ),
         *[
             pl.when(is_missing(pl.col(c)))
             .then(None)
             .otherwise(pl.col(c).str.strip_chars())
             .alias(c)
             for c in frame.columns
+            if c != "_line"
         ],
     )
     duplicated = frame.filter(
@@ -1350,11 +1346,8 @@ def read_cna_long(path: Path, name: str, *, audit: Audit) -> CnaRead:
     """
     text = read_tabular(path, name)
     _require(text, ("Hugo_Symbol", "Sample_Id", "Value"), "a long-format CNA file")
-    frame = read_body(text, columns=["Hugo_Symbol", "Sample_Id", "Value"])
+    frame = read_body(text, columns=["Hugo_Symbol", "Sample_Id", "Value"], line_column="line")
     frame = frame.with_columns(
-        pl.int_range(text.first_data_line, text.first_data_line + pl.len(), dtype=pl.Int64).alias(
-            "line"
-        ),
         pl.col("Hugo_Symbol").str.strip_chars(),
         pl.col("Sample_Id").str.strip_chars(),
     )
