@@ -548,7 +548,9 @@ def _flagged_rows(frame: pl.DataFrame, col: str, check: pl.Expr) -> pl.DataFrame
     return frame.filter(pl.col(col).is_in(flagged[col].implode()))
 
 
-def _by_distinct(frame: pl.DataFrame, col: str, expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def _by_distinct(
+    frame: pl.DataFrame, col: str, expr: pl.Expr, dtype: pl.DataType | type[pl.DataType]
+) -> pl.Expr:
     """``expr`` (a function of ``col``'s value alone, null for null) as a lookup computed on
     the distinct values: the same column as ``expr.alias(col)``, for a low-cardinality
     column (MAF ``Hotspot``) at a fraction of the cost."""
