@@ -30,8 +30,8 @@ from her2scope.study.readers import (
     _untidy_ids,
     is_missing,
     read_case_list,
-    read_cna,
     read_clinical,
+    read_cna,
 )
 
 # ---------------------------------------------------------------- CNA rows
@@ -229,9 +229,9 @@ def test_shared_study_tables_match_a_plain_reading(shared_study_dir: Path) -> No
 
 def test_synthetic_study_tables_match_a_plain_reading(tmp_path: Path) -> None:
     folder = tmp_path / "synth"
+    command = [sys.executable, "-m", "her2scope", "synth", "-n", "1500", "--seed", "5", "-q"]
     done = subprocess.run(
-        [sys.executable, "-m", "her2scope", "synth", "--samples", "1500", "--seed", "5"]
-        + ["--out", str(folder), "-q"],
+        [*command, "-o", str(folder)],
         capture_output=True,
         text=True,
         check=False,
