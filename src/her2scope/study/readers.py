@@ -365,7 +365,9 @@ def read_clinical(
         casts.append(pl.when(as_written.is_finite()).then(as_written).otherwise(lookup).alias(col))
     frame = frame.with_columns(casts).drop("_line")
     others = [c for c in frame.columns if c not in id_columns]
-    return frame.select(*id_columns, *others), attributes
+    # one chunk per column from here: the parse's many chunks (44 for a 250k-sample
+    # file) slow every later join and group-by of the analysis
+    return frame.select(*id_columns, *others).rechunk(), attributes
 
 
 # --------------------------------------------------------------------------- MAF
@@ -510,7 +512,8 @@ def read_maf(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
         pl.lit(None, dtype=MUTATION_COLUMNS[MAF_COLUMNS[c]]).alias(MAF_COLUMNS[c]) for c in absent
     ]
     frame = frame.with_columns(missing_columns)
-    frame = frame.select([pl.col(c).cast(t) for c, t in MUTATION_COLUMNS.items()])
+    # one chunk per column from here (127 parse chunks at 1.2M rows slow the analysis)
+    frame = frame.select([pl.col(c).cast(t) for c, t in MUTATION_COLUMNS.items()]).rechunk()
     audit.add(
         "info",
         "mutations.rows_kept",
@@ -1078,8 +1081,10 @@ def read_cna(path: Path, name: str, *, audit: Audit) -> CnaRead:
 
 
 def _sv_frame(frame: pl.DataFrame, source: str) -> pl.DataFrame:
-    return frame.with_columns(pl.lit(source).alias("source")).select(
-        [pl.col(c).cast(t) for c, t in SV_COLUMNS.items()]
+    return (
+        frame.with_columns(pl.lit(source).alias("source"))
+        .select([pl.col(c).cast(t) for c, t in SV_COLUMNS.items()])
+        .rechunk()
     )
 
 
@@ -1274,7 +1279,7 @@ def read_panel_matrix(path: Path, name: str, *, audit: Audit) -> pl.DataFrame:
     frame = frame.filter(
         pl.col("sample_id").is_not_null() & pl.col("sample_id").is_first_distinct()
     )
-    return frame.drop("_line")
+    return frame.drop("_line").rechunk()
 
 
 def read_panel_file(path: Path, name: str) -> tuple[str, list[str]]:
@@ -1404,10 +1409,14 @@ def read_cna_long(path: Path, name: str, *, audit: Audit) -> CnaRead:
             file=name,
             count=skipped,
         )
-    table = frame.filter(pl.col("_kind") == "nonzero").select(
-        pl.col("Sample_Id").alias("sample_id"),
-        pl.col("Hugo_Symbol").alias("hugo_symbol"),
-        pl.col("_value").cast(pl.Float32).alias("cna"),
+    table = (
+        frame.filter(pl.col("_kind") == "nonzero")
+        .select(
+            pl.col("Sample_Id").alias("sample_id"),
+            pl.col("Hugo_Symbol").alias("hugo_symbol"),
+            pl.col("_value").cast(pl.Float32).alias("cna"),
+        )
+        .rechunk()
     )
     genes = frame["Hugo_Symbol"].unique(maintain_order=True).to_list()
     samples = frame["Sample_Id"].unique(maintain_order=True).to_list()
