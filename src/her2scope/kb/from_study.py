@@ -226,3 +226,88 @@ def _status(raw: str | None, notes: list[str], column: str) -> ReceptorStatus:
     except ValueError:
         notes.append(f"{column} value {raw!r} not understood; treated as unknown.")
         return "unknown"
+
+
+# ------------------------------------------------------------------ batch matching
+
+#: Therapy histories a cohort can be read under (a cBioPortal study records none).
+#: ``after-et-cdk46``: HR-positive samples are read as a second-line metastatic decision
+#: after endocrine therapy + CDK4/6 inhibitor in the first line (progression), the
+#: endocrine-resistant setting of the perspective; ``first-line``: every sample as a
+#: first-line metastatic decision with no prior metastatic therapy. HR-negative samples
+#: have no endocrine history to assume: they are read as a first-line metastatic decision
+#: under either choice.
+ASSUMED_HISTORIES: dict[str, str] = {
+    "after-et-cdk46": (
+        "metastatic setting, after endocrine therapy + CDK4/6 inhibitor in the first metastatic "
+        "line (progression), i.e. a second-line decision, for HR-positive samples; HR-negative "
+        "samples as a first-line metastatic decision"
+    ),
+    "first-line": "metastatic setting, first-line decision, no prior metastatic therapy",
+}
+DEFAULT_HISTORY = "after-et-cdk46"
+#: the regimen the resistant default assumes (read by the matcher's therapy normaliser)
+ASSUMED_REGIMEN = "aromatase inhibitor + CDK4/6 inhibitor"
+
+
+def with_assumed_history(profile: PatientProfile, history: str = DEFAULT_HISTORY) -> PatientProfile:
+    """The profile read under an assumed therapy history (:data:`ASSUMED_HISTORIES`).
+
+    The setting becomes metastatic and the history known (what the assumption says);
+    the profile's notes say which history was assumed, so a report built from it
+    never passes the assumption off as the patient's record.
+    """
+    from her2scope.kb.patient import TherapyEntry
+
+    if history not in ASSUMED_HISTORIES:
+        raise ConfigError(
+            f"parameter history must be one of {', '.join(ASSUMED_HISTORIES)}; got {history!r}"
+        )
+    entries: list[TherapyEntry] = []
+    if history == "after-et-cdk46" and profile.er_status == "positive":
+        entries = [
+            TherapyEntry(
+                therapy=ASSUMED_REGIMEN, setting="metastatic", line=1, outcome="progression"
+            )
+        ]
+    return profile.model_copy(
+        update={
+            "setting": "metastatic",
+            "therapy_history": entries,
+            "prior_therapies": [],
+            "prior_therapies_known": True,
+            "notes": [
+                *profile.notes,
+                f"Assumed therapy history ({history}): {ASSUMED_HISTORIES[history]}.",
+            ],
+        }
+    )
+
+
+#: profile fields that say who the sample is, not what it has: two samples that differ
+#: only in these are matched once
+IDENTITY_FIELDS = frozenset({"id", "source", "notes"})
+
+
+def profile_key(profile: PatientProfile) -> str:
+    """What the matcher reads of a profile, as one string: equal keys, equal options.
+
+    Every field of the profile except :data:`IDENTITY_FIELDS` (the HER2 readings of
+    both samples, ER/PR, alterations as a set, markers, therapy history, setting,
+    germline, PD-L1, ...), so two samples share a match exactly when all of that is
+    equal. Alterations are compared as a set (sorted): the order a study lists them
+    in does not change which options a sample has.
+    """
+    import json
+
+    data = profile.model_dump(mode="json", exclude=set(IDENTITY_FIELDS))
+    data["alterations"] = sorted(set(data.get("alterations") or []))
+    return json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def group_profiles(profiles: dict[str, PatientProfile]) -> dict[str, list[str]]:
+    """Sample ids by :func:`profile_key`, in the order each key is first seen."""
+    groups: dict[str, list[str]] = {}
+    for sid, prof in profiles.items():
+        groups.setdefault(profile_key(prof), []).append(sid)
+    return groups

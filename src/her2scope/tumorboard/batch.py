@@ -1,0 +1,193 @@
+"""Batch matching: every sample of a study through the patient report's matcher, once per profile.
+
+A study's samples are read into :class:`~her2scope.kb.patient.PatientProfile`
+objects by :func:`her2scope.kb.from_study.profiles_from_study`, read under an
+assumed therapy history (:func:`~her2scope.kb.from_study.with_assumed_history`;
+a cBioPortal study records none), grouped by
+:func:`~her2scope.kb.from_study.profile_key` and matched with
+:meth:`her2scope.kb.match.Matcher.match` -- the same call, gates and ranking as
+one patient's report -- once per distinct profile. Samples that share a key
+share the result. :func:`option_rows` turns a result into the long table
+(sample x option) that ``report --study S --all`` writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from her2scope.kb.match import Matcher, PatientReport
+    from her2scope.kb.patient import PatientProfile
+    from her2scope.study.model import Study
+
+#: Columns of the long option table (one row per sample x strategy the gates decided).
+OPTION_COLUMNS: dict[str, Any] = {
+    "sample_id": pl.String,
+    "option_id": pl.String,
+    "therapy": pl.String,
+    "status": pl.String,
+    "evidence_level": pl.String,
+    "rank": pl.Int32,
+    "reason": pl.String,
+}
+#: eligible options carry their rank (1 = first); conditional and not-eligible ones none
+STATUS_ORDER = ("eligible", "conditional", "not_eligible")
+
+
+@dataclass
+class BatchMatch:
+    """Every sample of a study matched, one :meth:`Matcher.match` per distinct profile.
+
+    ``groups``: profile key -> sample ids (study order); ``reports``: profile key ->
+    the report of its first sample; ``key_of``: sample id -> key. ``history``: the
+    assumed therapy history (a key of
+    :data:`~her2scope.kb.from_study.ASSUMED_HISTORIES`), or None when the samples were
+    matched as the study gives them.
+    """
+
+    study_id: str
+    history: str | None
+    profiles: dict[str, PatientProfile]
+    groups: dict[str, list[str]]
+    reports: dict[str, PatientReport]
+    key_of: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.key_of)
+
+    @property
+    def n_distinct(self) -> int:
+        return len(self.groups)
+
+    def report(self, sample_id: str) -> PatientReport:
+        """The match result a sample shares with every sample of its profile key."""
+        return self.reports[self.key_of[sample_id]]
+
+
+def match_profiles(
+    profiles: dict[str, PatientProfile],
+    *,
+    study_id: str = "",
+    history: str | None = None,
+    matcher: Matcher | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchMatch:
+    """Match each distinct profile once (:func:`~her2scope.kb.from_study.profile_key`).
+
+    ``progress(done, total)`` is called after each distinct profile.
+    """
+    from her2scope.kb.from_study import group_profiles
+    from her2scope.kb.match import Matcher, prefill_her2_calls
+
+    matcher = matcher if matcher is not None else Matcher()
+    groups = group_profiles(profiles)
+    firsts = [profiles[ids[0]] for ids in groups.values()]
+    prefill_her2_calls(firsts)  # every HER2 call of the batch in one engine pass
+    reports: dict[str, PatientReport] = {}
+    total = len(groups)
+    for i, (key, ids) in enumerate(groups.items(), start=1):
+        reports[key] = matcher.match(profiles[ids[0]])
+        if progress is not None:
+            progress(i, total)
+    key_of = {sid: key for key, ids in groups.items() for sid in ids}
+    return BatchMatch(study_id, history, profiles, groups, reports, key_of)
+
+
+def match_study(
+    study: Study,
+    *,
+    history: str | None = None,
+    matcher: Matcher | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    her2_profile: str | None = None,
+    ambiguous: str | None = None,
+) -> BatchMatch:
+    """Every sample of ``study`` matched (HER2 harmonised by the study's convention).
+
+    ``history``: an assumed therapy history (:data:`ASSUMED_HISTORIES`), or None to
+    match the samples as the study gives them (no history, setting from the sample
+    type), as the per-sample reports do. ``her2_profile`` / ``ambiguous``: the HER2
+    rule profile and ambiguity policy the matcher calls HER2 with (default: the
+    patient file's defaults), so a cohort reading matches the cohort analysis's calls.
+    """
+    from her2scope.kb.from_study import profiles_from_study, with_assumed_history
+    from her2scope.study.conventions import harmonised
+
+    profiles = profiles_from_study(harmonised(study))
+    if history is not None:
+        profiles = {sid: with_assumed_history(p, history) for sid, p in profiles.items()}
+    update: dict[str, Any] = {}
+    if her2_profile is not None:
+        update["profile"] = her2_profile
+    if ambiguous is not None:
+        update["ambiguous"] = ambiguous
+    if update:
+        profiles = {sid: p.model_copy(update=update) for sid, p in profiles.items()}
+    return match_profiles(
+        profiles, study_id=study.study_id, history=history, matcher=matcher, progress=progress
+    )
+
+
+def option_rows(report: PatientReport) -> list[dict[str, Any]]:
+    """One row per option the gates decided (eligible ranked, conditional, not eligible),
+    without ``sample_id``: ``option_id``, ``therapy``, ``status``, ``evidence_level``,
+    ``rank``, ``reason``."""
+    rows: list[dict[str, Any]] = []
+    for rank, o in enumerate(report.options, start=1):
+        rows.append(_row(o, "eligible", rank))
+    for o in report.conditional_options:
+        rows.append(_row(o, "conditional", None))
+    for o in report.excluded_options:
+        rows.append(_row(o, "not_eligible", None))
+    return rows
+
+
+def _row(option: dict[str, Any], status: str, rank: int | None) -> dict[str, Any]:
+    return {
+        "option_id": option["id"],
+        "therapy": option["therapy"],
+        "status": status,
+        "evidence_level": option["evidence_level"],
+        "rank": rank,
+        "reason": " ".join(str(option.get("reason") or "").split()),
+    }
+
+
+def option_table_chunks(
+    batch: BatchMatch, *, chunk_samples: int = 20_000
+) -> Iterator[pl.DataFrame]:
+    """The long option table in chunks of about ``chunk_samples`` samples (study order).
+
+    Each distinct profile's rows are made once (one small frame for all keys) and
+    joined to the samples of a chunk, so memory holds one chunk, not the whole
+    sample x option table.
+    """
+    schema = {k: v for k, v in OPTION_COLUMNS.items() if k != "sample_id"}
+    index = {key: i for i, key in enumerate(batch.groups)}
+    per_key = [
+        pl.DataFrame(option_rows(batch.reports[key]), schema=schema).with_columns(
+            pl.lit(i, dtype=pl.Int64).alias("_k"), pl.int_range(pl.len()).alias("_j")
+        )
+        for key, i in index.items()
+    ]
+    options = pl.concat(per_key) if per_key else pl.DataFrame(schema={**schema, "_k": pl.Int64})
+    ids = list(batch.key_of)  # study order
+    for start in range(0, len(ids), chunk_samples):
+        part = ids[start : start + chunk_samples]
+        samples = pl.DataFrame(
+            {
+                "sample_id": part,
+                "_k": [index[batch.key_of[s]] for s in part],
+            },
+            schema={"sample_id": pl.String, "_k": pl.Int64},
+        ).with_row_index("_pos")
+        yield (
+            samples.join(options, on="_k", how="inner")
+            .sort("_pos", "_j")
+            .select(list(OPTION_COLUMNS))
+        )
