@@ -267,7 +267,7 @@ def with_assumed_history(profile: PatientProfile, history: str = DEFAULT_HISTORY
     if history == "after-et-cdk46" and profile.er_status == "positive":
         entries = [
             TherapyEntry(
-                therapy=ASSUMED_REGIMEN, setting="metastatic", line=1, outcome="progression"
+                therapy=ASSUMED_REGIMEN, setting="metastatic", line=1, outcome="progressed"
             )
         ]
     return profile.model_copy(
