@@ -190,3 +190,18 @@ def test_report_all_writes_the_long_table(shared_study_dir: Path, tmp_path: Path
     assert set(table["status"].unique()) <= {"eligible", "conditional", "not_eligible"}
     assert table["sample_id"].n_unique() > 1000
     assert not list(out.glob("*.md"))  # per-sample files only with --per-sample
+
+
+def test_tumour_variant_of_unstated_origin_waits_on_germline_testing(matcher: Matcher) -> None:
+    """The PARP approvals are for germline BRCA1/2 (OlympiAD, EMBRACA; biomarkers.yaml): a
+    study's tumour variant (origin not stated) makes them conditional with what settles it,
+    never eligible; the same gene stated germline-pathogenic keeps them."""
+    base = {"er_status": "negative", "setting": "metastatic", "her2": Her2Input(ihc="0")}
+    tumour = matcher.match(PatientProfile(id="T", alterations=["BRCA1 G1825R"], **base))  # type: ignore[arg-type]
+    assert "s_talazoparib_gbrca" not in [o["id"] for o in tumour.options]
+    waiting = [o for o in tumour.conditional_options if o["id"] == "s_talazoparib_gbrca"]
+    assert waiting and "germline testing" in " ".join(waiting[0]["settles"])
+    stated = matcher.match(
+        PatientProfile(id="G", alterations=["BRCA1 c.68_69delAG germline"], **base)  # type: ignore[arg-type]
+    )
+    assert "s_talazoparib_gbrca" in [o["id"] for o in stated.options]

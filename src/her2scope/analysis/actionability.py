@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from her2scope.analysis.options import check_choice
+from her2scope.audit import Audit
 from her2scope.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -104,6 +105,8 @@ class ActionabilityResult:
     n_distinct_profiles: int
     kb_version: str
     options: dict[str, Any] = field(default_factory=dict)
+    #: study + HER2 engine findings, and what this reading assumed and counted
+    audit: Audit = field(default_factory=Audit)
 
     def summary(self) -> str:
         """A few lines: the history assumed, the Q2 answer, the level counts."""
@@ -264,8 +267,23 @@ def actionability(
         )
     elif batch.history != history:
         raise ConfigError(f"the batch was matched under history {batch.history!r}, not {history!r}")
-    her2_table, _ = _classified(study, options)
+    her2_table, her2_audit = _classified(study, options)
     cohort = select_cohort(her2_table, options).filter(pl.col("included"))
+    audit = Audit()
+    audit.extend(study.audit)
+    audit.extend(her2_audit)
+    audit.add(
+        "info",
+        "actionability.history",
+        f"therapy history assumed for every sample ({history}): {ASSUMED_HISTORIES[history]}",
+        count=cohort.height,
+    )
+    audit.add(
+        "info",
+        "actionability.profiles",
+        "distinct profiles matched (samples sharing one share its result)",
+        count=batch.n_distinct,
+    )
     gene_class = _gene_classes()
     keys = list(batch.groups)
     per_key = pl.DataFrame(
@@ -303,7 +321,17 @@ def actionability(
         q2=q2_answer(samples, jurisdiction),
         n_distinct_profiles=batch.n_distinct,
         kb_version=matcher.kb.meta.version,
-        options={"profile": options.profile, "ambiguous": options.ambiguous},
+        options={
+            "profile": options.profile,
+            "ambiguous": options.ambiguous,
+            "sample_type": options.sample_type,
+            "hr": options.hr,
+            "cohort": options.cohort,
+            "one_per_patient": options.one_per_patient,
+            "jurisdiction": jurisdiction,
+            "history": history,
+        },
+        audit=audit,
     )
 
 
