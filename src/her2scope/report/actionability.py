@@ -89,13 +89,14 @@ def actionability_figure(result: ActionabilityResult, *, ax: Axes | None = None)
         )
     ax.set_xticks(x, [c for c, _ in bars], rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 110)
-    ax.set_ylabel("% of samples (best eligible option from a molecular finding)")
+    ax.set_ylabel("% of samples\n(best eligible option from a molecular finding)", fontsize=8)
     if cats:
         ax.set_xlabel("endocrine-resistant (left group) | not endocrine-resistant (right)")
     ax.set_title(
-        f"{result.study_id}: actionability by HER2 category "
-        f"({result.jurisdiction}; history assumed: {result.history})",
+        f"{result.study_id}: best option level by HER2 category\n"
+        f"({result.jurisdiction} approvals; assumed history: {result.history})",
         fontsize=9,
+        loc="left",
     )
     ax.legend(
         handles=[
