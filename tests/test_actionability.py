@@ -205,3 +205,21 @@ def test_tumour_variant_of_unstated_origin_waits_on_germline_testing(matcher: Ma
         PatientProfile(id="G", alterations=["BRCA1 c.68_69delAG germline"], **base)  # type: ignore[arg-type]
     )
     assert "s_talazoparib_gbrca" in [o["id"] for o in stated.options]
+
+
+def test_batch_key_is_exact_on_the_shared_study(msk, matcher: Matcher) -> None:  # type: ignore[no-untyped-def]
+    """Grouping by the alterations the KB reads and by the HER2 reading (not the raw
+    pathology values) merges samples, and every sample's own match has the option rows
+    of its group's match (checked for every sample of breast_msk_2018)."""
+    from her2scope.tumorboard.batch import match_study
+
+    study, _ = msk
+    batch = match_study(study, history="after-et-cdk46", matcher=matcher)
+    assert batch.n_distinct < batch.n_samples
+    merged = [ids for ids in batch.groups.values() if len(ids) > 1]
+    assert any(
+        set(batch.profiles[a].alterations) != set(batch.profiles[b].alterations)
+        for a, b, *_ in merged
+    )
+    for sid, prof in batch.profiles.items():
+        assert option_rows(matcher.match(prof)) == option_rows(batch.report(sid)), sid

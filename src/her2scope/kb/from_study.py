@@ -18,8 +18,8 @@ filtering the study once per sample (GENIE-sized cohorts have ~250k samples).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
@@ -30,6 +30,9 @@ from her2scope.study.cancer_type import alterations_sentence, study_report_notes
 from her2scope.study.conventions import her2_limitation
 from her2scope.study.model import Study
 from her2scope.vocab import NONSYN_CLASSES
+
+if TYPE_CHECKING:
+    from her2scope.kb.match import Matcher
 
 #: maftools' non-synonymous classes: the variants that change the protein.
 PROTEIN_ALTERING = NONSYN_CLASSES
@@ -289,25 +292,71 @@ def with_assumed_history(profile: PatientProfile, history: str = DEFAULT_HISTORY
 IDENTITY_FIELDS = frozenset({"id", "source", "notes"})
 
 
-def profile_key(profile: PatientProfile) -> str:
+def profile_key(
+    profile: PatientProfile,
+    read: Callable[[str], bool] | None = None,
+    *,
+    her2_reading: bool = False,
+) -> str:
     """What the matcher reads of a profile, as one string: equal keys, equal options.
 
     Every field of the profile except :data:`IDENTITY_FIELDS` (the HER2 readings of
     both samples, ER/PR, alterations as a set, markers, therapy history, setting,
     germline, PD-L1, ...), so two samples share a match exactly when all of that is
     equal. Alterations are compared as a set (sorted): the order a study lists them
-    in does not change which options a sample has.
+    in does not change which options a sample has. With ``read`` (alteration text ->
+    does the knowledge base read it, :func:`kb_reads`), only the alterations it reads
+    count: a passenger mutation in a gene the base has no entry for changes the
+    report's list of unrecognised findings, never an option (the gates read observed
+    biomarkers, not alteration text). With ``her2_reading``, HER2 counts as its reading
+    (category, the readings an ambiguous score allows, whether it is ambiguous, and the
+    primary tumour's category) instead of the pathology values it was called from: the
+    gates read the reading; the values appear only in the report's HER2 rationale.
     """
     import json
 
     data = profile.model_dump(mode="json", exclude=set(IDENTITY_FIELDS))
-    data["alterations"] = sorted(set(data.get("alterations") or []))
+    if her2_reading:
+        from her2scope.kb.match import call_her2
+
+        now = call_her2(profile.her2, profile=profile.profile, ambiguous=profile.ambiguous)
+        data["her2"] = [now["category"], list(now["readings"]), bool(now["ambiguous"])]
+        prim = profile.her2_primary
+        data["her2_primary"] = (
+            None
+            if prim is None or prim.is_empty()
+            else call_her2(prim, profile=profile.profile, ambiguous=profile.ambiguous)["category"]
+        )
+    alterations = set(data.get("alterations") or [])
+    if read is not None:
+        alterations = {a for a in alterations if read(a)}
+    data["alterations"] = sorted(alterations)
     return json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
 
 
-def group_profiles(profiles: dict[str, PatientProfile]) -> dict[str, list[str]]:
+def kb_reads(matcher: Matcher) -> Callable[[str], bool]:
+    """``text -> bool``: does the matcher's parser map this alteration to any knowledge-base
+    biomarker (any of its ``;``-separated findings)? Cached per distinct string."""
+    cache: dict[str, bool] = {}
+
+    def read(text: str) -> bool:
+        hit = cache.get(text)
+        if hit is None:
+            hit = any(hits for _p, hits, _u in matcher.parser.match_all(text))
+            cache[text] = hit
+        return hit
+
+    return read
+
+
+def group_profiles(
+    profiles: dict[str, PatientProfile],
+    read: Callable[[str], bool] | None = None,
+    *,
+    her2_reading: bool = False,
+) -> dict[str, list[str]]:
     """Sample ids by :func:`profile_key`, in the order each key is first seen."""
     groups: dict[str, list[str]] = {}
     for sid, prof in profiles.items():
-        groups.setdefault(profile_key(prof), []).append(sid)
+        groups.setdefault(profile_key(prof, read, her2_reading=her2_reading), []).append(sid)
     return groups

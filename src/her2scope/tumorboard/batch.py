@@ -77,17 +77,18 @@ def match_profiles(
     matcher: Matcher | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BatchMatch:
-    """Match each distinct profile once (:func:`~her2scope.kb.from_study.profile_key`).
+    """Match each distinct profile once (:func:`~her2scope.kb.from_study.profile_key`, over
+    the alterations the knowledge base reads, HER2 as its reading); the first sample of a key
+    is matched whole.
 
     ``progress(done, total)`` is called after each distinct profile.
     """
-    from her2scope.kb.from_study import group_profiles
+    from her2scope.kb.from_study import group_profiles, kb_reads
     from her2scope.kb.match import Matcher, prefill_her2_calls
 
     matcher = matcher if matcher is not None else Matcher()
-    groups = group_profiles(profiles)
-    firsts = [profiles[ids[0]] for ids in groups.values()]
-    prefill_her2_calls(firsts)  # every HER2 call of the batch in one engine pass
+    prefill_her2_calls(profiles.values())  # every HER2 call of the batch in one engine pass
+    groups = group_profiles(profiles, kb_reads(matcher), her2_reading=True)
     reports: dict[str, PatientReport] = {}
     total = len(groups)
     for i, (key, ids) in enumerate(groups.items(), start=1):
