@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -46,14 +45,17 @@ print(f"{t1 - t0:.2f} {c1 - c0:.2f} {t2 - t1:.2f} {c2 - c1:.2f} "
 
 def run(args: list[str]) -> tuple[float, float, float, str]:
     """Wall s, CPU s (user + sys), peak RSS GiB and stdout of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, check=True, env=os.environ)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far (KiB on Linux)
-    return wall, cpu, after.ru_maxrss / 2**20, done.stdout
+    with tempfile.TemporaryFile("w+") as out:
+        child = subprocess.Popen(args, stdout=out, stderr=subprocess.DEVNULL, env=os.environ)
+        _pid, status, usage = os.wait4(child.pid, 0)  # this child's own rusage
+        wall = time.perf_counter() - t0
+        if status != 0:
+            raise SystemExit(f"failed ({status}): {' '.join(args)}")
+        out.seek(0)
+        text = out.read()
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss / 2**20, text  # ru_maxrss: KiB on Linux
 
 
 def measure(study: str, label: str) -> list[str]:

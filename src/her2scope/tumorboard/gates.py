@@ -253,6 +253,11 @@ class Gatekeeper:
         crit: list[Criterion] = []
         elig = s.eligibility
         crit += self._requirements(s, st)
+        if any(c.outcome == "left_out" for c in crit):
+            # only the requirements leave a strategy out, and a left-out verdict shows only
+            # its left-out reasons: the other gates would not change it (a cohort of 250,000
+            # samples gates ~100 strategies each, most of them about something else)
+            return Verdict(s.id, "left_out", crit)
         crit += self._setting(s, st, elig)
         crit += self._global(s, st)
         if elig is not None:
