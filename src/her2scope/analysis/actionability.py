@@ -256,6 +256,11 @@ def actionability(
     check_choice("history", history, tuple(ASSUMED_HISTORIES))
     study = harmonised(study, source=options.source)
     matcher = matcher if matcher is not None else Matcher()
+    gene_class = _gene_classes()
+
+    def summary(report: PatientReport) -> dict[str, Any]:
+        return summarise_report(report, matcher, jurisdiction, gene_class)
+
     if batch is None:
         batch = match_study(
             study,
@@ -264,9 +269,14 @@ def actionability(
             progress=progress,
             her2_profile=options.profile,
             ambiguous=options.ambiguous,
+            keep=summary,
+            keep_profiles=False,
         )
+        summaries = batch.reports
     elif batch.history != history:
         raise ConfigError(f"the batch was matched under history {batch.history!r}, not {history!r}")
+    else:
+        summaries = {k: summary(r) for k, r in batch.reports.items()}
     her2_table, her2_audit = _classified(study, options)
     cohort = select_cohort(her2_table, options).filter(pl.col("included"))
     audit = Audit()
@@ -284,13 +294,12 @@ def actionability(
         "distinct profiles matched (samples sharing one share its result)",
         count=batch.n_distinct,
     )
-    gene_class = _gene_classes()
     keys = list(batch.groups)
     per_key = pl.DataFrame(
         [
             {
                 "profile_key": i,
-                **summarise_report(batch.reports[k], matcher, jurisdiction, gene_class),
+                **summaries[k],
             }
             for i, k in enumerate(keys)
         ],

@@ -43,7 +43,10 @@ class BatchMatch:
     """Every sample of a study matched, one :meth:`Matcher.match` per distinct profile.
 
     ``groups``: profile key -> sample ids (study order); ``reports``: profile key ->
-    the report of its first sample; ``key_of``: sample id -> key. ``history``: the
+    the report of its first sample (or what ``keep`` made of it: a cohort of 250,000
+    samples keeps option rows or a summary, not 100,000 whole reports); ``key_of``:
+    sample id -> key; ``profiles``: every sample's profile (or, with
+    ``keep_profiles=False``, the matched first sample of each key only). ``history``: the
     assumed therapy history (a key of
     :data:`~her2scope.kb.from_study.ASSUMED_HISTORIES`), or None when the samples were
     matched as the study gives them.
@@ -53,7 +56,7 @@ class BatchMatch:
     history: str | None
     profiles: dict[str, PatientProfile]
     groups: dict[str, list[str]]
-    reports: dict[str, PatientReport]
+    reports: dict[str, Any]
     key_of: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -64,7 +67,7 @@ class BatchMatch:
     def n_distinct(self) -> int:
         return len(self.groups)
 
-    def report(self, sample_id: str) -> PatientReport:
+    def report(self, sample_id: str) -> Any:
         """The match result a sample shares with every sample of its profile key."""
         return self.reports[self.key_of[sample_id]]
 
@@ -76,12 +79,15 @@ def match_profiles(
     history: str | None = None,
     matcher: Matcher | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keep: Callable[[PatientReport], Any] | None = None,
+    keep_profiles: bool = True,
 ) -> BatchMatch:
     """Match each distinct profile once (:func:`~her2scope.kb.from_study.profile_key`, over
     the alterations the knowledge base reads, HER2 as its reading); the first sample of a key
     is matched whole.
 
-    ``progress(done, total)`` is called after each distinct profile.
+    ``progress(done, total)`` is called after each distinct profile; ``keep(report)``
+    is what is kept of each match (default: the report).
     """
     from her2scope.kb.from_study import group_profiles, kb_reads
     from her2scope.kb.match import Matcher, prefill_her2_calls
@@ -89,13 +95,16 @@ def match_profiles(
     matcher = matcher if matcher is not None else Matcher()
     prefill_her2_calls(profiles.values())  # every HER2 call of the batch in one engine pass
     groups = group_profiles(profiles, kb_reads(matcher), her2_reading=True)
-    reports: dict[str, PatientReport] = {}
+    reports: dict[str, Any] = {}
     total = len(groups)
     for i, (key, ids) in enumerate(groups.items(), start=1):
-        reports[key] = matcher.match(profiles[ids[0]])
+        report = matcher.match(profiles[ids[0]])
+        reports[key] = keep(report) if keep is not None else report
         if progress is not None:
             progress(i, total)
     key_of = {sid: key for key, ids in groups.items() for sid in ids}
+    if not keep_profiles:
+        profiles = {ids[0]: profiles[ids[0]] for ids in groups.values()}
     return BatchMatch(study_id, history, profiles, groups, reports, key_of)
 
 
@@ -107,6 +116,8 @@ def match_study(
     progress: Callable[[int, int], None] | None = None,
     her2_profile: str | None = None,
     ambiguous: str | None = None,
+    keep: Callable[[PatientReport], Any] | None = None,
+    keep_profiles: bool = True,
 ) -> BatchMatch:
     """Every sample of ``study`` matched (HER2 harmonised by the study's convention).
 
@@ -130,7 +141,13 @@ def match_study(
     if update:
         profiles = {sid: p.model_copy(update=update) for sid, p in profiles.items()}
     return match_profiles(
-        profiles, study_id=study.study_id, history=history, matcher=matcher, progress=progress
+        profiles,
+        study_id=study.study_id,
+        history=history,
+        matcher=matcher,
+        progress=progress,
+        keep=keep,
+        keep_profiles=keep_profiles,
     )
 
 
@@ -146,6 +163,11 @@ def option_rows(report: PatientReport) -> list[dict[str, Any]]:
     for o in report.excluded_options:
         rows.append(_row(o, "not_eligible", None))
     return rows
+
+
+def _rows_of(kept: Any) -> list[dict[str, Any]]:
+    """Option rows of a kept match: already rows (``keep=option_rows``), or a report."""
+    return kept if isinstance(kept, list) else option_rows(kept)
 
 
 def _row(option: dict[str, Any], status: str, rank: int | None) -> dict[str, Any]:
@@ -171,7 +193,7 @@ def option_table_chunks(
     schema = {k: v for k, v in OPTION_COLUMNS.items() if k != "sample_id"}
     index = {key: i for i, key in enumerate(batch.groups)}
     per_key = [
-        pl.DataFrame(option_rows(batch.reports[key]), schema=schema).with_columns(
+        pl.DataFrame(_rows_of(batch.reports[key]), schema=schema).with_columns(
             pl.lit(i, dtype=pl.Int64).alias("_k"), pl.int_range(pl.len()).alias("_j")
         )
         for key, i in index.items()
