@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from her2scope.analysis.actionability import ALL, LEVEL_LABELS, LEVELS
+from her2scope.vocab import LOW, NULL, POSITIVE, ULTRALOW, ZERO
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -33,7 +33,7 @@ LEVEL_COLOURS = {
     "none": "#e0e0e0",
 }
 #: HER2 categories shown in the figure, in reading order (others are in the table)
-FIGURE_CATEGORIES = ("HER2-0", "HER2-null", "HER2-ultralow", "HER2-low", "HER2-positive")
+FIGURE_CATEGORIES = (ZERO, NULL, ULTRALOW, LOW, POSITIVE)
 
 CITATION = (
     "The intersection of the HER2-low subtype with endocrine resistance, Front Oncol 2024, "
@@ -43,6 +43,8 @@ CITATION = (
 
 def level_label(level: str, jurisdiction: str) -> str:
     """A level as a reader sees it (``approved (FDA)``)."""
+    from her2scope.analysis.actionability import LEVEL_LABELS  # report layer: lazy
+
     return LEVEL_LABELS[level].format(j=jurisdiction)
 
 
@@ -56,6 +58,7 @@ def actionability_figure(result: ActionabilityResult, *, ax: Axes | None = None)
     """
     from matplotlib.patches import Patch
 
+    from her2scope.analysis.actionability import ALL, LEVELS  # report layer: lazy
     from her2scope.report.figures import _target
 
     table = result.table.filter(pl.col("alteration_class") == ALL)
@@ -152,6 +155,8 @@ def history_sentence(result: ActionabilityResult) -> str:
 
 def summary_text(result: ActionabilityResult) -> str:
     """A few lines: history, Q2 answer, level counts."""
+    from her2scope.analysis.actionability import LEVELS  # report layer: lazy
+
     counts = result.samples.group_by("level").len()
     by = dict(counts.iter_rows())
     levels = ", ".join(f"{level_label(lv, result.jurisdiction)} {by.get(lv, 0)}" for lv in LEVELS)
@@ -166,6 +171,7 @@ def summary_text(result: ActionabilityResult) -> str:
 
 def html_fragment(result: ActionabilityResult, *, figure: bool = True) -> str:
     """Q2 answer, the HER2 x resistance table (ALL rows) and the figure, as HTML."""
+    from her2scope.analysis.actionability import ALL, LEVELS  # report layer: lazy
     from her2scope.report.figures import encode
 
     e = html.escape
