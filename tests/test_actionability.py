@@ -223,3 +223,25 @@ def test_batch_key_is_exact_on_the_shared_study(msk, matcher: Matcher) -> None: 
     )
     for sid, prof in batch.profiles.items():
         assert option_rows(matcher.match(prof)) == option_rows(batch.report(sid)), sid
+
+
+def test_bounded_batch_keeps_rows_and_representatives_only(matcher: Matcher) -> None:
+    profiles = {
+        p.id: with_assumed_history(p)
+        for p in (
+            _profile("A", ["PIK3CA H1047R", "TP53 R175H"]),
+            _profile("B", ["PIK3CA H1047R", "TP53 R248Q"]),  # TP53 is not read by the KB
+            _profile("C", ["ERBB2 L755S"]),
+        )
+    }
+    full = match_profiles(dict(profiles), matcher=matcher)
+    lean = match_profiles(dict(profiles), matcher=matcher, keep=option_rows, keep_profiles=False)
+    assert lean.n_distinct == 2 and sorted(lean.profiles) == ["A", "C"]
+    assert (
+        lean.report("B")
+        == option_rows(full.report("B"))
+        == option_rows(matcher.match(profiles["B"]))
+    )
+    a = pl.concat(list(option_table_chunks(full)))
+    b = pl.concat(list(option_table_chunks(lean, chunk_samples=2)))
+    assert a.equals(b)

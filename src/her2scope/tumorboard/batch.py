@@ -87,7 +87,9 @@ def match_profiles(
     is matched whole.
 
     ``progress(done, total)`` is called after each distinct profile; ``keep(report)``
-    is what is kept of each match (default: the report).
+    is what is kept of each match (default: the report). With ``keep_profiles=False``
+    the profiles of samples that share a key are deleted from ``profiles`` (the dict
+    passed in) once grouped, to bound memory.
     """
     from her2scope.kb.from_study import group_profiles, kb_reads
     from her2scope.kb.match import Matcher, prefill_her2_calls
@@ -95,6 +97,12 @@ def match_profiles(
     matcher = matcher if matcher is not None else Matcher()
     prefill_her2_calls(profiles.values())  # every HER2 call of the batch in one engine pass
     groups = group_profiles(profiles, kb_reads(matcher), her2_reading=True)
+    if not keep_profiles:
+        # the samples that share a key are not matched: their profiles go now, before the
+        # matching, not after it (at 250,000 samples they are most of the memory)
+        for ids in groups.values():
+            for sid in ids[1:]:
+                del profiles[sid]
     reports: dict[str, Any] = {}
     total = len(groups)
     for i, (key, ids) in enumerate(groups.items(), start=1):
@@ -103,8 +111,6 @@ def match_profiles(
         if progress is not None:
             progress(i, total)
     key_of = {sid: key for key, ids in groups.items() for sid in ids}
-    if not keep_profiles:
-        profiles = {ids[0]: profiles[ids[0]] for ids in groups.values()}
     return BatchMatch(study_id, history, profiles, groups, reports, key_of)
 
 
