@@ -458,3 +458,14 @@ def test_cohort_page_shows_actionability(shared: Any) -> None:
     )
     assert "Assumed therapy history (after-et-cdk46)" in frag.text
     assert "<svg" in frag.text and "approved (FDA)" in frag.text
+
+
+def test_actionability_of_a_large_cohort_points_to_the_command_line(
+    tiny: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from her2scope.web import service
+
+    monkeypatch.setattr(service, "ACTIONABILITY_MAX_SAMPLES", 1)
+    r = tiny.get("/study/tiny_study/actionability")
+    assert r.status_code == 200
+    assert "--actionability --out DIR" in r.text and "up to 1" in r.text

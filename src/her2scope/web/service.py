@@ -504,6 +504,16 @@ class Service:
         """Each analysed sample's best knowledge-base option (the patient report's matcher and
         gates, once per distinct profile) under the default assumed history, FDA approvals."""
         loaded = self.load(study_id, opts)
+        n = loaded.study.samples.height
+        if n > ACTIONABILITY_MAX_SAMPLES:
+            from her2scope.errors import ConfigError
+
+            # a few ms a distinct profile: a GENIE-sized cohort is minutes, not a page view
+            raise ConfigError(
+                f"{n:,} samples: the page computes actionability for up to "
+                f"{ACTIONABILITY_MAX_SAMPLES:,}; run 'her2scope analyze {study_id} "
+                "--actionability --out DIR' for this cohort"
+            )
 
         def compute() -> ActionabilityResult:
             from her2scope.analysis.actionability import actionability
@@ -699,6 +709,10 @@ def table_rows(result: IntersectionResult) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+#: the largest study whose actionability section the web page computes
+ACTIONABILITY_MAX_SAMPLES = 25_000
 
 
 def actionability_view(result: ActionabilityResult) -> dict[str, Any]:
