@@ -245,3 +245,15 @@ def test_bounded_batch_keeps_rows_and_representatives_only(matcher: Matcher) -> 
     a = pl.concat(list(option_table_chunks(full)))
     b = pl.concat(list(option_table_chunks(lean, chunk_samples=2)))
     assert a.equals(b)
+
+
+def test_cli_names_a_bad_history_or_jurisdiction(
+    shared_study_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from her2scope.cli import main
+
+    assert main(["analyze", str(shared_study_dir), "--actionability", "--history", "2L"]) == 2
+    assert "history" in capsys.readouterr().err
+    args = ["analyze", str(shared_study_dir), "--actionability", "--jurisdiction", "PMDA"]
+    assert main(args) == 2
+    assert "jurisdiction" in capsys.readouterr().err

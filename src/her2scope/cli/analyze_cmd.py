@@ -165,6 +165,13 @@ def analyze(
         mutation_classes=mutation_classes,
         cohort=cohort,  # type: ignore[arg-type]
     )
+    if actionability:  # a wrong choice is said before the study is read
+        from her2scope.analysis.actionability import JURISDICTIONS
+        from her2scope.analysis.options import check_choice
+        from her2scope.kb.from_study import ASSUMED_HISTORIES
+
+        check_choice("jurisdiction", jurisdiction, JURISDICTIONS)
+        check_choice("history", history, tuple(ASSUMED_HISTORIES))
     err = Console(stderr=True)
     t0 = time.perf_counter()
     if len(studies) > 1:
