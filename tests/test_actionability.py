@@ -245,6 +245,15 @@ def test_bounded_batch_keeps_rows_and_representatives_only(matcher: Matcher) -> 
     a = pl.concat(list(option_table_chunks(full)))
     b = pl.concat(list(option_table_chunks(lean, chunk_samples=2)))
     assert a.equals(b)
+    from her2scope.tumorboard.batch import row_keeper
+
+    keeper = row_keeper()
+    shared = match_profiles(dict(profiles), matcher=matcher, keep=keeper, keep_profiles=False)
+    assert pl.concat(list(option_table_chunks(shared))).equals(a)
+    # a row the two profiles share is stored once
+    ra, rc = shared.reports[shared.key_of["A"]], shared.reports[shared.key_of["C"]]
+    common = set(ra) & set(rc)
+    assert common and all(any(x is y for y in rc) for x in ra if x in common)
 
 
 def test_cli_names_a_bad_history_or_jurisdiction(

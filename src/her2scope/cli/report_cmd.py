@@ -142,7 +142,7 @@ def _write_option_table(loaded: object, out: Path, table_format: str, t0: float)
     from her2scope.cli.progress import progress_bar
     from her2scope.report.writers import STREAMING_FORMATS, WRITERS, write_table_chunks
     from her2scope.study.model import Study
-    from her2scope.tumorboard.batch import match_study, option_rows, option_table_chunks
+    from her2scope.tumorboard.batch import match_study, option_table_chunks, row_keeper
 
     assert isinstance(loaded, Study)
     if table_format not in ("tsv", "parquet"):
@@ -150,7 +150,7 @@ def _write_option_table(loaded: object, out: Path, table_format: str, t0: float)
     assert table_format in STREAMING_FORMATS
     with progress_bar("matching profiles") as advance:
         # option rows kept, not whole reports: memory grows with distinct profiles x options
-        batch = match_study(loaded, progress=advance, keep=option_rows, keep_profiles=False)
+        batch = match_study(loaded, progress=advance, keep=row_keeper(), keep_profiles=False)
     name = "options" + WRITERS[table_format][0]
     with results_folder(out):
         path, n = write_table_chunks(option_table_chunks(batch), out / name, format=table_format)

@@ -171,9 +171,34 @@ def option_rows(report: PatientReport) -> list[dict[str, Any]]:
     return rows
 
 
-def _rows_of(kept: Any) -> list[dict[str, Any]]:
-    """Option rows of a kept match: already rows (``keep=option_rows``), or a report."""
-    return kept if isinstance(kept, list) else option_rows(kept)
+#: a row of the option table without its sample: option_id, therapy, status, evidence_level,
+#: rank, reason
+Row = tuple[str, str, str, str, int | None, str]
+_ROW_FIELDS = ("option_id", "therapy", "status", "evidence_level", "rank", "reason")
+
+
+def row_keeper() -> Callable[[PatientReport], tuple[Row, ...]]:
+    """A ``keep`` for :func:`match_profiles` that keeps each match as its option rows, every
+    distinct row stored once (most rows repeat across profiles: the same strategy, status
+    and reason), so 100,000 matches hold pointers, not 4 million dicts."""
+    seen: dict[Row, Row] = {}
+
+    def keep(report: PatientReport) -> tuple[Row, ...]:
+        out = []
+        for r in option_rows(report):
+            row: Row = tuple(r[f] for f in _ROW_FIELDS)
+            out.append(seen.setdefault(row, row))
+        return tuple(out)
+
+    return keep
+
+
+def _rows_of(kept: Any) -> list[Row]:
+    """Option rows of a kept match: rows (:func:`row_keeper`), row dicts, or a report."""
+    if isinstance(kept, tuple):
+        return list(kept)
+    dicts = kept if isinstance(kept, list) else option_rows(kept)
+    return [tuple(d[f] for f in _ROW_FIELDS) for d in dicts]
 
 
 def _row(option: dict[str, Any], status: str, rank: int | None) -> dict[str, Any]:
@@ -196,15 +221,24 @@ def option_table_chunks(
     joined to the samples of a chunk, so memory holds one chunk, not the whole
     sample x option table.
     """
-    schema = {k: v for k, v in OPTION_COLUMNS.items() if k != "sample_id"}
     index = {key: i for i, key in enumerate(batch.groups)}
-    per_key = [
-        pl.DataFrame(_rows_of(batch.reports[key]), schema=schema).with_columns(
-            pl.lit(i, dtype=pl.Int64).alias("_k"), pl.int_range(pl.len()).alias("_j")
-        )
-        for key, i in index.items()
-    ]
-    options = pl.concat(per_key) if per_key else pl.DataFrame(schema={**schema, "_k": pl.Int64})
+    columns: dict[str, list[Any]] = {f: [] for f in ("_k", "_j", *_ROW_FIELDS)}
+    for key, i in index.items():
+        for j, row in enumerate(_rows_of(batch.reports[key])):
+            columns["_k"].append(i)
+            columns["_j"].append(j)
+            for f, v in zip(_ROW_FIELDS, row, strict=True):
+                columns[f].append(v)
+    # one frame for every distinct profile's rows; the repeated texts as categories
+    options = pl.DataFrame(
+        {
+            "_k": pl.Series(columns.pop("_k"), dtype=pl.Int64),
+            "_j": pl.Series(columns.pop("_j"), dtype=pl.Int32),
+            "rank": pl.Series(columns.pop("rank"), dtype=pl.Int32),
+            **{f: pl.Series(v, dtype=pl.Categorical) for f, v in columns.items()},
+        }
+    )
+    del columns
     ids = list(batch.key_of)  # study order
     for start in range(0, len(ids), chunk_samples):
         part = ids[start : start + chunk_samples]
@@ -218,5 +252,5 @@ def option_table_chunks(
         yield (
             samples.join(options, on="_k", how="inner")
             .sort("_pos", "_j")
-            .select(list(OPTION_COLUMNS))
+            .select([pl.col(c).cast(t) for c, t in OPTION_COLUMNS.items()])
         )
