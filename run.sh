@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source ./scripts/setup-venv.sh
 export HER2SCOPE_STUDIES="${HER2SCOPE_STUDIES:-../shared/data/cbioportal}"
-exec .venv/bin/her2scope analyze breast_msk_2018 --sensitivity --adjusted --out results "$@"
+exec .venv/bin/her2scope analyze breast_msk_2018 --sensitivity --adjusted --actionability --out results "$@"

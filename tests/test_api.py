@@ -55,6 +55,7 @@ def test_namespace() -> None:
     for name in hs.__all__:
         assert getattr(hs, name) is not None, name
     assert set(hs.tl.__all__) == {
+        "actionability",
         "analyze",
         "analyze_many",
         "sensitivity",
@@ -112,6 +113,7 @@ def test_results_of_one_shape(demo: Any) -> None:
         hs.tl.switching(demo),
         hs.tl.survival(demo),
         hs.tl.adjusted(demo),
+        hs.tl.actionability(demo),
     ):
         _check_result_shape(result)
 
@@ -280,6 +282,7 @@ def test_one_plot_convention_the_result(demo: Any) -> None:
         hs.pl.adjusted(hs.tl.adjusted(demo)),
         hs.pl.switching(hs.tl.switching(demo)),
         hs.pl.km(hs.tl.survival(demo)),
+        hs.pl.actionability(hs.tl.actionability(demo, history="first-line")),
     ]
     assert all(isinstance(f, Figure) for f in figures)
     # the old names, with the result or (as before) its table

@@ -171,7 +171,17 @@ def test_patient_reports_from_a_study_read_its_convention(
     (before, every TCGA and METABRIC sample came out HER2 and ER unknown, with no option)."""
     result = CliRunner().invoke(
         app,
-        ["report", "--study", str(FIXTURES / study), "--all", "--out", str(tmp_path), "-f", "json"],
+        [
+            "report",
+            "--study",
+            str(FIXTURES / study),
+            "--all",
+            "--per-sample",
+            "--out",
+            str(tmp_path),
+            "-f",
+            "json",
+        ],
     )
     assert result.exit_code == 0, result.output
     index = pl.read_csv(tmp_path / "index.tsv", separator="\t")

@@ -68,7 +68,19 @@ def test_batch_all_samples_without_error(
 ) -> None:
     out = tmp_path / "reports"
     assert (
-        main(["report", "--study", str(shared_study_dir), "--all", "-f", "json", "--out", str(out)])
+        main(
+            [
+                "report",
+                "--study",
+                str(shared_study_dir),
+                "--all",
+                "--per-sample",
+                "-f",
+                "json",
+                "--out",
+                str(out),
+            ]
+        )
         == 0
     )
     index = pl.read_csv(out / "index.tsv", separator="\t")

@@ -439,3 +439,33 @@ def test_concurrent_requests_agree(shared: Any) -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+@pytest.mark.study
+def test_cohort_page_shows_actionability(shared: Any) -> None:
+    """Issue 25: the cohort page links the actionability fragment; the fragment gives the Q2
+    answer with the numbers of hs.tl.actionability, the table and the figure."""
+    import her2scope as hs
+
+    page = shared.get("/study/breast_msk_2018")
+    assert page.status_code == 200 and "/actionability?" in page.text
+    frag = shared.get("/study/breast_msk_2018/actionability")
+    assert frag.status_code == 200
+    result = hs.tl.actionability("breast_msk_2018")
+    q = result.q2
+    assert f"{q['n_approved']} of {q['n_resistant_her2_low']} endocrine-resistant HER2-low" in (
+        frag.text
+    )
+    assert "Assumed therapy history (after-et-cdk46)" in frag.text
+    assert "<svg" in frag.text and "approved (FDA)" in frag.text
+
+
+def test_actionability_of_a_large_cohort_points_to_the_command_line(
+    tiny: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from her2scope.web import service
+
+    monkeypatch.setattr(service, "ACTIONABILITY_MAX_SAMPLES", 1)
+    r = tiny.get("/study/tiny_study/actionability")
+    assert r.status_code == 200
+    assert "--actionability --out DIR" in r.text and "up to 1" in r.text

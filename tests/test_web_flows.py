@@ -444,7 +444,7 @@ def test_figures_are_marked_stale_until_the_latest_settings_arrive(
     page.select_option('select[name="sample_type"]', "primary")
     # at once: the server-drawn figure and the sections say they show the previous settings
     assert page.locator("section.figures figure.plot.stale").count() == 1
-    assert page.locator(".fragment.stale").count() == 2
+    assert page.locator(".fragment.stale").count() == 3  # switching, survival, actionability
     assert page.locator(".stale-note").is_visible()
     # quick further changes: only the last one is drawn
     page.select_option('select[name="sample_type"]', "metastasis")

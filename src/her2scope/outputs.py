@@ -94,6 +94,36 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     return final
 
 
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` (staged inside an open :func:`bundle`) that is
+    renamed to it when the block ends without error, and removed when it fails.
+
+    For writers that stream a file out in pieces (a long table in chunks), so a
+    reader never sees half a file.
+    """
+    final = Path(path)
+    staged = _staged(final)
+    target = staged if staged is not None else final
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create folder {final.parent}: {_why(exc)}", file=str(final)
+        ) from exc
+    if final.is_dir() or target.is_dir():
+        raise OutputError("a folder is in the way of the output file", file=str(final))
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", file=str(final)) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
 def _write_all(fh: Any, data: bytes) -> None:
     """The one place bytes reach a file (tests make it fail as a full disk would)."""
     fh.write(data)

@@ -17,6 +17,7 @@ function                result of                                 draws
 :func:`adjusted`        :func:`her2scope.tl.adjusted`             crude vs adjusted ORs
 :func:`switching`       :func:`her2scope.tl.switching`            transition matrices
 :func:`km`              :func:`her2scope.tl.survival`             Kaplan-Meier curves
+:func:`actionability`   :func:`her2scope.tl.actionability`        best option level per HER2
 ======================  ========================================  ===========================
 
 The older names in :mod:`her2scope.report` (``forest_figure`` ...) are the
@@ -32,7 +33,17 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["adjusted", "forest", "km", "oncoprint", "save", "sensitivity", "stacked", "switching"]
+__all__ = [
+    "actionability",
+    "adjusted",
+    "forest",
+    "km",
+    "oncoprint",
+    "save",
+    "sensitivity",
+    "stacked",
+    "switching",
+]
 
 
 def forest(result: Any, *, ax: Axes | None = None, **kwargs: Any) -> Figure:
@@ -210,6 +221,31 @@ def km(result: Any, *, ax: Axes | None = None, **kwargs: Any) -> Figure:
     from her2scope.report.survival import km_figure
 
     return km_figure(result, ax=ax, **kwargs)
+
+
+def actionability(result: Any, *, ax: Axes | None = None) -> Figure:
+    """Stacked bars: share of samples at each best option level, per HER2 category,
+    endocrine-resistant and not.
+
+    Parameters
+    ----------
+    result : ActionabilityResult
+        :func:`her2scope.tl.actionability`'s result.
+    ax : matplotlib Axes, optional
+        Draw here instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
+
+    Examples
+    --------
+    >>> hs.pl.actionability(hs.tl.actionability(study))  # doctest: +SKIP
+    """
+    from her2scope.report.actionability import actionability_figure
+
+    return actionability_figure(result, ax=ax)
 
 
 def save(fig: Figure, path: str | Path, *, dpi: float = 150) -> Path:

@@ -26,6 +26,7 @@ from her2scope.errors import ConfigError
 
 if TYPE_CHECKING:
     from her2scope.alterations import AlterationCalls, Catalog
+    from her2scope.analysis.actionability import ActionabilityResult
     from her2scope.analysis.adjusted import AdjustedResult
     from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
     from her2scope.analysis.options import SurvivalOptions, SwitchingOptions
@@ -35,7 +36,15 @@ if TYPE_CHECKING:
     from her2scope.analysis.switching import SwitchingResult
     from her2scope.study.model import Study
 
-__all__ = ["adjusted", "analyze", "analyze_many", "sensitivity", "survival", "switching"]
+__all__ = [
+    "actionability",
+    "adjusted",
+    "analyze",
+    "analyze_many",
+    "sensitivity",
+    "survival",
+    "switching",
+]
 
 
 def _as_study(study: Any) -> Study:
@@ -365,6 +374,51 @@ def adjusted(
         calls=calls,
         covariates=DEFAULT_COVARIATES if covariates is None else tuple(covariates),
     )
+
+
+def actionability(
+    study: Study | str,
+    *,
+    options: AnalysisOptions | None = None,
+    jurisdiction: str = "FDA",
+    history: str = "after-et-cdk46",
+    **option_values: Any,
+) -> ActionabilityResult:
+    """Each sample's best knowledge-base option level and the finding that gives it.
+
+    Every analysed sample goes through the patient report's matcher and eligibility
+    gates (once per distinct profile) under an assumed therapy history, since a
+    cohort records none.
+
+    Parameters
+    ----------
+    study : Study or str
+        A loaded study, or a study id or folder to load.
+    options : AnalysisOptions, optional
+        The cohort (HER2 profile, ambiguity policy, sample selection), or its fields
+        as keywords.
+    jurisdiction : {"FDA", "EMA"}
+        Whose approval counts as ``approved``.
+    history : {"after-et-cdk46", "first-line"}
+        The assumed history: a second-line metastatic decision after endocrine therapy
+        + CDK4/6 inhibitor (HR-positive samples; the default), or a first-line one.
+
+    Returns
+    -------
+    ActionabilityResult
+        ``.samples`` (one row per sample: level, option, finding, HER2 branch,
+        conditional level), ``.table`` (HER2 x endocrine resistance x alteration class
+        x level, patient-clustered CIs), ``.q2`` (the perspective's Q2 answer).
+
+    Examples
+    --------
+    >>> act = hs.tl.actionability(study, jurisdiction="EMA")  # doctest: +SKIP
+    >>> act.q2["share"]  # doctest: +SKIP
+    """
+    from her2scope.analysis.actionability import actionability as run
+
+    opts = _analysis_options(options, option_values)
+    return run(_as_study(study), opts, jurisdiction=jurisdiction, history=history)
 
 
 def __dir__() -> list[str]:

@@ -112,6 +112,25 @@ def analyze(
             "ratios and answer the paper's three open questions under two HER2 readings.",
         ),
     ] = False,
+    actionability: Annotated[
+        bool,
+        typer.Option(
+            "--actionability",
+            help="Add each sample's best knowledge-base option level (the patient report's "
+            "matcher and gates) by HER2 x endocrine resistance x alteration class, the figure "
+            "and the perspective's Q2 ('targetable in addition').",
+        ),
+    ] = False,
+    jurisdiction: Annotated[
+        str, typer.Option(help="Whose approval counts as approved: FDA or EMA.")
+    ] = "FDA",
+    history: Annotated[
+        str,
+        typer.Option(
+            help="Therapy history assumed for --actionability: after-et-cdk46 (second-line "
+            "metastatic decision after endocrine therapy + CDK4/6 inhibitor) or first-line.",
+        ),
+    ] = "after-et-cdk46",
     out: Annotated[Path | None, typer.Option(help="Folder for TSV/JSON/HTML outputs.")] = None,
     no_cache: NoCacheOpt = False,
     map_: MapOpt = None,
@@ -146,6 +165,13 @@ def analyze(
         mutation_classes=mutation_classes,
         cohort=cohort,  # type: ignore[arg-type]
     )
+    if actionability:  # a wrong choice is said before the study is read
+        from her2scope.analysis.actionability import JURISDICTIONS
+        from her2scope.analysis.options import check_choice
+        from her2scope.kb.from_study import ASSUMED_HISTORIES
+
+        check_choice("jurisdiction", jurisdiction, JURISDICTIONS)
+        check_choice("history", history, tuple(ASSUMED_HISTORIES))
     err = Console(stderr=True)
     t0 = time.perf_counter()
     if len(studies) > 1:
@@ -158,6 +184,7 @@ def analyze(
             refused={
                 "--sensitivity": sensitivity,
                 "--adjusted": adjusted,
+                "--actionability": actionability,
                 "--map": bool(map_),
                 "--conventions": conventions is not None,
             },
@@ -184,6 +211,15 @@ def analyze(
         from her2scope.analysis.adjusted import adjusted_analysis
 
         adj = adjusted_analysis(loaded, options, catalog=cat, calls=calls)
+    act = None
+    if actionability:
+        from her2scope.analysis.actionability import actionability as run_actionability
+        from her2scope.cli.progress import progress_bar
+
+        with progress_bar("matching profiles") as advance:
+            act = run_actionability(
+                loaded, options, jurisdiction=jurisdiction, history=history, progress=advance
+            )
     console = stdout_console()  # COLUMNS, else the terminal's width, else 120 for a pipe
     report.print_result(result, console)
     if sens is not None:
@@ -192,6 +228,10 @@ def analyze(
         from her2scope.report.adjusted import print_adjusted
 
         print_adjusted(adj, console)
+    if act is not None:
+        from her2scope.report.actionability import summary_text
+
+        console.print(summary_text(act), markup=False, highlight=False)
     if out is not None:
         args = ["her2scope", "analyze", study, "--profile", profile, "--ambiguous", ambiguous]
         args += ["--sample-type", sample_type, "--hr", hr, "--source", source]
@@ -211,6 +251,8 @@ def analyze(
             args.append("--sensitivity")
         if adjusted:
             args.append("--adjusted")
+        if actionability:
+            args += ["--actionability", "--jurisdiction", jurisdiction, "--history", history]
         command = " ".join(shlex.quote(a) for a in args)
         section = None
         extra: list[Path] = []
@@ -220,6 +262,11 @@ def analyze(
 
                 section = html_section(adj)
                 extra = write_adjusted(adj, out)
+            if act is not None:
+                from her2scope.report.actionability import html_fragment, write_actionability
+
+                section = (section or "") + html_fragment(act)
+                extra += write_actionability(act, out)
             written = report.write_outputs(
                 result, out, command=command, sensitivity=sens, adjusted_section=section
             )

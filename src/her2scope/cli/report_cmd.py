@@ -59,8 +59,20 @@ def report(
     ] = None,
     sample: Annotated[str | None, typer.Option("--sample", help="Sample id in --study.")] = None,
     all_samples: Annotated[
-        bool, typer.Option("--all", help="One report per sample of --study (needs --out DIR).")
+        bool,
+        typer.Option(
+            "--all",
+            help="Every sample of --study (needs --out DIR): one long table (sample x option) "
+            "by default; one report per sample with --per-sample.",
+        ),
     ] = False,
+    per_sample: Annotated[
+        bool, typer.Option("--per-sample", help="With --all: one report file per sample.")
+    ] = False,
+    table_format: Annotated[
+        str,
+        typer.Option("--table-format", help="With --all: tsv or parquet (the long table)."),
+    ] = "tsv",
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="md | html | json.", metavar="[md|html|json]")
     ] = "md",
@@ -112,12 +124,40 @@ def report(
     if out is None:
         raise ConfigError("--all needs --out DIR")
     t0 = time.perf_counter()
+    if not per_sample:
+        _write_option_table(loaded, out, table_format, t0)
+        return
     with results_folder(out):
         batch = render.write_patient_reports(loaded, out, fmt=fmt)
     elapsed = time.perf_counter() - t0
     typer.echo(
         f"wrote {len(batch.index)} reports and index.tsv to {out} in {elapsed:.1f} s "
         f"({loaded.study_id}, {len(batch.index)} samples)",
+        err=True,
+    )
+
+
+def _write_option_table(loaded: object, out: Path, table_format: str, t0: float) -> None:
+    """``report --study S --all``: the long sample x option table, streamed out in chunks."""
+    from her2scope.cli.progress import progress_bar
+    from her2scope.report.writers import STREAMING_FORMATS, WRITERS, write_table_chunks
+    from her2scope.study.model import Study
+    from her2scope.tumorboard.batch import match_study, option_table_chunks, row_keeper
+
+    assert isinstance(loaded, Study)
+    if table_format not in ("tsv", "parquet"):
+        raise ConfigError(f"--table-format must be tsv or parquet, got {table_format!r}")
+    assert table_format in STREAMING_FORMATS
+    with progress_bar("matching profiles") as advance:
+        # option rows kept, not whole reports: memory grows with distinct profiles x options
+        batch = match_study(loaded, progress=advance, keep=row_keeper(), keep_profiles=False)
+    name = "options" + WRITERS[table_format][0]
+    with results_folder(out):
+        path, n = write_table_chunks(option_table_chunks(batch), out / name, format=table_format)
+    elapsed = time.perf_counter() - t0
+    typer.echo(
+        f"wrote {path} ({n} rows: {batch.n_samples} samples x options, "
+        f"{batch.n_distinct} distinct profiles matched) in {elapsed:.1f} s ({loaded.study_id})",
         err=True,
     )
 

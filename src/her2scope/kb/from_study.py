@@ -18,8 +18,8 @@ filtering the study once per sample (GENIE-sized cohorts have ~250k samples).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
@@ -30,6 +30,9 @@ from her2scope.study.cancer_type import alterations_sentence, study_report_notes
 from her2scope.study.conventions import her2_limitation
 from her2scope.study.model import Study
 from her2scope.vocab import NONSYN_CLASSES
+
+if TYPE_CHECKING:
+    from her2scope.kb.match import Matcher
 
 #: maftools' non-synonymous classes: the variants that change the protein.
 PROTEIN_ALTERING = NONSYN_CLASSES
@@ -226,3 +229,134 @@ def _status(raw: str | None, notes: list[str], column: str) -> ReceptorStatus:
     except ValueError:
         notes.append(f"{column} value {raw!r} not understood; treated as unknown.")
         return "unknown"
+
+
+# ------------------------------------------------------------------ batch matching
+
+#: Therapy histories a cohort can be read under (a cBioPortal study records none).
+#: ``after-et-cdk46``: HR-positive samples are read as a second-line metastatic decision
+#: after endocrine therapy + CDK4/6 inhibitor in the first line (progression), the
+#: endocrine-resistant setting of the perspective; ``first-line``: every sample as a
+#: first-line metastatic decision with no prior metastatic therapy. HR-negative samples
+#: have no endocrine history to assume: they are read as a first-line metastatic decision
+#: under either choice.
+ASSUMED_HISTORIES: dict[str, str] = {
+    "after-et-cdk46": (
+        "metastatic setting, after endocrine therapy + CDK4/6 inhibitor in the first metastatic "
+        "line (progression), i.e. a second-line decision, for HR-positive samples; HR-negative "
+        "samples as a first-line metastatic decision"
+    ),
+    "first-line": "metastatic setting, first-line decision, no prior metastatic therapy",
+}
+DEFAULT_HISTORY = "after-et-cdk46"
+#: the regimen the resistant default assumes (read by the matcher's therapy normaliser)
+ASSUMED_REGIMEN = "aromatase inhibitor + CDK4/6 inhibitor"
+
+
+def with_assumed_history(profile: PatientProfile, history: str = DEFAULT_HISTORY) -> PatientProfile:
+    """The profile read under an assumed therapy history (:data:`ASSUMED_HISTORIES`).
+
+    The setting becomes metastatic and the history known (what the assumption says);
+    the profile's notes say which history was assumed, so a report built from it
+    never passes the assumption off as the patient's record.
+    """
+    from her2scope.kb.patient import TherapyEntry
+
+    if history not in ASSUMED_HISTORIES:
+        raise ConfigError(
+            f"parameter history must be one of {', '.join(ASSUMED_HISTORIES)}; got {history!r}"
+        )
+    entries: list[TherapyEntry] = []
+    if history == "after-et-cdk46" and profile.er_status == "positive":
+        entries = [
+            TherapyEntry(
+                therapy=ASSUMED_REGIMEN, setting="metastatic", line=1, outcome="progressed"
+            )
+        ]
+    return profile.model_copy(
+        update={
+            "setting": "metastatic",
+            "therapy_history": entries,
+            "prior_therapies": [],
+            "prior_therapies_known": True,
+            "notes": [
+                *profile.notes,
+                f"Assumed therapy history ({history}): {ASSUMED_HISTORIES[history]}.",
+            ],
+        }
+    )
+
+
+#: profile fields that say who the sample is, not what it has: two samples that differ
+#: only in these are matched once
+IDENTITY_FIELDS = frozenset({"id", "source", "notes"})
+
+
+def profile_key(
+    profile: PatientProfile,
+    read: Callable[[str], bool] | None = None,
+    *,
+    her2_reading: bool = False,
+) -> str:
+    """What the matcher reads of a profile, as one string: equal keys, equal options.
+
+    Every field of the profile except :data:`IDENTITY_FIELDS` (the HER2 readings of
+    both samples, ER/PR, alterations as a set, markers, therapy history, setting,
+    germline, PD-L1, ...), so two samples share a match exactly when all of that is
+    equal. Alterations are compared as a set (sorted): the order a study lists them
+    in does not change which options a sample has. With ``read`` (alteration text ->
+    does the knowledge base read it, :func:`kb_reads`), only the alterations it reads
+    count: a passenger mutation in a gene the base has no entry for changes the
+    report's list of unrecognised findings, never an option (the gates read observed
+    biomarkers, not alteration text). With ``her2_reading``, HER2 counts as its reading
+    (category, the readings an ambiguous score allows, whether it is ambiguous, and the
+    primary tumour's category) instead of the pathology values it was called from: the
+    gates read the reading; the values appear only in the report's HER2 rationale.
+    """
+    import json
+
+    data = profile.model_dump(mode="json", exclude=set(IDENTITY_FIELDS))
+    if her2_reading:
+        from her2scope.kb.match import call_her2
+
+        now = call_her2(profile.her2, profile=profile.profile, ambiguous=profile.ambiguous)
+        data["her2"] = [now["category"], list(now["readings"]), bool(now["ambiguous"])]
+        prim = profile.her2_primary
+        data["her2_primary"] = (
+            None
+            if prim is None or prim.is_empty()
+            else call_her2(prim, profile=profile.profile, ambiguous=profile.ambiguous)["category"]
+        )
+    alterations = set(data.get("alterations") or [])
+    if read is not None:
+        alterations = {a for a in alterations if read(a)}
+    data["alterations"] = sorted(alterations)
+    return json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def kb_reads(matcher: Matcher) -> Callable[[str], bool]:
+    """``text -> bool``: does the matcher's parser map this alteration to any knowledge-base
+    biomarker (any of its ``;``-separated findings)? Cached per distinct string."""
+    cache: dict[str, bool] = {}
+
+    def read(text: str) -> bool:
+        hit = cache.get(text)
+        if hit is None:
+            hit = any(hits for _p, hits, _u in matcher.parser.match_all(text))
+            cache[text] = hit
+        return hit
+
+    return read
+
+
+def group_profiles(
+    profiles: dict[str, PatientProfile],
+    read: Callable[[str], bool] | None = None,
+    *,
+    her2_reading: bool = False,
+) -> dict[str, list[str]]:
+    """Sample ids by :func:`profile_key`, in the order each key is first seen."""
+    groups: dict[str, list[str]] = {}
+    for sid, prof in profiles.items():
+        groups.setdefault(profile_key(prof, read, her2_reading=her2_reading), []).append(sid)
+    return groups

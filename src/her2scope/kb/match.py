@@ -304,6 +304,9 @@ class _Context:
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     #: findings this knowledge-base version recognises but does not cover (one line each)
     not_covered: list[str] = field(default_factory=list)
+    #: germline biomarkers (``germline_brca2``) read from a germline item or the germline
+    #: section; one observed only from a variant of unstated origin is not confirmed
+    germline_confirmed: set[str] = field(default_factory=set)
 
     def observe(self, bid: str, why: str) -> None:
         self.observed.setdefault(bid, [])
@@ -504,6 +507,7 @@ class Matcher:
             bid = f"germline_{gene.lower()}"
             if bid in self.biomarkers:
                 ctx.observe(bid, f"germline pathogenic variant in {gene}")
+                ctx.germline_confirmed.add(bid)
             else:
                 ctx.alterations.append(
                     {
@@ -713,6 +717,7 @@ class Matcher:
                 "alteration",
                 f"no therapy or resistance entry for germline {parsed.gene} here",
             )
+        ctx.germline_confirmed.add(bid)
         return [b], None
 
     def _hotspot(self, p: ParsedAlteration) -> dict[str, Any] | None:
@@ -802,6 +807,13 @@ class Matcher:
             ild_history=profile.ild_history,
             ild_active=profile.ild_active,
             has=lambda bid: self._has(ctx, bid),
+            # a tumour variant of unstated origin (a study's MAF, "BRCA2 E1308*") matches the
+            # germline biomarker of its gene; the germline approvals wait on its origin
+            germline_unconfirmed=frozenset(
+                b
+                for b in ctx.observed
+                if b.startswith("germline_") and b not in ctx.germline_confirmed
+            ),
         )
 
     def candidates(self, ctx: _Context) -> tuple[list[Strategy], list[Strategy], list[str]]:

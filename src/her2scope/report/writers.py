@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +166,72 @@ def write_table(frame: Any, path: str | Path, *, format: str | None = None) -> P
                 f"cannot tell the format of {target.name}: give format= ({', '.join(WRITERS)})"
             )
     return write_bytes_atomic(target, table_bytes(frame, format=format))
+
+
+#: formats :func:`write_table_chunks` streams (a chunk at a time, never the whole table)
+STREAMING_FORMATS = ("tsv", "csv", "parquet")
+
+
+def write_table_chunks(
+    chunks: Iterable[pl.DataFrame], path: str | Path, *, format: str | None = None
+) -> tuple[Path, int]:
+    """Write a table that arrives in chunks (same columns each) to one file, atomically.
+
+    TSV/CSV chunks are appended (header once); Parquet chunks become row groups
+    (pyarrow's ``ParquetWriter``), so memory holds one chunk at a time. Returns the
+    path and the number of rows written.
+
+    Examples
+    --------
+    >>> write_table_chunks(batch_chunks, "options.parquet")  # doctest: +SKIP
+    """
+    from her2scope.outputs import atomic_path
+
+    target = Path(path)
+    if format is None:
+        by_suffix = {suffix: name for name, (suffix, _) in WRITERS.items()}
+        format = by_suffix.get(target.suffix.lower())
+    if format not in STREAMING_FORMATS:
+        raise ConfigError(
+            f"parameter format must be one of {', '.join(STREAMING_FORMATS)} for a streamed "
+            f"table; got {format!r}"
+        )
+    n = 0
+    with atomic_path(target) as tmp:
+        if format == "parquet":
+            import pyarrow.parquet as pq
+
+            writer: Any = None
+            prov = current_provenance()
+            try:
+                for chunk in chunks:
+                    table = chunk.to_arrow()
+                    if writer is None:
+                        if prov:
+                            meta = {**(table.schema.metadata or {})}
+                            meta[b"her2scope"] = json.dumps(prov, default=str).encode()
+                            table = table.replace_schema_metadata(meta)
+                        writer = pq.ParquetWriter(str(tmp), table.schema)
+                    writer.write_table(table.replace_schema_metadata(writer.schema.metadata))
+                    n += chunk.height
+            finally:
+                if writer is not None:
+                    writer.close()
+            if writer is None:  # no chunk at all: an empty file would not be Parquet
+                raise ConfigError("nothing to write: the table arrived without any chunk")
+        else:
+            sep = "\t" if format == "tsv" else ","
+            with open(tmp, "wb") as fh:
+                first = True
+                for chunk in chunks:
+                    fh.write(chunk.write_csv(separator=sep, include_header=first).encode("utf-8"))
+                    first = False
+                    n += chunk.height
+                fh.flush()
+                import os
+
+                os.fsync(fh.fileno())
+    return target, n
 
 
 def write_result(

@@ -179,6 +179,8 @@ class PatientState:
     ild_active: bool | None
     #: is this knowledge-base biomarker observed (HER2 categories: under every reading)
     has: Callable[[str], bool] = field(default=lambda _bid: False)
+    #: germline biomarkers observed only from a variant whose origin is not stated
+    germline_unconfirmed: frozenset[str] = frozenset()
 
     def progressed(self, token: str) -> list[Course]:
         return [c for c in self.courses if token in c.tokens and c.outcome == "progressed"]
@@ -251,6 +253,11 @@ class Gatekeeper:
         crit: list[Criterion] = []
         elig = s.eligibility
         crit += self._requirements(s, st)
+        if any(c.outcome == "left_out" for c in crit):
+            # only the requirements leave a strategy out, and a left-out verdict shows only
+            # its left-out reasons: the other gates would not change it (a cohort of 250,000
+            # samples gates ~100 strategies each, most of them about something else)
+            return Verdict(s.id, "left_out", crit)
         crit += self._setting(s, st, elig)
         crit += self._global(s, st)
         if elig is not None:
@@ -310,6 +317,19 @@ class Gatekeeper:
                         "pd_l1", "left_out", f"for PD-L1-{req.pd_l1} disease; PD-L1 is {st.pd_l1}"
                     )
                 )
+        listed = [b for b in req.biomarkers_any if st.has(b)]
+        if listed and all(b in st.germline_unconfirmed for b in listed):
+            labels = " or ".join(self.engine.biomarker_label(b) for b in listed)
+            out.append(
+                Criterion(
+                    "germline_origin",
+                    "conditional",
+                    f"if the variant is germline and pathogenic ({labels}; the variant's origin "
+                    "is not stated, and a tumour test alone does not tell germline from somatic)",
+                    settles="germline testing, or the origin and pathogenicity of the variant "
+                    "from the source report",
+                )
+            )
         missing = self._missing_biomarkers(s, st)
         if missing:
             labels = " or ".join(self.engine.biomarker_label(b) for b in missing)

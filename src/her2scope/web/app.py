@@ -68,6 +68,7 @@ from her2scope.web.service import (
     CohortOptions,
     Service,
     Superseded,
+    actionability_view,
     alteration_frequencies,
     chart_style,
     survival_view,
@@ -437,6 +438,12 @@ async def _fragment(
     )
 
 
+async def actionability_fragment(request: Request) -> Response:
+    return await _fragment(
+        request, "Actionability", "actionability", "actionability.html.j2", actionability_view
+    )
+
+
 async def switching_fragment(request: Request) -> Response:
     return await _fragment(request, "Switching", "switching", "switching.html.j2", switching_view)
 
@@ -713,6 +720,7 @@ def create_app(
         Route("/study/{study_id}/altered.json", altered_json),
         Route("/study/{study_id}/figure/{name}.{fmt}", figure),
         Route("/study/{study_id}/switching", switching_fragment),
+        Route("/study/{study_id}/actionability", actionability_fragment),
         Route("/study/{study_id}/survival", survival_fragment),
         Route("/study/{study_id}/download/{name}", download),
         Route("/study/{study_id}/sample", sample_lookup),

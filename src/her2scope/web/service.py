@@ -31,6 +31,7 @@ from her2scope.vocab import (
 from her2scope.web.registry import LoadedStudy, Registry
 
 if TYPE_CHECKING:
+    from her2scope.analysis.actionability import ActionabilityResult
     from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
     from her2scope.analysis.survival import SurvivalResult
     from her2scope.analysis.switching import SwitchingResult
@@ -499,6 +500,31 @@ class Service:
 
         return self._results.get(("download", study_id, opts, name, by), compute)
 
+    def actionability(self, study_id: str, opts: CohortOptions) -> ActionabilityResult:
+        """Each analysed sample's best knowledge-base option (the patient report's matcher and
+        gates, once per distinct profile) under the default assumed history, FDA approvals."""
+        loaded = self.load(study_id, opts)
+        n = loaded.study.samples.height
+        if n > ACTIONABILITY_MAX_SAMPLES:
+            from her2scope.errors import ConfigError
+
+            # a few ms a distinct profile: a GENIE-sized cohort is minutes, not a page view
+            raise ConfigError(
+                f"{n:,} samples: the page computes actionability for up to "
+                f"{ACTIONABILITY_MAX_SAMPLES:,}; run 'her2scope analyze {study_id} "
+                "--actionability --out DIR' for this cohort"
+            )
+
+        def compute() -> ActionabilityResult:
+            from her2scope.analysis.actionability import actionability
+            from her2scope.kb.match import Matcher
+
+            # a matcher of its own: the batch takes seconds and must not hold the lock the
+            # patient reports share (the knowledge base is read once more, ~2 s)
+            return actionability(loaded.study, opts.analysis_options(), matcher=Matcher())
+
+        return self._results.get(("actionability", study_id, opts), compute)
+
     # -- patients -----------------------------------------------------------------------------
 
     def matcher(self) -> Matcher:
@@ -683,6 +709,65 @@ def table_rows(result: IntersectionResult) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+#: the largest study whose actionability section the web page computes
+ACTIONABILITY_MAX_SAMPLES = 25_000
+
+
+def actionability_view(result: ActionabilityResult) -> dict[str, Any]:
+    """The Q2 answer, the HER2 x endocrine-resistance x level table and the figure (SVG)."""
+    import polars as pl
+
+    from her2scope.analysis.actionability import ALL, LEVELS
+    from her2scope.report.actionability import (
+        actionability_figure,
+        history_sentence,
+        level_label,
+        q2_text,
+    )
+    from her2scope.report.figures import encode
+
+    table = result.table.filter(pl.col("alteration_class") == ALL)
+    rows = []
+    strata = table.select("her2_category", "endocrine_resistant", "n_stratum").unique(
+        maintain_order=True
+    )
+    for her2, resistant, n in strata.iter_rows():
+        part = table.filter(
+            (pl.col("her2_category") == her2) & (pl.col("endocrine_resistant") == resistant)
+        )
+        by = {r["level"]: r for r in part.iter_rows(named=True)}
+        rows.append(
+            {
+                "her2": her2,
+                "resistant": "yes" if resistant else "no",
+                "n": n,
+                "cells": [
+                    {
+                        "n": by[lv]["n"] if lv in by else 0,
+                        "pct": _fmt(100 * by[lv]["share"], 0) if lv in by else "",
+                        "ci": (
+                            f"{_fmt(100 * by[lv]['ci_low'], 0)}-{_fmt(100 * by[lv]['ci_high'], 0)}"
+                            if lv in by
+                            else ""
+                        ),
+                    }
+                    for lv in LEVELS
+                ],
+            }
+        )
+    svg = ""
+    if table.height:
+        svg = encode(actionability_figure(result), format="svg").decode("utf-8")
+        svg = svg[svg.find("<svg") :]
+    return {
+        "q2": q2_text(result),
+        "history": history_sentence(result),
+        "levels": [level_label(lv, result.jurisdiction) for lv in LEVELS],
+        "rows": rows,
+        "svg": svg,
+    }
 
 
 def switching_view(result: SwitchingResult) -> dict[str, Any]:

@@ -408,6 +408,7 @@
     }
     loadFragment(document.getElementById("switching"), base + "/switching?" + q);
     loadFragment(document.getElementById("survival"), base + "/survival?" + q);
+    loadFragment(document.getElementById("actionability"), base + "/actionability?" + q);
   }
 
   function updateLinks(data) {
@@ -589,7 +590,7 @@
   for (const img of document.querySelectorAll("section.figures img")) {
     img.dataset.query = table.dataset.query;
   }
-  for (const id of ["switching", "survival"]) {
+  for (const id of ["switching", "survival", "actionability"]) {
     const el = document.getElementById(id);
     loadFragment(el, el.dataset.src);
   }

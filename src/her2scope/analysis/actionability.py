@@ -1,0 +1,473 @@
+"""Cohort actionability: each sample's best option under the knowledge base's gates.
+
+Answers the perspective's second open question ("which alterations are enriched
+among endocrine-resistant HER2-low tumours that may be targetable in addition";
+The intersection of the HER2-low subtype with endocrine resistance, Front Oncol
+2024, doi 10.3389/fonc.2024.1461190) with the tumor-board engine itself: every
+sample is matched by :func:`her2scope.tumorboard.batch.match_study` -- the
+patient report's :class:`~her2scope.kb.match.Matcher`, gates and ranking, once
+per distinct profile -- under an assumed therapy history (a cohort records
+none; :data:`~her2scope.kb.from_study.ASSUMED_HISTORIES`).
+
+Per sample, the *actionability level* is the best level of an **eligible**
+option tied to a molecular finding of the sample (a gene alteration or another
+non-receptor, non-HER2-category biomarker): approved in the chosen jurisdiction
+(FDA or EMA), approved by another regulator only (``approved_other``), phase 3,
+early clinical, preclinical, or none. HER2-directed options (T-DXd for HER2-low
+...) and options tied only to the receptor phenotype (ER-positive) are reported
+beside it (``her2_level``, ``any_level``), never mixed into it: "targetable in
+addition" means beyond what the HER2 and ER status already give. Options waiting
+on a datum are ``conditional`` and counted separately (``conditional_level``),
+never as eligible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from her2scope.analysis.options import check_choice
+from her2scope.audit import Audit
+from her2scope.errors import ConfigError
+
+if TYPE_CHECKING:
+    from her2scope.analysis.cohort import AnalysisOptions
+    from her2scope.kb.match import Matcher, PatientReport
+    from her2scope.study.model import Study
+    from her2scope.tumorboard.batch import BatchMatch
+
+#: Levels, best first. ``approved_other``: approved, but not by the chosen regulator.
+LEVELS: tuple[str, ...] = (
+    "approved",
+    "approved_other",
+    "phase3",
+    "early_clinical",
+    "preclinical",
+    "none",
+)
+LEVEL_LABELS = {
+    "approved": "approved ({j})",
+    "approved_other": "approved elsewhere only",
+    "phase3": "phase 3",
+    "early_clinical": "early clinical",
+    "preclinical": "preclinical",
+    "none": "none",
+}
+JURISDICTIONS = ("FDA", "EMA")
+#: biomarker kinds that are not a molecular finding of their own
+_CONTEXT_KINDS = ("her2_category", "receptor_phenotype")
+#: the alteration class of a finding whose gene the catalog does not place
+OTHER_CLASS = "other"
+ALL = "ALL"
+
+#: Columns of :attr:`ActionabilityResult.samples`.
+SAMPLE_COLUMNS = [
+    "sample_id",
+    "patient_id",
+    "her2_category",
+    "endocrine_resistant",
+    "level",
+    "option_id",
+    "therapy",
+    "finding",
+    "finding_gene",
+    "alteration_class",
+    "her2_branch",
+    "conditional_level",
+    "conditional_option_id",
+    "conditional_settles",
+    "her2_level",
+    "any_level",
+    "profile_key",
+]
+
+
+@dataclass(frozen=True)
+class ActionabilityResult:
+    """Result of :func:`actionability`.
+
+    ``samples``: one row per analysed sample (:data:`SAMPLE_COLUMNS`). ``table``:
+    shares by HER2 category x endocrine-resistance status x alteration class x level
+    with patient-clustered 95% CIs. ``q2``: the perspective's Q2 answer (dict, see
+    :func:`q2_answer`). ``history``: the assumed therapy history and its wording.
+    """
+
+    study_id: str
+    jurisdiction: str
+    history: str
+    history_text: str
+    samples: pl.DataFrame
+    table: pl.DataFrame
+    q2: dict[str, Any]
+    n_distinct_profiles: int
+    kb_version: str
+    options: dict[str, Any] = field(default_factory=dict)
+    #: study + HER2 engine findings, and what this reading assumed and counted
+    audit: Audit = field(default_factory=Audit)
+
+    def summary(self) -> str:
+        """A few lines: the history assumed, the Q2 answer, the level counts."""
+        from her2scope.report.actionability import summary_text
+
+        return summary_text(self)
+
+    def to_pandas(self) -> Any:
+        """The tabulation (:attr:`table`) as a pandas DataFrame."""
+        return self.table.to_pandas()
+
+    def _repr_html_(self) -> str:
+        from her2scope.report.actionability import html_fragment
+
+        return html_fragment(self)
+
+
+def option_level(strategy_level: str, approvals: list[dict[str, Any]], jurisdiction: str) -> str:
+    """An option's level in a jurisdiction: ``approved`` only with that regulator's approval."""
+    if strategy_level == "approved":
+        if any(a["jurisdiction"] == jurisdiction for a in approvals):
+            return "approved"
+        return "approved_other"
+    return strategy_level if strategy_level in LEVELS else "none"
+
+
+def _rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+def _her2_branch(matcher: Matcher, option_id: str, readings: list[str]) -> str:
+    strategy = next(s for s in matcher.kb.strategies if s.id == option_id)
+    wanted = strategy.requires.her2_categories
+    if not wanted:
+        return "any HER2 category"
+    hit = [r for r in readings if r in wanted]
+    return " / ".join(hit) if hit else " / ".join(wanted)
+
+
+def summarise_report(
+    report: PatientReport, matcher: Matcher, jurisdiction: str, gene_class: dict[str, str]
+) -> dict[str, Any]:
+    """The actionability columns of one match result (shared by its profile key's samples)."""
+    kinds = {b.id: b.kind for b in matcher.kb.biomarkers}
+    genes = {b.id: b.gene for b in matcher.kb.biomarkers}
+    out: dict[str, Any] = {
+        "level": "none",
+        "option_id": None,
+        "therapy": None,
+        "finding": None,
+        "finding_gene": None,
+        "alteration_class": None,
+        "her2_branch": None,
+        "conditional_level": "none",
+        "conditional_option_id": None,
+        "conditional_settles": None,
+        "her2_level": "none",
+        "any_level": "none",
+    }
+    readings = list(report.her2.get("readings") or [])
+    # report.options is in the report's rank order: the first option of a level wins a tie
+    for o in report.options:
+        level = option_level(o["evidence_level"], o["approvals"], jurisdiction)
+        if level == "none":
+            continue
+        if _rank(level) < _rank(out["any_level"]):
+            out["any_level"] = level
+        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in _CONTEXT_KINDS]
+        if any(kinds.get(b["id"]) == "her2_category" for b in o["biomarkers"]) and _rank(
+            level
+        ) < _rank(out["her2_level"]):
+            out["her2_level"] = level
+        if tied and _rank(level) < _rank(out["level"]):
+            first = tied[0]
+            gene = genes.get(first["id"])
+            out.update(
+                level=level,
+                option_id=o["id"],
+                therapy=o["therapy"],
+                finding="; ".join(dict.fromkeys(e for b in tied for e in b["evidence"])),
+                finding_gene=gene,
+                alteration_class=gene_class.get(gene or "", OTHER_CLASS),
+                her2_branch=_her2_branch(matcher, o["id"], readings),
+            )
+    for o in report.conditional_options:
+        level = option_level(o["evidence_level"], o["approvals"], jurisdiction)
+        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in _CONTEXT_KINDS]
+        if level != "none" and tied and _rank(level) < _rank(out["conditional_level"]):
+            out.update(
+                conditional_level=level,
+                conditional_option_id=o["id"],
+                conditional_settles="; ".join(o.get("settles") or []) or None,
+            )
+    return out
+
+
+def _gene_classes() -> dict[str, str]:
+    """Gene -> mechanism class, from the alteration catalog (first class a gene has)."""
+    from her2scope.alterations import load_catalog
+
+    out: dict[str, str] = {}
+    for entry in load_catalog().alterations.values():
+        for gene in entry.genes:
+            out.setdefault(gene, entry.mechanism_class)
+    return out
+
+
+def actionability(
+    study: Study,
+    options: AnalysisOptions | None = None,
+    *,
+    jurisdiction: str = "FDA",
+    history: str | None = None,
+    matcher: Matcher | None = None,
+    batch: BatchMatch | None = None,
+    progress: Any = None,
+) -> ActionabilityResult:
+    """Each analysed sample's best option level and the finding that gives it, tabulated.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study.
+    options : AnalysisOptions, optional
+        The cohort analysis's options (HER2 profile, ambiguity policy, sample
+        selection); the same samples and HER2 calls as ``analyze``.
+    jurisdiction : {"FDA", "EMA"}
+        Whose approval counts as ``approved``.
+    history : str, optional
+        Assumed therapy history (:data:`~her2scope.kb.from_study.ASSUMED_HISTORIES`;
+        default ``after-et-cdk46``: a second-line metastatic decision after endocrine
+        therapy + CDK4/6 inhibitor).
+    matcher, batch :
+        A matcher to reuse, or an already matched batch (same history).
+    progress : callable, optional
+        ``progress(done, total)`` per distinct profile.
+    """
+    from her2scope.analysis.cohort import AnalysisOptions, _classified, select_cohort
+    from her2scope.kb.from_study import ASSUMED_HISTORIES, DEFAULT_HISTORY
+    from her2scope.kb.match import Matcher
+    from her2scope.study.conventions import harmonised
+    from her2scope.tumorboard.batch import match_study
+
+    options = options or AnalysisOptions()
+    check_choice("jurisdiction", jurisdiction, JURISDICTIONS)
+    history = history or DEFAULT_HISTORY
+    check_choice("history", history, tuple(ASSUMED_HISTORIES))
+    study = harmonised(study, source=options.source)
+    matcher = matcher if matcher is not None else Matcher()
+    gene_class = _gene_classes()
+
+    def summary(report: PatientReport) -> dict[str, Any]:
+        return summarise_report(report, matcher, jurisdiction, gene_class)
+
+    if batch is None:
+        batch = match_study(
+            study,
+            history=history,
+            matcher=matcher,
+            progress=progress,
+            her2_profile=options.profile,
+            ambiguous=options.ambiguous,
+            keep=summary,
+            keep_profiles=False,
+        )
+        summaries = batch.reports
+    elif batch.history != history:
+        raise ConfigError(f"the batch was matched under history {batch.history!r}, not {history!r}")
+    else:
+        summaries = {k: summary(r) for k, r in batch.reports.items()}
+    her2_table, her2_audit = _classified(study, options)
+    cohort = select_cohort(her2_table, options).filter(pl.col("included"))
+    audit = Audit()
+    audit.extend(study.audit)
+    audit.extend(her2_audit)
+    audit.add(
+        "info",
+        "actionability.history",
+        f"therapy history assumed for every sample ({history}): {ASSUMED_HISTORIES[history]}",
+        count=cohort.height,
+    )
+    audit.add(
+        "info",
+        "actionability.profiles",
+        "distinct profiles matched (samples sharing one share its result)",
+        count=batch.n_distinct,
+    )
+    keys = list(batch.groups)
+    per_key = pl.DataFrame(
+        [
+            {
+                "profile_key": i,
+                **summaries[k],
+            }
+            for i, k in enumerate(keys)
+        ],
+        schema_overrides={"profile_key": pl.Int64},
+    )
+    index = {k: i for i, k in enumerate(keys)}
+    sample_keys = pl.DataFrame(
+        {
+            "sample_id": list(batch.key_of),
+            "profile_key": [index[k] for k in batch.key_of.values()],
+        },
+        schema={"sample_id": pl.String, "profile_key": pl.Int64},
+    )
+    samples = (
+        cohort.select("sample_id", "patient_id", "her2_category", "endocrine_resistant")
+        .join(sample_keys, on="sample_id", how="left")
+        .join(per_key, on="profile_key", how="left")
+        .select(SAMPLE_COLUMNS)
+    )
+    table = tabulate(samples)
+    return ActionabilityResult(
+        study_id=study.study_id,
+        jurisdiction=jurisdiction,
+        history=history,
+        history_text=ASSUMED_HISTORIES[history],
+        samples=samples,
+        table=table,
+        q2=q2_answer(samples, jurisdiction),
+        n_distinct_profiles=batch.n_distinct,
+        kb_version=matcher.kb.meta.version,
+        options={
+            "profile": options.profile,
+            "ambiguous": options.ambiguous,
+            "sample_type": options.sample_type,
+            "hr": options.hr,
+            "cohort": options.cohort,
+            "one_per_patient": options.one_per_patient,
+            "jurisdiction": jurisdiction,
+            "history": history,
+        },
+        audit=audit,
+    )
+
+
+TABLE_COLUMNS: dict[str, Any] = {
+    "her2_category": pl.String,
+    "endocrine_resistant": pl.Boolean,
+    "alteration_class": pl.String,
+    "level": pl.String,
+    "n": pl.Int64,
+    "n_stratum": pl.Int64,
+    "n_patients": pl.Int64,
+    "share": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "design_effect": pl.Float64,
+}
+
+
+def tabulate(samples: pl.DataFrame) -> pl.DataFrame:
+    """Shares by HER2 category x endocrine resistance x alteration class x level.
+
+    The denominator of every row is its HER2 category x resistance stratum (so the
+    class rows of a level add up to its ``ALL`` row); each share carries a
+    patient-clustered 95% CI (:func:`~her2scope.analysis.clustered.clustered_proportion`:
+    samples of one patient are not independent). Rows with n = 0 are left out except
+    in ``ALL``.
+    """
+    from her2scope.analysis.clustered import clustered_proportion
+
+    rows: list[dict[str, Any]] = []
+    if samples.height == 0:
+        return pl.DataFrame(schema=TABLE_COLUMNS)
+    strata = (
+        samples.select("her2_category", "endocrine_resistant")
+        .unique()
+        .sort("her2_category", "endocrine_resistant", nulls_last=True)
+    )
+    for her2, resistant in strata.iter_rows():
+        part = samples.filter(
+            (pl.col("her2_category") == her2)
+            & (pl.col("endocrine_resistant") == resistant).fill_null(False)
+        )
+        if part.height == 0:
+            continue
+        groups = _patient_codes(part)
+        levels = part["level"].to_numpy()
+        classes = part["alteration_class"].fill_null("").to_numpy()
+        n_patients = part["patient_id"].n_unique()
+        present = sorted(c for c in set(classes.tolist()) if c)
+        for cls in [ALL, *present]:
+            for level in LEVELS:
+                hit = levels == level
+                if cls != ALL:
+                    if level == "none":
+                        continue
+                    hit = hit & (classes == cls)
+                k = int(hit.sum())
+                if cls != ALL and k == 0:
+                    continue
+                ci = clustered_proportion(hit.astype(np.float64), groups)
+                rows.append(
+                    {
+                        "her2_category": her2,
+                        "endocrine_resistant": resistant,
+                        "alteration_class": cls,
+                        "level": level,
+                        "n": k,
+                        "n_stratum": part.height,
+                        "n_patients": n_patients,
+                        "share": ci.proportion,
+                        "ci_low": ci.ci_low,
+                        "ci_high": ci.ci_high,
+                        "design_effect": ci.design_effect,
+                    }
+                )
+    return pl.DataFrame(rows, schema=TABLE_COLUMNS)
+
+
+def q2_answer(samples: pl.DataFrame, jurisdiction: str) -> dict[str, Any]:
+    """ "Targetable in addition": among endocrine-resistant HER2-low samples, the share
+    whose best molecular option is approved (in ``jurisdiction``) -- an approved option
+    beyond T-DXd, which HER2-low gives them all -- with a patient-clustered CI, and the
+    findings (genes) and options that give it."""
+    from her2scope.analysis.clustered import clustered_proportion
+
+    part = samples.filter(
+        (pl.col("her2_category") == "HER2-low") & pl.col("endocrine_resistant").fill_null(False)
+    )
+    hit = (part["level"] == "approved").to_numpy() if part.height else np.zeros(0, dtype=bool)
+    groups = _patient_codes(part)
+    ci = clustered_proportion(hit.astype(np.float64), groups)
+    approved = part.filter(pl.col("level") == "approved")
+    by_gene = (
+        approved.group_by("finding_gene")
+        .agg(pl.len().alias("n"), pl.col("therapy").mode().first().alias("top_option"))
+        .sort("n", "finding_gene", descending=[True, False])
+    )
+    conditional = int(
+        part.filter(
+            (pl.col("level") != "approved") & (pl.col("conditional_level") == "approved")
+        ).height
+    )
+    levels = part.group_by("level").len().to_dict(as_series=False)
+    return {
+        "question": (
+            "Which endocrine-resistant HER2-low tumours are targetable in addition "
+            "(an approved option beyond T-DXd, from a molecular finding)?"
+        ),
+        "jurisdiction": jurisdiction,
+        "n_resistant_her2_low": part.height,
+        "n_patients": int(part["patient_id"].n_unique()) if part.height else 0,
+        "n_approved": int(hit.sum()),
+        "share": ci.proportion,
+        "ci_low": ci.ci_low,
+        "ci_high": ci.ci_high,
+        "n_conditional_approved": conditional,
+        "her2_directed_approved": int((part["her2_level"] == "approved").sum())
+        if part.height
+        else 0,
+        "by_finding": [
+            {"gene": g, "n": int(n), "top_option": t} for g, n, t in by_gene.iter_rows()
+        ],
+        "levels": dict(zip(levels.get("level", []), levels.get("len", []), strict=True)),
+    }
+
+
+def _patient_codes(part: pl.DataFrame) -> np.ndarray:
+    """One integer per patient (a sample without a patient id is its own patient)."""
+    ids = part.select(pl.col("patient_id").fill_null(pl.col("sample_id"))).to_series()
+    return ids.rank("dense").cast(pl.Int64).to_numpy() - 1 if ids.len() else np.zeros(0, int)
