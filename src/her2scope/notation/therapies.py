@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from her2scope.notation.variants import split_on
+
 SETTING_WORDS: dict[str, str] = {
     "adjuvant": "adjuvant",
     "adj": "adjuvant",
@@ -243,20 +245,7 @@ def _tokens(text: str, keep: Mapping[str, object] | None = None) -> list[str]:
 
 
 def _split_word(word: str) -> list[str]:
-    out: list[str] = []
-    if True:
-        buf: list[str] = []
-        for ch in word:
-            if ch in "()[],;+&":
-                if buf:
-                    out.append("".join(buf))
-                    buf = []
-                out.append(ch)
-            else:
-                buf.append(ch)
-        if buf:
-            out.append("".join(buf))
-    return out
+    return split_on(word, "()[],;+&")
 
 
 class TherapyReader:

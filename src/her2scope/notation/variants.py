@@ -408,17 +408,25 @@ def tokenize(part: str) -> list[str]:
             out.append(word)
             out.extend(trailing)
             continue
-        buf: list[str] = []
-        for ch in word:
-            if ch in "(),[]":
-                if buf:
-                    out.append("".join(buf))
-                    buf = []
-                out.append(ch)
-            else:
-                buf.append(ch)
-        if buf:
-            out.append("".join(buf))
+        out.extend(split_on(word, "(),[]"))
+    return out
+
+
+def split_on(word: str, marks: str) -> list[str]:
+    """``word`` cut at each of ``marks``, every mark kept as its own token, in one pass
+    (``"T-DM1(Kadcyla),"`` on ``"(),"`` -> ``T-DM1 ( Kadcyla ) ,``)."""
+    out: list[str] = []
+    buf: list[str] = []
+    for ch in word:
+        if ch in marks:
+            if buf:
+                out.append("".join(buf))
+                buf = []
+            out.append(ch)
+        else:
+            buf.append(ch)
+    if buf:
+        out.append("".join(buf))
     return out
 
 
