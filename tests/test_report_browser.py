@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import io
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 from matplotlib import image as mpimg
 
+from browser_harness import LAUNCH_ARGS, chromium_path
 from her2scope.cli import main
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_study"
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but chromium is not installed (.ci/run installs it)")
-        pytest.skip("chromium not installed")
-    return path
-
-
 def test_report_renders_with_visible_figures(tmp_path: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
-    exe = _chromium()
+    exe = chromium_path()
     out = tmp_path / "out"
     assert main(["analyze", str(DEMO), "--sensitivity", "--out", str(out)]) == 0
     report = out / "report.html"
@@ -35,15 +25,7 @@ def test_report_renders_with_visible_figures(tmp_path: Path) -> None:
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=exe,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=LAUNCH_ARGS,
         )
         page = browser.new_page(viewport={"width": 1200, "height": 1600})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -67,7 +49,7 @@ def test_report_renders_with_visible_figures(tmp_path: Path) -> None:
 def test_patient_report_links_every_option_to_a_source(tmp_path: Path) -> None:
     """Every therapy option and trial links out (PMID, DOI, NCT id or a page) in Chromium."""
     playwright = pytest.importorskip("playwright.sync_api")
-    exe = _chromium()
+    exe = chromium_path()
     patient = tmp_path / "p.yaml"
     patient.write_text(
         "id: TB-1\ner_status: positive\nsetting: metastatic\nher2: {ihc: '1+'}\n"

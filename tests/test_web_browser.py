@@ -9,11 +9,7 @@ paths are printed.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import socket
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,60 +18,24 @@ import numpy as np
 import pytest
 from matplotlib import image as mpimg
 
+from browser_harness import LAUNCH_ARGS, chromium_path, serve_app
+
 pytestmark = [pytest.mark.browser, pytest.mark.study]
 
 SERDS = ("elacestrant", "imlunestrant", "vepdegestrant")
 SHOTS = Path(tempfile.gettempdir()) / "her2scope-web-screenshots"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but chromium is not installed (.ci/run installs it)")
-        pytest.skip("chromium not installed")
-    return path
 
 
 @pytest.fixture(scope="module")
 def server(studies_root: Path) -> Iterator[str]:
     """The app under uvicorn in a thread; yields its base URL."""
-    uvicorn = pytest.importorskip("uvicorn")
-    from her2scope.web import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app([studies_root]), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(600):
-        if srv.started:
-            break
-        thread.join(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(30)
-    sock.close()
+    yield from serve_app(studies_root)
 
 
 @pytest.fixture()
 def browser_page(server: str) -> Iterator[tuple[Any, list[str]]]:
     playwright = pytest.importorskip("playwright.sync_api")
-    exe = _chromium()
+    exe = chromium_path()
     errors: list[str] = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=LAUNCH_ARGS)

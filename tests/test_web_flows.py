@@ -11,69 +11,30 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser_harness import LAUNCH_ARGS, chromium_path, serve_app
+
 pytestmark = [pytest.mark.browser, pytest.mark.study]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 AXE = ASSETS / "axe-core" / "axe.min.js"
 STUDY = "breast_msk_2018"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but chromium is not installed (.ci/run installs it)")
-        pytest.skip("chromium not installed")
-    return path
 
 
 @pytest.fixture(scope="module")
 def server(studies_root: Path) -> Iterator[str]:
-    uvicorn = pytest.importorskip("uvicorn")
-    from her2scope.web import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app([studies_root]), host="127.0.0.1", port=port, log_level="warning"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(600):
-        if srv.started:
-            break
-        thread.join(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(30)
-    sock.close()
+    yield from serve_app(studies_root)
 
 
 @pytest.fixture(scope="module")
 def browser(server: str) -> Iterator[Any]:
     playwright = pytest.importorskip("playwright.sync_api")
-    exe = _chromium()
+    exe = chromium_path()
     with playwright.sync_playwright() as p:
         b = p.chromium.launch(executable_path=exe, args=LAUNCH_ARGS)
         yield b
