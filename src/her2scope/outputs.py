@@ -55,24 +55,7 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     The path returned is always the final one.
     """
     final = Path(path)
-    staged = _staged(final)
-    target = staged if staged is not None else final
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"cannot create folder {final.parent}: {_why(exc)}", file=str(final)
-        ) from exc
-    if final.is_dir() or target.is_dir():
-        raise OutputError("a folder is in the way of the output file", file=str(final))
-    try:
-        mode = final.lstat().st_mode
-    except OSError:
-        mode = None
-    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
-        # never rename over a device, FIFO or socket (``--out /dev/full`` as root
-        # would otherwise replace the device node itself)
-        raise OutputError("not a regular file (a device, FIFO or socket); refused", file=str(final))
+    target = _target(final)
     tmp: str | None = None
     try:
         tmp = str(target.parent / f".{target.name}.{secrets.token_hex(4)}.part")
@@ -103,6 +86,22 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     reader never sees half a file.
     """
     final = Path(path)
+    target = _target(final)
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", file=str(final)) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def _target(final: Path) -> Path:
+    """Where a file for ``final`` is renamed to (the bundle's staging copy inside an open
+    :func:`bundle`), its folder created; refuses a folder in the way and anything that is
+    not a regular file (a device, FIFO or socket)."""
     staged = _staged(final)
     target = staged if staged is not None else final
     try:
@@ -113,15 +112,15 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         ) from exc
     if final.is_dir() or target.is_dir():
         raise OutputError("a folder is in the way of the output file", file=str(final))
-    tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
     try:
-        yield tmp
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError(f"cannot write: {exc.strerror or exc}", file=str(final)) from exc
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+        mode = final.lstat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        # never rename over a device, FIFO or socket (``--out /dev/full`` as root
+        # would otherwise replace the device node itself)
+        raise OutputError("not a regular file (a device, FIFO or socket); refused", file=str(final))
+    return target
 
 
 def _write_all(fh: Any, data: bytes) -> None:
