@@ -53,6 +53,7 @@ from her2scope.kb.schema import (
     PAPER_DOI,
     KnowledgeBase,
     Mechanism,
+    SafetyWarning,
     Source,
     Strategy,
 )
@@ -387,7 +388,7 @@ class Matcher:
         """The trial entry's sources."""
         return list(self.trials[trial_id].sources)
 
-    def safety_for(self, s: Strategy) -> list[Any]:
+    def safety_for(self, s: Strategy) -> list[SafetyWarning]:
         """The strategy's label warnings plus those of each of its agents elsewhere."""
         out = list(s.safety)
         for t in s.therapies:
@@ -1153,19 +1154,9 @@ class Matcher:
             applied.append(
                 ranking.apply(rule, f"resistance warning: {w['therapy']} ({w['basis']} evidence)")
             )
-        for sw in self.safety_for(s):
-            triggered = (sw.trigger == "ild_history" and profile.ild_history) or (
-                sw.trigger == "diabetes" and profile.diabetes
-            )
-            option["safety"].append(
-                {
-                    "statement": sw.statement,
-                    "trigger": sw.trigger,
-                    "triggered": bool(triggered),
-                    "sources": self.sources(list(sw.sources)),
-                }
-            )
-            if triggered:
+        for sw, row in self._safety_rows(profile, s):
+            option["safety"].append(row)
+            if row["triggered"]:
                 applied.append(
                     ranking.apply(
                         "label_safety",
@@ -1210,22 +1201,29 @@ class Matcher:
             "caveats": [c.to_dict() for c in v.caveats],
         }
 
-    def _gated_option(self, ctx: _Context, s: Strategy, v: Verdict) -> dict[str, Any]:
-        """A not-eligible or conditional strategy as shown, with the deciding criteria."""
-        option = self._option(ctx, s)
-        profile = ctx.profile
+    def _safety_rows(
+        self, profile: PatientProfile, s: Strategy
+    ) -> list[tuple[SafetyWarning, dict[str, Any]]]:
+        """Each label warning of the regimen's agents as shown, ``triggered`` when the
+        patient has what it warns about (ILD history, diabetes)."""
+        rows = []
         for sw in self.safety_for(s):
             triggered = (sw.trigger == "ild_history" and profile.ild_history) or (
                 sw.trigger == "diabetes" and profile.diabetes
             )
-            option["safety"].append(
-                {
-                    "statement": sw.statement,
-                    "trigger": sw.trigger,
-                    "triggered": bool(triggered),
-                    "sources": self.sources(list(sw.sources)),
-                }
-            )
+            row = {
+                "statement": sw.statement,
+                "trigger": sw.trigger,
+                "triggered": bool(triggered),
+                "sources": self.sources(list(sw.sources)),
+            }
+            rows.append((sw, row))
+        return rows
+
+    def _gated_option(self, ctx: _Context, s: Strategy, v: Verdict) -> dict[str, Any]:
+        """A not-eligible or conditional strategy as shown, with the deciding criteria."""
+        option = self._option(ctx, s)
+        option["safety"].extend(row for _sw, row in self._safety_rows(ctx.profile, s))
         option["status"] = v.status
         option["eligibility"] = self._verdict_dict(v)
         option["reason"] = v.reason_text()
