@@ -33,7 +33,7 @@ criterion cites) are checked when the whole knowledge base is built
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -51,14 +51,7 @@ DecisionSetting = Literal[
     "post_neoadjuvant_residual",
     "extended_adjuvant",
 ]
-DECISION_SETTINGS: tuple[str, ...] = (
-    "metastatic",
-    "neoadjuvant",
-    "adjuvant",
-    "post_neoadjuvant_pcr",
-    "post_neoadjuvant_residual",
-    "extended_adjuvant",
-)
+DECISION_SETTINGS: tuple[str, ...] = get_args(DecisionSetting)
 EARLY_SETTINGS: tuple[str, ...] = DECISION_SETTINGS[1:]
 
 
