@@ -143,7 +143,12 @@ def test_er_negative_gets_no_endocrine_options() -> None:
         er_status="negative", her2=Her2Input(ihc="1+"), alterations=["ESR1 Y537S", "PIK3CA H1047R"]
     )
     opts = _options(d)
-    assert "s_tdxd_her2_low" in opts
+    # HER2-low T-DXd is in play, but its label population (after chemotherapy or endocrine
+    # therapy) is a gate: with no such progression it waits for it, said with what settles it
+    tdxd = next(o for o in d["conditional_options"] if o["id"] == "s_tdxd_her2_low")
+    assert "which the patient has not had" in tdxd["reason"]
+    assert any("progression on" in x for x in tdxd["settles"])
+    assert "s_tdxd_her2_low" not in opts
     for sid in ("s_elacestrant_esr1", "s_alpelisib_fulvestrant", "s_et_cdk46_standard"):
         assert sid not in opts
     assert "er_negative" in [c["code"] for c in d["caveats"]]

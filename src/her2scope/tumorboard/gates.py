@@ -268,18 +268,32 @@ class Gatekeeper:
             crit += self._exclusions(s, st, elig)
             crit += self._patient(s, st, elig)
         crit += self._progressed_anchors(s, st)
-        if s.after_progression_on and not st.history_known:
-            # the regimen was tested after progression on these: with no history it waits
-            crit.append(
-                Criterion(
-                    "after_progression_on",
-                    "conditional",
-                    "if the patient progressed on "
-                    + " or ".join(self.engine.display(t) for t in s.after_progression_on),
-                    settles="the treatment history",
-                    sources=self._first_source(s, elig),
+        gated_prior = elig is not None and bool(elig.prior)
+        if s.after_progression_on and not gated_prior:
+            # the regimen was tested after progression on these: with no history it waits for
+            # the history; with a history that has none of them it waits for that progression
+            # (a population criterion is a gate, never a rank penalty)
+            named = " or ".join(self.engine.display(t) for t in s.after_progression_on)
+            if not st.history_known:
+                crit.append(
+                    Criterion(
+                        "after_progression_on",
+                        "conditional",
+                        "if the patient progressed on " + named,
+                        settles="the treatment history",
+                        sources=self._first_source(s, elig),
+                    )
                 )
-            )
+            elif not any(st.progressed(t) for t in s.after_progression_on):
+                crit.append(
+                    Criterion(
+                        "after_progression_on",
+                        "conditional",
+                        "tested after progression on " + named + ", which the patient has not had",
+                        settles="progression on " + named,
+                        sources=self._first_source(s, elig),
+                    )
+                )
         outcomes = {c.outcome for c in crit}
         status: Status
         if "left_out" in outcomes:
