@@ -1118,7 +1118,8 @@ class Matcher:
                         f"evidence is for line {s.line_min} or later; this is line {ctx.next_line}",
                     )
                 )
-        gated_prior = s.eligibility is not None and bool(s.eligibility.prior)
+        # a regimen tested after progression on therapies the patient has not had is
+        # conditional at the gates (never ranked lower here); an eligible one that fits rises
         if s.after_progression_on and profile.prior_therapies_known:
             fits = [t for t in s.after_progression_on if t in ctx.progressed]
             if fits:
@@ -1127,15 +1128,6 @@ class Matcher:
                         "after_progression_fits",
                         "fits: tested after progression on "
                         + ", ".join(self.therapies.display(t) for t in fits),
-                    )
-                )
-            elif not gated_prior:
-                applied.append(
-                    ranking.apply(
-                        "after_progression_not_had",
-                        "tested after progression on "
-                        + " or ".join(self.therapies.display(t) for t in s.after_progression_on)
-                        + ", which the patient has not had",
                     )
                 )
         designed_for = set(s.requires.biomarkers_any)
