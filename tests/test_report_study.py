@@ -115,7 +115,9 @@ def test_batch_all_samples_without_error(
 
 
 @pytest.mark.study
-def test_clinical_only_study_reports_do_not_claim_a_sequencing_panel() -> None:
+def test_clinical_only_study_reports_do_not_claim_a_sequencing_panel(
+    studies_root: Path,
+) -> None:
     """brca_tcga_pub2015 as shared has no genomic file: its reports must say no alteration
     is known (not profiled), never 'alterations from the sequencing panel' (issue 22)."""
     from her2scope.study.conventions import harmonise

@@ -225,7 +225,7 @@ def test_real_study_every_sample_accounted(shared_study_dir: Path) -> None:
 
 
 @pytest.mark.study
-def test_rate_and_matrix_take_the_sample_type_in_any_case() -> None:
+def test_rate_and_matrix_take_the_sample_type_in_any_case(studies_root: Path) -> None:
     """analyze takes sample_type='metastasis'; switching's look-ups must too (issue 27)."""
     import her2scope as hs
 
