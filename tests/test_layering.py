@@ -31,6 +31,8 @@ RANK = {
     "alleles": 0,
     "audit": 0,
     "vocab": 0,
+    # the generic render layer (summary, formats, html, figures, writers): imports no result
+    "render": 0,
     "her2": 1,
     "study": 1,
     "synth": 1,

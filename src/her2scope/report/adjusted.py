@@ -15,7 +15,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from her2scope.report.console import fmt_p, print_table
+from her2scope.render.formats import fmt_p
+from her2scope.report.console import print_table
 from her2scope.report.writers import json_safe
 from her2scope.vocab import ESTIMATE_COLOURS
 

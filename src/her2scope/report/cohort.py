@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from her2scope import __version__
-from her2scope.report.console import fmt_p
+from her2scope.render.formats import fmt_p
 from her2scope.report.html import EmbeddedFigure, escape
 from her2scope.report.writers import json_safe
 

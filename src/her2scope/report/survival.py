@@ -21,7 +21,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from her2scope.report.console import fmt_num, fmt_p, print_audit, print_table
+from her2scope.render.formats import fmt_num, fmt_p
+from her2scope.report.console import print_audit, print_table
 from her2scope.report.figures import AT_RISK_FONTSIZE
 from her2scope.report.html import embed, figure_tag, fragment, frame_to_html, note, page
 from her2scope.report.writers import json_safe, write_tsv
