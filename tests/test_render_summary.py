@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -45,3 +46,18 @@ def test_to_pandas_is_the_first_table_and_long_tables_are_cut() -> None:
     assert big.as_text().endswith("... 45 more rows")
     with pytest.raises(ValueError, match="no table"):
         Presentable.to_pandas(type("R", (Presentable,), {"_summary": lambda s: Summary("t")})())
+
+
+def test_write_bundle_writes_in_order_and_skips_none(tmp_path: Path) -> None:
+    from her2scope.render.bundle import write_bundle
+
+    frame = pl.DataFrame({"a": [1.23456789, None], "b": ["x", None]})
+    paths = write_bundle(
+        tmp_path / "out",
+        tables={"t.tsv": frame, "none.tsv": None, "raw.tsv": frame},
+        texts={"doc.json": '{"k": 1}', "skip.html": None},
+        raw_tables=frozenset({"raw.tsv"}),
+    )
+    assert [p.name for p in paths] == ["t.tsv", "raw.tsv", "doc.json"]
+    assert (tmp_path / "out" / "t.tsv").read_text() == "a\tb\n1.234568\tx\n\t\n"
+    assert (tmp_path / "out" / "raw.tsv").read_text() == "a\tb\n1.23456789\tx\n\t\n"
