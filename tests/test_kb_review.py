@@ -14,7 +14,7 @@ from her2scope.cli import main
 from her2scope.cli.app import app
 from her2scope.kb.load import DEFAULT_KB_DIR, load_kb
 from her2scope.kb.review import host_of, is_weak, render_review, review
-from her2scope.kb.schema import Source
+from her2scope.kb.sources import Source
 
 
 def _copy(tmp_path: Path) -> Path:

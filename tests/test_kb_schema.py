@@ -48,7 +48,7 @@ def test_every_review_source_names_a_known_paper_with_its_doi() -> None:
     kb = load_kb()
     names = {s.paper for _, srcs in _all_sources(kb) for s in srcs if s.paper}
     assert names == {"frontiers2024", "schlam2022"}
-    from her2scope.kb.schema import PAPERS
+    from her2scope.kb.sources import PAPERS
 
     assert PAPERS["frontiers2024"]["doi"] == "10.3389/fonc.2024.1461190"
     assert PAPERS["schlam2022"]["doi"] == "10.3390/cancers14163996"
@@ -126,7 +126,7 @@ def test_public_only_entries_name_a_dated_source() -> None:
 def test_source_identifiers_are_checked(field: str, value: str, message: str) -> None:
     from pydantic import ValidationError
 
-    from her2scope.kb.schema import Source
+    from her2scope.kb.sources import Source
 
     base = {"public": "x", "date": "2025", "accessed": "2026-12-01", "url": "https://a.org"}
     with pytest.raises(ValidationError, match=message):
@@ -136,7 +136,7 @@ def test_source_identifiers_are_checked(field: str, value: str, message: str) ->
 def test_public_source_without_link_or_lookup_date_is_refused() -> None:
     from pydantic import ValidationError
 
-    from her2scope.kb.schema import Source
+    from her2scope.kb.sources import Source
 
     with pytest.raises(ValidationError, match="something a reader can open"):
         Source(public="FDA label", date="2025-01", accessed="2026-12-01")

@@ -37,7 +37,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from her2scope.kb.schema import Id, KnowledgeBase, Source, Strategy
+from her2scope.kb.sources import Id, Source
 
 #: The decision a tumor board is taking. Early disease is split by what a label or
 #: trial distinguishes: before surgery, adjuvant after upfront surgery, adjuvant after a
@@ -214,9 +214,3 @@ class Eligibility(_Strict):
             *(e.source for e in self.exclude),
             *(c.source for c in self.patient),
         ]
-
-
-# schema.py names ``Eligibility`` by a forward reference (this module imports schema, not
-# the other way round); the kb package imports this module first, which resolves it.
-Strategy.model_rebuild(_types_namespace={"Eligibility": Eligibility})
-KnowledgeBase.model_rebuild(_types_namespace={"Eligibility": Eligibility})

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from her2scope.kb.schema import Sources
+from her2scope.kb.sources import Sources
 from her2scope.safeload import trusted_yaml
 
 DATA = Path(__file__).resolve().parent.parent / "data"

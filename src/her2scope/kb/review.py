@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlparse
 
-from her2scope.kb.schema import Entry, KnowledgeBase, Source
+from her2scope.kb.schema import Entry, KnowledgeBase
+from her2scope.kb.sources import Source
 
 Rule = Literal["event_passed", "ongoing_stale", "weak_host", "accessed_old"]
 
