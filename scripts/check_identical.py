@@ -46,7 +46,9 @@ COMMANDS: list[tuple[str, list[str]]] = [
 
 #: values that legitimately differ between two runs or two revisions of the code
 _MASKS = [
-    re.compile(rb"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"),
+    re.compile(
+        rb"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z| UTC|[+-]\d{2}:?\d{2})?"
+    ),
     re.compile(rb'"(?:commit|git_commit|code_commit|version|her2scope_version)"\s*:\s*"[^"]*"'),
     re.compile(rb"her2scope \d+\.\d+[^\s<\"]*"),
     re.compile(rb"\b[0-9a-f]{40}\b"),
@@ -113,10 +115,12 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("HER2SCOPE_STUDIES", "../shared/data/cbioportal")
     env["HER2SCOPE_NO_PROGRESS"] = "1"
-    work = Path(args.keep or tempfile.mkdtemp(prefix="her2scope-identical-"))
-    if work.exists() and args.keep:
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    if args.keep:
+        work = args.keep
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+    else:
+        work = Path(tempfile.mkdtemp(prefix="her2scope-identical-"))
     tree = work / "base-tree"
     subprocess.run(
         ["git", "worktree", "add", "--detach", "-q", str(tree), args.base], cwd=ROOT, check=True
