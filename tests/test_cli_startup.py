@@ -37,7 +37,8 @@ def _loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
     [
         "her2scope.cli",
         "her2scope.analysis.stats",
-        "her2scope.report.figures",
+        "her2scope.render.plots",
+        "her2scope.render.canvas",
         "her2scope.report.cohort",
     ],
 )

@@ -417,17 +417,19 @@ class Service:
             return FIGURE_LOCK
 
         def compute() -> bytes:
-            from her2scope.report.figures import encode
+            from her2scope.render.canvas import encode
 
             if name == "oncoprint":
                 # alone: the page draws the forest plot and the stacked bar itself
-                from her2scope.report.figures import oncoprint_figure
+                from her2scope.render.plots import oncoprint_figure
 
                 result = self.analysis(study_id, opts)
                 with drawing():
                     if self.superseded(view, study_id, opts):
                         raise Superseded(name)
-                    return encode(oncoprint_figure(result), format=fmt)
+                    return encode(
+                        oncoprint_figure(result.table, result.samples, result.calls), format=fmt
+                    )
             if name in _COHORT_FIGURES:
                 figs = self._cohort_figures(study_id, opts, view, fmt)
                 return figs[_COHORT_FIGURES.index(name)]
@@ -471,8 +473,8 @@ class Service:
         """File contents for ``name`` in :data:`DOWNLOADS`."""
 
         def compute() -> bytes:
+            from her2scope.render.writers import table_bytes
             from her2scope.report import cohort as report
-            from her2scope.report.writers import table_bytes
 
             if name == "report.html":
                 result = self.analysis(study_id, opts)
@@ -720,13 +722,13 @@ def actionability_view(result: ActionabilityResult) -> dict[str, Any]:
     import polars as pl
 
     from her2scope.analysis.actionability import ALL, LEVELS
+    from her2scope.render.canvas import encode
     from her2scope.report.actionability import (
         actionability_figure,
         history_sentence,
         level_label,
         q2_text,
     )
-    from her2scope.report.figures import encode
 
     table = result.table.filter(pl.col("alteration_class") == ALL)
     rows = []
