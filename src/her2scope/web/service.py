@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from her2scope.render.formats import fmt_p
 from her2scope.vocab import (
     AMBIGUITY_POLICIES,
     CATEGORY_DISPLAY_ORDER,
@@ -197,13 +198,6 @@ def _fmt(value: Any, digits: int = 1) -> str:
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
-
-
-def _fmt_p(value: Any) -> str:
-    value = _num(value)
-    if value is None:
-        return ""
-    return f"{value:.2g}" if value < 0.01 else f"{value:.3f}"
 
 
 class Superseded(Exception):
@@ -682,7 +676,7 @@ def table_rows(result: IntersectionResult) -> list[dict[str, Any]]:
                 "odds_ratio": _num(r["odds_ratio"]),
                 "or_text": _fmt(r["odds_ratio"], 2),
                 "q_fisher": _num(r["q_fisher"]),
-                "q_text": _fmt_p(r["q_fisher"]),
+                "q_text": fmt_p(r["q_fisher"]),
                 "n_not_profiled": r["n_not_profiled"],
                 "ci_low": _num(r["ci_low"]),
                 "ci_high": _num(r["ci_high"]),
@@ -852,7 +846,7 @@ def survival_view(result: SurvivalResult) -> dict[str, Any]:
             return "yes" if value else "no"
         if isinstance(value, float):
             return (
-                _fmt_p(value) if key.startswith("p") or key.endswith("p_value") else _fmt(value, 2)
+                fmt_p(value) if key.startswith("p") or key.endswith("p_value") else _fmt(value, 2)
             )
         if key == "analysis":
             return _ANALYSIS_WORDS.get(str(value), str(value))
