@@ -46,6 +46,8 @@ RANK = {
     "kb": 3,
     # the tumor-board decision steps (gates, ranking) sit beside the knowledge base they read
     "tumorboard": 3,
+    # exports of the calls into other tools' formats (compute, views, run: like a question)
+    "export": 3,
     "report": 4,
     "web": 5,
     "cli": 5,
