@@ -36,8 +36,9 @@ def _loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
     "module",
     [
         "her2scope.cli",
-        "her2scope.analysis.stats",
-        "her2scope.report.figures",
+        "her2scope.stats.core",
+        "her2scope.render.plots",
+        "her2scope.render.canvas",
         "her2scope.report.cohort",
     ],
 )

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from her2scope import cli
+from her2scope.render.console import split_table
 from her2scope.render.formats import fmt_ci, fmt_num, fmt_p, fmt_pct
-from her2scope.report.console import split_table
 
 WIDTHS = ["80", None]  # None: piped with no COLUMNS (120 columns)
 

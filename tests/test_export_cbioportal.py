@@ -228,3 +228,64 @@ def test_only_new_and_profile_choice(shared_study_dir: Path, tmp_path: Path) -> 
     assert len(rows) == 1918
     # a value outside the choices is refused by the option parser
     assert main(["export", "cbioportal", STUDY, "--out", str(tmp_path), "--ambiguous", "x"]) == 2
+
+
+def test_the_one_writer_formats_what_both_writers_write() -> None:
+    """study.cbioportal_writer is the one cBioPortal writer (synth and export use it):
+    its meta, case-list and clinical texts follow the File Formats rules."""
+    import polars as pl
+
+    from her2scope.errors import ConfigError
+    from her2scope.study.cbioportal_writer import (
+        ClinicalAttribute,
+        case_list_head,
+        case_list_text,
+        clinical_meta_text,
+        clinical_sample_text,
+        gene_panel_text,
+    )
+
+    assert clinical_meta_text("brca_x", "SAMPLE_ATTRIBUTES", "data_clinical_sample.txt") == (
+        "cancer_study_identifier: brca_x\ngenetic_alteration_type: CLINICAL\n"
+        "datatype: SAMPLE_ATTRIBUTES\ndata_filename: data_clinical_sample.txt\n"
+    )
+    # synth streams its ids after the head; export writes the whole list at once
+    head = case_list_head("brca_x", "all", "All samples", "All (2 samples)", "all_cases_in_study")
+    assert head.endswith("case_list_category: all_cases_in_study\ncase_list_ids: ")
+    assert "stable_id: brca_x_all\n" in head
+    whole = case_list_text("brca_x", "low", "HER2-low", "Called HER2-low.", ["S1", "S2"])
+    assert whole.endswith("case_list_description: Called HER2-low.\ncase_list_ids: S1\tS2\n")
+    assert "case_list_category" not in whole
+    assert gene_panel_text("P1", "two genes", ["A", "B"]) == (
+        "stable_id: P1\ndescription: two genes\ngene_list: A\tB\n"
+    )
+    attrs = [
+        ClinicalAttribute("SAMPLE_ID", "Sample Identifier", "NA", "STRING", "1"),
+        ClinicalAttribute("PATIENT_ID", "", "Patient", "STRING", "1"),
+        ClinicalAttribute("FLAG", "Flag", "A\tflag", "BOOLEAN", "0"),
+        ClinicalAttribute("X", "X", "x", "NUMBER", "0"),
+    ]
+    rows = pl.DataFrame(
+        {
+            "SAMPLE_ID": ["S1", "S2"],
+            "PATIENT_ID": ["P1", "P2"],
+            "FLAG": [True, None],
+            "X": [2.0, float("nan")],
+        }
+    )
+    lines = clinical_sample_text(rows, attrs).split("\n")
+    # NA-like or empty header cells fall back to the attribute id; tabs never split a cell
+    assert lines[0] == "#Sample Identifier\tPATIENT_ID\tFlag\tX"
+    assert lines[1] == "#SAMPLE_ID\tPatient\tA flag\tx"
+    assert lines[2:5] == [
+        "#STRING\tSTRING\tBOOLEAN\tNUMBER",
+        "#1\t1\t0\t0",
+        "SAMPLE_ID\tPATIENT_ID\tFLAG\tX",
+    ]
+    assert lines[5:] == ["S1\tP1\tTRUE\t2", "S2\tP2\t\t", ""]
+    with pytest.raises(ConfigError, match="PATIENT_ID"):
+        clinical_sample_text(
+            rows.drop("PATIENT_ID"), [a for a in attrs if a.attribute != "PATIENT_ID"]
+        )
+    with pytest.raises(ConfigError, match="datatype"):
+        clinical_sample_text(rows, [*attrs[:3], ClinicalAttribute("X", "X", "x", "FLOAT", "0")])

@@ -20,9 +20,10 @@ import polars as pl
 import pytest
 
 from her2scope.analysis.cohort import analyze
+from her2scope.export.run import export_cbioportal
+from her2scope.export.views import PREFIX
 from her2scope.kb.from_study import profiles_from_study
 from her2scope.kb.match import call_her2, prefill_her2_calls
-from her2scope.report.cbioportal_export import PREFIX, export_cbioportal
 from her2scope.study import load_study
 from her2scope.study.conventions import harmonise
 

@@ -398,7 +398,7 @@ def test_io_error_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_markdown_escaping() -> None:
-    from her2scope.report.markdown import md_code, md_escape, md_nct_link
+    from her2scope.render.markdown import md_code, md_escape, md_nct_link
 
     assert md_escape("P_1*<img src=x>") == "P\\_1\\*\\<img src=x\\>"
     assert md_escape("[x](javascript:y)") == "\\[x\\](javascript:y)"

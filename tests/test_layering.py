@@ -3,6 +3,7 @@
 The order follows docs/architecture.md (DESIGN.md's flow)::
 
     errors, outputs, safeload, alleles, audit, vocab   (shared, bottom)
+    render, stats                                      (generic: rendering, statistics)
     her2, study, synth, notation                        (pure HER2 engine; reading)
     alterations
     analysis, kb
@@ -33,6 +34,8 @@ RANK = {
     "vocab": 0,
     # the generic render layer (summary, formats, html, figures, writers): imports no result
     "render": 0,
+    # statistics on counts and frames (a study is read through a Protocol, never imported)
+    "stats": 0,
     "her2": 1,
     "study": 1,
     "synth": 1,
@@ -43,6 +46,8 @@ RANK = {
     "kb": 3,
     # the tumor-board decision steps (gates, ranking) sit beside the knowledge base they read
     "tumorboard": 3,
+    # exports of the calls into other tools' formats (compute, views, run: like a question)
+    "export": 3,
     "report": 4,
     "web": 5,
     "cli": 5,

@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from her2scope.report.figures import oncoprint_matrix
+from her2scope.render.plots import oncoprint_matrix
 
 ALTS = ["A", "B", "C", "D", "E"]
 

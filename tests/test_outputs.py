@@ -11,8 +11,8 @@ import pytest
 
 from her2scope import cli
 from her2scope.errors import OutputError
+from her2scope.her2.views import write_classified
 from her2scope.outputs import ensure_dir, write_bytes_atomic, write_text_atomic
-from her2scope.report.her2 import write_classified
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -205,7 +205,7 @@ def test_parquet_carries_provenance_metadata(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
     from her2scope.outputs import bundle
-    from her2scope.report.writers import write_table
+    from her2scope.render.writers import write_table
 
     with bundle(tmp_path / "r", command="her2scope analyze x", profile="ihc-only"):
         write_table(pl.DataFrame({"a": [1.5]}), tmp_path / "r" / "t.parquet")

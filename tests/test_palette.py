@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from her2scope import vocab
-from her2scope.report.figures import ALTERATION_TYPES, TRACK_GROUPS
+from her2scope.render.plots import ALTERATION_TYPES, TRACK_GROUPS
 
 DEUTERANOPIA = np.array(
     [

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from her2scope.analysis.stats import bh_fdr, binomial_greater, fisher_2x2, wilson_ci
+from her2scope.stats.core import bh_fdr, binomial_greater, fisher_2x2, wilson_ci
 
 
 def test_wilson_matches_closed_form() -> None:

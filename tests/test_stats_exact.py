@@ -1,4 +1,4 @@
-"""``her2scope.analysis.stats`` gives scipy.stats' numbers exactly, not approximately.
+"""``her2scope.stats.core`` gives scipy.stats' numbers exactly, not approximately.
 
 The module follows scipy's code on scipy's own ``scipy.special`` kernels so
 that the CLI need not import ``scipy.stats``; these tests compare every
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from her2scope.analysis import stats
+from her2scope.stats import core as stats
 
 
 def _same(x: float, y: float) -> bool:

@@ -8,8 +8,8 @@ import pytest
 from rich.console import Console
 
 from her2scope.cli import main
-from her2scope.report.study import print_validation
 from her2scope.study import load_study
+from her2scope.study.views import print_validation
 from study_factory import DEFAULT_SAMPLES, make_study
 
 

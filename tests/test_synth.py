@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from her2scope.cli import main
-from her2scope.errors import ConfigError
+from her2scope.errors import ConfigError, SchemaError
 from her2scope.synth import generate_study, load_marginals
 
 SHARED_SAMPLES_PER_PATIENT = 1918 / 1756
@@ -229,10 +230,49 @@ def test_marginals_hold_no_identifiers() -> None:
 
 
 def test_bad_arguments_raise_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError):
+    # library errors name the parameters, never a command-line flag (issue 26)
+    with pytest.raises(ConfigError, match=r"^parameter n_samples must be between 1 and"):
         generate_study(tmp_path, n_samples=0)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match=r"^parameter seed must be non-negative, got -1$"):
         generate_study(tmp_path, n_samples=10, seed=-1)
+    with pytest.raises(ConfigError, match=r"^parameter chunk_size must be positive"):
+        generate_study(tmp_path, n_samples=10, chunk_size=0)
+
+
+def test_cli_names_its_own_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["synth", "--samples", "0", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "--samples must be between 1 and 5,000,000, got 0" in err
+    assert "n_samples" not in err and "Traceback" not in err
+    assert main(["synth", "-n", "3", "--seed", "-2", "--out", str(tmp_path / "y")]) == 2
+    assert "--seed must be non-negative, got -2" in capsys.readouterr().err
+
+
+def test_marginals_are_validated(tmp_path: Path) -> None:
+    """A broken marginals file is one SchemaError naming the file and the field, before
+    any row is drawn (issue 26: the JSON was read without a schema)."""
+    good = load_marginals()
+    broken = json.loads(json.dumps(good))
+    del broken["sample_file"]["specs"][0]["marginal"]
+    path = tmp_path / "marginals.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"sample_file\.specs\.0: .*needs marginal") as info:
+        load_marginals(path)
+    assert info.value.file == str(path)
+    wrong_type = json.loads(json.dumps(good))
+    wrong_type["panels"]["IMPACT341"]["count"] = "many"
+    with pytest.raises(SchemaError, match=r"panels\.IMPACT341\.count"):
+        generate_study(tmp_path / "out", n_samples=5, marginals=wrong_type)
+    assert not (tmp_path / "out").exists()  # refused before writing anything
+    no_panel_genes = json.loads(json.dumps(good))
+    del no_panel_genes["panel_genes"]["IMPACT468"]
+    with pytest.raises(SchemaError, match="panel_genes lacks IMPACT468"):
+        generate_study(tmp_path / "out", n_samples=5, marginals=no_panel_genes)
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(SchemaError, match="not valid JSON"):
+        load_marginals(path)
+    with pytest.raises(SchemaError, match="must be a JSON object"):
+        generate_study(tmp_path / "out", n_samples=5, marginals=[])  # type: ignore[arg-type]
 
 
 def test_cli_writes_a_study(tmp_path: Path) -> None:

@@ -163,7 +163,7 @@ def _classification_type() -> type[Any]:
             return _classified_pandas(self)
 
         def _repr_html_(self) -> str:
-            from her2scope.report.html import escape, fragment, frame_to_html
+            from her2scope.render.html import escape, fragment, frame_to_html
 
             return fragment(
                 "HER2 calls",

@@ -20,8 +20,10 @@ function                result of                                 draws
 :func:`actionability`   :func:`her2scope.tl.actionability`        best option level per HER2
 ======================  ========================================  ===========================
 
-The older names in :mod:`her2scope.report` (``forest_figure`` ...) are the
-same functions and keep working, with a result or its ``.table``.
+The older names in :mod:`her2scope.report` (``forest_figure`` ...) keep
+working, with a result or its ``.table``: the result-reading ones
+(``forest_figure``, ``oncoprint_figure``) are these functions, the others the
+plots of :mod:`her2scope.render.plots`, which take plain frames.
 """
 
 from __future__ import annotations
@@ -67,8 +69,11 @@ def forest(result: Any, *, ax: Axes | None = None, **kwargs: Any) -> Figure:
     --------
     >>> hs.pl.forest(hs.tl.analyze(study))  # doctest: +SKIP
     """
-    from her2scope.report.figures import forest_figure
+    from her2scope.render.plots import forest_figure
 
+    if kwargs.get("expected") is None:
+        # the analysis' own expected range; a bare table has none (the plot's default)
+        kwargs["expected"] = getattr(getattr(result, "options", None), "expected", None)
     return forest_figure(result, ax=ax, **kwargs)
 
 
@@ -91,7 +96,7 @@ def stacked(result: Any, *, ax: Axes | None = None) -> Figure:
     --------
     >>> hs.pl.stacked(result)  # doctest: +SKIP
     """
-    from her2scope.report.figures import stacked_figure
+    from her2scope.render.plots import stacked_figure
 
     return stacked_figure(result, ax=ax)
 
@@ -115,9 +120,9 @@ def oncoprint(result: Any, *, ax: Axes | None = None) -> Figure:
     --------
     >>> hs.pl.oncoprint(result)  # doctest: +SKIP
     """
-    from her2scope.report.figures import oncoprint_figure
+    from her2scope.render.plots import oncoprint_figure
 
-    return oncoprint_figure(result, ax=ax)
+    return oncoprint_figure(result.table, result.samples, result.calls, ax=ax)
 
 
 def sensitivity(result: Any, *, ax: Axes | None = None) -> Figure:
@@ -139,7 +144,7 @@ def sensitivity(result: Any, *, ax: Axes | None = None) -> Figure:
     --------
     >>> hs.pl.sensitivity(hs.tl.sensitivity(study))  # doctest: +SKIP
     """
-    from her2scope.report.figures import sensitivity_figure
+    from her2scope.render.plots import sensitivity_figure
 
     return sensitivity_figure(result, ax=ax)
 
@@ -269,7 +274,7 @@ def save(fig: Figure, path: str | Path, *, dpi: float = 150) -> Path:
     --------
     >>> hs.pl.save(hs.pl.km(result), "km.png")  # doctest: +SKIP
     """
-    from her2scope.report.figures import write_figure
+    from her2scope.render.canvas import write_figure
 
     return write_figure(fig, path, dpi=dpi)
 

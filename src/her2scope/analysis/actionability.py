@@ -364,11 +364,11 @@ def tabulate(samples: pl.DataFrame) -> pl.DataFrame:
 
     The denominator of every row is its HER2 category x resistance stratum (so the
     class rows of a level add up to its ``ALL`` row); each share carries a
-    patient-clustered 95% CI (:func:`~her2scope.analysis.clustered.clustered_proportion`:
+    patient-clustered 95% CI (:func:`~her2scope.stats.clustered.clustered_proportion`:
     samples of one patient are not independent). Rows with n = 0 are left out except
     in ``ALL``.
     """
-    from her2scope.analysis.clustered import clustered_proportion
+    from her2scope.stats.clustered import clustered_proportion
 
     rows: list[dict[str, Any]] = []
     if samples.height == 0:
@@ -424,7 +424,7 @@ def q2_answer(samples: pl.DataFrame, jurisdiction: str) -> dict[str, Any]:
     whose best molecular option is approved (in ``jurisdiction``) -- an approved option
     beyond T-DXd, which HER2-low gives them all -- with a patient-clustered CI, and the
     findings (genes) and options that give it."""
-    from her2scope.analysis.clustered import clustered_proportion
+    from her2scope.stats.clustered import clustered_proportion
 
     part = samples.filter(
         (pl.col("her2_category") == "HER2-low") & pl.col("endocrine_resistant").fill_null(False)

@@ -11,11 +11,11 @@ HER2-low vs HER2-0 (HER2-positive and unscaled calls left out):
 - the crude 2x2 odds ratio with Woolf 95% CI and two-sided Fisher p;
 - Cochran-Mantel-Haenszel pooled OR, CMH test and Breslow-Day homogeneity
   across the strata HR status x sample type x histology x gene panel (and
-  each one alone) (:mod:`her2scope.analysis.stratified`, statsmodels);
+  each one alone) (:mod:`her2scope.stats.stratified`, statsmodels);
 - a multivariable logistic regression of HER2-low on the alteration plus HR
   status, sample type, histology and panel (and study when several are
   pooled), with patient-clustered robust SEs
-  (:mod:`her2scope.analysis.clustered`), Benjamini-Hochberg q within the
+  (:mod:`her2scope.stats.clustered`), Benjamini-Hochberg q within the
   catalog alterations and, separately, within classes and ``ALL``.
 
 A covariate with one level among the modelled samples is dropped, and the
@@ -39,7 +39,6 @@ import numpy as np
 import polars as pl
 
 from her2scope.alterations import AlterationCalls, Catalog, annotate, load_catalog
-from her2scope.analysis.clustered import clustered_proportion, logistic_clustered, patterns
 from her2scope.analysis.cohort import (
     ENDOCRINE_RESISTANT_DEFINITION,
     AnalysisOptions,
@@ -48,13 +47,14 @@ from her2scope.analysis.cohort import (
     _long_calls,
     select_cohort,
 )
-from her2scope.analysis.contingency import HER2_GROUP_EXPR, contingency_counts
-from her2scope.analysis.covariates import sample_covariates
 from her2scope.analysis.intersection import AlterationInfo
-from her2scope.analysis.stats import bh_fdr, fisher_2x2
-from her2scope.analysis.stratified import STRATIFIED_SCHEMA, stratified_table
 from her2scope.audit import Audit
 from her2scope.errors import StudyError
+from her2scope.stats.clustered import clustered_proportion, logistic_clustered, patterns
+from her2scope.stats.contingency import HER2_GROUP_EXPR, contingency_counts
+from her2scope.stats.core import bh_fdr, fisher_2x2
+from her2scope.stats.covariates import sample_covariates
+from her2scope.stats.stratified import STRATIFIED_SCHEMA, stratified_table
 from her2scope.study.conventions import harmonised, require_her2_levels
 from her2scope.study.model import Study
 
@@ -187,7 +187,7 @@ def adjusted_table(
     Returns ``(table, stratified)``: ``table`` one row per alteration
     (:data:`ADJUSTED_SCHEMA`; the ``mh_*`` columns are for the strata
     crossed), ``stratified`` the CMH rows for the crossed strata and each
-    stratum alone (:data:`~her2scope.analysis.stratified.STRATIFIED_SCHEMA`).
+    stratum alone (:data:`~her2scope.stats.stratified.STRATIFIED_SCHEMA`).
     All counts come from one :func:`contingency_counts` call per
     stratification.
     """
@@ -412,7 +412,7 @@ def open_questions(
     tumors against HER2-0: proportions, Fisher OR and a panel-adjusted,
     patient-clustered OR).
     """
-    from her2scope.analysis.stats import wilson_ci
+    from her2scope.stats.core import wilson_ci
 
     included = (
         samples.filter(pl.col("included"))
@@ -457,7 +457,7 @@ def open_questions(
 
 def _lobular_vs_ductal(frame: pl.DataFrame) -> dict[str, Any]:
     """Histology of HR-positive HER2-low vs HER2-0 tumors of a model frame."""
-    from her2scope.analysis.stats import wilson_ci
+    from her2scope.stats.core import wilson_ci
 
     hrpos = frame.filter(pl.col("hr_status") == "positive")
     out: dict[str, Any] = {}

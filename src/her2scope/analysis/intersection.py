@@ -31,13 +31,13 @@ from typing import Any
 
 import polars as pl
 
-from her2scope.analysis.contingency import (  # noqa: F401  (re-exported: the HER2 scale)
+from her2scope.stats.contingency import (  # noqa: F401  (re-exported: the HER2 scale)
     GROUPS,
     HER2_GROUP_EXPR,
     ZERO_LIKE,
     contingency_counts,
 )
-from her2scope.analysis.stats import (
+from her2scope.stats.core import (
     bh_fdr,
     binomial_greater,
     fisher_2x2,

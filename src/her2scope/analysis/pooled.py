@@ -12,7 +12,7 @@ HER2 scale supports HER2-low are then pooled:
   the per-study counts);
 - the pooled 2x2 (HER2-low vs HER2-0 by altered vs not altered) with its crude
   odds ratio, and the Mantel-Haenszel odds ratio over the 2x2xK tables with
-  study as the stratum (:func:`~her2scope.analysis.stratified.cmh`, statsmodels'
+  study as the stratum (:func:`~her2scope.stats.stratified.cmh`, statsmodels'
   ``StratifiedTable``), with the CMH test and Breslow-Day homogeneity test.
 
 A study recorded only as HER2 positive/negative (METABRIC's ``+``/``-``)
@@ -46,12 +46,12 @@ from her2scope.analysis.cohort import (
     _long_calls,
     analyze,
 )
-from her2scope.analysis.contingency import contingency_counts
 from her2scope.analysis.intersection import TABLE_COLUMNS, intersection_table
-from her2scope.analysis.stats import fisher_2x2
-from her2scope.analysis.stratified import stratified_table
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, StudyError
+from her2scope.stats.contingency import contingency_counts
+from her2scope.stats.core import fisher_2x2
+from her2scope.stats.stratified import stratified_table
 from her2scope.study.conventions import convention_of, harmonise, her2_limitation
 from her2scope.study.model import Study
 

@@ -35,7 +35,7 @@ class SensitivityResult:
         return sensitivity_text(self.table)
 
     def _repr_html_(self) -> str:
-        from her2scope.report.html import frame_to_html
+        from her2scope.render.html import frame_to_html
 
         return frame_to_html(
             self.table.filter(pl.col("level") != "alteration").select(

@@ -26,7 +26,7 @@ Analysis scale
     pairs table with an ``exclusion_reason`` and counted in the audit, but
     left out of matrices and rates.
 
-Rates (Wilson score 95% intervals, :func:`her2scope.analysis.stats.wilson_ci`)
+Rates (Wilson score 95% intervals, :func:`her2scope.stats.core.wilson_ci`)
     ``HER2-0 -> HER2-low``: among included pairs starting HER2-0, the fraction
     ending HER2-low. ``HER2-low -> HER2-0``: the mirror. ``any change``: among
     all included pairs, the fraction whose two categories differ.
@@ -56,11 +56,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from her2scope.analysis.clustered import clustered_proportion
 from her2scope.analysis.options import SwitchingOptions
-from her2scope.analysis.stats import wilson_ci
 from her2scope.audit import Audit
 from her2scope.errors import ConfigError, InputFormatError
+from her2scope.stats.clustered import clustered_proportion
+from her2scope.stats.core import wilson_ci
 from her2scope.vocab import ALL_SAMPLE_TYPES, ANALYSIS_SCALE, ZERO_CATEGORIES
 
 if TYPE_CHECKING:

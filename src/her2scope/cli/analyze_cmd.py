@@ -27,7 +27,7 @@ from her2scope.cli.classify_cmd import (
     require_her2_levels,
 )
 from her2scope.errors import ConfigError
-from her2scope.report.console import print_table, stdout_console
+from her2scope.render.console import print_table, stdout_console
 from her2scope.vocab import profile_names
 
 PROFILE_METAVAR = "[" + "|".join((*profile_names(), "FILE.yaml")) + "]"

@@ -3,7 +3,7 @@
 ``classify`` (HER2 calls for a pathology table), ``profiles`` (the rule
 profiles and their sources) and ``version``. Thin: read with
 :mod:`her2scope.study.tables`, call :mod:`her2scope.her2`, format with
-:mod:`her2scope.report.her2`.
+:mod:`her2scope.her2.views`.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def classify(
     from her2scope.analysis.options import canonical_choice
     from her2scope.her2 import AMBIGUITY_POLICIES, SOURCES
     from her2scope.her2 import classify as run
-    from her2scope.report.her2 import print_her2_summary
+    from her2scope.her2.views import print_her2_summary
     from her2scope.study.tables import read_table_info
 
     # a choice is a word, not its case (--ambiguous LOW, --source Primary)
@@ -210,7 +210,7 @@ def classify(
         )
 
 
-#: Suffixes written as delimited text by :func:`~her2scope.report.her2.write_classified`.
+#: Suffixes written as delimited text by :func:`~her2scope.her2.views.write_classified`.
 _TEXT_SUFFIXES = {".tsv", ".txt", ".csv", ".tab"}
 
 
@@ -220,7 +220,7 @@ def _out_format(out: Path | None) -> str | None:
     ``--out calls.parquet`` used to write TSV under a Parquet name (a file
     every Parquet reader refuses). An unknown suffix is refused before any work.
     """
-    from her2scope.report.writers import WRITERS
+    from her2scope.render.writers import WRITERS
 
     if out is None or not out.suffix or out.suffix.lower() in _TEXT_SUFFIXES:
         return None
@@ -236,8 +236,8 @@ def _out_format(out: Path | None) -> str | None:
 
 def _write_calls(table: Any, out: Path | None) -> None:
     """The classified table to ``out`` in the format its suffix names (stdout: TSV)."""
-    from her2scope.report.her2 import write_classified
-    from her2scope.report.writers import write_table
+    from her2scope.her2.views import write_classified
+    from her2scope.render.writers import write_table
 
     fmt = _out_format(out)
     if out is None or fmt is None:
@@ -259,7 +259,7 @@ def _classify_study(
     refused with the reason."""
     from her2scope.errors import StudyError
     from her2scope.her2 import classify as run
-    from her2scope.report.her2 import print_her2_summary
+    from her2scope.her2.views import print_her2_summary
     from her2scope.study import load_study
     from her2scope.study.conventions import ABSENT_CODE, harmonise
 
@@ -278,7 +278,7 @@ def profiles() -> None:
     from rich.console import Console
 
     from her2scope.her2 import list_profiles
-    from her2scope.report.her2 import profiles_table
+    from her2scope.her2.views import profiles_table
 
     Console().print(profiles_table(list_profiles()))
 

@@ -1,6 +1,6 @@
 """``her2scope export cbioportal``: HER2 calls and resistance classes back into cBioPortal.
 
-Thin: load the study, call :func:`her2scope.report.cbioportal_export.export_cbioportal`,
+Thin: load the study, call :func:`her2scope.export.run.export_cbioportal`,
 write its files.
 """
 
@@ -93,7 +93,7 @@ def cbioportal_command(
     attributes (prefix HER2SCOPE_), with their meta file and HER2 case lists."""
     from rich.console import Console
 
-    from her2scope.report.cbioportal_export import export_cbioportal
+    from her2scope.export.run import export_cbioportal
     from her2scope.study import load_study
 
     loaded = load_study(study, cache=cache_choice(no_cache))

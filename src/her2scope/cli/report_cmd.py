@@ -140,7 +140,7 @@ def report(
 def _write_option_table(loaded: object, out: Path, table_format: str, t0: float) -> None:
     """``report --study S --all``: the long sample x option table, streamed out in chunks."""
     from her2scope.cli.progress import progress_bar
-    from her2scope.report.writers import STREAMING_FORMATS, WRITERS, write_table_chunks
+    from her2scope.render.writers import STREAMING_FORMATS, WRITERS, write_table_chunks
     from her2scope.study.model import Study
     from her2scope.tumorboard.batch import match_study, option_table_chunks, row_keeper
 

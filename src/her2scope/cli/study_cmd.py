@@ -2,7 +2,7 @@
 
 ``her2scope validate STUDY`` and ``her2scope fetch STUDY_ID``: argument
 parsing only; the work is in :mod:`her2scope.study`, the printing in
-:mod:`her2scope.report.study`.
+:mod:`her2scope.study.views`.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ def validate(
     map_: MapOpt = None,
 ) -> None:
     """Read a cBioPortal study, print its audit; exit 0 if usable, 2 if not."""
-    from her2scope.report.console import print_renderable
-    from her2scope.report.study import validation_report
+    from her2scope.render.console import print_renderable
     from her2scope.study import load_study
     from her2scope.study.cancer_type import breast_warning, study_id_problem
     from her2scope.study.conventions import harmonise
+    from her2scope.study.views import validation_report
 
     loaded = harmonise(
         load_study(study, panels_dir=panels, on_error="record"), conventions, parse_map(map_)

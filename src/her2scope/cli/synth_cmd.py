@@ -8,10 +8,29 @@ library so a Python user reaches the same thing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from her2scope.cli.app import app
+from her2scope.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from her2scope.synth import SynthSummary
+
+#: the library's parameter -> this command's option, where the names differ
+_OPTION_OF = {"n_samples": "samples"}
+
+
+def _in_option_words(exc: ConfigError) -> ConfigError:
+    """The library's error with its parameter named as this command's option (``--samples``
+    for ``n_samples``); the CLI's error handler turns ``parameter X`` into ``--X``."""
+    message = exc.message
+    for parameter, option in _OPTION_OF.items():
+        message = message.replace(f"parameter {parameter} ", f"parameter {option} ")
+    return ConfigError(message, file=exc.file, line=exc.line, column=exc.column)
 
 
 @app.command("synth")
@@ -29,16 +48,40 @@ def synth(
 ) -> None:
     """Write a synthetic study whose marginals follow breast_msk_2018 (streamed, bounded memory)."""
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from her2scope.synth import generate_study
 
     console = Console(stderr=True)
-    if quiet:
-        summary = generate_study(
-            out, n_samples=samples, seed=seed, study_id=study_id, gzip_output=gzip_output
-        )
-        return
+    try:
+        if quiet:
+            generate_study(
+                out, n_samples=samples, seed=seed, study_id=study_id, gzip_output=gzip_output
+            )
+            return
+        summary = _generate_with_bar(console, out, samples, seed, study_id, gzip_output)
+    except ConfigError as exc:
+        raise _in_option_words(exc) from None
+    console.print(
+        f"wrote {summary.study_id} to {summary.out_dir}: {summary.n_samples:,} samples, "
+        f"{summary.n_patients:,} patients, {summary.n_mutations:,} mutations, "
+        f"{summary.n_cna_genes} CNA genes, {summary.n_fusion_rows:,} fusion rows, "
+        f"{summary.total_bytes / 1e6:.1f} MB in {summary.seconds:.1f} s"
+    )
+
+
+def _generate_with_bar(
+    console: Console,
+    out: Path,
+    samples: int,
+    seed: int,
+    study_id: str | None,
+    gzip_output: bool,
+) -> SynthSummary:
+    """:func:`~her2scope.synth.generate_study` under a progress bar on ``console``."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from her2scope.synth import generate_study
+
     with Progress(
         TextColumn("synth"),
         BarColumn(),
@@ -48,7 +91,7 @@ def synth(
         transient=True,
     ) as bar:
         task = bar.add_task("synth", total=samples)
-        summary = generate_study(
+        return generate_study(
             out,
             n_samples=samples,
             seed=seed,
@@ -56,9 +99,3 @@ def synth(
             gzip_output=gzip_output,
             progress=lambda done, total: bar.update(task, completed=done),
         )
-    console.print(
-        f"wrote {summary.study_id} to {summary.out_dir}: {summary.n_samples:,} samples, "
-        f"{summary.n_patients:,} patients, {summary.n_mutations:,} mutations, "
-        f"{summary.n_cna_genes} CNA genes, {summary.n_fusion_rows:,} fusion rows, "
-        f"{summary.total_bytes / 1e6:.1f} MB in {summary.seconds:.1f} s"
-    )

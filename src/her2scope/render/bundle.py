@@ -68,7 +68,7 @@ def write_bundle(
         if text is not None:
             written.append(write_text_atomic(out / name, text))
     if figures:
-        from her2scope.report.figures import write_figure  # moves to render.canvas (26)
+        from her2scope.render.canvas import write_figure
 
         for name, fig in figures.items():
             if fig is not None:

@@ -59,7 +59,7 @@ def actionability_figure(result: ActionabilityResult, *, ax: Axes | None = None)
     from matplotlib.patches import Patch
 
     from her2scope.analysis.actionability import ALL, LEVELS  # report layer: lazy
-    from her2scope.report.figures import _target
+    from her2scope.render.canvas import _target
 
     table = result.table.filter(pl.col("alteration_class") == ALL)
     cats = [c for c in FIGURE_CATEGORIES if c in set(table["her2_category"].to_list())]
@@ -172,7 +172,7 @@ def summary_text(result: ActionabilityResult) -> str:
 def html_fragment(result: ActionabilityResult, *, figure: bool = True) -> str:
     """Q2 answer, the HER2 x resistance table (ALL rows) and the figure, as HTML."""
     from her2scope.analysis.actionability import ALL, LEVELS  # report layer: lazy
-    from her2scope.report.figures import encode
+    from her2scope.render.canvas import encode
 
     e = html.escape
     table = result.table.filter(pl.col("alteration_class") == ALL)
@@ -224,8 +224,8 @@ def write_actionability(result: ActionabilityResult, out_dir: Path) -> list[Path
     """actionability.tsv (table), actionability_samples.tsv, actionability_q2.json and
     actionability.svg in ``out_dir``."""
     from her2scope.outputs import ensure_dir, write_text_atomic
-    from her2scope.report.figures import write_figure
-    from her2scope.report.writers import json_safe
+    from her2scope.render.canvas import write_figure
+    from her2scope.render.writers import json_safe
 
     ensure_dir(out_dir)
     written = []

@@ -15,9 +15,9 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from her2scope.render.console import print_table
 from her2scope.render.formats import fmt_p
-from her2scope.report.console import print_table
-from her2scope.report.writers import json_safe
+from her2scope.render.writers import json_safe
 from her2scope.vocab import ESTIMATE_COLOURS
 
 if TYPE_CHECKING:
@@ -313,7 +313,7 @@ def adjusted_forest_figure(table: Any, *, ax: Axes | None = None) -> Figure:
     """
     import numpy as np
 
-    from her2scope.report.figures import _target, table_of
+    from her2scope.render.canvas import _target, table_of
 
     rows = table_of(table).to_dicts()  # the result (hs.pl convention) or its table
     n = len(rows)
@@ -346,7 +346,7 @@ def adjusted_forest_figure(table: Any, *, ax: Axes | None = None) -> Figure:
 
 def html_section(result: AdjustedResult) -> str:
     """The adjusted table, forest plot and open-question answers as an HTML fragment."""
-    from her2scope.report.html import embed, render
+    from her2scope.render.html import embed, render
 
     rows = [
         {
@@ -403,7 +403,7 @@ def html_section(result: AdjustedResult) -> str:
 def write_adjusted(result: AdjustedResult, out_dir: Path) -> list[Path]:
     """adjusted.tsv, stratified.tsv, enrichment_resistant.tsv, questions.tsv/.json, forest PNG."""
     from her2scope.outputs import ensure_dir, write_text_atomic
-    from her2scope.report.figures import write_figure
+    from her2scope.render.canvas import write_figure
 
     ensure_dir(out_dir)
     written: list[Path] = []

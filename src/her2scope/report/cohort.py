@@ -23,8 +23,8 @@ from rich.table import Table
 
 from her2scope import __version__
 from her2scope.render.formats import fmt_p
-from her2scope.report.html import EmbeddedFigure, escape
-from her2scope.report.writers import json_safe
+from her2scope.render.html import EmbeddedFigure, escape
+from her2scope.render.writers import json_safe
 
 if TYPE_CHECKING:
     from her2scope.analysis.cohort import IntersectionResult
@@ -330,8 +330,8 @@ def audit_summary(result: IntersectionResult) -> pl.DataFrame:
 
 def cohort_figures(result: IntersectionResult, *, fmt: str = "svg") -> list[EmbeddedFigure]:
     """The report's three figures (forest plot, stacked bar, oncoprint), encoded as ``fmt``."""
-    from her2scope.report import figures
-    from her2scope.report.html import embed
+    from her2scope.render import plots as figures
+    from her2scope.render.html import embed
 
     return [
         embed(
@@ -350,7 +350,7 @@ def cohort_figures(result: IntersectionResult, *, fmt: str = "svg") -> list[Embe
             format=fmt,
         ),
         embed(
-            figures.oncoprint_figure(result),
+            figures.oncoprint_figure(result.table, result.samples, result.calls),
             "Alteration matrix (oncoprint)",
             "Analysed tumors with at least one catalog alteration; top track: HER2 call.",
             format=fmt,
@@ -369,8 +369,8 @@ def html_report(
 
     ``adjusted_section``: HTML of :func:`her2scope.report.adjusted.html_section`, if any."""
     from her2scope.analysis.cohort import options_dict
-    from her2scope.report import figures
-    from her2scope.report.html import embed, render
+    from her2scope.render import plots as figures
+    from her2scope.render.html import embed, render
 
     figs = cohort_figures(result)
     sens_fig = None
@@ -455,7 +455,8 @@ def write_outputs(
     write_text_atomic(p, result.samples.write_csv(separator="\t", null_value=""))
     written.append(p)
     if sensitivity is not None:
-        from her2scope.report import figures
+        from her2scope.render import plots as figures
+        from her2scope.render.canvas import write_figure
 
         p = out_dir / "sensitivity.tsv"
         write_text_atomic(
@@ -463,9 +464,7 @@ def write_outputs(
         )
         written.append(p)
         written.append(
-            figures.write_figure(
-                figures.sensitivity_figure(sensitivity), out_dir / "sensitivity.png"
-            )
+            write_figure(figures.sensitivity_figure(sensitivity), out_dir / "sensitivity.png")
         )
     p = out_dir / "report.html"
     write_text_atomic(

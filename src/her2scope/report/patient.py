@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from her2scope.report import html as _html
+from her2scope.render import html as _html
 
 if TYPE_CHECKING:
     from her2scope.kb.match import PatientReport
@@ -137,7 +137,7 @@ def _board_markdown(b: dict[str, Any]) -> list[str]:
 
 def _md_escape(text: object) -> str:
     """Text from a patient file or the knowledge base, inert in Markdown (no markup, no HTML)."""
-    from her2scope.report.markdown import md_escape
+    from her2scope.render.markdown import md_escape
 
     return md_escape(text)
 
@@ -158,7 +158,7 @@ def render_markdown(report: PatientReport) -> str:
     markup; links are built only from validated identifiers (PMID, DOI, NCT, URL).
     """
     d = report.to_dict()
-    from her2scope.report.markdown import md_code, md_nct_link
+    from her2scope.render.markdown import md_code, md_nct_link
 
     e = _md_escape
     p, h = d["patient"], d["her2"]

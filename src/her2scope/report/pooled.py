@@ -17,6 +17,9 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from her2scope.render.console import print_table
+from her2scope.render.html import render
+from her2scope.render.writers import json_safe
 from her2scope.report.cohort import (
     CITATIONS,
     _fmt,
@@ -25,9 +28,6 @@ from her2scope.report.cohort import (
     summary_text,
     versions,
 )
-from her2scope.report.console import print_table
-from her2scope.report.html import render
-from her2scope.report.writers import json_safe
 
 if TYPE_CHECKING:
     from her2scope.analysis.pooled import PooledResult

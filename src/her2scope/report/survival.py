@@ -21,11 +21,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from her2scope.render.canvas import AT_RISK_FONTSIZE
+from her2scope.render.console import print_audit, print_table
 from her2scope.render.formats import fmt_num, fmt_p
-from her2scope.report.console import print_audit, print_table
-from her2scope.report.figures import AT_RISK_FONTSIZE
-from her2scope.report.html import embed, figure_tag, fragment, frame_to_html, note, page
-from her2scope.report.writers import json_safe, write_tsv
+from her2scope.render.html import embed, figure_tag, fragment, frame_to_html, note, page
+from her2scope.render.writers import json_safe, write_tsv
 from her2scope.vocab import ALTERATION_STATUS_COLOURS, HER2_COLOURS
 
 if TYPE_CHECKING:
@@ -226,7 +226,7 @@ def km_figure(
     --------
     >>> fig = km_figure(result)  # doctest: +SKIP
     """
-    from her2scope.report.figures import _figure
+    from her2scope.render.canvas import _figure
 
     if ax is not None:
         _km_panel(ax, result, analysis or "from_diagnosis")
@@ -333,7 +333,7 @@ def survival_html(result: SurvivalResult, *, include_figure: bool = True) -> str
 def write_survival(result: SurvivalResult, out_dir: Path | str) -> list[Path]:
     """Write survival_groups.tsv, logrank.tsv, cox.tsv, survival.json, km.png, survival.html."""
     from her2scope.outputs import ensure_dir, write_text_atomic
-    from her2scope.report.figures import write_figure
+    from her2scope.render.canvas import write_figure
 
     out = ensure_dir(out_dir)
     comments = _caveats(result)

@@ -1,7 +1,7 @@
 """Formatting of :class:`~her2scope.analysis.switching.SwitchingResult`.
 
 Terminal (rich tables), files (TSV/JSON), a heatmap figure (PNG/SVG) and a
-small self-contained HTML page (:mod:`her2scope.report.html`) with the figure
+small self-contained HTML page (:mod:`her2scope.render.html`) with the figure
 embedded.
 """
 
@@ -18,9 +18,9 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from her2scope.report.console import print_table
-from her2scope.report.html import embed, figure_tag, fragment, frame_to_html, note, page
-from her2scope.report.writers import json_safe, write_tsv
+from her2scope.render.console import print_table
+from her2scope.render.html import embed, figure_tag, fragment, frame_to_html, note, page
+from her2scope.render.writers import json_safe, write_tsv
 from her2scope.vocab import ALL_SAMPLE_TYPES, ANALYSIS_SCALE
 
 if TYPE_CHECKING:
@@ -283,7 +283,7 @@ def switching_figure(
     --------
     >>> fig = switching_figure(result)  # doctest: +SKIP
     """
-    from her2scope.report.figures import _figure
+    from her2scope.render.canvas import _figure
 
     comparisons = result.accounting["comparison"].to_list() or ["serial"]
     if ax is not None:
@@ -356,7 +356,7 @@ def write_switching(result: SwitchingResult, out_dir: Path | str) -> list[Path]:
     """Write switching_pairs.tsv, switching_matrix.tsv, switching_rates.tsv/.json,
     switching.png and switching.html into ``out_dir`` (created if needed)."""
     from her2scope.outputs import ensure_dir, write_text_atomic
-    from her2scope.report.figures import write_figure
+    from her2scope.render.canvas import write_figure
 
     out = ensure_dir(out_dir)
     comments = [

@@ -53,7 +53,15 @@ from typing import IO, Any, cast
 import numpy as np
 import polars as pl
 
-from her2scope.errors import ConfigError
+from her2scope.errors import ConfigError, SchemaError
+from her2scope.study.cbioportal_writer import (
+    case_list_head,
+    clinical_header,
+    clinical_meta_text,
+    gene_panel_text,
+    meta_text,
+)
+from her2scope.synth.marginals import validate_marginals
 from her2scope.vocab import NONSYN_CLASSES
 
 DEFAULT_CHUNK_SIZE = 10_000
@@ -107,13 +115,27 @@ class SynthSummary:
 
 
 def load_marginals(path: Path | None = None) -> dict[str, Any]:
-    """The marginals JSON (default: the packaged ``synth_marginals.json``)."""
-    if path is None:
-        text = resources.files("her2scope.data").joinpath("synth_marginals.json").read_text("utf-8")
-    else:
-        text = Path(path).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    """The marginals JSON (default: the packaged ``synth_marginals.json``), validated.
+
+    Raises :class:`~her2scope.errors.SchemaError` naming the file when it cannot
+    be read, is not JSON, or does not match :class:`her2scope.synth.marginals.Marginals`.
+    """
+    origin = "synth_marginals.json" if path is None else str(path)
+    try:
+        if path is None:
+            text = (
+                resources.files("her2scope.data")
+                .joinpath("synth_marginals.json")
+                .read_text("utf-8")
+            )
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"cannot read synth marginals: {exc}", file=origin) from None
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"not valid JSON: {exc.msg}", file=origin, line=exc.lineno) from None
+    return validate_marginals(data, origin)
 
 
 # --------------------------------------------------------------------------
@@ -760,7 +782,7 @@ class _Writer:
         self.names: list[str] = []
 
     def open(self, name: str, compressible: bool = True) -> IO[bytes]:
-        """Open ``name`` for writing; data files get ``.gz`` under --gzip."""
+        """Open ``name`` for writing; data files get ``.gz`` with ``gzip_output``."""
         if self.gzip_output and compressible:
             name += ".gz"
             # mtime=0 keeps gzipped output byte-identical across runs;
@@ -781,14 +803,7 @@ class _Writer:
 
 
 def _clinical_header(model: _TableModel) -> bytes:
-    lines = ["#" + "\t".join(row) for row in model.header]
-    lines.append("\t".join(model.columns))
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _meta(study_id: str, fields: dict[str, str]) -> str:
-    body = {"cancer_study_identifier": study_id, **fields}
-    return "".join(f"{k}: {v}\n" for k, v in body.items())
+    return clinical_header(model.header, model.columns).encode("utf-8")
 
 
 def generate_study(
@@ -816,13 +831,18 @@ def generate_study(
     docstring for what is and is not correlated.
     """
     if n_samples < 1 or n_samples > MAX_SAMPLES:
-        raise ConfigError(f"--samples must be between 1 and {MAX_SAMPLES:,}, got {n_samples}")
+        raise ConfigError(
+            f"parameter n_samples must be between 1 and {MAX_SAMPLES:,}, got {n_samples}"
+        )
     if chunk_size < 1:
-        raise ConfigError(f"chunk size must be positive, got {chunk_size}")
+        raise ConfigError(f"parameter chunk_size must be positive, got {chunk_size}")
     if seed < 0:
-        raise ConfigError(f"--seed must be non-negative, got {seed}")
+        raise ConfigError(f"parameter seed must be non-negative, got {seed}")
     started = time.perf_counter()
-    marginals = marginals or load_marginals()
+    if marginals is None:
+        marginals = load_marginals()
+    else:
+        marginals = validate_marginals(marginals, "marginals")
     study_id = study_id or f"synth_breast_n{n_samples}_s{seed}"
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -859,16 +879,9 @@ def generate_study(
         for name, (suffix, title, category) in CASE_LISTS.items():
             handle = writer.open(f"case_lists/{name}.txt", compressible=False)
             handle.write(
-                _meta(
-                    study_id,
-                    {
-                        "stable_id": f"{study_id}_{suffix}",
-                        "case_list_name": title,
-                        "case_list_description": f"{title} ({n_samples} samples)",
-                        "case_list_category": category,
-                    },
+                case_list_head(
+                    study_id, suffix, title, f"{title} ({n_samples} samples)", category
                 ).encode()
-                + b"case_list_ids: "
             )
             case_files[name] = handle
 
@@ -1043,7 +1056,7 @@ def _write_meta(
     """meta_*.txt files, pointing at the data files actually written."""
     writer.text(
         "meta_study.txt",
-        _meta(
+        meta_text(
             study_id,
             {
                 "type_of_cancer": "brca",
@@ -1055,17 +1068,15 @@ def _write_meta(
             },
         ),
     )
+    writer.text(
+        "meta_clinical_sample.txt",
+        clinical_meta_text(study_id, "SAMPLE_ATTRIBUTES", data["data_clinical_sample.txt"]),
+    )
+    writer.text(
+        "meta_clinical_patient.txt",
+        clinical_meta_text(study_id, "PATIENT_ATTRIBUTES", data["data_clinical_patient.txt"]),
+    )
     metas = {
-        "meta_clinical_sample.txt": {
-            "genetic_alteration_type": "CLINICAL",
-            "datatype": "SAMPLE_ATTRIBUTES",
-            "data_filename": data["data_clinical_sample.txt"],
-        },
-        "meta_clinical_patient.txt": {
-            "genetic_alteration_type": "CLINICAL",
-            "datatype": "PATIENT_ATTRIBUTES",
-            "data_filename": data["data_clinical_patient.txt"],
-        },
         "meta_mutations.txt": {
             "genetic_alteration_type": "MUTATION_EXTENDED",
             "datatype": "MAF",
@@ -1100,7 +1111,7 @@ def _write_meta(
         },
     }
     for name, fields in metas.items():
-        writer.text(name, _meta(study_id, fields))
+        writer.text(name, meta_text(study_id, fields))
 
 
 def _write_panels(writer: _Writer, marginals: dict[str, Any], panel_ids: list[str]) -> None:
@@ -1111,8 +1122,9 @@ def _write_panels(writer: _Writer, marginals: dict[str, Any], panel_ids: list[st
         genes = marginals["panel_genes"][panel]
         writer.text(
             f"data_gene_panel_{panel.lower()}.txt",
-            f"stable_id: {panel}\n"
-            f"description: Synthetic {panel} gene list for her2scope synth ({len(genes)} genes). "
-            f"{note}\n"
-            f"gene_list: {chr(9).join(genes)}\n",
+            gene_panel_text(
+                panel,
+                f"Synthetic {panel} gene list for her2scope synth ({len(genes)} genes). {note}",
+                genes,
+            ),
         )

@@ -50,7 +50,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
 
 from her2scope.errors import Her2scopeError
-from her2scope.report.html import environment
+from her2scope.render.html import environment
 from her2scope.web.forms import form_errors
 from her2scope.web.registry import LoadedStudy, Registry, default_roots
 from her2scope.web.security import DEFAULT_MAX_BODY, BodyTooLarge, Guard

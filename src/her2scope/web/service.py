@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from her2scope.render.formats import fmt_p
 from her2scope.vocab import (
     AMBIGUITY_POLICIES,
     CATEGORY_DISPLAY_ORDER,
@@ -197,13 +198,6 @@ def _fmt(value: Any, digits: int = 1) -> str:
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
-
-
-def _fmt_p(value: Any) -> str:
-    value = _num(value)
-    if value is None:
-        return ""
-    return f"{value:.2g}" if value < 0.01 else f"{value:.3f}"
 
 
 class Superseded(Exception):
@@ -417,17 +411,19 @@ class Service:
             return FIGURE_LOCK
 
         def compute() -> bytes:
-            from her2scope.report.figures import encode
+            from her2scope.render.canvas import encode
 
             if name == "oncoprint":
                 # alone: the page draws the forest plot and the stacked bar itself
-                from her2scope.report.figures import oncoprint_figure
+                from her2scope.render.plots import oncoprint_figure
 
                 result = self.analysis(study_id, opts)
                 with drawing():
                     if self.superseded(view, study_id, opts):
                         raise Superseded(name)
-                    return encode(oncoprint_figure(result), format=fmt)
+                    return encode(
+                        oncoprint_figure(result.table, result.samples, result.calls), format=fmt
+                    )
             if name in _COHORT_FIGURES:
                 figs = self._cohort_figures(study_id, opts, view, fmt)
                 return figs[_COHORT_FIGURES.index(name)]
@@ -471,8 +467,8 @@ class Service:
         """File contents for ``name`` in :data:`DOWNLOADS`."""
 
         def compute() -> bytes:
+            from her2scope.render.writers import table_bytes
             from her2scope.report import cohort as report
-            from her2scope.report.writers import table_bytes
 
             if name == "report.html":
                 result = self.analysis(study_id, opts)
@@ -680,7 +676,7 @@ def table_rows(result: IntersectionResult) -> list[dict[str, Any]]:
                 "odds_ratio": _num(r["odds_ratio"]),
                 "or_text": _fmt(r["odds_ratio"], 2),
                 "q_fisher": _num(r["q_fisher"]),
-                "q_text": _fmt_p(r["q_fisher"]),
+                "q_text": fmt_p(r["q_fisher"]),
                 "n_not_profiled": r["n_not_profiled"],
                 "ci_low": _num(r["ci_low"]),
                 "ci_high": _num(r["ci_high"]),
@@ -720,13 +716,13 @@ def actionability_view(result: ActionabilityResult) -> dict[str, Any]:
     import polars as pl
 
     from her2scope.analysis.actionability import ALL, LEVELS
+    from her2scope.render.canvas import encode
     from her2scope.report.actionability import (
         actionability_figure,
         history_sentence,
         level_label,
         q2_text,
     )
-    from her2scope.report.figures import encode
 
     table = result.table.filter(pl.col("alteration_class") == ALL)
     rows = []
@@ -850,7 +846,7 @@ def survival_view(result: SurvivalResult) -> dict[str, Any]:
             return "yes" if value else "no"
         if isinstance(value, float):
             return (
-                _fmt_p(value) if key.startswith("p") or key.endswith("p_value") else _fmt(value, 2)
+                fmt_p(value) if key.startswith("p") or key.endswith("p_value") else _fmt(value, 2)
             )
         if key == "analysis":
             return _ANALYSIS_WORDS.get(str(value), str(value))

@@ -3,7 +3,7 @@
 For each alteration (and class, and ``ALL``) the K tables of HER2-low vs
 HER2-0 by altered vs not altered, one per stratum (HR status, sample type,
 histology, gene panel, study, or their cross-classification), come from
-:func:`~her2scope.analysis.contingency.contingency_counts`. The statistics are
+:func:`~her2scope.stats.contingency.contingency_counts`. The statistics are
 statsmodels' :class:`~statsmodels.stats.contingency_tables.StratifiedTable`:
 
 - ``mh_or`` with ``mh_ci_low``/``mh_ci_high``: Mantel-Haenszel pooled odds
@@ -27,15 +27,28 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
 
-from her2scope.analysis.contingency import stratified_2x2
+from her2scope.stats.contingency import stratified_2x2
 
-if TYPE_CHECKING:
-    from her2scope.analysis.intersection import AlterationInfo
+
+class AlterationMeta(Protocol):
+    """What a stratified row reports of an alteration (or class) beside its counts.
+
+    :class:`her2scope.analysis.intersection.AlterationInfo` is one; any object
+    with these three attributes will do.
+    """
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def mechanism_class(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+
 
 STRATIFIED_SCHEMA: dict[str, Any] = {
     "alteration": pl.String,
@@ -112,14 +125,14 @@ def cmh(tables: np.ndarray) -> dict[str, Any]:
 def stratified_table(
     counts: pl.DataFrame,
     strata: Sequence[str],
-    info: Mapping[str, AlterationInfo],
+    info: Mapping[str, AlterationMeta],
     order: Sequence[str],
     *,
     label: str | None = None,
 ) -> pl.DataFrame:
     """One CMH row per alteration id in ``order`` for the strata ``strata`` (crossed).
 
-    ``counts``: :func:`~her2scope.analysis.contingency.contingency_counts`
+    ``counts``: :func:`~her2scope.stats.contingency.contingency_counts`
     output holding the ``strata`` columns. ``stratified_by`` is ``label`` or
     the stratum names joined by ``x``. Columns: :data:`STRATIFIED_SCHEMA`.
     """

@@ -32,7 +32,7 @@ def write_classified(
     if out is None:
         (stdout or sys.stdout).write(classified_text(table))
         return
-    from her2scope.report.writers import WRITERS, write_table
+    from her2scope.render.writers import WRITERS, write_table
 
     suffix = out.suffix.lower()
     by_suffix = {s: name for name, (s, _) in WRITERS.items()}

@@ -3,7 +3,7 @@
 :func:`contingency_counts` is the single place where analysed samples are
 counted by HER2 group and by alteration status. The crude table
 (:func:`~her2scope.analysis.intersection.intersection_table`), the stratified
-Cochran-Mantel-Haenszel tables (:mod:`her2scope.analysis.stratified`) and the
+Cochran-Mantel-Haenszel tables (:mod:`her2scope.stats.stratified`) and the
 numbers printed beside the multivariable model (:mod:`her2scope.analysis.adjusted`)
 all read their counts from it.
 

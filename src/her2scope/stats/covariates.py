@@ -25,12 +25,22 @@ across studies:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import polars as pl
 
-if TYPE_CHECKING:
-    from her2scope.study.model import Study
+
+class StudyTables(Protocol):
+    """What :func:`sample_covariates` reads of a study (a loaded
+    :class:`her2scope.study.Study` is one): its sample table, panel matrix and id."""
+
+    @property
+    def samples(self) -> pl.DataFrame: ...
+    @property
+    def panel_matrix(self) -> pl.DataFrame | None: ...
+    @property
+    def study_id(self) -> str: ...
+
 
 COVARIATES = ("hr_status", "sample_type", "histology", "panel", "study")
 HISTOLOGY_COLUMNS = (
@@ -119,6 +129,6 @@ def covariates_from_samples(
     return out.with_columns(pl.col("panel").fill_null("unknown")).select("sample_id", *COVARIATES)
 
 
-def sample_covariates(study: Study) -> pl.DataFrame:
-    """:func:`covariates_from_samples` of a loaded study."""
+def sample_covariates(study: StudyTables) -> pl.DataFrame:
+    """:func:`covariates_from_samples` of a loaded study (any object with its three tables)."""
     return covariates_from_samples(study.samples, study.panel_matrix, study.study_id)

@@ -47,7 +47,7 @@ class ClusteredProportion:
 
 
 def _wilson(k: int, n: int) -> tuple[float, float]:
-    from her2scope.analysis.stats import wilson_ci
+    from her2scope.stats.core import wilson_ci
 
     return wilson_ci(k, n)
 

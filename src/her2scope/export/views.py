@@ -1,37 +1,27 @@
-"""her2scope's results as cBioPortal clinical sample attributes and case lists.
+"""her2scope's HER2 calls and resistance classes as cBioPortal sample attributes and case lists.
 
-cBioPortal's file formats (docs.cbioportal.org, "File Formats": *Clinical
-Data* and *Case Lists*) and its importer's validator (``validateData.py`` of
-cbioportal-core) fix what a study folder may hold:
+The views of the export (:mod:`her2scope.export.run` computes the calls with
+:mod:`her2scope.export.compute` and hands them here): :func:`build_export`
+lays the calls out as a cBioPortal study folder's files through the one
+cBioPortal writer, :mod:`her2scope.study.cbioportal_writer` (which states the
+File Formats rules and ``validateData.py`` checks it follows). What is
+particular to the export:
 
-- a clinical data file starts with exactly four ``#`` lines (display names,
-  descriptions, datatypes, priorities), one tab-separated cell per column,
-  none of them empty or ``NA``; datatypes are ``STRING``, ``NUMBER`` or
-  ``BOOLEAN``; priorities are integers >= 0; the fifth line names the
-  attributes in upper case; a sample file has ``SAMPLE_ID`` and
-  ``PATIENT_ID``; ``NUMBER`` cells are real numbers, ``BOOLEAN`` cells
-  ``TRUE``/``FALSE``, blank means no value;
 - a study has **one** sample attribute file (the validator reports "Multiple
   sample attribute files detected" as an error), so the export writes the
   study's own sample file again with the her2scope columns appended, under
   the study's own meta and data file names: copied into the study folder it
   replaces them;
-- the meta file holds ``cancer_study_identifier`` (as in meta_study.txt),
-  ``genetic_alteration_type: CLINICAL``, ``datatype: SAMPLE_ATTRIBUTES`` and
-  ``data_filename``;
-- a case list (``case_lists/*.txt``) holds ``cancer_study_identifier``,
-  ``stable_id`` (the study id, an underscore, a suffix; unique in the study),
-  ``case_list_name``, ``case_list_description`` and ``case_list_ids``
-  (tab-separated sample ids, each defined in the sample file).
+- one case list per HER2 category called (``case_lists/cases_<suffix>.txt``,
+  stable id ``<study>_<suffix>``), refused when the study already defines that
+  stable id in another file.
 
-:func:`export_cbioportal` computes the HER2 calls and resistance-class calls
-of a loaded study and returns a :class:`CbioportalExport` (file name -> text);
+:class:`CbioportalExport` holds the files (name -> text);
 :meth:`CbioportalExport.write` writes them atomically.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,11 +30,17 @@ from pathlib import Path
 import polars as pl
 
 from her2scope.errors import ConfigError
+from her2scope.study.cbioportal_writer import (
+    DATATYPES,
+    ClinicalAttribute,
+    case_list_text,
+    clinical_meta_text,
+    clinical_sample_text,
+)
 from her2scope.study.model import Study
 from her2scope.vocab import CLASS_NAMES, MECHANISM_CLASSES
 
 PREFIX = "HER2SCOPE_"
-DATATYPES = ("STRING", "NUMBER", "BOOLEAN")
 #: Mechanism classes of the alteration catalog, in reporting order.
 CLASSES = MECHANISM_CLASSES
 #: HER2 category -> case list suffix (``cases_<suffix>.txt``, ``<study>_<suffix>``).
@@ -56,18 +52,6 @@ CASE_LIST_SUFFIXES = {
     "HER2-0": "her2_zero",
     "HER2-negative": "her2_negative",
 }
-_UNSAFE_CELL = re.compile(r"[\t\r\n]+")
-
-
-@dataclass(frozen=True)
-class ClinicalAttribute:
-    """One column of a cBioPortal clinical file: its id and its four header cells."""
-
-    attribute: str
-    display_name: str
-    description: str
-    datatype: str
-    priority: str = "1"
 
 
 @dataclass(frozen=True)
@@ -155,77 +139,6 @@ def her2scope_attributes(profile: str, ambiguous: str) -> list[ClinicalAttribute
             )
         )
     return attrs
-
-
-def _cell(value: object) -> str:
-    """One data cell as cBioPortal reads it: blank for missing, no tabs or newlines."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return ""
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return _UNSAFE_CELL.sub(" ", str(value)).strip()
-
-
-def _header_cell(value: str, fallback: str) -> str:
-    """A header cell: cBioPortal refuses empty or NA-like display names and descriptions."""
-    text = _UNSAFE_CELL.sub(" ", value or "").strip()
-    if text.lower() in {"", "na", "[not applicable]", "[not available]", "[null]"}:
-        return fallback
-    return text
-
-
-def clinical_sample_text(rows: pl.DataFrame, attributes: Sequence[ClinicalAttribute]) -> str:
-    """A cBioPortal clinical sample file: four ``#`` lines, the attribute ids, the rows.
-
-    ``rows`` holds one column per attribute (same names, same order as
-    ``attributes``, ``SAMPLE_ID`` and ``PATIENT_ID`` among them).
-    """
-    missing = {"SAMPLE_ID", "PATIENT_ID"} - {a.attribute for a in attributes}
-    if missing:
-        raise ConfigError(f"a cBioPortal sample file needs {', '.join(sorted(missing))}")
-    for a in attributes:
-        if a.datatype not in DATATYPES:
-            raise ConfigError(f"attribute {a.attribute}: datatype must be one of {DATATYPES}")
-        if not a.priority.isdigit():
-            raise ConfigError(f"attribute {a.attribute}: priority must be an integer >= 0")
-    lines = [
-        "#" + "\t".join(_header_cell(a.display_name, a.attribute) for a in attributes),
-        "#" + "\t".join(_header_cell(a.description, a.attribute) for a in attributes),
-        "#" + "\t".join(a.datatype for a in attributes),
-        "#" + "\t".join(a.priority for a in attributes),
-        "\t".join(a.attribute for a in attributes),
-    ]
-    names = [a.attribute for a in attributes]
-    for row in rows.select(names).iter_rows():
-        lines.append("\t".join(_cell(v) for v in row))
-    return "\n".join(lines) + "\n"
-
-
-def meta_text(study_id: str, data_filename: str) -> str:
-    """The meta file of a clinical sample attribute file."""
-    return (
-        f"cancer_study_identifier: {study_id}\n"
-        "genetic_alteration_type: CLINICAL\n"
-        "datatype: SAMPLE_ATTRIBUTES\n"
-        f"data_filename: {data_filename}\n"
-    )
-
-
-def case_list_text(
-    study_id: str, suffix: str, name: str, description: str, sample_ids: Sequence[str]
-) -> str:
-    """A cBioPortal case list file (``case_list_ids`` tab-separated)."""
-    return (
-        f"cancer_study_identifier: {study_id}\n"
-        f"stable_id: {study_id}_{suffix}\n"
-        f"case_list_name: {name}\n"
-        f"case_list_description: {description}\n"
-        "case_list_ids: " + "\t".join(sample_ids) + "\n"
-    )
 
 
 def _sample_meta_names(study: Study) -> tuple[str, str]:
@@ -355,7 +268,7 @@ def build_export(
     meta_name, data_name = _sample_meta_names(study)
     files: dict[str, str] = {
         data_name: clinical_sample_text(rows, attributes),
-        meta_name: meta_text(study_id, data_name),
+        meta_name: clinical_meta_text(study_id, "SAMPLE_ATTRIBUTES", data_name),
     }
 
     existing = dict(study.case_lists)
@@ -390,54 +303,4 @@ def build_export(
         case_lists=lists,
         data_filename=data_name,
         meta_filename=meta_name,
-    )
-
-
-def export_cbioportal(
-    study: Study,
-    *,
-    profile: str = "asco-cap-2023",
-    ambiguous: str = "exclude",
-    source: str = "sequenced",
-    mutation_classes: str | None = None,
-    only_new: bool = False,
-    convention: str | None = None,
-    mapping: dict[str, str] | None = None,
-) -> CbioportalExport:
-    """HER2 calls and resistance classes of ``study`` as cBioPortal files.
-
-    Reads the study's HER2 pathology by its convention (detected, or
-    ``convention``, with ``mapping`` overrides: see
-    :func:`her2scope.study.conventions.harmonise`), calls
-    :func:`her2scope.her2.classify` (``profile``, ``ambiguous``, ``source``) and
-    :func:`her2scope.alterations.annotate` with the built-in catalog, then
-    :func:`build_export`, which writes beside the study's own, unchanged
-    sample columns. Follows cBioPortal's File Formats
-    documentation (Clinical Data, Case Lists) and the rules its importer's
-    ``validateData.py`` checks; see the module docstring.
-    """
-    from her2scope.alterations import annotate, class_calls_sparse, load_catalog
-    from her2scope.errors import StudyError
-    from her2scope.her2 import classify
-    from her2scope.study.conventions import ABSENT_CODE, harmonise
-
-    # harmonised for the calls only (same samples, same order); the files keep the
-    # study's own columns, as its importer knows them
-    read = harmonise(study, convention, mapping, source=source)
-    absent = read.audit.by_code(ABSENT_CODE)
-    if absent:
-        # the export is HER2 calls: a study that records no HER2 test gets the reason,
-        # not a list of column names it lacks
-        raise StudyError(
-            f"no HER2 call can be exported from {study.study_id}: {absent[-1].message}"
-        )
-    her2 = classify(read.samples, profile=profile, ambiguous=ambiguous, source=source)
-    calls = annotate(study, load_catalog(), mutation_classes=mutation_classes)
-    return build_export(
-        study,
-        her2.table,
-        class_calls_sparse(calls),
-        profile=profile,
-        ambiguous=ambiguous,
-        only_new=only_new,
     )

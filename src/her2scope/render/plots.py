@@ -1,25 +1,23 @@
-"""Figures of the cohort analysis (matplotlib, Agg backend), returned as PNG bytes.
+"""The plot kinds of the alteration tables: forest, stacked bars, oncoprint, sensitivity.
 
-Each function takes a result table and returns a PNG so the HTML report can
-embed it (base64) and stay a single self-contained file. Colours are fixed per
-HER2 group so figures read the same across reports.
-
-matplotlib is imported inside the functions (it costs ~0.4 s to import), and
-figures are drawn on an Agg canvas of their own rather than through pyplot, so
-importing this module, or a command that never draws, stays cheap.
+Each function takes plain frames (a result's table, read through
+:func:`~her2scope.render.canvas.table_of`, or the frames themselves) and draws
+into the caller's ``ax`` or, with ``ax=None``, on a new figure of its own canvas
+(:mod:`her2scope.render.canvas`, which also encodes and writes them). Colours
+are fixed per HER2 group (:mod:`her2scope.vocab`) so figures read the same across
+reports. Nothing here imports a result class.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
+from her2scope.render.canvas import _figure, _floats, _target, table_of
 from her2scope.vocab import (
     ALTERATION_TYPE_COLOURS,
     CLASS_COLOURS,
@@ -34,7 +32,6 @@ from her2scope.vocab import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-
 MAX_ONCOPRINT_COLUMNS = 2000
 #: HER2 annotation track of the oncoprint: palette index per category (0 = not on the scale)
 TRACK_PALETTE = (
@@ -46,147 +43,6 @@ TRACK_PALETTE = (
 TRACK_CODE = {**dict.fromkeys(sorted(ZERO_CATEGORIES), 1), LOW: 2, POSITIVE: 3}
 
 
-#: resolution of every figure; figures are created at it, so the content box measured
-#: before saving is the one savefig draws
-DPI = 110
-#: numbers at risk and other small print under a panel: readable at 100% zoom
-AT_RISK_FONTSIZE = 9
-#: white margin around the drawn content, as ``savefig(bbox_inches="tight")`` pads
-PAD_INCHES = 0.1
-
-
-def _figure(figsize: tuple[float, float]) -> Figure:
-    """An empty figure on its own Agg canvas (no pyplot: nothing to close, no global state)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, dpi=DPI)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-#: formats :func:`encode` writes, by file suffix
-FORMATS = ("svg", "png", "pdf")
-MIME = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
-
-
-def encode(
-    fig: Figure, *, format: str | None = None, dpi: float = DPI, fmt: str | None = None
-) -> bytes:
-    """The figure as ``svg`` (the default), ``png`` or ``pdf`` bytes, cropped to its content.
-
-    What ``savefig(bbox_inches="tight")`` gives, drawn once instead of twice:
-    the content box comes from the artists' extents, then one save. SVG keeps
-    text as text (``svg.fonttype: none``: smaller, selectable, and about half
-    the drawing time of a PNG, whose glyphs are rasterised) and is
-    deterministic (fixed ids, no date), so a report rerun on the same data is
-    byte-identical.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        Any figure.
-    format : str
-        ``svg`` (default), ``png`` or ``pdf``.
-    dpi : float
-        Resolution of a PNG (and of images inside SVG/PDF).
-    fmt : str, optional
-        Deprecated spelling of ``format``.
-
-    Returns
-    -------
-    bytes
-        The encoded figure.
-
-    Examples
-    --------
-    >>> svg = encode(forest_figure(result.table))  # doctest: +SKIP
-    """
-    import matplotlib as mpl
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from her2scope.report.writers import format_keyword
-
-    fmt = str(format_keyword(format, "svg", fmt=fmt))
-    if fmt not in FORMATS:
-        raise ValueError(f"figure format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    canvas = fig.canvas
-    bbox: Any = "tight"  # a figure on another canvas (pyplot): savefig measures it
-    if isinstance(canvas, FigureCanvasAgg):
-        bbox = fig.get_tightbbox(canvas.get_renderer()).padded(PAD_INCHES)
-    buf = io.BytesIO()
-    metadata = {"Date": None} if fmt in ("svg", "pdf") else None
-    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "her2scope"}):
-        fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches=bbox, metadata=metadata)
-    return buf.getvalue()
-
-
-def data_uri(data: bytes, fmt: str = "svg") -> str:
-    """``data:`` URI of encoded figure bytes, for a self-contained HTML page."""
-    import base64
-
-    return f"data:{MIME[fmt]};base64," + base64.b64encode(data).decode("ascii")
-
-
-def write_figure(fig: Figure, path: str | Path, *, dpi: float = 150) -> Path:
-    """Write the figure atomically, cropped to its content, format by suffix.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        Any figure (one of this module's, or the caller's).
-    path : str or Path
-        Ends in ``.svg``, ``.png`` or ``.pdf``.
-    dpi : float
-        Resolution of a PNG.
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Examples
-    --------
-    >>> write_figure(forest_figure(result.table), "forest.svg")  # doctest: +SKIP
-    """
-    from her2scope.outputs import write_bytes_atomic
-
-    path = Path(path)
-    fmt = path.suffix.lstrip(".").lower() or "png"
-    return write_bytes_atomic(path, encode(fig, format=fmt, dpi=dpi))
-
-
-def table_of(result: Any) -> pl.DataFrame:
-    """The table a figure draws: a result's ``.table``, or a table given as is.
-
-    Every figure takes the result object (``hs.pl.forest(result)``); the older
-    calls with ``result.table`` keep working.
-    """
-    if isinstance(result, pl.DataFrame):
-        return result
-    table = getattr(result, "table", None)
-    if isinstance(table, pl.DataFrame):
-        return table
-    if type(result).__module__.split(".")[0] == "pandas":
-        return pl.from_pandas(result)
-    raise TypeError(f"expected a her2scope result or a table, got {type(result).__name__}")
-
-
-def _floats(values: pl.Series) -> np.ndarray:
-    """A numeric column as float64 with nulls as NaN (matplotlib leaves NaN points out)."""
-    return values.cast(pl.Float64).fill_null(math.nan).to_numpy()
-
-
-def _target(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    """The caller's axes and their figure, or a new figure on its own canvas."""
-    if ax is None:
-        fig = _figure(figsize)
-        return fig, fig.subplots()
-    owner = ax.get_figure()
-    assert owner is not None
-    return cast("Figure", owner), ax
-
-
 def forest_figure(
     table: Any, *, expected: tuple[float, float] | None = None, ax: Axes | None = None
 ) -> Figure:
@@ -194,11 +50,12 @@ def forest_figure(
 
     Parameters
     ----------
-    table : IntersectionResult or polars.DataFrame
-        :func:`her2scope.tl.analyze`'s result (or its ``.table``).
+    table : polars.DataFrame
+        The intersection table (:func:`her2scope.tl.analyze`'s ``.table``; a
+        result object is read through :func:`~her2scope.render.canvas.table_of`).
     expected : tuple of float, optional
-        Expected HER2-low range, drawn as a band (default: the result's
-        ``options.expected``, else 0.45-0.55).
+        Expected HER2-low range, drawn as a band (default 0.45-0.55;
+        :func:`her2scope.pl.forest` passes the result's ``options.expected``).
     ax : matplotlib Axes, optional
         Draw here instead of a new figure.
 
@@ -213,9 +70,7 @@ def forest_figure(
     """
     from matplotlib.collections import LineCollection
 
-    if expected is None:
-        options = getattr(table, "options", None)
-        expected = getattr(options, "expected", None) or (0.45, 0.55)
+    expected = expected or (0.45, 0.55)
     table = table_of(table)
     rows = table.filter(pl.col("n_her2_known") > 0)
     n = rows.height
@@ -262,8 +117,9 @@ def stacked_figure(table: Any, *, ax: Axes | None = None) -> Figure:
 
     Parameters
     ----------
-    table : IntersectionResult or polars.DataFrame
-        :func:`her2scope.tl.analyze`'s result (or its ``.table``).
+    table : polars.DataFrame
+        The intersection table (:func:`her2scope.tl.analyze`'s ``.table``, or the
+        result, read through :func:`~her2scope.render.canvas.table_of`).
     ax : matplotlib Axes, optional
         Draw here instead of a new figure.
 
@@ -422,13 +278,22 @@ def alteration_type(variants: pl.Expr) -> pl.Expr:
     return pl.when(kind.list.len() > 1).then(5).otherwise(kind.list.first()).cast(pl.Int8)
 
 
-def oncoprint_figure(result: Any, *, ax: Axes | None = None) -> Figure:
+def oncoprint_figure(
+    table: Any, samples: pl.DataFrame, calls: pl.DataFrame, *, ax: Axes | None = None
+) -> Figure:
     """The oncoprint of an analysis: its catalog alterations x its analysed tumors.
 
     Parameters
     ----------
-    result : IntersectionResult
-        What :func:`her2scope.tl.analyze` returned.
+    table : polars.DataFrame
+        The intersection table (``alteration``, ``label``, ``level``); read
+        through :func:`~her2scope.render.canvas.table_of`.
+    samples : polars.DataFrame
+        One row per sample: ``sample_id``, ``her2_category``, ``included``
+        (only included samples are drawn).
+    calls : polars.DataFrame
+        Long alteration calls: ``sample_id``, ``alteration``, ``status``,
+        ``variants``.
     ax : matplotlib Axes, optional
         Draw the matrix here (the HER2 track goes in an inset above it).
 
@@ -439,13 +304,13 @@ def oncoprint_figure(result: Any, *, ax: Axes | None = None) -> Figure:
 
     Examples
     --------
-    >>> fig = oncoprint_figure(hs.tl.analyze(study))  # doctest: +SKIP
+    >>> fig = oncoprint_figure(result.table, result.samples, result.calls)  # doctest: +SKIP
     """
-    table = result.table
+    table = table_of(table)
     labels = dict(zip(table["alteration"], table["label"], strict=True))
     alt_ids = table.filter(pl.col("level") == "alteration")["alteration"].to_list()
-    her2 = result.samples.filter(pl.col("included")).select("sample_id", "her2_category")
-    return _oncoprint(result.calls, her2, alt_ids, labels, ax=ax)
+    her2 = samples.filter(pl.col("included")).select("sample_id", "her2_category")
+    return _oncoprint(calls, her2, alt_ids, labels, ax=ax)
 
 
 def _oncoprint(
@@ -612,8 +477,9 @@ def sensitivity_figure(sens: Any, *, ax: Axes | None = None) -> Figure:
 
     Parameters
     ----------
-    sens : SensitivityResult or polars.DataFrame
-        :func:`her2scope.tl.sensitivity`'s result (or its ``.table``).
+    sens : polars.DataFrame
+        The sensitivity grid (:func:`her2scope.tl.sensitivity`'s ``.table``, or
+        the result, read through :func:`~her2scope.render.canvas.table_of`).
     ax : matplotlib Axes, optional
         Draw both panels inside this axes' area (split in two) instead of a
         new figure; nothing is drawn outside it.

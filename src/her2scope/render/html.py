@@ -2,7 +2,7 @@
 
 The cohort report, the pooled report, the adjusted section, the switching and
 survival pages, the patient reports and their index render through
-:func:`environment` (templates in ``her2scope/report/templates``, autoescaped,
+:func:`environment` (templates in ``her2scope/render/templates``, autoescaped,
 undefined names are errors); the web app uses an overlay of the same
 environment with its own template folder. Figures are embedded with
 :func:`embed` (an :class:`EmbeddedFigure` with its ``data:`` URI), so every
@@ -42,7 +42,7 @@ def environment() -> jinja2.Environment:
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("her2scope.report", "templates"),
+        loader=jinja2.PackageLoader("her2scope.render", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -51,7 +51,7 @@ def environment() -> jinja2.Environment:
 
 
 def render(template: str, **context: Any) -> str:
-    """Render a template of ``her2scope/report/templates``."""
+    """Render a template of ``her2scope/render/templates``."""
     return environment().get_template(template).render(**context)
 
 
@@ -71,7 +71,7 @@ class EmbeddedFigure:
 
     @property
     def data_uri(self) -> str:
-        from her2scope.report.figures import data_uri
+        from her2scope.render.canvas import data_uri
 
         return data_uri(self.data, self.format)
 
@@ -84,10 +84,10 @@ def embed(
     format: str | None = None,
     fmt: str | None = None,
 ) -> EmbeddedFigure:
-    """Encode a matplotlib figure (:func:`her2scope.report.figures.encode`) for a page
+    """Encode a matplotlib figure (:func:`her2scope.render.canvas.encode`) for a page
     (``format``: svg by default; ``fmt`` is its deprecated spelling)."""
-    from her2scope.report.figures import encode
-    from her2scope.report.writers import format_keyword
+    from her2scope.render.canvas import encode
+    from her2scope.render.writers import format_keyword
 
     chosen = str(format_keyword(format, "svg", fmt=fmt))
     return EmbeddedFigure(title, caption, encode(fig, format=chosen), chosen)
