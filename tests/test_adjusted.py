@@ -279,7 +279,7 @@ def test_cox_rows_carry_the_proportional_hazards_check() -> None:
     from lifelines import CoxPHFitter
     from lifelines.statistics import proportional_hazard_test
 
-    from her2scope.analysis.survival import survival_from_calls
+    from her2scope.cohort.survival import survival_from_calls
 
     rng = np.random.default_rng(4)
     n = 160

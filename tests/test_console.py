@@ -97,7 +97,7 @@ def test_switching_prints_every_number(studies_root: Path, loaded, width, monkey
 def test_survival_prints_every_number_and_no_audit(
     studies_root: Path, loaded, width, monkeypatch, capsys
 ):  # type: ignore[no-untyped-def]
-    from her2scope.analysis.survival import survival
+    from her2scope.cohort.survival import survival
 
     out = _run(["survival", str(studies_root / "breast_msk_2018")], width, monkeypatch, capsys)
     result = survival(loaded)

@@ -44,6 +44,9 @@ RANK = {
     # the tumor-board decision steps (gates, ranking) sit beside the knowledge base they read
     "tumorboard": 3,
     "report": 4,
+    # the questions (compute, result, views, run): beside analysis once report/'s
+    # generic parts are render/ (26); until then views import report.html etc.
+    "cohort": 4,
     "web": 5,
     "cli": 5,
     "tl": 5,

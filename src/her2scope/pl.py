@@ -218,7 +218,7 @@ def km(result: Any, *, ax: Axes | None = None, **kwargs: Any) -> Figure:
     --------
     >>> hs.pl.km(hs.tl.survival(study))  # doctest: +SKIP
     """
-    from her2scope.report.survival import km_figure
+    from her2scope.cohort.survival.views import km_figure
 
     return km_figure(result, ax=ax, **kwargs)
 

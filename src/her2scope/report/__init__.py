@@ -29,7 +29,7 @@ _LAZY = {
     "switching_figure": "her2scope.report.switching",
     "forest_figure": "her2scope.report.figures",
     "stacked_figure": "her2scope.report.figures",
-    "km_figure": "her2scope.report.survival",
+    "km_figure": "her2scope.cohort.survival.views",
     "oncoprint_figure": "her2scope.report.figures",
     "sensitivity_figure": "her2scope.report.figures",
     "adjusted_forest_figure": "her2scope.report.adjusted",

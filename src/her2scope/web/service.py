@@ -33,8 +33,8 @@ from her2scope.web.registry import LoadedStudy, Registry
 if TYPE_CHECKING:
     from her2scope.analysis.actionability import ActionabilityResult
     from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
-    from her2scope.analysis.survival import SurvivalResult
     from her2scope.analysis.switching import SwitchingResult
+    from her2scope.cohort.survival import SurvivalResult
     from her2scope.kb.match import Matcher, PatientReport
     from her2scope.kb.patient import PatientProfile
     from her2scope.study.model import Study
@@ -364,10 +364,12 @@ class Service:
         """Overall survival of the filtered samples' patients, by HER2 call or alteration."""
 
         def compute() -> SurvivalResult:
-            from her2scope.analysis.survival import survival
+            from her2scope.analysis.options import SurvivalOptions, make_options
+            from her2scope.cohort.survival import run
 
             study = self.filtered_study(study_id, opts)
-            return survival(study, by=by, profile=opts.profile, ambiguous=opts.ambiguous)
+            options = {"by": by, "profile": opts.profile, "ambiguous": opts.ambiguous}
+            return run(study, make_options(SurvivalOptions, options))
 
         return self._results.get(("survival", study_id, opts, by), compute)
 
@@ -438,7 +440,7 @@ class Service:
                 with drawing():
                     return encode(switching_figure(sw), format=fmt, dpi=100)
             if name == "km":
-                from her2scope.report.survival import km_figure
+                from her2scope.cohort.survival.views import km_figure
 
                 sv = self.survival(study_id, opts, by)
                 with drawing():
