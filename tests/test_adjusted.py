@@ -17,7 +17,7 @@ from her2scope.analysis.clustered import clustered_proportion, logistic_clustere
 from her2scope.analysis.cohort import AnalysisOptions, select_cohort
 from her2scope.analysis.covariates import covariates_from_samples
 from her2scope.analysis.intersection import AlterationInfo
-from her2scope.analysis.switching import switch_rates
+from her2scope.cohort.switching import switch_rates
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_study"
 

@@ -227,7 +227,7 @@ def test_one_group_cox_explained() -> None:
 def test_switching_needs_two_her2_sources(
     studies_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from her2scope.analysis.switching import switching
+    from her2scope.cohort.switching import switching
 
     result = switching(load_study(studies_root / "brca_tcga_pub2015"))
     assert "primary_vs_sequenced" in result.not_made
@@ -424,8 +424,8 @@ def test_patient_report_escapes_the_id(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_switching_json_says_not_made(studies_root: Path, tmp_path: Path) -> None:
-    from her2scope.analysis.switching import switching
-    from her2scope.report.switching import write_switching
+    from her2scope.cohort.switching import switching
+    from her2scope.cohort.switching.views import write_switching
 
     result = switching(load_study(studies_root / "brca_tcga_pub2015"))
     write_switching(result, tmp_path)

@@ -2,7 +2,8 @@
 
 The two questions that follow patients over time: how their HER2 call changes
 between samples, and how long they live. Thin by design: load the study, call
-the question's ``run`` (:func:`her2scope.cohort.survival.run`), hand the result
+the question's ``run`` (:func:`her2scope.cohort.switching.run`,
+:func:`her2scope.cohort.survival.run`), hand the result
 to its views. A refusal is a library error (:class:`~her2scope.errors.Her2scopeError`),
 reported in one line by :func:`her2scope.cli.main`.
 """
@@ -30,7 +31,6 @@ from her2scope.cli.classify_cmd import (
     StrictOpt,
     check_cancer_type,
     harmonised_study,
-    require_her2_levels,
 )
 from her2scope.vocab import profile_names
 
@@ -74,14 +74,15 @@ def switching_command(
     strict: StrictOpt = False,
 ) -> None:
     """HER2 category switching: primary pathology vs sequenced sample, and serial samples."""
-    from her2scope.analysis.switching import switching
-    from her2scope.report.switching import print_switching, write_switching
+    from her2scope.analysis.options import SwitchingOptions, make_options
+    from her2scope.cohort.switching import run
+    from her2scope.cohort.switching.views import print_switching, write_switching
     from her2scope.study import load_study
 
+    options = make_options(SwitchingOptions, {"profile": profile, "ambiguous": ambiguous})
     loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
     check_cancer_type(loaded, strict=strict)
-    require_her2_levels(loaded, "HER2 category switching (0/low/positive)")
-    result = switching(loaded, profile=profile, ambiguous=ambiguous)
+    result = run(loaded, options)
     print_switching(result)
     if out is not None:
         with results_folder(out, profile=profile, ambiguous=ambiguous):

@@ -26,7 +26,7 @@ _LAZY = {
     "write_result": "her2scope.report.writers",
     "write_patient_reports": "her2scope.report.patient",
     "render_patient": "her2scope.report.patient",
-    "switching_figure": "her2scope.report.switching",
+    "switching_figure": "her2scope.cohort.switching.views",
     "forest_figure": "her2scope.report.figures",
     "stacked_figure": "her2scope.report.figures",
     "km_figure": "her2scope.cohort.survival.views",

@@ -33,8 +33,8 @@ from her2scope.web.registry import LoadedStudy, Registry
 if TYPE_CHECKING:
     from her2scope.analysis.actionability import ActionabilityResult
     from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
-    from her2scope.analysis.switching import SwitchingResult
     from her2scope.cohort.survival import SurvivalResult
+    from her2scope.cohort.switching import SwitchingResult
     from her2scope.kb.match import Matcher, PatientReport
     from her2scope.kb.patient import PatientProfile
     from her2scope.study.model import Study
@@ -353,10 +353,12 @@ class Service:
         """HER2 switching of the filtered samples (sample type and HR as on the page)."""
 
         def compute() -> SwitchingResult:
-            from her2scope.analysis.switching import switching
+            from her2scope.analysis.options import SwitchingOptions, make_options
+            from her2scope.cohort.switching import run
 
             study = self.filtered_study(study_id, opts)
-            return switching(study, profile=opts.profile, ambiguous=opts.ambiguous)
+            options = {"profile": opts.profile, "ambiguous": opts.ambiguous}
+            return run(study, make_options(SwitchingOptions, options))
 
         return self._results.get(("switching", study_id, opts), compute)
 
@@ -434,7 +436,7 @@ class Service:
                 figs = self._cohort_figures(study_id, opts, view, fmt)
                 return figs[_COHORT_FIGURES.index(name)]
             if name == "switching":
-                from her2scope.report.switching import switching_figure
+                from her2scope.cohort.switching.views import switching_figure
 
                 sw = self.switching(study_id, opts)
                 with drawing():
@@ -774,8 +776,8 @@ def actionability_view(result: ActionabilityResult) -> dict[str, Any]:
 
 def switching_view(result: SwitchingResult) -> dict[str, Any]:
     """Accounting and the headline rates of a switching result, for a template."""
-    from her2scope.analysis.switching import COMPARISONS
-    from her2scope.report.switching import SAME_TUMOUR_NOTE, rates_display
+    from her2scope.cohort.switching import COMPARISONS, SAME_TUMOUR_NOTE
+    from her2scope.cohort.switching.views import rates_display
 
     rates = rates_display(result).to_dicts()
     matrices = []

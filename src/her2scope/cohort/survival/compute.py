@@ -60,9 +60,9 @@ import pandas as pd
 import polars as pl
 
 from her2scope.analysis.options import SurvivalOptions
-from her2scope.analysis.switching import to_analysis_scale
 from her2scope.audit import Audit
 from her2scope.cohort.survival.result import BIAS_NOTE, SurvivalResult
+from her2scope.cohort.switching.compute import to_analysis_scale
 from her2scope.errors import ConfigError, InputFormatError
 from her2scope.vocab import ANALYSIS_SCALE
 
