@@ -848,6 +848,7 @@ _ANALYSIS_WORDS = {
 def survival_view(result: SurvivalResult) -> dict[str, Any]:
     """Groups, tests and Cox rows of a survival result with readable headings and numbers
     as text (``ph_ok`` as yes/no; an empty cell where a value could not be estimated)."""
+    from her2scope.cohort.survival.views import summary_text
 
     def cell(key: str, value: Any) -> str:
         if isinstance(value, bool):
@@ -881,7 +882,10 @@ def survival_view(result: SurvivalResult) -> dict[str, Any]:
     return {
         "curves": curves,
         "colours": {g: _km_colour(g) for a in curves.values() for g in a},
-        "summary": result.summary().split("\n"),
+        # the few lines of the survival views; the caution is shown on its own (bias_note)
+        "summary": [
+            line for line in summary_text(result).split("\n") if not line.startswith("CAUTION")
+        ],
         "groups": text_rows(result.table),
         "tests": text_rows(result.logrank),
         "cox": text_rows(result.cox),

@@ -246,6 +246,34 @@ def km_figure(
     return fig
 
 
+def summary_text(result: SurvivalResult) -> str:
+    """A few lines: cohort size, events, the global test, Cox HRs, and the bias note
+    (the web page's summary; ``result.summary()`` is the generic, fuller text)."""
+    lines = [
+        f"OS by {result.by}: {result.n_patients} patients, {result.n_events} deaths "
+        f"(reference group {result.reference_group})."
+    ]
+    for analysis in ANALYSIS_TITLES:
+        p = result.global_p(analysis)
+        if p is None:
+            continue
+        test = result.logrank.filter(
+            (pl.col("analysis") == analysis) & (pl.col("comparison") == "all groups")
+        )["test"][0]
+        lines.append(f"  {analysis}: {test} p = {fmt_p(p)}")
+        for row in result.cox.filter(pl.col("analysis") == analysis).iter_rows(named=True):
+            lines.append(
+                f"    Cox {row['covariate']}: HR {row['hazard_ratio']:.2f} "
+                f"({row['ci_low']:.2f}-{row['ci_high']:.2f}), p = {fmt_p(row['p_value'])}"
+            )
+    if not result.left_truncation.get("done"):
+        lines.append(f"  left-truncated analysis skipped: {result.left_truncation.get('reason')}")
+    lines.extend(f"  {text}" for text in result.explanations)
+    if result.bias_note:
+        lines.append("CAUTION: " + result.bias_note)
+    return "\n".join(lines)
+
+
 def survival_json(result: SurvivalResult) -> dict[str, Any]:
     """JSON-ready dict with the bias note as a field."""
     return {
