@@ -15,7 +15,7 @@ import statsmodels.api as sm
 from her2scope.analysis.adjusted import adjusted_table, model_input
 from her2scope.analysis.cohort import AnalysisOptions, select_cohort
 from her2scope.analysis.intersection import AlterationInfo
-from her2scope.analysis.switching import switch_rates
+from her2scope.cohort.switching import switch_rates
 from her2scope.stats.clustered import clustered_proportion, logistic_clustered, patterns
 from her2scope.stats.covariates import covariates_from_samples
 
@@ -279,7 +279,7 @@ def test_cox_rows_carry_the_proportional_hazards_check() -> None:
     from lifelines import CoxPHFitter
     from lifelines.statistics import proportional_hazard_test
 
-    from her2scope.analysis.survival import survival_from_calls
+    from her2scope.cohort.survival import survival_from_calls
 
     rng = np.random.default_rng(4)
     n = 160

@@ -83,8 +83,8 @@ def test_analyze_prints_every_number(studies_root: Path, loaded, width, monkeypa
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_switching_prints_every_number(studies_root: Path, loaded, width, monkeypatch, capsys):  # type: ignore[no-untyped-def]
-    from her2scope.analysis.switching import switching
-    from her2scope.report.switching import rates_display
+    from her2scope.cohort.switching import switching
+    from her2scope.cohort.switching.views import rates_display
 
     out = _run(["switching", str(studies_root / "breast_msk_2018")], width, monkeypatch, capsys)
     shown = rates_display(switching(loaded))
@@ -97,7 +97,7 @@ def test_switching_prints_every_number(studies_root: Path, loaded, width, monkey
 def test_survival_prints_every_number_and_no_audit(
     studies_root: Path, loaded, width, monkeypatch, capsys
 ):  # type: ignore[no-untyped-def]
-    from her2scope.analysis.survival import survival
+    from her2scope.cohort.survival import survival
 
     out = _run(["survival", str(studies_root / "breast_msk_2018")], width, monkeypatch, capsys)
     result = survival(loaded)

@@ -271,7 +271,7 @@ def test_negated_fish_wording_reads_alike_in_switching_and_analyze(
     "Negative": the engine's one ISH vocabulary reads it, so the primary calls of
     ``switching`` equal those of ``analyze --source primary``, and equal the calls
     made from the original wording."""
-    from her2scope.analysis.switching import switching
+    from her2scope.cohort.switching import switching
 
     copy = tmp_path / "msk"
     shutil.copytree(shared_study_dir, copy)

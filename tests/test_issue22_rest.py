@@ -158,7 +158,7 @@ def test_tcga_days_mapped_as_months_refused(
 
 
 def test_real_month_columns_pass_the_units_check(studies_root: Path) -> None:
-    from her2scope.analysis.survival import check_os_months
+    from her2scope.cohort.survival import check_os_months
 
     for name in ("brca_tcga_pub2015", "brca_tcga_pan_can_atlas_2018", "breast_msk_2018"):
         months = load_study(studies_root / name).patients["OS_MONTHS"].cast(pl.Float64)
@@ -180,7 +180,7 @@ def test_msk_notes_only_where_msk_convention_applies(
 
 
 def test_empty_reference_group_and_cox_explained() -> None:
-    from her2scope.analysis.survival import survival_from_calls
+    from her2scope.cohort.survival import survival_from_calls
 
     samples = pl.DataFrame(
         {
@@ -203,13 +203,11 @@ def test_empty_reference_group_and_cox_explained() -> None:
     assert "no Cox model: the reference group HER2-0 has no patient" in text
     assert result.audit.by_code("survival.not_estimable")
     assert result.bias_note == ""  # no sequencing time in these samples
-    from her2scope.report.survival import summary_text
-
-    assert "no Cox model" in summary_text(result)
+    assert "no Cox model" in result.summary()
 
 
 def test_one_group_cox_explained() -> None:
-    from her2scope.analysis.survival import survival_from_calls
+    from her2scope.cohort.survival import survival_from_calls
 
     samples = pl.DataFrame(
         {"SAMPLE_ID": ["S1", "S2"], "PATIENT_ID": ["P1", "P2"], "her2_category": ["HER2-0"] * 2}
@@ -229,7 +227,7 @@ def test_one_group_cox_explained() -> None:
 def test_switching_needs_two_her2_sources(
     studies_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from her2scope.analysis.switching import switching
+    from her2scope.cohort.switching import switching
 
     result = switching(load_study(studies_root / "brca_tcga_pub2015"))
     assert "primary_vs_sequenced" in result.not_made
@@ -426,8 +424,8 @@ def test_patient_report_escapes_the_id(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_switching_json_says_not_made(studies_root: Path, tmp_path: Path) -> None:
-    from her2scope.analysis.switching import switching
-    from her2scope.report.switching import write_switching
+    from her2scope.cohort.switching import switching
+    from her2scope.cohort.switching.views import write_switching
 
     result = switching(load_study(studies_root / "brca_tcga_pub2015"))
     write_switching(result, tmp_path)

@@ -49,6 +49,9 @@ RANK = {
     # exports of the calls into other tools' formats (compute, views, run: like a question)
     "export": 3,
     "report": 4,
+    # the questions (compute, result, views, run): beside analysis once report/'s
+    # generic parts are render/ (26); until then views import report.html etc.
+    "cohort": 4,
     "web": 5,
     "cli": 5,
     "tl": 5,

@@ -195,7 +195,7 @@ def switching(result: Any, *, ax: Axes | None = None, **kwargs: Any) -> Figure:
     >>> hs.pl.switching(hs.tl.switching(study))  # doctest: +SKIP
     """
     from her2scope.analysis.options import sample_type_label
-    from her2scope.report.switching import switching_figure
+    from her2scope.cohort.switching.views import switching_figure
 
     if "sample_type" in kwargs:
         kwargs["sample_type"] = sample_type_label(kwargs["sample_type"])
@@ -223,7 +223,7 @@ def km(result: Any, *, ax: Axes | None = None, **kwargs: Any) -> Figure:
     --------
     >>> hs.pl.km(hs.tl.survival(study))  # doctest: +SKIP
     """
-    from her2scope.report.survival import km_figure
+    from her2scope.cohort.survival.views import km_figure
 
     return km_figure(result, ax=ax, **kwargs)
 

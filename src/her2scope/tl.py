@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from her2scope.analysis.options import SurvivalOptions, SwitchingOptions
     from her2scope.analysis.pooled import PooledResult
     from her2scope.analysis.sensitivity import SensitivityResult
-    from her2scope.analysis.survival import SurvivalResult
-    from her2scope.analysis.switching import SwitchingResult
+    from her2scope.cohort.survival import SurvivalResult
+    from her2scope.cohort.switching import SwitchingResult
     from her2scope.study.model import Study
 
 __all__ = [
@@ -285,13 +285,13 @@ def switching(
     >>> sw.rate("HER2-0 -> HER2-low", sample_type="Metastasis")  # doctest: +SKIP
     """
     from her2scope.analysis.options import SwitchingOptions, make_options
-    from her2scope.analysis.switching import switching as _switching
+    from her2scope.cohort.switching import run
 
     if options is None:
         options = make_options(SwitchingOptions, option_values)
     elif option_values:
         raise ConfigError("give either options or the separate parameters, not both")
-    return _switching(_as_study(study), options=options)
+    return run(_as_study(study), options)
 
 
 def survival(
@@ -322,13 +322,13 @@ def survival(
     >>> print(os_.summary())  # doctest: +SKIP
     """
     from her2scope.analysis.options import SurvivalOptions, make_options
-    from her2scope.analysis.survival import survival as _survival
+    from her2scope.cohort.survival import run
 
     if options is None:
         options = make_options(SurvivalOptions, option_values)
     elif option_values:
         raise ConfigError("give either options or the separate parameters, not both")
-    return _survival(_as_study(study), options=options)
+    return run(_as_study(study), options)
 
 
 def adjusted(

@@ -23,8 +23,8 @@ from typing import Any, TextIO
 from her2scope.cli import (  # noqa: F401  (each module registers its commands)
     analyze_cmd,
     classify_cmd,
-    cohort_cmd,
     export_cmd,
+    followup_cmd,
     report_cmd,
     serve_cmd,
     study_cmd,

@@ -34,8 +34,8 @@ from her2scope.web.registry import LoadedStudy, Registry
 if TYPE_CHECKING:
     from her2scope.analysis.actionability import ActionabilityResult
     from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
-    from her2scope.analysis.survival import SurvivalResult
-    from her2scope.analysis.switching import SwitchingResult
+    from her2scope.cohort.survival import SurvivalResult
+    from her2scope.cohort.switching import SwitchingResult
     from her2scope.kb.match import Matcher, PatientReport
     from her2scope.kb.patient import PatientProfile
     from her2scope.study.model import Study
@@ -347,10 +347,12 @@ class Service:
         """HER2 switching of the filtered samples (sample type and HR as on the page)."""
 
         def compute() -> SwitchingResult:
-            from her2scope.analysis.switching import switching
+            from her2scope.analysis.options import SwitchingOptions, make_options
+            from her2scope.cohort.switching import run
 
             study = self.filtered_study(study_id, opts)
-            return switching(study, profile=opts.profile, ambiguous=opts.ambiguous)
+            options = {"profile": opts.profile, "ambiguous": opts.ambiguous}
+            return run(study, make_options(SwitchingOptions, options))
 
         return self._results.get(("switching", study_id, opts), compute)
 
@@ -358,10 +360,12 @@ class Service:
         """Overall survival of the filtered samples' patients, by HER2 call or alteration."""
 
         def compute() -> SurvivalResult:
-            from her2scope.analysis.survival import survival
+            from her2scope.analysis.options import SurvivalOptions, make_options
+            from her2scope.cohort.survival import run
 
             study = self.filtered_study(study_id, opts)
-            return survival(study, by=by, profile=opts.profile, ambiguous=opts.ambiguous)
+            options = {"by": by, "profile": opts.profile, "ambiguous": opts.ambiguous}
+            return run(study, make_options(SurvivalOptions, options))
 
         return self._results.get(("survival", study_id, opts, by), compute)
 
@@ -428,13 +432,13 @@ class Service:
                 figs = self._cohort_figures(study_id, opts, view, fmt)
                 return figs[_COHORT_FIGURES.index(name)]
             if name == "switching":
-                from her2scope.report.switching import switching_figure
+                from her2scope.cohort.switching.views import switching_figure
 
                 sw = self.switching(study_id, opts)
                 with drawing():
                     return encode(switching_figure(sw), format=fmt, dpi=100)
             if name == "km":
-                from her2scope.report.survival import km_figure
+                from her2scope.cohort.survival.views import km_figure
 
                 sv = self.survival(study_id, opts, by)
                 with drawing():
@@ -768,8 +772,8 @@ def actionability_view(result: ActionabilityResult) -> dict[str, Any]:
 
 def switching_view(result: SwitchingResult) -> dict[str, Any]:
     """Accounting and the headline rates of a switching result, for a template."""
-    from her2scope.analysis.switching import COMPARISONS
-    from her2scope.report.switching import SAME_TUMOUR_NOTE, rates_display
+    from her2scope.cohort.switching import COMPARISONS, SAME_TUMOUR_NOTE
+    from her2scope.cohort.switching.views import rates_display
 
     rates = rates_display(result).to_dicts()
     matrices = []
@@ -840,6 +844,7 @@ _ANALYSIS_WORDS = {
 def survival_view(result: SurvivalResult) -> dict[str, Any]:
     """Groups, tests and Cox rows of a survival result with readable headings and numbers
     as text (``ph_ok`` as yes/no; an empty cell where a value could not be estimated)."""
+    from her2scope.cohort.survival.views import summary_text
 
     def cell(key: str, value: Any) -> str:
         if isinstance(value, bool):
@@ -873,7 +878,10 @@ def survival_view(result: SurvivalResult) -> dict[str, Any]:
     return {
         "curves": curves,
         "colours": {g: _km_colour(g) for a in curves.values() for g in a},
-        "summary": result.summary().split("\n"),
+        # the few lines of the survival views; the caution is shown on its own (bias_note)
+        "summary": [
+            line for line in summary_text(result).split("\n") if not line.startswith("CAUTION")
+        ],
         "groups": text_rows(result.table),
         "tests": text_rows(result.logrank),
         "cox": text_rows(result.cox),

@@ -50,11 +50,9 @@ Bias: sequencing-time (left truncation / immortal time)
 
 from __future__ import annotations
 
-import contextlib
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -62,10 +60,11 @@ import pandas as pd
 import polars as pl
 
 from her2scope.analysis.options import SurvivalOptions
-from her2scope.analysis.switching import ANALYSIS_SCALE, to_analysis_scale
 from her2scope.audit import Audit
+from her2scope.cohort.survival.result import BIAS_NOTE, SurvivalResult
+from her2scope.cohort.switching.compute import to_analysis_scale
 from her2scope.errors import ConfigError, InputFormatError
-from her2scope.vocab import DEFAULT_PROFILE
+from her2scope.vocab import ANALYSIS_SCALE
 
 if TYPE_CHECKING:
     from her2scope.her2 import AmbiguityPolicy
@@ -78,14 +77,6 @@ DX_TIME = "INVASIVE_CARCINOMA_DX_TIME"
 DX_AGE = "INVASIVE_CARCINOMA_DX_AGE"
 
 ANALYSES = ("from_diagnosis", "left_truncated")
-
-BIAS_NOTE = (
-    "Survival here is measured from diagnosis, but patients enter this cohort only when a tumour "
-    "is sequenced, often years after diagnosis. Patients who died before sequencing are missing "
-    "(left truncation), and time before sequencing is 'immortal' time: curves from diagnosis "
-    "are optimistic and group differences can reflect when, not whether, patients were "
-    "sequenced. Prefer the left-truncated (delayed-entry) analysis where it is given."
-)
 
 #: Where the study records no sequencing time (TCGA, METABRIC, most studies outside MSK):
 #: the sample-choice line says how the sample was chosen there, and no MSK note is printed.
@@ -141,80 +132,6 @@ CURVE_SCHEMA: dict[str, pl.DataType] = {
     "ci_high": pl.Float64(),
     "at_risk": pl.Int64(),
 }
-
-
-@dataclass
-class SurvivalResult:
-    """Outcome of :func:`survival`.
-
-    ``table``: per analysis x group, ``n_patients``, ``n_events`` and KM
-    median OS with 95% CI. ``logrank``: global and pairwise tests. ``cox``:
-    hazard ratios. ``patients``: the analysed patients (one row each, with
-    the chosen sample, group, time, event, HR status, entry time).
-    ``curves``: KM step functions for plotting. ``left_truncation``: whether
-    the delayed-entry analysis was run and why (not). ``bias_note``: the
-    sequencing-time caveat, repeated in every output.
-    """
-
-    table: pl.DataFrame
-    logrank: pl.DataFrame
-    cox: pl.DataFrame
-    patients: pl.DataFrame
-    curves: pl.DataFrame
-    by: str
-    reference_group: str
-    left_truncation: dict[str, Any]
-    audit: Audit = field(default_factory=Audit)
-    bias_note: str = BIAS_NOTE
-    #: how the one sample per patient was chosen (said in every output)
-    sample_choice: str = (
-        "the first sequenced sample by NGS_SAMPLE_COLLECTION_TIME (ties: SAMPLE_ID)"
-    )
-    #: why a Cox model or a reference group is missing (empty when both are there)
-    explanations: list[str] = field(default_factory=list)
-    profile: str | None = None
-    ambiguous: str | None = None
-    study_id: str | None = None
-    options: SurvivalOptions | None = None
-
-    def __post_init__(self) -> None:
-        if self.options is None:
-            with contextlib.suppress(ConfigError):  # labels of calls made elsewhere
-                self.options = SurvivalOptions(
-                    by=self.by,
-                    profile=self.profile or DEFAULT_PROFILE,
-                    ambiguous=_policy(self.ambiguous or "exclude"),
-                )
-
-    @property
-    def n_patients(self) -> int:
-        return self.patients.height
-
-    @property
-    def n_events(self) -> int:
-        return int(self.patients["os_event"].sum()) if self.patients.height else 0
-
-    def global_p(self, analysis: str = "from_diagnosis") -> float | None:
-        """p value of the test across all groups for one analysis (None if not run)."""
-        rows = self.logrank.filter(
-            (pl.col("analysis") == analysis) & (pl.col("comparison") == "all groups")
-        )
-        return rows["p_value"][0] if rows.height else None
-
-    def summary(self) -> str:
-        """A few lines: cohort size, events, the global test, Cox HRs, and the bias note."""
-        from her2scope.report.survival import summary_text
-
-        return summary_text(self)
-
-    def to_pandas(self) -> Any:
-        """The groups table (:attr:`table`) as a pandas DataFrame."""
-        return self.table.to_pandas()
-
-    def _repr_html_(self) -> str:
-        from her2scope.report.survival import survival_html
-
-        return survival_html(self, include_figure=False)
 
 
 def parse_os_status(status: pl.Expr) -> pl.Expr:
@@ -918,7 +835,7 @@ def survival(
 
     study = harmonised(study)
     if by == "her2":
-        require_her2_levels(study, "survival by HER2 group")
+        require_her2_levels(study, "survival by HER2 group (0/low/positive)")
     samples = study.samples
     audit = Audit()
     audit.extend(study.audit)

@@ -1,7 +1,11 @@
-"""Cohort commands ``switching`` and ``survival`` (registered on :data:`her2scope.cli.app.app`).
+"""Follow-up commands ``switching`` and ``survival`` (registered on :data:`her2scope.cli.app.app`).
 
-Thin by design: load the study, call :func:`her2scope.analysis.switching.switching`
-or :func:`her2scope.analysis.survival.survival`, hand the result to ``report/``.
+The two questions that follow patients over time: how their HER2 call changes
+between samples, and how long they live. Thin by design: load the study, call
+the question's ``run`` (:func:`her2scope.cohort.switching.run`,
+:func:`her2scope.cohort.survival.run`), hand the result
+to its views. A refusal is a library error (:class:`~her2scope.errors.Her2scopeError`),
+reported in one line by :func:`her2scope.cli.main`.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from her2scope.cli.classify_cmd import (
     StrictOpt,
     check_cancer_type,
     harmonised_study,
-    require_her2_levels,
 )
 from her2scope.vocab import profile_names
 
@@ -71,14 +74,15 @@ def switching_command(
     strict: StrictOpt = False,
 ) -> None:
     """HER2 category switching: primary pathology vs sequenced sample, and serial samples."""
-    from her2scope.analysis.switching import switching
-    from her2scope.report.switching import print_switching, write_switching
+    from her2scope.analysis.options import SwitchingOptions, make_options
+    from her2scope.cohort.switching import run
+    from her2scope.cohort.switching.views import print_switching, write_switching
     from her2scope.study import load_study
 
+    options = make_options(SwitchingOptions, {"profile": profile, "ambiguous": ambiguous})
     loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
     check_cancer_type(loaded, strict=strict)
-    require_her2_levels(loaded, "HER2 category switching (0/low/positive)")
-    result = switching(loaded, profile=profile, ambiguous=ambiguous)
+    result = run(loaded, options)
     print_switching(result)
     if out is not None:
         with results_folder(out, profile=profile, ambiguous=ambiguous):
@@ -102,22 +106,15 @@ def survival_command(
     strict: StrictOpt = False,
 ) -> None:
     """Overall survival (KM, log-rank, Cox) by HER2 group or alteration, per patient."""
-    from her2scope.analysis.survival import survival
-    from her2scope.report.survival import print_survival, write_survival
+    from her2scope.analysis.options import SurvivalOptions, make_options
+    from her2scope.cohort.survival import run
+    from her2scope.cohort.survival.views import print_survival, write_survival
     from her2scope.study import load_study
 
+    options = make_options(SurvivalOptions, {"by": by, "profile": profile, "ambiguous": ambiguous})
     loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
     check_cancer_type(loaded, strict=strict)
-    if by == "her2":
-        require_her2_levels(loaded, "survival by HER2 group (0/low/positive)")
-    result = survival(loaded, by=by, profile=profile, ambiguous=ambiguous)
-    if result.n_patients == 0:
-        typer.echo(
-            f"her2scope: error: no usable patient in {loaded.study_id} (OS_MONTHS/OS_STATUS "
-            "missing or unreadable, or no patient with a group); nothing to analyse",
-            err=True,
-        )
-        raise typer.Exit(code=2)
+    result = run(loaded, options, refuse_empty=True)
     print_survival(result)
     if out is not None:
         with results_folder(out, profile=profile, ambiguous=ambiguous):

@@ -1,4 +1,4 @@
-"""Formatting of :class:`~her2scope.analysis.switching.SwitchingResult`.
+"""Views of a :class:`~her2scope.cohort.switching.result.SwitchingResult`.
 
 Terminal (rich tables), files (TSV/JSON), a heatmap figure (PNG/SVG) and a
 small self-contained HTML page (:mod:`her2scope.render.html`) with the figure
@@ -18,108 +18,24 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from her2scope.cohort.switching.result import (
+    INDEPENDENCE_NOTE,
+    PAPER_REFERENCE,
+    SAME_TUMOUR_NOTE,
+    SCALE_NOTE,
+    paper_note,
+)
+from her2scope.render.bundle import write_bundle
 from her2scope.render.console import print_table
 from her2scope.render.html import embed, figure_tag, fragment, frame_to_html, note, page
-from her2scope.render.writers import json_safe, write_tsv
+from her2scope.render.writers import json_safe
 from her2scope.vocab import ALL_SAMPLE_TYPES, ANALYSIS_SCALE
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from her2scope.analysis.switching import SwitchingResult
-
-#: The Front Oncol 2024 perspective's figures (section 2.5, ref 90). Quoted, not re-derived.
-PAPER_REFERENCE: dict[str, Any] = {
-    "source": (
-        "Front Oncol 2024 perspective (doi:10.3389/fonc.2024.1461190), section 2.5, reference 90"
-    ),
-    "rates": [0.34, 0.25],
-    "statement": (
-        "a retrospective study of luminal B breast cancer reported switching between "
-        "HER2-low and HER2-0 at a rate of 34% or 25% in either direction"
-    ),
-    "caveat": (
-        "a different cohort (a retrospective luminal B series in progressive disease, ref 90), "
-        "not this MSK-IMPACT cohort, with its own design and pathology practice; the "
-        "perspective does not say which figure belongs to which direction, so it is quoted "
-        "beside our rates, not matched to one row"
-    ),
-}
-
-COMPARISON_TITLES = {
-    "primary_vs_sequenced": "Primary-tumour pathology -> sequenced sample",
-    "serial": "Serial sequenced samples (consecutive, by collection time)",
-}
-SCALE_NOTE = (
-    "Analysis scale: HER2-0 = HER2-0/null/ultralow; HER2-low; HER2-positive. Calls that are "
-    "unknown, equivocal or HER2-negative (no IHC score) are excluded from rates and counted in "
-    "the audit."
-)
-SAME_TUMOUR_NOTE = (
-    "For sequenced samples of SAMPLE_TYPE 'Primary', the primary-tumour pathology columns and the "
-    "sequenced-sample columns may describe the same tumour, possibly the same specimen; read the "
-    "'Metastasis' rows for primary-to-metastasis switching."
-)
-INDEPENDENCE_NOTE = (
-    "Wilson 95% intervals treat pairs as independent; a patient with several samples contributes "
-    "several pairs (n_patients is shown), so they are somewhat optimistic. The patient-clustered "
-    "95% CI (cluster-robust logit interval) allows for that."
-)
-
-
-def _fmt_rate(r: dict[str, Any]) -> str:
-    if not r["n"]:
-        return "n = 0"
-    return (
-        f"{r['k']}/{r['n']} = {100 * r['rate']:.1f}% "
-        f"(95% CI {100 * r['ci_low']:.1f}-{100 * r['ci_high']:.1f})"
-    )
-
-
-def summary_text(result: SwitchingResult) -> str:
-    """A few lines: the headline rates with their intervals (``SwitchingResult.summary()``)."""
-    transitions = result.table["transition"].unique(maintain_order=True).to_list()[:3]
-    lines = []
-    for comparison in COMPARISON_TITLES:
-        if comparison in result.not_made:
-            lines.append(f"{comparison}: not made: {result.not_made[comparison]}.")
-            continue
-        acc = result.accounting.filter(pl.col("comparison") == comparison).to_dicts()
-        if not acc:
-            continue
-        a = acc[0]
-        lines.append(
-            f"{comparison}: {a['n_included']} pairs used, {a['n_excluded']} excluded "
-            f"(of {a['n_candidates']})"
-        )
-        # By sample type, because the pooled figure mixes Primary rows whose two
-        # reports may be the same specimen with true primary -> metastasis pairs.
-        for sample_type in (ALL_SAMPLE_TYPES, "Metastasis", "Primary"):
-            parts = []
-            for tr in transitions:
-                try:
-                    parts.append(f"{tr}: {_fmt_rate(result.rate(tr, comparison, sample_type))}")
-                except KeyError:
-                    continue
-            if parts:
-                lines.append(f"  [{sample_type}] " + "; ".join(parts))
-    rates = " / ".join(f"{100 * r:.0f}%" for r in PAPER_REFERENCE["rates"])
-    lines.append(
-        f"Front Oncol 2024 perspective (ref 90, a different retrospective luminal B cohort): "
-        f"{rates} HER2-low <-> "
-        "HER2-0 switching in either direction."
-    )
-    return "\n".join(lines)
-
-
-def paper_note() -> str:
-    """The perspective's figures, quoted with their caveat."""
-    return (
-        f"Published figure ({PAPER_REFERENCE['source']}): {PAPER_REFERENCE['statement']}. "
-        f"Caveat: {PAPER_REFERENCE['caveat']}."
-    )
-
+    from her2scope.cohort.switching.result import SwitchingResult
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -354,11 +270,13 @@ def rates_json(result: SwitchingResult) -> dict[str, Any]:
 
 def write_switching(result: SwitchingResult, out_dir: Path | str) -> list[Path]:
     """Write switching_pairs.tsv, switching_matrix.tsv, switching_rates.tsv/.json,
-    switching.png and switching.html into ``out_dir`` (created if needed)."""
-    from her2scope.outputs import ensure_dir, write_text_atomic
-    from her2scope.render.canvas import write_figure
+    switching.png and switching.html into ``out_dir`` (created if needed).
 
-    out = ensure_dir(out_dir)
+    The notes go beside the matrix and rates tables, into the folder's
+    ``provenance.json`` (:func:`her2scope.outputs.add_notes`), never into the data.
+    """
+    from her2scope.outputs import add_notes, bundle
+
     comments = [
         *(f"{c}: not made: {r}." for c, r in result.not_made.items()),
         SCALE_NOTE,
@@ -366,16 +284,22 @@ def write_switching(result: SwitchingResult, out_dir: Path | str) -> list[Path]:
         INDEPENDENCE_NOTE,
         paper_note(),
     ]
-    paths = [
-        write_tsv(result.pairs, out / "switching_pairs.tsv"),
-        write_tsv(matrix_table(result), out / "switching_matrix.tsv", comments[:2]),
-        write_tsv(result.table, out / "switching_rates.tsv", comments),
-    ]
-    json_path = out / "switching_rates.json"
-    write_text_atomic(json_path, json.dumps(json_safe(rates_json(result)), indent=2) + "\n")
-    paths.append(json_path)
-    paths.append(write_figure(switching_figure(result), out / "switching.png"))
-    html_path = out / "switching.html"
-    write_text_atomic(html_path, switching_html(result))
-    paths.append(html_path)
+    with bundle(out_dir):  # all or none, as a command's results folder is
+        # every digit (float_precision=None), as these tables have always been written
+        paths = write_bundle(
+            out_dir,
+            tables={
+                "switching_pairs.tsv": result.pairs,
+                "switching_matrix.tsv": matrix_table(result),
+                "switching_rates.tsv": result.table,
+            },
+            texts={
+                "switching_rates.json": json.dumps(json_safe(rates_json(result)), indent=2) + "\n"
+            },
+            figures={"switching.png": switching_figure(result)},
+            float_precision=None,
+        )
+        add_notes(paths[1], comments[:2])
+        add_notes(paths[2], comments)
+        paths += write_bundle(out_dir, texts={"switching.html": switching_html(result)})
     return paths

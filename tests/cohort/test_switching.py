@@ -11,12 +11,8 @@ import pytest
 from scipy import stats
 
 from figure_checks import embedded_svgs, svg_text
-from her2scope.analysis.switching import (
-    ANALYSIS_SCALE,
-    serial_pairs,
-    switching,
-    switching_from_calls,
-)
+from her2scope.cohort.switching import serial_pairs, switching, switching_from_calls
+from her2scope.vocab import ANALYSIS_SCALE
 
 
 def _pairs_frames(
@@ -146,7 +142,7 @@ def test_serial_order_by_time_then_id() -> None:
 
 
 def test_outputs_written(tmp_path: Path, design_result) -> None:  # type: ignore[no-untyped-def]
-    from her2scope.report.switching import write_switching
+    from her2scope.cohort.switching.views import write_switching
 
     paths = write_switching(design_result, tmp_path)
     names = {p.name for p in paths}

@@ -49,15 +49,14 @@ biological change.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
 from her2scope.analysis.options import SwitchingOptions
 from her2scope.audit import Audit
+from her2scope.cohort.switching.result import SwitchingResult
 from her2scope.errors import ConfigError, InputFormatError
 from her2scope.stats.clustered import clustered_proportion
 from her2scope.stats.core import wilson_ci
@@ -110,88 +109,6 @@ def to_analysis_scale(category: pl.Expr) -> pl.Expr:
         .then(pl.lit("HER2-positive"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
-
-
-@dataclass
-class SwitchingResult:
-    """Outcome of :func:`switching`.
-
-    ``table``: the rates (one row per comparison x sample type x transition:
-    ``k``, ``n``, ``rate``, ``ci_low``, ``ci_high``, ``n_patients``).
-    ``pairs``: every candidate pair, included or not, with both categories
-    and rationales. ``matrix``: long transition counts (``comparison``,
-    ``sample_type``, ``from_category``, ``to_category``, ``n``) over the full
-    3 x 3 scale, zeros included. ``accounting``: per comparison, candidates =
-    included + excluded. ``audit``: every exclusion, counted by reason.
-    """
-
-    table: pl.DataFrame
-    pairs: pl.DataFrame
-    matrix: pl.DataFrame
-    accounting: pl.DataFrame
-    audit: Audit = field(default_factory=Audit)
-    profile: str | None = None
-    ambiguous: str | None = None
-    study_id: str | None = None
-    options: SwitchingOptions | None = None
-    #: comparison -> why it was not made (one source of HER2 pathology, no serial samples)
-    not_made: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.options is None and self.profile is not None:
-            # calls made elsewhere: options as far as they were told (a profile
-            # label that is no built-in profile leaves them unknown)
-            with contextlib.suppress(ConfigError):
-                self.options = SwitchingOptions(
-                    profile=self.profile,
-                    ambiguous=_policy(self.ambiguous or "exclude"),
-                )
-
-    def rate(
-        self, transition: str, comparison: str = "primary_vs_sequenced", sample_type: str = "All"
-    ) -> dict[str, Any]:
-        """One row of :attr:`table` as a dict (raises KeyError if absent); the sample type
-        in any case (``"metastasis"`` as ``"Metastasis"``), as analyze takes it."""
-        sample_type = _stratum(self.table, sample_type)
-        rows = self.table.filter(
-            (pl.col("comparison") == comparison)
-            & (pl.col("sample_type") == sample_type)
-            & (pl.col("transition") == transition)
-        ).to_dicts()
-        if not rows:
-            raise KeyError((comparison, sample_type, transition))
-        return rows[0]
-
-    def matrix_wide(self, comparison: str, sample_type: str = ALL_SAMPLE_TYPES) -> pl.DataFrame:
-        """The from x to matrix of one comparison/stratum, rows = from, columns = to."""
-        sample_type = _stratum(self.matrix, sample_type)
-        sub = self.matrix.filter(
-            (pl.col("comparison") == comparison) & (pl.col("sample_type") == sample_type)
-        )
-        wide = sub.pivot(
-            on="to_category", index="from_category", values="n", aggregate_function="sum"
-        )
-        order = pl.DataFrame({"from_category": list(ANALYSIS_SCALE)})
-        wide = order.join(wide, on="from_category", how="left").fill_null(0)
-        for cat in ANALYSIS_SCALE:
-            if cat not in wide.columns:
-                wide = wide.with_columns(pl.lit(0, dtype=pl.UInt32).alias(cat))
-        return wide.select("from_category", *ANALYSIS_SCALE)
-
-    def summary(self) -> str:
-        """A few lines: the headline rates with their intervals, by comparison and sample type."""
-        from her2scope.report.switching import summary_text
-
-        return summary_text(self)
-
-    def to_pandas(self) -> Any:
-        """The rates table (:attr:`table`) as a pandas DataFrame."""
-        return self.table.to_pandas()
-
-    def _repr_html_(self) -> str:
-        from her2scope.report.switching import switching_html
-
-        return switching_html(self, include_figure=False)
 
 
 def _require(frame: pl.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -664,7 +581,7 @@ def switching(
         from her2scope.study.conventions import harmonised, require_her2_levels
 
         study_or_frames = harmonised(study_or_frames)
-        require_her2_levels(study_or_frames, "HER2 category switching")
+        require_her2_levels(study_or_frames, "HER2 category switching (0/low/positive)")
         samples = study_or_frames.samples
         seq_result = classify(
             samples,
@@ -719,11 +636,3 @@ def switching(
         )
     result.options = options
     return result
-
-
-def _stratum(frame: pl.DataFrame, sample_type: str) -> str:
-    """The stratum label as the table spells it, whatever case the caller used."""
-    for label in frame.get_column("sample_type").unique().to_list():
-        if isinstance(label, str) and label.lower() == str(sample_type).lower():
-            return label
-    return sample_type

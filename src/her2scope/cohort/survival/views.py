@@ -1,4 +1,4 @@
-"""Formatting of :class:`~her2scope.analysis.survival.SurvivalResult`.
+"""Views of a :class:`~her2scope.cohort.survival.result.SurvivalResult`.
 
 Terminal (rich), TSV (with the sequencing-time bias note as ``#`` header
 lines), JSON, a Kaplan-Meier figure (PNG/SVG) and a self-contained HTML page.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,30 +20,27 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from her2scope.cohort.survival.result import ANALYSIS_TITLES
+from her2scope.render.bundle import write_bundle
 from her2scope.render.canvas import AT_RISK_FONTSIZE
 from her2scope.render.console import print_audit, print_table
 from her2scope.render.formats import fmt_num, fmt_p
 from her2scope.render.html import embed, figure_tag, fragment, frame_to_html, note, page
-from her2scope.render.writers import json_safe, write_tsv
+from her2scope.render.writers import json_safe
 from her2scope.vocab import ALTERATION_STATUS_COLOURS, HER2_COLOURS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from her2scope.analysis.survival import SurvivalResult
+    from her2scope.cohort.survival.result import SurvivalResult
 
-ANALYSIS_TITLES = {
-    "from_diagnosis": "From diagnosis",
-    "left_truncated": "Left-truncated (delayed entry at sequencing)",
-}
 _COLOURS = {**HER2_COLOURS, **ALTERATION_STATUS_COLOURS}  # the palette's home: vocab.py
 
 
 def _caution(result: SurvivalResult) -> str | None:
-    """The sequencing-time caveat, where the study's convention has it (MSK's
-    NGS_SAMPLE_COLLECTION_TIME); None for TCGA, METABRIC and other studies."""
-    return "CAUTION (sequencing-time bias): " + result.bias_note if result.bias_note else None
+    """The sequencing-time caveat, where the study's convention has it (None elsewhere)."""
+    return result.caution
 
 
 def _caveats(result: SurvivalResult) -> list[str]:
@@ -250,14 +246,9 @@ def km_figure(
     return fig
 
 
-def _fmt_p(p: float | None) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "NA"
-    return fmt_p(p)  # the one p format of the console (report/console.py)
-
-
 def summary_text(result: SurvivalResult) -> str:
-    """A few lines: cohort size, events, the global test, Cox HRs, and the bias note."""
+    """A few lines: cohort size, events, the global test, Cox HRs, and the bias note
+    (the web page's summary; ``result.summary()`` is the generic, fuller text)."""
     lines = [
         f"OS by {result.by}: {result.n_patients} patients, {result.n_events} deaths "
         f"(reference group {result.reference_group})."
@@ -269,11 +260,11 @@ def summary_text(result: SurvivalResult) -> str:
         test = result.logrank.filter(
             (pl.col("analysis") == analysis) & (pl.col("comparison") == "all groups")
         )["test"][0]
-        lines.append(f"  {analysis}: {test} p = {_fmt_p(p)}")
+        lines.append(f"  {analysis}: {test} p = {fmt_p(p)}")
         for row in result.cox.filter(pl.col("analysis") == analysis).iter_rows(named=True):
             lines.append(
                 f"    Cox {row['covariate']}: HR {row['hazard_ratio']:.2f} "
-                f"({row['ci_low']:.2f}-{row['ci_high']:.2f}), p = {_fmt_p(row['p_value'])}"
+                f"({row['ci_low']:.2f}-{row['ci_high']:.2f}), p = {fmt_p(row['p_value'])}"
             )
     if not result.left_truncation.get("done"):
         lines.append(f"  left-truncated analysis skipped: {result.left_truncation.get('reason')}")
@@ -331,22 +322,29 @@ def survival_html(result: SurvivalResult, *, include_figure: bool = True) -> str
 
 
 def write_survival(result: SurvivalResult, out_dir: Path | str) -> list[Path]:
-    """Write survival_groups.tsv, logrank.tsv, cox.tsv, survival.json, km.png, survival.html."""
-    from her2scope.outputs import ensure_dir, write_text_atomic
-    from her2scope.render.canvas import write_figure
+    """Write survival_groups.tsv, logrank.tsv, cox.tsv, survival.json, km.png, survival.html.
 
-    out = ensure_dir(out_dir)
+    The caveats go beside each table, into the folder's ``provenance.json``
+    (:func:`her2scope.outputs.add_notes`), never into the data.
+    """
+    from her2scope.outputs import add_notes, bundle
+
     comments = _caveats(result)
-    paths = [
-        write_tsv(result.table, out / "survival_groups.tsv", comments),
-        write_tsv(result.logrank, out / "logrank.tsv", comments),
-        write_tsv(result.cox, out / "cox.tsv", comments),
-    ]
-    json_path = out / "survival.json"
-    write_text_atomic(json_path, json.dumps(json_safe(survival_json(result)), indent=2) + "\n")
-    paths.append(json_path)
-    paths.append(write_figure(km_figure(result), out / "km.png"))
-    html_path = out / "survival.html"
-    write_text_atomic(html_path, survival_html(result))
-    paths.append(html_path)
+    tables = {
+        "survival_groups.tsv": result.table,
+        "logrank.tsv": result.logrank,
+        "cox.tsv": result.cox,
+    }
+    with bundle(out_dir):  # all or none, as a command's results folder is
+        # every digit (float_precision=None), as these tables have always been written
+        paths = write_bundle(
+            out_dir,
+            tables=tables,
+            texts={"survival.json": json.dumps(json_safe(survival_json(result)), indent=2) + "\n"},
+            figures={"km.png": km_figure(result)},
+            float_precision=None,
+        )
+        for path in paths[: len(tables)]:
+            add_notes(path, comments)
+        paths += write_bundle(out_dir, texts={"survival.html": survival_html(result)})
     return paths

@@ -14,7 +14,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 
 from figure_checks import embedded_svgs, svg_text
-from her2scope.analysis.survival import (
+from her2scope.cohort.survival import (
     BIAS_NOTE,
     entry_time_check,
     first_sample_per_patient,
@@ -231,7 +231,7 @@ def test_alteration_grouping_excludes_not_profiled(three_groups) -> None:  # typ
 
 
 def test_outputs_carry_bias_note(tmp_path: Path, three_groups) -> None:  # type: ignore[no-untyped-def]
-    from her2scope.report.survival import write_survival
+    from her2scope.cohort.survival.views import write_survival
 
     samples, patients = _cohort(three_groups)
     result = survival_from_calls(samples, patients)
@@ -280,7 +280,7 @@ def test_real_study_patient_counts(shared_study_dir: Path) -> None:
     her2_mod = pytest.importorskip("her2scope.her2")
     if not hasattr(study_mod, "load_study") or not hasattr(her2_mod, "classify"):
         pytest.skip("load_study / classify not available yet")
-    from her2scope.analysis.survival import survival
+    from her2scope.cohort.survival import survival
 
     study = study_mod.load_study(shared_study_dir)
     result = survival(study)
@@ -295,8 +295,46 @@ def test_real_study_patient_counts(shared_study_dir: Path) -> None:
 
 
 def test_numbers_at_risk_follow_the_step_function() -> None:
-    from her2scope.report.survival import numbers_at_risk
+    from her2scope.cohort.survival.views import numbers_at_risk
 
     curve = pl.DataFrame({"time": [0.0, 5.0, 12.0, 30.0], "at_risk": [10, 8, 5, 1]})
     # at t: the at-risk count of the first step at or after t; none after the last step
     assert numbers_at_risk(curve, [0.0, 4.0, 12.0, 20.0, 40.0]) == [10, 8, 5, 1, 0]
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_cli_refuses_a_study_without_usable_outcome_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No patient with OS: the library refuses (StudyError), the CLI's one error handler
+    prints one line and exits 2 (no traceback, no table, no folder)."""
+    from her2scope.cli import main
+    from study_factory import make_study
+
+    no_os = [{"PATIENT_ID": p, "OS_MONTHS": "", "OS_STATUS": ""} for p in ("P1", "P2", "P3")]
+    folder = make_study(tmp_path / "studies", patients=no_os)
+    code = main(["survival", str(folder), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    errors = [line for line in err.splitlines() if line.startswith("her2scope: error:")]
+    assert errors == [
+        "her2scope: error: no usable patient in tiny_study (OS_MONTHS/OS_STATUS missing or "
+        "unreadable, or no patient with a group); nothing to analyse"
+    ]
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_refuses_only_when_asked(tmp_path: Path) -> None:
+    from her2scope.cohort.survival import run
+    from her2scope.errors import StudyError
+    from her2scope.study import load_study
+    from study_factory import make_study
+
+    no_os = [{"PATIENT_ID": p, "OS_MONTHS": "", "OS_STATUS": ""} for p in ("P1", "P2", "P3")]
+    study = load_study(make_study(tmp_path, patients=no_os), cache=False)
+    assert run(study).n_patients == 0  # a library caller gets the (empty) result and its reasons
+    with pytest.raises(StudyError, match="no usable patient"):
+        run(study, refuse_empty=True)
