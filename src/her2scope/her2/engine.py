@@ -177,7 +177,10 @@ _Parser = Callable[[str], Any]
 
 
 def _distinct(df: pl.DataFrame, key: str) -> pl.DataFrame:
-    return df.group_by(key).len("n").filter(pl.col(key).is_not_null())
+    """The distinct raw values of ``key`` with their counts, sorted: the audit entries
+    made per distinct value come out in the same order on every run (``group_by``'s
+    order is not stable across runs)."""
+    return df.group_by(key).len("n").filter(pl.col(key).is_not_null()).sort(key)
 
 
 def _python_lookup(
