@@ -83,7 +83,8 @@ def run_stages(study_dir: Path, out_dir: Path) -> dict[str, Any]:
     from rich.console import Console
 
     from her2scope.alterations import annotate, load_catalog
-    from her2scope.analysis.cohort import AnalysisOptions, analyze
+    from her2scope.analysis.cohort import analyze
+    from her2scope.cohort.options import AnalysisOptions
     from her2scope.her2 import classify
     from her2scope.report import cohort as report
     from her2scope.study import load_study

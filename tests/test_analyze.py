@@ -11,8 +11,9 @@ import polars as pl
 import pytest
 
 from her2scope.alterations import load_catalog
-from her2scope.analysis.cohort import AnalysisOptions, analyze, sensitivity
+from her2scope.analysis.cohort import analyze, sensitivity
 from her2scope.cli import main
+from her2scope.cohort.options import AnalysisOptions
 from her2scope.study import load_study
 
 # Rows whose published a/b we reproduce with the general catalog definitions.

@@ -40,6 +40,8 @@ RANK = {
     "notation": 1,
     "alterations": 2,
     "analysis": 3,
+    # the cohort questions (options; table1, adjusted, pooled: compute, result, views, run)
+    "cohort": 3,
     "kb": 3,
     # the tumor-board decision steps (gates, ranking) sit beside the knowledge base they read
     "tumorboard": 3,

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from her2scope.alterations import load_catalog
-from her2scope.analysis.cohort import AnalysisOptions, analyze
+from her2scope.analysis.cohort import analyze
+from her2scope.cohort.options import AnalysisOptions
 from her2scope.study import load_study
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,9 +18,9 @@ import polars as pl
 import pytest
 
 import her2scope as hs
-from her2scope.analysis.cohort import AnalysisOptions
 from her2scope.analysis.pooled import POOLED_COLUMNS, analyze_many
 from her2scope.cli import main
+from her2scope.cohort.options import AnalysisOptions
 from her2scope.errors import ConfigError, StudyError
 from her2scope.study.conventions import convention_of, harmonise
 from her2scope.vocab import ZERO_CATEGORIES

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from her2scope import vocab
-from her2scope.analysis.cohort import AnalysisOptions, sensitivity
+from her2scope.analysis.cohort import sensitivity
+from her2scope.cohort.options import AnalysisOptions
 from her2scope.errors import ConfigError
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "her2scope"

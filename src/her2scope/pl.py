@@ -189,7 +189,7 @@ def switching(result: Any, *, ax: Axes | None = None, **kwargs: Any) -> Figure:
     --------
     >>> hs.pl.switching(hs.tl.switching(study))  # doctest: +SKIP
     """
-    from her2scope.analysis.options import sample_type_label
+    from her2scope.cohort.options import sample_type_label
     from her2scope.report.switching import switching_figure
 
     if "sample_type" in kwargs:

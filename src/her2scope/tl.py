@@ -28,12 +28,12 @@ if TYPE_CHECKING:
     from her2scope.alterations import AlterationCalls, Catalog
     from her2scope.analysis.actionability import ActionabilityResult
     from her2scope.analysis.adjusted import AdjustedResult
-    from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
-    from her2scope.analysis.options import SurvivalOptions, SwitchingOptions
+    from her2scope.analysis.cohort import IntersectionResult
     from her2scope.analysis.pooled import PooledResult
     from her2scope.analysis.sensitivity import SensitivityResult
     from her2scope.analysis.survival import SurvivalResult
     from her2scope.analysis.switching import SwitchingResult
+    from her2scope.cohort.options import AnalysisOptions, SurvivalOptions, SwitchingOptions
     from her2scope.study.model import Study
 
 __all__ = [
@@ -65,8 +65,7 @@ def _as_study(study: Any) -> Study:
 
 
 def _analysis_options(options: AnalysisOptions | None, kwargs: dict[str, Any]) -> AnalysisOptions:
-    from her2scope.analysis.cohort import AnalysisOptions
-    from her2scope.analysis.options import make_options, parse_expected_range
+    from her2scope.cohort.options import AnalysisOptions, make_options, parse_expected_range
 
     if options is not None and kwargs:
         raise ConfigError(
@@ -214,9 +213,9 @@ def sensitivity(
     from her2scope.alterations import annotate, load_catalog
     from her2scope.analysis.cohort import POLICIES
     from her2scope.analysis.cohort import sensitivity as _sensitivity
-    from her2scope.analysis.options import check_choice, check_profile
     from her2scope.analysis.sensitivity import SensitivityResult
     from her2scope.audit import Audit
+    from her2scope.cohort.options import check_choice, check_profile
     from her2scope.vocab import AMBIGUITY_POLICIES, profile_names
 
     study = _as_study(study)
@@ -284,8 +283,8 @@ def switching(
     >>> sw = hs.tl.switching(study)  # doctest: +SKIP
     >>> sw.rate("HER2-0 -> HER2-low", sample_type="Metastasis")  # doctest: +SKIP
     """
-    from her2scope.analysis.options import SwitchingOptions, make_options
     from her2scope.analysis.switching import switching as _switching
+    from her2scope.cohort.options import SwitchingOptions, make_options
 
     if options is None:
         options = make_options(SwitchingOptions, option_values)
@@ -321,8 +320,8 @@ def survival(
     >>> os_ = hs.tl.survival(study, by="her2")  # doctest: +SKIP
     >>> print(os_.summary())  # doctest: +SKIP
     """
-    from her2scope.analysis.options import SurvivalOptions, make_options
     from her2scope.analysis.survival import survival as _survival
+    from her2scope.cohort.options import SurvivalOptions, make_options
 
     if options is None:
         options = make_options(SurvivalOptions, option_values)

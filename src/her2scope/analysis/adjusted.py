@@ -42,7 +42,6 @@ from her2scope.alterations import AlterationCalls, Catalog, annotate, load_catal
 from her2scope.analysis.clustered import clustered_proportion, logistic_clustered, patterns
 from her2scope.analysis.cohort import (
     ENDOCRINE_RESISTANT_DEFINITION,
-    AnalysisOptions,
     _classified,
     _info,
     _long_calls,
@@ -54,6 +53,7 @@ from her2scope.analysis.intersection import AlterationInfo
 from her2scope.analysis.stats import bh_fdr, fisher_2x2
 from her2scope.analysis.stratified import STRATIFIED_SCHEMA, stratified_table
 from her2scope.audit import Audit
+from her2scope.cohort.options import AnalysisOptions
 from her2scope.errors import StudyError
 from her2scope.study.conventions import harmonised, require_her2_levels
 from her2scope.study.model import Study

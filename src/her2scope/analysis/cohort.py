@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 
@@ -25,26 +25,20 @@ from her2scope.alterations import (
 )
 from her2scope.alterations.catalog import EVENT_DATA_TYPE
 from her2scope.analysis.intersection import AlterationInfo, intersection_table
-from her2scope.analysis.options import check_choice, validate_fields
 from her2scope.audit import Audit
-from her2scope.errors import ConfigError, StudyError
+from her2scope.cohort.options import AnalysisOptions, OnePerPatient
+from her2scope.errors import StudyError
 from her2scope.her2 import classify
 from her2scope.study.conventions import harmonised, require_her2_levels
 from her2scope.study.model import Study
 from her2scope.vocab import (
     ALL_CLASS,
     AMBIGUITY_POLICIES,
-    BUILTIN_CLASS_SETS,
     CLASS_LABELS,
     MECHANISM_CLASSES,
     RESOLVED_CATEGORIES,
     profile_names,
 )
-
-SampleType = Literal["all", "primary", "metastasis"]
-HrFilter = Literal["all", "positive"]
-OnePerPatient = Literal["first", "last", "metastatic"]
-CohortDefinition = Literal["all", "endocrine-resistant"]
 
 #: Sample-level columns read as "this sample was taken after endocrine therapy"
 #: (yes/no-like values), first present wins. cBioPortal has no standard name;
@@ -96,33 +90,6 @@ NOT_ASSESSED: dict[str, Any] = {"alteration": pl.String, "label": pl.String, "re
 
 #: How a data type is named in "not assessed" reasons.
 DATA_TYPE_WORDS = {"mutations": "mutation", "cna": "CNA", "sv": "structural-variant"}
-
-
-@dataclass(frozen=True)
-class AnalysisOptions:
-    """Every choice that changes the numbers; printed in reports as-is."""
-
-    profile: str = "asco-cap-2023"
-    ambiguous: str = "exclude"
-    source: Literal["sequenced", "primary"] = "sequenced"
-    sample_type: SampleType = "all"
-    hr: HrFilter = "all"
-    one_per_patient: OnePerPatient | None = None
-    expected: tuple[float, float] = (0.45, 0.55)
-    mutation_classes: str | None = None
-    cohort: CohortDefinition = "all"
-
-    def __post_init__(self) -> None:
-        # Literal fields, the profile and the ambiguity policy are checked here, so a
-        # notebook user gets the same error as the command line, naming the parameter
-        validate_fields(self)
-        if self.mutation_classes is not None:
-            check_choice("mutation_classes", self.mutation_classes, BUILTIN_CLASS_SETS)
-        lo, hi = self.expected
-        if not 0.0 <= lo <= hi <= 1.0:
-            raise ConfigError(
-                f"parameter expected must satisfy 0 <= low <= high <= 1, got {lo}-{hi}"
-            )
 
 
 @dataclass(frozen=True)
@@ -515,18 +482,3 @@ def sensitivity(
                 )
             )
     return pl.concat(frames)
-
-
-def options_dict(options: AnalysisOptions) -> dict[str, Any]:
-    """Options as plain values for JSON and the report header."""
-    return {
-        "profile": options.profile,
-        "ambiguous": options.ambiguous,
-        "source": options.source,
-        "sample_type": options.sample_type,
-        "hr": options.hr,
-        "one_per_patient": options.one_per_patient,
-        "expected": list(options.expected),
-        "mutation_classes": options.mutation_classes,
-        "cohort": options.cohort,
-    }

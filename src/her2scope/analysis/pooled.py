@@ -38,19 +38,13 @@ from typing import Any
 import polars as pl
 
 from her2scope.alterations import AlterationCalls, Catalog, annotate, load_catalog
-from her2scope.analysis.cohort import (
-    NOT_ASSESSED,
-    AnalysisOptions,
-    IntersectionResult,
-    _info,
-    _long_calls,
-    analyze,
-)
+from her2scope.analysis.cohort import NOT_ASSESSED, IntersectionResult, _info, _long_calls, analyze
 from her2scope.analysis.contingency import contingency_counts
 from her2scope.analysis.intersection import TABLE_COLUMNS, intersection_table
 from her2scope.analysis.stats import fisher_2x2
 from her2scope.analysis.stratified import stratified_table
 from her2scope.audit import Audit
+from her2scope.cohort.options import AnalysisOptions
 from her2scope.errors import ConfigError, StudyError
 from her2scope.study.conventions import convention_of, harmonise, her2_limitation
 from her2scope.study.model import Study

@@ -7,8 +7,8 @@ from typing import Any
 
 import polars as pl
 
-from her2scope.analysis.cohort import AnalysisOptions
 from her2scope.audit import Audit
+from her2scope.cohort.options import AnalysisOptions
 
 
 @dataclass(frozen=True)

@@ -57,9 +57,9 @@ from typing import TYPE_CHECKING, Any, cast
 import polars as pl
 
 from her2scope.analysis.clustered import clustered_proportion
-from her2scope.analysis.options import SwitchingOptions
 from her2scope.analysis.stats import wilson_ci
 from her2scope.audit import Audit
+from her2scope.cohort.options import SwitchingOptions
 from her2scope.errors import ConfigError, InputFormatError
 from her2scope.vocab import ALL_SAMPLE_TYPES, ANALYSIS_SCALE, ZERO_CATEGORIES
 

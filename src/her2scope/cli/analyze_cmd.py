@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import time
 from pathlib import Path
 from typing import Annotated
@@ -24,8 +23,10 @@ from her2scope.cli.classify_cmd import (
     StrictOpt,
     check_cancer_type,
     harmonised_study,
+    parse_map,
     require_her2_levels,
 )
+from her2scope.cohort.options import analyze_command
 from her2scope.errors import ConfigError
 from her2scope.report.console import print_table, stdout_console
 from her2scope.vocab import profile_names
@@ -146,10 +147,9 @@ def analyze(
     from rich.console import Console
 
     from her2scope.alterations import load_catalog
-    from her2scope.analysis.cohort import AnalysisOptions
     from her2scope.analysis.cohort import analyze as run_analysis
     from her2scope.analysis.cohort import sensitivity as run_sensitivity
-    from her2scope.analysis.options import parse_expected_range
+    from her2scope.cohort.options import AnalysisOptions, parse_expected_range
     from her2scope.report import cohort as report
     from her2scope.study import load_study
     from her2scope.vocab import ALL_CLASS, MECHANISM_CLASSES
@@ -164,10 +164,11 @@ def analyze(
         expected=parse_expected_range(expected),
         mutation_classes=mutation_classes,
         cohort=cohort,  # type: ignore[arg-type]
+        mapping=tuple(sorted((parse_map(map_) or {}).items())),
     )
     if actionability:  # a wrong choice is said before the study is read
         from her2scope.analysis.actionability import JURISDICTIONS
-        from her2scope.analysis.options import check_choice
+        from her2scope.cohort.options import check_choice
         from her2scope.kb.from_study import ASSUMED_HISTORIES
 
         check_choice("jurisdiction", jurisdiction, JURISDICTIONS)
@@ -188,7 +189,6 @@ def analyze(
                 "--map": bool(map_),
                 "--conventions": conventions is not None,
             },
-            expected=expected,
             strict=strict,
         )
         err.print(f"done in {time.perf_counter() - t0:.2f} s")
@@ -233,27 +233,16 @@ def analyze(
 
         console.print(summary_text(act), markup=False, highlight=False)
     if out is not None:
-        args = ["her2scope", "analyze", study, "--profile", profile, "--ambiguous", ambiguous]
-        args += ["--sample-type", sample_type, "--hr", hr, "--source", source]
-        args += ["--expected", expected, "--cohort", cohort, "--out", str(out)]
-        for item in map_ or []:
-            args += ["--map", item]
-        optional: list[tuple[str, object]] = [
-            ("--conventions", conventions),
-            ("--catalog", catalog),
-            ("--mutation-classes", mutation_classes),
-            ("--one-per-patient", one_per_patient),
-        ]
-        for flag, given in optional:
-            if given is not None:
-                args += [flag, str(given)]
-        if sensitivity:
-            args.append("--sensitivity")
-        if adjusted:
-            args.append("--adjusted")
-        if actionability:
-            args += ["--actionability", "--jurisdiction", jurisdiction, "--history", history]
-        command = " ".join(shlex.quote(a) for a in args)
+        command = analyze_command(
+            [study],
+            options,
+            out=out,
+            conventions=conventions,
+            catalog=catalog,
+            sensitivity=sensitivity,
+            adjusted=adjusted,
+            actionability=(jurisdiction, history) if actionability else None,
+        )
         section = None
         extra: list[Path] = []
         with results_folder(out, command=command, profile=profile, ambiguous=ambiguous):
@@ -287,15 +276,14 @@ def _analyze_several(
     no_cache: bool,
     out: Path | None,
     refused: dict[str, bool],
-    expected: str,
     strict: bool = False,
 ) -> None:
     """``analyze STUDY1 STUDY2 ...``: load and harmonise each, pool, print, write."""
     from rich.console import Console
 
     from her2scope.alterations import load_catalog
-    from her2scope.analysis.cohort import AnalysisOptions
     from her2scope.analysis.pooled import analyze_many
+    from her2scope.cohort.options import AnalysisOptions
     from her2scope.report import pooled as report
     from her2scope.study import load_study
 
@@ -320,19 +308,7 @@ def _analyze_several(
     report.print_pooled(result, stdout_console())
     if out is not None:
         o = options
-        args = ["her2scope", "analyze", *studies, "--profile", o.profile]
-        args += ["--ambiguous", o.ambiguous, "--sample-type", o.sample_type, "--hr", o.hr]
-        args += ["--source", o.source, "--expected", expected, "--cohort", o.cohort]
-        args += ["--out", str(out)]
-        optional: list[tuple[str, object]] = [
-            ("--catalog", catalog),
-            ("--mutation-classes", o.mutation_classes),
-            ("--one-per-patient", o.one_per_patient),
-        ]
-        for flag, value in optional:
-            if value is not None:
-                args += [flag, str(value)]
-        command = " ".join(shlex.quote(a) for a in args)
+        command = analyze_command(studies, o, out=out, catalog=catalog)
         with results_folder(out, command=command, profile=o.profile, ambiguous=o.ambiguous):
             written = report.write_pooled_outputs(result, out, command=command)
         err.print(

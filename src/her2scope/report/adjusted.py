@@ -276,7 +276,7 @@ def questions_table(result: AdjustedResult) -> pl.DataFrame:
 
 
 def questions_json(result: AdjustedResult) -> str:
-    from her2scope.analysis.cohort import options_dict
+    from her2scope.cohort.options import options_dict
 
     payload = {
         "study_id": result.study_id,

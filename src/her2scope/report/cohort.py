@@ -304,7 +304,7 @@ def not_assessed_text(frame: pl.DataFrame) -> str:
 
 
 def table_json(result: IntersectionResult) -> str:
-    from her2scope.analysis.cohort import options_dict
+    from her2scope.cohort.options import options_dict
 
     payload = {
         "study_id": result.study_id,
@@ -368,7 +368,7 @@ def html_report(
     """A single self-contained HTML file (figures embedded as SVG ``data:`` URIs).
 
     ``adjusted_section``: HTML of :func:`her2scope.report.adjusted.html_section`, if any."""
-    from her2scope.analysis.cohort import options_dict
+    from her2scope.cohort.options import options_dict
     from her2scope.report import figures
     from her2scope.report.html import embed, render
 

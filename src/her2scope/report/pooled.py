@@ -131,7 +131,7 @@ def print_pooled(result: PooledResult, console: Console | None = None) -> None:
 
 
 def pooled_json(result: PooledResult, *, command: str | None = None) -> str:
-    from her2scope.analysis.cohort import options_dict
+    from her2scope.cohort.options import options_dict
 
     payload = {
         "studies": list(result.study_ids),

@@ -49,7 +49,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
 
-from her2scope.errors import Her2scopeError
+from her2scope.cohort.options import MAP_FIELDS
+from her2scope.errors import ConfigError, Her2scopeError
 from her2scope.report.html import environment
 from her2scope.web.forms import form_errors
 from her2scope.web.registry import LoadedStudy, Registry, default_roots
@@ -59,12 +60,10 @@ from her2scope.web.service import (
     FIGURES,
     HR_FILTERS,
     LIMITED_DOWNLOADS,
-    MAP_FIELDS,
     POLICIES,
     POLICY_WORDS,
     PROFILES,
     SAMPLE_TYPES,
-    BadOption,
     CohortOptions,
     Service,
     Superseded,
@@ -135,8 +134,8 @@ def _study_id(request: Request) -> str:
 def _options(request: Request) -> CohortOptions:
     try:
         return CohortOptions.from_query(request.query_params)
-    except BadOption as exc:
-        raise HTTPException(400, str(exc)) from None
+    except ConfigError as exc:  # the library's message, naming the parameter
+        raise HTTPException(400, exc.one_line()) from None
 
 
 async def _loaded(

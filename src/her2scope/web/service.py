@@ -13,14 +13,18 @@ pyplot's global state), so every figure is drawn under :data:`FIGURE_LOCK`.
 from __future__ import annotations
 
 import math
-import shlex
 import threading
+import typing
 from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
+from her2scope.cohort.options import (
+    AnalysisOptions,
+    HrFilter,
+    SampleType,
+    analyze_command,
+)
+from her2scope.errors import ConfigError
 from her2scope.vocab import (
     AMBIGUITY_POLICIES,
     CATEGORY_DISPLAY_ORDER,
@@ -32,7 +36,7 @@ from her2scope.web.registry import LoadedStudy, Registry
 
 if TYPE_CHECKING:
     from her2scope.analysis.actionability import ActionabilityResult
-    from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
+    from her2scope.analysis.cohort import IntersectionResult
     from her2scope.analysis.survival import SurvivalResult
     from her2scope.analysis.switching import SwitchingResult
     from her2scope.kb.match import Matcher, PatientReport
@@ -42,9 +46,8 @@ if TYPE_CHECKING:
 #: Choices of the cohort page, the default first (profiles discovered from the data folder).
 PROFILES = tuple(sorted(profile_names(), key=lambda name: name != DEFAULT_PROFILE))
 POLICIES = tuple(sorted(AMBIGUITY_POLICIES, key=lambda policy: policy != "exclude"))
-SAMPLE_TYPES = ("all", "primary", "metastasis")
-HR_FILTERS = ("all", "positive")
-#: the study-layout fields a user may name a column for (``--map field=column``)
+SAMPLE_TYPES: tuple[str, ...] = typing.get_args(SampleType)
+HR_FILTERS: tuple[str, ...] = typing.get_args(HrFilter)
 MAP_FIELDS = (
     "ihc",
     "ish_status",
@@ -80,107 +83,10 @@ FIGURE_LOCK = threading.Lock()
 _MATCH_LOCK = threading.Lock()
 
 
-class BadOption(ValueError):
-    """A query parameter outside its allowed values (HTTP 400)."""
-
-
-@dataclass(frozen=True)
-class CohortOptions:
-    """The cohort page's controls, validated against fixed choices."""
-
-    profile: str = "asco-cap-2023"
-    ambiguous: str = "exclude"
-    sample_type: str = "all"
-    hr: str = "all"
-    #: ``field=column`` overrides of the study's layout (``--map``), sorted pairs
-    mapping: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> CohortOptions:
-        """Options from query parameters; unknown values raise :class:`BadOption`.
-
-        ``map`` (repeatable, ``field=column``) names a study's columns for the
-        fields :data:`MAP_FIELDS`; whether the column exists is checked when the
-        study is read with it (the library's message).
-        """
-        values: dict[str, Any] = {}
-        for name, allowed in (
-            ("profile", PROFILES),
-            ("ambiguous", POLICIES),
-            ("sample_type", SAMPLE_TYPES),
-            ("hr", HR_FILTERS),
-        ):
-            raw = params.get(name)
-            if raw is None or raw == "":
-                continue
-            if raw not in allowed:
-                raise BadOption(f"{name} must be one of {', '.join(allowed)}")
-            values[name] = raw
-        getlist = getattr(params, "getlist", None)
-        raw_maps = getlist("map") if getlist is not None else [params.get("map") or ""]
-        mapping: dict[str, str] = {}
-        for item in raw_maps:
-            if not item:
-                continue
-            field_name, sep, column = item.partition("=")
-            field_name, column = field_name.strip(), column.strip()
-            if not column:
-                continue  # "not set" in the page's mapping form
-            if not sep or field_name not in MAP_FIELDS or len(column) > 200:
-                raise BadOption(
-                    f"map must be field=column with field one of {', '.join(MAP_FIELDS)}"
-                )
-            mapping[field_name] = column
-        if mapping:
-            values["mapping"] = tuple(sorted(mapping.items()))
-        return cls(**values)
-
-    @property
-    def filtered(self) -> bool:
-        """Whether the sample-type or HR filter restricts the samples."""
-        return self.sample_type != "all" or self.hr != "all"
-
-    def analysis_options(self) -> AnalysisOptions:
-        from her2scope.analysis.cohort import AnalysisOptions
-
-        return AnalysisOptions(
-            profile=self.profile,
-            ambiguous=self.ambiguous,
-            sample_type=self.sample_type,  # type: ignore[arg-type]
-            hr=self.hr,  # type: ignore[arg-type]
-        )
-
-    def query(self) -> str:
-        """The options as a query string (every page and download link carries it)."""
-        pairs = [
-            ("profile", self.profile),
-            ("ambiguous", self.ambiguous),
-            ("sample_type", self.sample_type),
-            ("hr", self.hr),
-        ]
-        pairs += [("map", f"{k}={v}") for k, v in self.mapping]
-        return urlencode(pairs)
-
-    def reading_query(self) -> str:
-        """Only what a sample's report follows: the HER2 reading and the column mapping."""
-        pairs = [("profile", self.profile), ("ambiguous", self.ambiguous)]
-        pairs += [("map", f"{k}={v}") for k, v in self.mapping]
-        return urlencode(pairs)
-
-    def file_tag(self) -> str:
-        """The options in a download's file name (every filter that shaped its data)."""
-        tag = f"{self.profile}_{self.ambiguous}_{self.sample_type}_hr-{self.hr}"
-        if self.mapping:
-            tag += "_mapped"
-        return tag
-
-    def command(self, study_id: str) -> str:
-        """The equivalent ``her2scope analyze`` call (printed in the HTML report)."""
-        args = ["her2scope", "analyze", study_id, "--profile", self.profile]
-        args += ["--ambiguous", self.ambiguous, "--sample-type", self.sample_type, "--hr", self.hr]
-        for k, v in self.mapping:
-            args += ["--map", f"{k}={v}"]
-        return " ".join(shlex.quote(a) for a in args)
+#: The cohort page's options are the library's (one model for library, CLI and web:
+#: :class:`her2scope.cohort.options.AnalysisOptions`, read from the query string by
+#: ``from_query``; a bad value is a :class:`~her2scope.errors.ConfigError`, answered 400).
+CohortOptions = AnalysisOptions
 
 
 def _num(value: Any) -> Any:
@@ -236,7 +142,7 @@ class Service:
 
             return analyze(
                 loaded.study,
-                opts.analysis_options(),
+                opts,
                 catalog=loaded.catalog,
                 calls=loaded.calls,
             )
@@ -443,7 +349,7 @@ class Service:
                 sv = self.survival(study_id, opts, by)
                 with drawing():
                     return encode(km_figure(sv), format=fmt, dpi=100)
-            raise BadOption(f"unknown figure {name!r}")
+            raise ConfigError(f"unknown figure {name!r}")
 
         if self.superseded(view, study_id, opts):
             raise Superseded(name)
@@ -477,7 +383,7 @@ class Service:
             if name == "report.html":
                 result = self.analysis(study_id, opts)
                 with FIGURE_LOCK:
-                    html = report.html_report(result, command=opts.command(study_id))
+                    html = report.html_report(result, command=analyze_command([study_id], opts))
                 return html.encode("utf-8")
             if name == "table.tsv":
                 return table_bytes(self.analysis(study_id, opts).table, format="tsv")
@@ -496,7 +402,7 @@ class Service:
 
                 rows = alteration_frequencies(self.load(study_id, opts))
                 return table_bytes(pl.DataFrame(rows), format="tsv")
-            raise BadOption(f"unknown download {name!r}")
+            raise ConfigError(f"unknown download {name!r}")
 
         return self._results.get(("download", study_id, opts, name, by), compute)
 
@@ -521,7 +427,7 @@ class Service:
 
             # a matcher of its own: the batch takes seconds and must not hold the lock the
             # patient reports share (the knowledge base is read once more, ~2 s)
-            return actionability(loaded.study, opts.analysis_options(), matcher=Matcher())
+            return actionability(loaded.study, opts, matcher=Matcher())
 
         return self._results.get(("actionability", study_id, opts), compute)
 

@@ -1,10 +1,14 @@
-"""Options of the analyses, validated when they are made.
+"""Options of the cohort questions, validated when they are made: one model for the
+library, the command line and the web app.
 
 Every option object checks its values at construction: a ``Literal`` field
 must hold one of its values, a profile must be a built-in profile name
 (discovered from the data folder) or a path to a profile file, and the
-error names the *parameter* (``sample_type``), never a command-line flag.
-:class:`~her2scope.analysis.cohort.AnalysisOptions` uses the same checks;
+error (:class:`~her2scope.errors.ConfigError`) names the *parameter*
+(``sample_type``), never a command-line flag. :class:`AnalysisOptions` are the
+options of the HER2-low x alteration table (``hs.tl.analyze``, ``her2scope
+analyze``, the web app's cohort page: :meth:`AnalysisOptions.from_query` reads a
+query string, :meth:`AnalysisOptions.query` writes one);
 :class:`SwitchingOptions` and :class:`SurvivalOptions` are the options of
 :func:`her2scope.tl.switching` and :func:`her2scope.tl.survival`.
 """
@@ -14,13 +18,19 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from her2scope.errors import ConfigError
-from her2scope.vocab import AMBIGUITY_POLICIES, DEFAULT_PROFILE, AmbiguityPolicy, profile_names
+from her2scope.vocab import (
+    AMBIGUITY_POLICIES,
+    BUILTIN_CLASS_SETS,
+    DEFAULT_PROFILE,
+    AmbiguityPolicy,
+    profile_names,
+)
 
 
 def canonical_choice(parameter: str, value: object, choices: Iterable[object]) -> object:
@@ -208,6 +218,191 @@ def parse_expected_range(text: str | tuple[float, float]) -> tuple[float, float]
     return lo, hi
 
 
+SampleType = Literal["all", "primary", "metastasis"]
+HrFilter = Literal["all", "positive"]
+OnePerPatient = Literal["first", "last", "metastatic"]
+CohortDefinition = Literal["all", "endocrine-resistant"]
+
+#: The options a web query string carries (:meth:`AnalysisOptions.from_query`), in order.
+QUERY_FIELDS = ("profile", "ambiguous", "sample_type", "hr")
+#: The study-layout fields a query string may name a column for (``map=field=column``).
+MAP_FIELDS = (
+    "ihc",
+    "ish_status",
+    "ish_ratio",
+    "her2_copies",
+    "cep17_copies",
+    "hr",
+    "er",
+    "pr",
+    "sample_type",
+    "os_months",
+    "os_status",
+)
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Every choice that changes the numbers of the HER2-low x alteration table;
+    printed in reports as-is.
+
+    ``mapping``: ``field=column`` overrides of the study's layout (see
+    :func:`her2scope.study.conventions.harmonise`), as sorted pairs; applied when
+    the study is read (:func:`her2scope.cohort.table1.run.run`, the web app), and by
+    :func:`~her2scope.cohort.table1.compute.analyze` to a study not harmonised yet.
+    Left out of :func:`options_dict` while empty.
+    """
+
+    profile: str = DEFAULT_PROFILE
+    ambiguous: str = "exclude"
+    source: Literal["sequenced", "primary"] = "sequenced"
+    sample_type: SampleType = "all"
+    hr: HrFilter = "all"
+    one_per_patient: OnePerPatient | None = None
+    expected: tuple[float, float] = (0.45, 0.55)
+    mutation_classes: str | None = None
+    cohort: CohortDefinition = "all"
+    mapping: tuple[tuple[str, str], ...] = field(default=(), metadata={"omit_empty": True})
+
+    def __post_init__(self) -> None:
+        # Literal fields, the profile and the ambiguity policy are checked here, so a
+        # notebook user gets the same error as the command line, naming the parameter
+        validate_fields(self)
+        if self.mutation_classes is not None:
+            check_choice("mutation_classes", self.mutation_classes, BUILTIN_CLASS_SETS)
+        lo, hi = self.expected
+        if not 0.0 <= lo <= hi <= 1.0:
+            raise ConfigError(
+                f"parameter expected must satisfy 0 <= low <= high <= 1, got {lo}-{hi}"
+            )
+        if isinstance(self.mapping, Mapping):  # a dict is accepted and kept as sorted pairs
+            object.__setattr__(self, "mapping", tuple(sorted(self.mapping.items())))
+        for pair in self.mapping:
+            if not (isinstance(pair, tuple) and len(pair) == 2 and all(pair)):
+                raise ConfigError(
+                    f"parameter mapping must hold (field, column) pairs, got {pair!r}"
+                )
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> AnalysisOptions:
+        """Options from a URL query string (the web app's cohort page).
+
+        Reads :data:`QUERY_FIELDS` (an empty value keeps the default) and every
+        ``map`` (repeatable, ``field=column``; a field of :data:`MAP_FIELDS`, an
+        empty column meaning "not set"). A profile must be a built-in name: a query
+        string never names a file to read. A bad value raises
+        :class:`~her2scope.errors.ConfigError` naming the parameter.
+        """
+        values: dict[str, Any] = {}
+        for name in QUERY_FIELDS:
+            raw = params.get(name)
+            if raw is None or raw == "":
+                continue
+            if name == "profile":
+                raw = str(canonical_choice("profile", raw, profile_names()))
+            values[name] = raw
+        getlist = getattr(params, "getlist", None)
+        raw_maps = getlist("map") if getlist is not None else [params.get("map") or ""]
+        mapping: dict[str, str] = {}
+        for item in raw_maps:
+            if not item:
+                continue
+            field_name, sep, column = item.partition("=")
+            field_name, column = field_name.strip(), column.strip()
+            if not column:
+                continue  # "not set" in the page's mapping form
+            if not sep or field_name not in MAP_FIELDS or len(column) > 200:
+                raise ConfigError(
+                    "parameter map must be field=column with field one of " + ", ".join(MAP_FIELDS)
+                )
+            mapping[field_name] = column
+        if mapping:
+            values["mapping"] = tuple(sorted(mapping.items()))
+        return cls(**values)
+
+    def query(self) -> str:
+        """The options as a query string (:meth:`from_query` reads it back)."""
+        from urllib.parse import urlencode
+
+        pairs = [(name, str(getattr(self, name))) for name in QUERY_FIELDS]
+        pairs += [("map", f"{k}={v}") for k, v in self.mapping]
+        return urlencode(pairs)
+
+    def reading_query(self) -> str:
+        """Only what a sample's report follows: the HER2 reading and the column mapping."""
+        from urllib.parse import urlencode
+
+        pairs = [("profile", self.profile), ("ambiguous", self.ambiguous)]
+        pairs += [("map", f"{k}={v}") for k, v in self.mapping]
+        return urlencode(pairs)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the sample-type or HR filter restricts the samples."""
+        return self.sample_type != "all" or self.hr != "all"
+
+    def file_tag(self) -> str:
+        """The options in a download's file name (every filter that shaped its data)."""
+        tag = f"{self.profile}_{self.ambiguous}_{self.sample_type}_hr-{self.hr}"
+        if self.mapping:
+            tag += "_mapped"
+        return tag
+
+
+def analyze_command(
+    studies: Iterable[str],
+    options: AnalysisOptions,
+    *,
+    out: str | Path | None = None,
+    conventions: str | None = None,
+    catalog: str | Path | None = None,
+    sensitivity: bool = False,
+    adjusted: bool = False,
+    actionability: tuple[str, str] | None = None,
+) -> str:
+    """The ``her2scope analyze`` call that reproduces a run, shell-quoted.
+
+    The one place the command line is rebuilt (the command itself, the pooled
+    command, the web app's report): printed in ``report.html`` and recorded in
+    ``provenance.json``. ``actionability``: ``(jurisdiction, history)`` when the
+    actionability section was asked for.
+
+    Examples
+    --------
+    >>> analyze_command(["breast_msk_2018"], AnalysisOptions(), out="out")
+    'her2scope analyze breast_msk_2018 --profile asco-cap-2023 --ambiguous exclude \
+--sample-type all --hr all --source sequenced --expected 0.45-0.55 --cohort all --out out'
+    """
+    import shlex
+
+    o = options
+    lo, hi = o.expected
+    args = ["her2scope", "analyze", *studies, "--profile", str(o.profile)]
+    args += ["--ambiguous", o.ambiguous, "--sample-type", o.sample_type, "--hr", o.hr]
+    args += ["--source", o.source, "--expected", f"{lo:g}-{hi:g}", "--cohort", o.cohort]
+    if out is not None:
+        args += ["--out", str(out)]
+    for k, v in o.mapping:
+        args += ["--map", f"{k}={v}"]
+    optional: list[tuple[str, object]] = [
+        ("--conventions", conventions),
+        ("--catalog", catalog),
+        ("--mutation-classes", o.mutation_classes),
+        ("--one-per-patient", o.one_per_patient),
+    ]
+    for flag, given in optional:
+        if given is not None:
+            args += [flag, str(given)]
+    if sensitivity:
+        args.append("--sensitivity")
+    if adjusted:
+        args.append("--adjusted")
+    if actionability is not None:
+        args += ["--actionability", "--jurisdiction", actionability[0]]
+        args += ["--history", actionability[1]]
+    return shlex.join(args)
+
+
 Comparison = Literal["primary_vs_sequenced", "serial"]
 
 
@@ -251,9 +446,18 @@ class SurvivalOptions:
 
 
 def options_dict(options: object) -> dict[str, Any]:
-    """Any options dataclass as plain values (JSON, report headers, ``to_pandas``)."""
+    """Any options dataclass as plain values (JSON, report headers, ``to_pandas``).
+
+    Tuples become lists; a field marked ``omit_empty`` (the study-layout
+    ``mapping`` of :class:`AnalysisOptions`) is left out while it is empty, so a
+    run without overrides records the same options as before the field existed.
+    """
     out: dict[str, Any] = {}
     for fld in dataclasses.fields(options):  # type: ignore[arg-type]
         value = getattr(options, fld.name)
-        out[fld.name] = list(value) if isinstance(value, tuple) else value
+        if fld.metadata.get("omit_empty") and not value:
+            continue
+        if isinstance(value, tuple):
+            value = [list(v) if isinstance(v, tuple) else v for v in value]
+        out[fld.name] = value
     return out

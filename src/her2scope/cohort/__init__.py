@@ -1,0 +1,1 @@
+"""Cohort questions: each a package of compute, result, views and run."""
