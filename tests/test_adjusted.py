@@ -14,11 +14,10 @@ import statsmodels.api as sm
 
 from her2scope.analysis.adjusted import adjusted_table, model_input
 from her2scope.analysis.clustered import clustered_proportion, logistic_clustered, patterns
-from her2scope.analysis.cohort import select_cohort
 from her2scope.analysis.covariates import covariates_from_samples
-from her2scope.analysis.intersection import AlterationInfo
 from her2scope.analysis.switching import switch_rates
 from her2scope.cohort.options import AnalysisOptions
+from her2scope.cohort.table1.compute import AlterationInfo, select_cohort
 
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_study"
 

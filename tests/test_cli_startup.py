@@ -38,7 +38,7 @@ def _loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
         "her2scope.cli",
         "her2scope.analysis.stats",
         "her2scope.report.figures",
-        "her2scope.report.cohort",
+        "her2scope.cohort.table1.views",
     ],
 )
 def test_import_does_not_load_heavy_libraries(module: str) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from her2scope.analysis.cohort import analyze
+from her2scope.cohort.table1.compute import analyze
 from her2scope.kb.from_study import profiles_from_study
 from her2scope.kb.match import call_her2, prefill_her2_calls
 from her2scope.report.cbioportal_export import PREFIX, export_cbioportal

@@ -291,11 +291,11 @@ def test_pooled_partial_overlap_counted_once(studies_root: Path, tmp_path: Path)
 
 
 def test_nothing_assessed_summary_and_class_rows(studies_root: Path) -> None:
-    from her2scope.analysis.cohort import analyze
-    from her2scope.report.cohort import summary_text, terminal_table, unassessed_rows
+    from her2scope.cohort.table1.compute import analyze
+    from her2scope.cohort.table1.views import summary_text, terminal_table
 
     result = analyze(load_study(studies_root / "brca_tcga_pub2015"))
-    na = unassessed_rows(result)
+    na = result.unassessed_rows()
     assert {"ER", "TF", "MAPK", "PI3K", "CDK46", "ALL"} <= na
     text = summary_text(result)
     assert "Fisher p ;" not in text and "(%, 95% CI -)" not in text
@@ -306,10 +306,9 @@ def test_nothing_assessed_summary_and_class_rows(studies_root: Path) -> None:
 
 
 def test_class_rows_of_a_profiled_study_keep_counts(studies_root: Path) -> None:
-    from her2scope.analysis.cohort import analyze
-    from her2scope.report.cohort import unassessed_rows
+    from her2scope.cohort.table1.compute import analyze
 
-    assert unassessed_rows(analyze(load_study(studies_root / "breast_msk_2018"))) == set()
+    assert analyze(load_study(studies_root / "breast_msk_2018")).unassessed_rows() == set()
 
 
 @pytest.mark.parametrize(

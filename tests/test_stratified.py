@@ -10,8 +10,8 @@ import pytest
 from statsmodels.stats.contingency_tables import StratifiedTable
 
 from her2scope.analysis.contingency import contingency_counts, stratified_2x2
-from her2scope.analysis.intersection import AlterationInfo
 from her2scope.analysis.stratified import cmh, stratified_table
+from her2scope.cohort.table1.compute import AlterationInfo
 
 # two strata, rows altered / not, columns HER2-low / HER2-0
 T1 = [[2, 3], [1, 4]]

@@ -43,7 +43,7 @@ _FUNCTIONS = {
     "annotate": "her2scope._api",
     "cache_info": "her2scope._api",
     "clear_cache": "her2scope._api",
-    "AnalysisOptions": "her2scope.analysis.cohort",
+    "AnalysisOptions": "her2scope.cohort.options",
     "SwitchingOptions": "her2scope.cohort.options",
     "SurvivalOptions": "her2scope.cohort.options",
 }

@@ -28,12 +28,11 @@ if TYPE_CHECKING:
     from her2scope.alterations import AlterationCalls, Catalog
     from her2scope.analysis.actionability import ActionabilityResult
     from her2scope.analysis.adjusted import AdjustedResult
-    from her2scope.analysis.cohort import IntersectionResult
     from her2scope.analysis.pooled import PooledResult
-    from her2scope.analysis.sensitivity import SensitivityResult
     from her2scope.analysis.survival import SurvivalResult
     from her2scope.analysis.switching import SwitchingResult
     from her2scope.cohort.options import AnalysisOptions, SurvivalOptions, SwitchingOptions
+    from her2scope.cohort.table1.result import IntersectionResult, SensitivityResult
     from her2scope.study.model import Study
 
 __all__ = [
@@ -114,7 +113,7 @@ def analyze(
     >>> result = hs.tl.analyze(study, profile="ihc-only", ambiguous="low")  # doctest: +SKIP
     >>> result.to_pandas().head()  # doctest: +SKIP
     """
-    from her2scope.analysis.cohort import analyze as _analyze
+    from her2scope.cohort.table1.compute import analyze as _analyze
 
     opts = _analysis_options(options, option_values)
     return _analyze(_as_study(study), opts, catalog=catalog, calls=calls)
@@ -211,11 +210,11 @@ def sensitivity(
     >>> print(grid.summary())  # doctest: +SKIP
     """
     from her2scope.alterations import annotate, load_catalog
-    from her2scope.analysis.cohort import POLICIES
-    from her2scope.analysis.cohort import sensitivity as _sensitivity
-    from her2scope.analysis.sensitivity import SensitivityResult
     from her2scope.audit import Audit
     from her2scope.cohort.options import check_choice, check_profile
+    from her2scope.cohort.table1.compute import POLICIES
+    from her2scope.cohort.table1.compute import sensitivity as _sensitivity
+    from her2scope.cohort.table1.result import SensitivityResult
     from her2scope.vocab import AMBIGUITY_POLICIES, profile_names
 
     study = _as_study(study)

@@ -244,8 +244,8 @@ def actionability(
     progress : callable, optional
         ``progress(done, total)`` per distinct profile.
     """
-    from her2scope.analysis.cohort import _classified, select_cohort
     from her2scope.cohort.options import AnalysisOptions
+    from her2scope.cohort.table1.compute import _classified, select_cohort
     from her2scope.kb.from_study import ASSUMED_HISTORIES, DEFAULT_HISTORY
     from her2scope.kb.match import Matcher
     from her2scope.study.conventions import harmonised

@@ -1,6 +1,6 @@
 """Adjusted, stratified and pooled HER2-low x alteration statistics; the paper's open questions.
 
-The crude table (:func:`~her2scope.analysis.cohort.analyze`) compares each
+The crude table (:func:`~her2scope.cohort.table1.compute.analyze`) compares each
 alteration with the cohort's own baseline. That comparison is confounded:
 HER2-low is more frequent in HR-positive tumors, resistance alterations
 arise mostly in HR-positive metastases after endocrine therapy, gene panels
@@ -24,7 +24,8 @@ alteration's genes are left out of that alteration's model.
 
 :func:`open_questions` answers the three questions the Frontiers in Oncology
 2024 perspective (doi:10.3389/fonc.2024.1461190) closes with, in the
-endocrine-resistant cohort (:data:`~her2scope.analysis.cohort.ENDOCRINE_RESISTANT_DEFINITION`),
+endocrine-resistant cohort
+(:data:`~her2scope.cohort.table1.compute.ENDOCRINE_RESISTANT_DEFINITION`),
 under each HER2 reading of :data:`READINGS`.
 """
 
@@ -40,20 +41,20 @@ import polars as pl
 
 from her2scope.alterations import AlterationCalls, Catalog, annotate, load_catalog
 from her2scope.analysis.clustered import clustered_proportion, logistic_clustered, patterns
-from her2scope.analysis.cohort import (
+from her2scope.analysis.contingency import HER2_GROUP_EXPR, contingency_counts
+from her2scope.analysis.covariates import sample_covariates
+from her2scope.analysis.stats import bh_fdr, fisher_2x2
+from her2scope.analysis.stratified import STRATIFIED_SCHEMA, stratified_table
+from her2scope.audit import Audit
+from her2scope.cohort.options import AnalysisOptions
+from her2scope.cohort.table1.compute import (
     ENDOCRINE_RESISTANT_DEFINITION,
+    AlterationInfo,
     _classified,
     _info,
     _long_calls,
     select_cohort,
 )
-from her2scope.analysis.contingency import HER2_GROUP_EXPR, contingency_counts
-from her2scope.analysis.covariates import sample_covariates
-from her2scope.analysis.intersection import AlterationInfo
-from her2scope.analysis.stats import bh_fdr, fisher_2x2
-from her2scope.analysis.stratified import STRATIFIED_SCHEMA, stratified_table
-from her2scope.audit import Audit
-from her2scope.cohort.options import AnalysisOptions
 from her2scope.errors import StudyError
 from her2scope.study.conventions import harmonised, require_her2_levels
 from her2scope.study.model import Study
@@ -538,7 +539,7 @@ def adjusted_analysis(
     """Stratified and adjusted statistics for one study, and the open questions.
 
     ``options`` defines the main analysis cohort (as for
-    :func:`~her2scope.analysis.cohort.analyze`; ``cohort="endocrine-resistant"``
+    :func:`~her2scope.cohort.table1.compute.analyze`; ``cohort="endocrine-resistant"``
     restricts it). The open questions are always answered in the
     endocrine-resistant cohort, under each of ``readings``.
     """

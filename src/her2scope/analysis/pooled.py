@@ -3,8 +3,8 @@
 :func:`analyze_many` harmonises each study by its own column convention
 (:func:`her2scope.study.conventions.harmonise`, detected unless the study was
 harmonised already), makes its HER2 calls with the one set of
-:class:`~her2scope.analysis.cohort.AnalysisOptions`, and runs the single-study
-table (:func:`~her2scope.analysis.cohort.analyze`) on each. The studies whose
+:class:`~her2scope.cohort.table1.compute.AnalysisOptions`, and runs the single-study
+table (:func:`~her2scope.cohort.table1.compute.analyze`) on each. The studies whose
 HER2 scale supports HER2-low are then pooled:
 
 - the crude pooled counts are the single-study table computed on every
@@ -38,13 +38,19 @@ from typing import Any
 import polars as pl
 
 from her2scope.alterations import AlterationCalls, Catalog, annotate, load_catalog
-from her2scope.analysis.cohort import NOT_ASSESSED, IntersectionResult, _info, _long_calls, analyze
 from her2scope.analysis.contingency import contingency_counts
-from her2scope.analysis.intersection import TABLE_COLUMNS, intersection_table
 from her2scope.analysis.stats import fisher_2x2
 from her2scope.analysis.stratified import stratified_table
 from her2scope.audit import Audit
 from her2scope.cohort.options import AnalysisOptions
+from her2scope.cohort.table1.compute import (
+    TABLE_COLUMNS,
+    _info,
+    _long_calls,
+    analyze,
+    intersection_table,
+)
+from her2scope.cohort.table1.result import NOT_ASSESSED, IntersectionResult
 from her2scope.errors import ConfigError, StudyError
 from her2scope.study.conventions import convention_of, harmonise, her2_limitation
 from her2scope.study.model import Study
@@ -53,7 +59,7 @@ from her2scope.study.model import Study
 STUDY_STRATUM = "study"
 
 #: Columns of :attr:`PooledResult.table`, after the crude pooled counts
-#: (:data:`~her2scope.analysis.intersection.TABLE_COLUMNS` without the perspective's
+#: (:data:`~her2scope.cohort.table1.compute.TABLE_COLUMNS` without the perspective's
 #: columns and the Fisher columns of the HER2-low vs rest contrast).
 POOLED_EXTRA: dict[str, Any] = {
     "n_studies": pl.Int64,
@@ -91,7 +97,7 @@ class PooledResult:
     studies (:data:`POOLED_COLUMNS`): crude pooled counts, the pooled
     HER2-low vs HER2-0 2x2 with its crude odds ratio, and the Mantel-Haenszel
     odds ratio with study as the stratum. ``per_study``: each analysed study's
-    :class:`~her2scope.analysis.cohort.IntersectionResult` (studies left out
+    :class:`~her2scope.cohort.table1.compute.IntersectionResult` (studies left out
     of the pool are not analysed). ``left_out``: study id -> why it is not
     pooled. ``counts``: the 2x2xK counts (``alteration``, ``study``,
     ``her2_group``, ``n_altered``, ``n_not_altered``, ``n_not_profiled``).

@@ -35,7 +35,7 @@ import polars as pl
 from her2scope.analysis.contingency import stratified_2x2
 
 if TYPE_CHECKING:
-    from her2scope.analysis.intersection import AlterationInfo
+    from her2scope.cohort.table1.compute import AlterationInfo
 
 STRATIFIED_SCHEMA: dict[str, Any] = {
     "alteration": pl.String,

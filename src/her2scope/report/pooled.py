@@ -2,7 +2,7 @@
 
 Lays out what :func:`her2scope.analysis.pooled.analyze_many` returned; nothing
 here computes a statistic. Each study's own outputs are the single-study ones
-(:func:`her2scope.report.cohort.write_outputs`), in a folder named by its id.
+(:func:`her2scope.cohort.table1.views.write_outputs`), in a folder named by its id.
 """
 
 from __future__ import annotations
@@ -17,14 +17,10 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from her2scope.report.cohort import (
-    CITATIONS,
-    _fmt,
-    _p,
-    not_assessed_text,
-    summary_text,
-    versions,
-)
+from her2scope.cohort.table1.result import fmt_fixed as _fmt
+from her2scope.cohort.table1.result import not_assessed_text
+from her2scope.cohort.table1.views import CITATIONS, summary_text, versions
+from her2scope.render.formats import fmt_p as _p
 from her2scope.report.console import print_table
 from her2scope.report.html import render
 from her2scope.report.writers import json_safe
@@ -210,8 +206,8 @@ def pooled_html_fragment(result: PooledResult) -> str:
 def write_pooled_outputs(result: PooledResult, out_dir: Path, *, command: str) -> list[Path]:
     """Write each study's outputs to ``out_dir/STUDY/`` and, at the top,
     pooled.tsv, pooled.json, pooled_counts.tsv (the 2x2xK), audit.tsv and report.html."""
+    from her2scope.cohort.table1.views import write_outputs
     from her2scope.outputs import ensure_dir, write_text_atomic
-    from her2scope.report.cohort import write_outputs
 
     ensure_dir(out_dir)
     written: list[Path] = []

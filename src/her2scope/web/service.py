@@ -36,9 +36,9 @@ from her2scope.web.registry import LoadedStudy, Registry
 
 if TYPE_CHECKING:
     from her2scope.analysis.actionability import ActionabilityResult
-    from her2scope.analysis.cohort import IntersectionResult
     from her2scope.analysis.survival import SurvivalResult
     from her2scope.analysis.switching import SwitchingResult
+    from her2scope.cohort.table1.result import IntersectionResult
     from her2scope.kb.match import Matcher, PatientReport
     from her2scope.kb.patient import PatientProfile
     from her2scope.study.model import Study
@@ -138,7 +138,7 @@ class Service:
         loaded = self.load(study_id, opts)
 
         def compute() -> IntersectionResult:
-            from her2scope.analysis.cohort import analyze
+            from her2scope.cohort.table1.compute import analyze
 
             return analyze(
                 loaded.study,
@@ -221,7 +221,7 @@ class Service:
 
     def filtered_study(self, study_id: str, opts: CohortOptions) -> Study:
         """The study restricted by the sample-type and HR filters, as the cohort table is
-        (same columns and rules as :func:`her2scope.analysis.cohort.select_cohort`)."""
+        (same columns and rules as :func:`her2scope.cohort.table1.compute.select_cohort`)."""
         loaded = self.load(study_id, opts)
         if not opts.filtered:
             return loaded.study
@@ -361,7 +361,7 @@ class Service:
         """Forest plot, stacked bar and oncoprint: report/ draws the three together."""
 
         def compute() -> tuple[bytes, ...]:
-            from her2scope.report.cohort import cohort_figures
+            from her2scope.cohort.table1.views import cohort_figures
 
             result = self.analysis(study_id, opts)
             if self.superseded(view, study_id, opts):
@@ -377,7 +377,7 @@ class Service:
         """File contents for ``name`` in :data:`DOWNLOADS`."""
 
         def compute() -> bytes:
-            from her2scope.report import cohort as report
+            from her2scope.cohort.table1 import views as report
             from her2scope.report.writers import table_bytes
 
             if name == "report.html":
