@@ -52,7 +52,7 @@ def loaded(studies_root: Path):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_analyze_prints_every_number(studies_root: Path, loaded, width, monkeypatch, capsys):  # type: ignore[no-untyped-def]
-    from her2scope.analysis.adjusted import adjusted_analysis
+    from her2scope.cohort.adjusted.compute import adjusted_analysis
     from her2scope.cohort.options import AnalysisOptions
     from her2scope.cohort.table1.compute import analyze, sensitivity
     from her2scope.vocab import ALL_CLASS, MECHANISM_CLASSES

@@ -323,7 +323,7 @@ def test_class_rows_of_a_profiled_study_keep_counts(studies_root: Path) -> None:
 def test_odds_ratio_cells_give_the_reason(
     low: int, zero: int, note: str | None, reason: str
 ) -> None:
-    from her2scope.report.adjusted import _or
+    from her2scope.cohort.adjusted.result import fmt_or
 
     row = {
         "adj_or": math.nan,
@@ -333,8 +333,8 @@ def test_odds_ratio_cells_give_the_reason(
         "n_altered_zero": zero,
         "note": note,
     }
-    assert _or(row, "adj") == f"n/e ({reason})"
-    assert "---" not in _or(row, "adj")
+    assert fmt_or(row, "adj") == f"n/e ({reason})"
+    assert "---" not in fmt_or(row, "adj")
 
 
 def test_classify_out_parquet_is_parquet(

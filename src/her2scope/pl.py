@@ -163,7 +163,7 @@ def adjusted(result: Any, *, ax: Axes | None = None) -> Figure:
     --------
     >>> hs.pl.adjusted(hs.tl.adjusted(study))  # doctest: +SKIP
     """
-    from her2scope.report.adjusted import adjusted_forest_figure
+    from her2scope.cohort.adjusted.views import adjusted_forest_figure
 
     return adjusted_forest_figure(result, ax=ax)
 

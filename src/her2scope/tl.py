@@ -27,10 +27,10 @@ from her2scope.errors import ConfigError
 if TYPE_CHECKING:
     from her2scope.alterations import AlterationCalls, Catalog
     from her2scope.analysis.actionability import ActionabilityResult
-    from her2scope.analysis.adjusted import AdjustedResult
     from her2scope.analysis.pooled import PooledResult
     from her2scope.analysis.survival import SurvivalResult
     from her2scope.analysis.switching import SwitchingResult
+    from her2scope.cohort.adjusted.result import AdjustedResult
     from her2scope.cohort.options import AnalysisOptions, SurvivalOptions, SwitchingOptions
     from her2scope.cohort.table1.result import IntersectionResult, SensitivityResult
     from her2scope.study.model import Study
@@ -362,7 +362,7 @@ def adjusted(
     >>> adj = hs.tl.adjusted(study)  # doctest: +SKIP
     >>> adj.to_pandas().head()  # doctest: +SKIP
     """
-    from her2scope.analysis.adjusted import DEFAULT_COVARIATES, adjusted_analysis
+    from her2scope.cohort.adjusted.compute import DEFAULT_COVARIATES, adjusted_analysis
 
     opts = _analysis_options(options, option_values)
     return adjusted_analysis(

@@ -214,7 +214,7 @@ def analyze(
     if sens is not None:
         print_table(views.sensitivity_summary(sens, [ALL_CLASS, *MECHANISM_CLASSES]), console)
     if done.adjusted is not None:
-        from her2scope.report.adjusted import print_adjusted
+        from her2scope.cohort.adjusted.views import print_adjusted
 
         print_adjusted(done.adjusted, console)
     if done.actionability is not None:

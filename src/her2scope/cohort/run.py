@@ -23,7 +23,7 @@ from her2scope.cohort.table1 import run as table1
 if TYPE_CHECKING:
     from her2scope.alterations import Catalog
     from her2scope.analysis.actionability import ActionabilityResult
-    from her2scope.analysis.adjusted import AdjustedResult
+    from her2scope.cohort.adjusted.result import AdjustedResult
     from her2scope.study.model import Study
 
 
@@ -108,9 +108,9 @@ def run(
     done = table1.run(study, options, catalog=catalog, calls=calls, sensitivity=request.sensitivity)
     adj = None
     if request.adjusted:
-        from her2scope.analysis.adjusted import adjusted_analysis
+        from her2scope.cohort.adjusted import run as adjusted
 
-        adj = adjusted_analysis(study, options, catalog=catalog, calls=calls)
+        adj = adjusted.run(study, options, catalog=catalog, calls=calls)
     act = None
     if request.actionability:
         from her2scope.analysis.actionability import actionability
@@ -131,10 +131,10 @@ def write(done: AnalyzeRun, out_dir: Path, *, command: str) -> list[Path]:
     section = None
     extra: list[Path] = []
     if done.adjusted is not None:
-        from her2scope.report.adjusted import html_section, write_adjusted
+        from her2scope.cohort.adjusted import run as adjusted
 
-        section = html_section(done.adjusted)
-        extra = write_adjusted(done.adjusted, out_dir)
+        section = adjusted.html_section(done.adjusted)
+        extra = adjusted.write(done.adjusted, out_dir)
     if done.actionability is not None:
         from her2scope.report.actionability import html_fragment, write_actionability
 

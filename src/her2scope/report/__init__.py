@@ -32,7 +32,7 @@ _LAZY = {
     "km_figure": "her2scope.report.survival",
     "oncoprint_figure": "her2scope.report.figures",
     "sensitivity_figure": "her2scope.report.figures",
-    "adjusted_forest_figure": "her2scope.report.adjusted",
+    "adjusted_forest_figure": "her2scope.cohort.adjusted.views",
     "write_figure": "her2scope.report.figures",
 }
 _RENAMED: dict[str, tuple[str, str]] = {"encode_figure": ("her2scope.report.figures", "encode")}

@@ -276,7 +276,7 @@ def html_report(
 ) -> str:
     """A single self-contained HTML file (figures embedded as SVG ``data:`` URIs).
 
-    ``adjusted_section``: HTML of :func:`her2scope.report.adjusted.html_section`, if any."""
+    ``adjusted_section``: HTML of :func:`her2scope.cohort.adjusted.views.html_section`, if any."""
     from her2scope.cohort.options import options_dict
     from her2scope.report import figures
     from her2scope.report.html import embed, render

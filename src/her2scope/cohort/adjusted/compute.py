@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,7 @@ from her2scope.analysis.covariates import sample_covariates
 from her2scope.analysis.stats import bh_fdr, fisher_2x2
 from her2scope.analysis.stratified import STRATIFIED_SCHEMA, stratified_table
 from her2scope.audit import Audit
+from her2scope.cohort.adjusted.result import AdjustedResult
 from her2scope.cohort.options import AnalysisOptions
 from her2scope.cohort.table1.compute import (
     ENDOCRINE_RESISTANT_DEFINITION,
@@ -340,44 +341,6 @@ def _model_row(
         "dropped_covariates": "; ".join(dropped),
         "note": "; ".join(notes) or None,
     }
-
-
-@dataclass
-class AdjustedResult:
-    """Result of :func:`adjusted_analysis`.
-
-    ``table``: crude vs CMH vs adjusted odds ratios (:data:`ADJUSTED_SCHEMA`)
-    in the analysis cohort of ``options``; ``stratified``: every CMH row;
-    ``questions``: the three open questions under each reading (dict, see
-    :func:`open_questions`); ``enrichment``: the adjusted table in the
-    endocrine-resistant cohort per reading (``reading`` column first);
-    ``samples``: every sample of the main analysis with its inclusion reason
-    and endocrine-resistant basis; ``notes``: covariates dropped and similar.
-    """
-
-    study_id: str
-    options: AnalysisOptions
-    covariates: tuple[str, ...]
-    table: pl.DataFrame
-    stratified: pl.DataFrame
-    questions: dict[str, Any]
-    enrichment: pl.DataFrame
-    samples: pl.DataFrame
-    notes: list[str] = field(default_factory=list)
-    audit: Audit = field(default_factory=Audit)
-
-    def summary(self) -> str:
-        from her2scope.report.adjusted import summary_text
-
-        return summary_text(self)
-
-    def _repr_html_(self) -> str:
-        from her2scope.report.adjusted import html_section
-
-        return html_section(self)
-
-    def to_pandas(self) -> Any:
-        return self.table.to_pandas()
 
 
 def _reading_cohort(
