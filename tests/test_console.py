@@ -152,8 +152,8 @@ def test_formats() -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_pooled_prints_every_number(studies_root: Path, width, monkeypatch, capsys):  # type: ignore[no-untyped-def]
-    from her2scope.analysis.pooled import analyze_many
     from her2scope.cohort.options import AnalysisOptions
+    from her2scope.cohort.pooled.compute import analyze_many
     from her2scope.study import load_study
 
     studies = [str(studies_root / s) for s in ("breast_msk_2018", "brca_tcga_pub2015")]

@@ -268,7 +268,7 @@ def test_pooled_drops_repeated_samples_with_the_count(
 
 
 def test_pooled_partial_overlap_counted_once(studies_root: Path, tmp_path: Path) -> None:
-    from her2scope.analysis.pooled import analyze_many
+    from her2scope.cohort.pooled.compute import analyze_many
 
     copy = _copy(studies_root, "brca_tcga_pub2015", tmp_path, "brca_tcga_pub2015_half")
     path = copy / "data_clinical_sample.txt"

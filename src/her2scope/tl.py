@@ -27,11 +27,11 @@ from her2scope.errors import ConfigError
 if TYPE_CHECKING:
     from her2scope.alterations import AlterationCalls, Catalog
     from her2scope.analysis.actionability import ActionabilityResult
-    from her2scope.analysis.pooled import PooledResult
     from her2scope.analysis.survival import SurvivalResult
     from her2scope.analysis.switching import SwitchingResult
     from her2scope.cohort.adjusted.result import AdjustedResult
     from her2scope.cohort.options import AnalysisOptions, SurvivalOptions, SwitchingOptions
+    from her2scope.cohort.pooled.result import PooledResult
     from her2scope.cohort.table1.result import IntersectionResult, SensitivityResult
     from her2scope.study.model import Study
 
@@ -167,7 +167,7 @@ def analyze_many(
     >>> pooled = hs.tl.analyze_many([a, b], profile="asco-cap-2023")  # doctest: +SKIP
     >>> pooled.table.select("alteration", "n_her2_low", "mh_or")  # doctest: +SKIP
     """
-    from her2scope.analysis.pooled import analyze_many as _analyze_many
+    from her2scope.cohort.pooled.compute import analyze_many as _analyze_many
 
     opts = _analysis_options(options, option_values)
     return _analyze_many([_as_study(s) for s in studies], opts, catalog=catalog)

@@ -247,9 +247,9 @@ def _analyze_several(
     from rich.console import Console
 
     from her2scope.alterations import load_catalog
-    from her2scope.analysis.pooled import analyze_many
     from her2scope.cohort.options import AnalysisOptions, analyze_command
-    from her2scope.report import pooled as report
+    from her2scope.cohort.pooled import run as pooled
+    from her2scope.cohort.pooled import views
     from her2scope.study import load_study
 
     assert isinstance(options, AnalysisOptions)
@@ -266,16 +266,16 @@ def _analyze_several(
     for one in loaded:
         check_cancer_type(one, strict=strict)
     cat = load_catalog(catalog) if catalog else load_catalog()
-    result = analyze_many(loaded, options, catalog=cat)
+    result = pooled.run(loaded, options, catalog=cat)
     err = Console(stderr=True)
     for sid, reason in result.left_out.items():
         err.print(f"{sid}: left out of the pooled table: {reason}", markup=False)
-    report.print_pooled(result, stdout_console())
+    views.print_pooled(result, stdout_console())
     if out is not None:
         o = options
         command = analyze_command(studies, o, out=out, catalog=catalog)
         with results_folder(out, command=command, profile=o.profile, ambiguous=o.ambiguous):
-            written = report.write_pooled_outputs(result, out, command=command)
+            written = pooled.write(result, out, command=command)
         err.print(
             f"wrote {len(written)} files to {out} (pooled.tsv, pooled.json, report.html, "
             "one folder per study)"
