@@ -113,10 +113,10 @@ def analyze(
     >>> result = hs.tl.analyze(study, profile="ihc-only", ambiguous="low")  # doctest: +SKIP
     >>> result.to_pandas().head()  # doctest: +SKIP
     """
-    from her2scope.cohort.table1.compute import analyze as _analyze
+    from her2scope.cohort.table1 import run as table1
 
     opts = _analysis_options(options, option_values)
-    return _analyze(_as_study(study), opts, catalog=catalog, calls=calls)
+    return table1.run(_as_study(study), opts, catalog=catalog, calls=calls).result
 
 
 def analyze_many(
@@ -167,10 +167,10 @@ def analyze_many(
     >>> pooled = hs.tl.analyze_many([a, b], profile="asco-cap-2023")  # doctest: +SKIP
     >>> pooled.table.select("alteration", "n_her2_low", "mh_or")  # doctest: +SKIP
     """
-    from her2scope.cohort.pooled.compute import analyze_many as _analyze_many
+    from her2scope.cohort.pooled import run as pooled
 
     opts = _analysis_options(options, option_values)
-    return _analyze_many([_as_study(s) for s in studies], opts, catalog=catalog)
+    return pooled.run([_as_study(s) for s in studies], opts, catalog=catalog)
 
 
 def sensitivity(
@@ -209,50 +209,15 @@ def sensitivity(
     >>> grid = hs.tl.sensitivity(study)  # doctest: +SKIP
     >>> print(grid.summary())  # doctest: +SKIP
     """
-    from her2scope.alterations import annotate, load_catalog
-    from her2scope.audit import Audit
-    from her2scope.cohort.options import check_choice, check_profile
-    from her2scope.cohort.table1.compute import POLICIES
-    from her2scope.cohort.table1.compute import sensitivity as _sensitivity
-    from her2scope.cohort.table1.result import SensitivityResult
-    from her2scope.vocab import AMBIGUITY_POLICIES, profile_names
+    from her2scope.cohort.table1.compute import sensitivity_result
 
-    study = _as_study(study)
-    opts = _analysis_options(options, option_values)
-    chosen_profiles = tuple(profile_names() if profiles is None else profiles)
-    chosen_policies = tuple(POLICIES if policies is None else policies)
-    for name in chosen_profiles:
-        check_profile(name, "profiles")
-    for policy in chosen_policies:
-        check_choice("policies", policy, AMBIGUITY_POLICIES)
-    catalog = catalog or load_catalog()
-    if calls is None:
-        calls = annotate(study, catalog, mutation_classes=opts.mutation_classes)
-    table = _sensitivity(
-        study,
-        opts,
+    return sensitivity_result(
+        _as_study(study),
+        _analysis_options(options, option_values),
+        profiles=profiles,
+        policies=policies,
         catalog=catalog,
         calls=calls,
-        profiles=chosen_profiles,
-        policies=chosen_policies,
-    )
-    audit = Audit()
-    audit.extend(study.audit)
-    audit.extend(calls.audit)
-    audit.add(
-        "info",
-        "analysis.sensitivity",
-        f"table recomputed under {len(chosen_profiles)} profiles x {len(chosen_policies)} "
-        "ambiguity policies",
-        count=len(chosen_profiles) * len(chosen_policies),
-    )
-    return SensitivityResult(
-        study_id=study.study_id,
-        options=opts,
-        table=table,
-        profiles=chosen_profiles,
-        policies=chosen_policies,
-        audit=audit,
     )
 
 
@@ -362,10 +327,11 @@ def adjusted(
     >>> adj = hs.tl.adjusted(study)  # doctest: +SKIP
     >>> adj.to_pandas().head()  # doctest: +SKIP
     """
-    from her2scope.cohort.adjusted.compute import DEFAULT_COVARIATES, adjusted_analysis
+    from her2scope.cohort.adjusted import run as adjusted_run
+    from her2scope.cohort.adjusted.compute import DEFAULT_COVARIATES
 
     opts = _analysis_options(options, option_values)
-    return adjusted_analysis(
+    return adjusted_run.run(
         _as_study(study),
         opts,
         catalog=catalog,

@@ -291,16 +291,27 @@ class AnalysisOptions:
         ``map`` (repeatable, ``field=column``; a field of :data:`MAP_FIELDS`, an
         empty column meaning "not set"). A profile must be a built-in name: a query
         string never names a file to read. A bad value raises
-        :class:`~her2scope.errors.ConfigError` naming the parameter.
+        :class:`~her2scope.errors.ConfigError` naming the parameter and its choices
+        (not the value typed: a query string is anyone's link).
         """
+        choices: dict[str, tuple[str, ...]] = {
+            "profile": profile_names(),
+            "ambiguous": AMBIGUITY_POLICIES,
+            "sample_type": typing.get_args(SampleType),
+            "hr": typing.get_args(HrFilter),
+        }
         values: dict[str, Any] = {}
         for name in QUERY_FIELDS:
             raw = params.get(name)
             if raw is None or raw == "":
                 continue
-            if name == "profile":
-                raw = str(canonical_choice("profile", raw, profile_names()))
-            values[name] = raw
+            try:
+                values[name] = canonical_choice(name, raw, choices[name])
+            except ConfigError:
+                # the message leaves the typed value out: a query string is anyone's link
+                raise ConfigError(
+                    f"parameter {name} must be one of {', '.join(choices[name])}"
+                ) from None
         getlist = getattr(params, "getlist", None)
         raw_maps = getlist("map") if getlist is not None else [params.get("map") or ""]
         mapping: dict[str, str] = {}

@@ -138,14 +138,9 @@ class Service:
         loaded = self.load(study_id, opts)
 
         def compute() -> IntersectionResult:
-            from her2scope.cohort.table1.compute import analyze
+            from her2scope.cohort.table1 import run as table1
 
-            return analyze(
-                loaded.study,
-                opts,
-                catalog=loaded.catalog,
-                calls=loaded.calls,
-            )
+            return table1.run(loaded.study, opts, catalog=loaded.catalog, calls=loaded.calls).result
 
         return self._results.get(("analysis", study_id, opts), compute)
 

@@ -55,8 +55,8 @@ from her2scope.analysis.contingency import (  # noqa: F401  (re-exported: the HE
 )
 from her2scope.analysis.stats import bh_fdr, binomial_greater, fisher_2x2, wilson_ci
 from her2scope.audit import Audit
-from her2scope.cohort.options import AnalysisOptions, OnePerPatient
-from her2scope.cohort.table1.result import NOT_ASSESSED, IntersectionResult
+from her2scope.cohort.options import AnalysisOptions, OnePerPatient, check_choice, check_profile
+from her2scope.cohort.table1.result import NOT_ASSESSED, IntersectionResult, SensitivityResult
 from her2scope.errors import StudyError
 from her2scope.her2 import classify
 from her2scope.study.conventions import convention_of, harmonise, harmonised, require_her2_levels
@@ -603,3 +603,57 @@ def sensitivity(
                 )
             )
     return pl.concat(frames)
+
+
+def sensitivity_result(
+    study: Study,
+    options: AnalysisOptions | None = None,
+    *,
+    profiles: Sequence[str] | None = None,
+    policies: Sequence[str] | None = None,
+    catalog: Catalog | None = None,
+    calls: AlterationCalls | None = None,
+) -> SensitivityResult:
+    """:func:`sensitivity` as a result: the grid, the settings and the audit.
+
+    ``profiles`` (default: every built-in profile) and ``policies`` (default:
+    :data:`POLICIES`) are checked first; a bad one is a
+    :class:`~her2scope.errors.ConfigError` naming the parameter. The audit holds
+    the study's and the alteration calls' findings and one entry for the grid.
+    """
+    options = options or AnalysisOptions()
+    chosen_profiles = tuple(profile_names() if profiles is None else profiles)
+    chosen_policies = tuple(POLICIES if policies is None else policies)
+    for name in chosen_profiles:
+        check_profile(name, "profiles")
+    for policy in chosen_policies:
+        check_choice("policies", policy, AMBIGUITY_POLICIES)
+    catalog = catalog or load_catalog()
+    if calls is None:
+        calls = annotate(study, catalog, mutation_classes=options.mutation_classes)
+    table = sensitivity(
+        study,
+        options,
+        catalog=catalog,
+        calls=calls,
+        profiles=chosen_profiles,
+        policies=chosen_policies,
+    )
+    audit = Audit()
+    audit.extend(study.audit)
+    audit.extend(calls.audit)
+    audit.add(
+        "info",
+        "analysis.sensitivity",
+        f"table recomputed under {len(chosen_profiles)} profiles x {len(chosen_policies)} "
+        "ambiguity policies",
+        count=len(chosen_profiles) * len(chosen_policies),
+    )
+    return SensitivityResult(
+        study_id=study.study_id,
+        options=options,
+        table=table,
+        profiles=chosen_profiles,
+        policies=chosen_policies,
+        audit=audit,
+    )
