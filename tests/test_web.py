@@ -155,6 +155,13 @@ def test_unknown_sample_and_markup_in_a_missing_id_give_a_plain_404(tiny: Any) -
     assert "There is no" in r.text or "No study" in r.text
 
 
+def test_cohort_page_summary_is_the_results_sentences(tiny: Any) -> None:
+    page = tiny.get("/study/tiny_study")
+    assert page.status_code == 200
+    assert "Cohort HER2-low:" in page.text  # IntersectionResult.summary_lines()
+    assert "=====" not in page.text  # not the notebook summary's text layout
+
+
 def test_report_download_names_the_one_reproducible_command(tiny: Any) -> None:
     from her2scope.cohort.options import AnalysisOptions, analyze_command
 

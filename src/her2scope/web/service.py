@@ -161,7 +161,7 @@ class Service:
                 "reading_query": opts.reading_query(),
                 "n_samples": result.n_samples,
                 "n_analysed": result.n_included,
-                "summary": result.summary().split("\n"),
+                "summary": result.summary_lines(),
                 "distribution": distribution(result),
                 "rows": table_rows(result),
                 "samples": analysed_samples(result),
