@@ -6,7 +6,7 @@ Two modes, each printing one JSON object on stdout:
     Times the library calls behind ``her2scope analyze --profile ihc-only
     --ambiguous low --out OUT_DIR`` one by one: import, load, catalog,
     classify, annotate, statistics, report. ``statistics`` is
-    :func:`her2scope.analysis.cohort.analyze` given the precomputed alteration
+    :func:`her2scope.cohort.table1.compute.analyze` given the precomputed alteration
     calls (cohort selection, class roll-up, intersection table, Fisher /
     Wilson / binomial / BH); it re-runs the HER2 call internally, so its net
     cost is reported as ``statistics`` minus ``classify``.
@@ -73,9 +73,9 @@ def run_stages(study_dir: Path, out_dir: Path) -> dict[str, Any]:
 
     def imports() -> None:
         import her2scope.alterations
-        import her2scope.analysis.cohort
+        import her2scope.cohort.table1.compute
+        import her2scope.cohort.table1.views
         import her2scope.her2
-        import her2scope.report.cohort
         import her2scope.study  # noqa: F401
 
     clock.run("import", imports)
@@ -83,9 +83,10 @@ def run_stages(study_dir: Path, out_dir: Path) -> dict[str, Any]:
     from rich.console import Console
 
     from her2scope.alterations import annotate, load_catalog
-    from her2scope.analysis.cohort import AnalysisOptions, analyze
+    from her2scope.cohort.options import AnalysisOptions
+    from her2scope.cohort.table1 import views as report
+    from her2scope.cohort.table1.compute import analyze
     from her2scope.her2 import classify
-    from her2scope.report import cohort as report
     from her2scope.study import load_study
 
     options = AnalysisOptions(profile="ihc-only", ambiguous="low")

@@ -39,7 +39,10 @@ def _loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
         "her2scope.stats.core",
         "her2scope.render.plots",
         "her2scope.render.canvas",
-        "her2scope.report.cohort",
+        "her2scope.cohort.table1.views",
+        "her2scope.stats.core",
+        "her2scope.render.plots",
+        "her2scope.cohort.table1.views",
     ],
 )
 def test_import_does_not_load_heavy_libraries(module: str) -> None:

@@ -52,8 +52,9 @@ def loaded(studies_root: Path):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_analyze_prints_every_number(studies_root: Path, loaded, width, monkeypatch, capsys):  # type: ignore[no-untyped-def]
-    from her2scope.analysis.adjusted import adjusted_analysis
-    from her2scope.analysis.cohort import AnalysisOptions, analyze, sensitivity
+    from her2scope.cohort.adjusted.compute import adjusted_analysis
+    from her2scope.cohort.options import AnalysisOptions
+    from her2scope.cohort.table1.compute import analyze, sensitivity
     from her2scope.vocab import ALL_CLASS, MECHANISM_CLASSES
 
     args = ["analyze", str(studies_root / "breast_msk_2018"), "--sensitivity", "--adjusted"]
@@ -151,8 +152,8 @@ def test_formats() -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_pooled_prints_every_number(studies_root: Path, width, monkeypatch, capsys):  # type: ignore[no-untyped-def]
-    from her2scope.analysis.cohort import AnalysisOptions
-    from her2scope.analysis.pooled import analyze_many
+    from her2scope.cohort.options import AnalysisOptions
+    from her2scope.cohort.pooled.compute import analyze_many
     from her2scope.study import load_study
 
     studies = [str(studies_root / s) for s in ("breast_msk_2018", "brca_tcga_pub2015")]

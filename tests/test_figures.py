@@ -114,7 +114,7 @@ def test_encode_crops_to_the_content(table1: Any) -> None:
 
 
 def test_cohort_report_embeds_three_svg_figures(table1: Any, tmp_path: Path) -> None:
-    from her2scope.report.cohort import write_outputs
+    from her2scope.cohort.table1.views import write_outputs
 
     write_outputs(table1, tmp_path, command="her2scope analyze demo")
     forest, stacked, oncoprint = embedded_svgs((tmp_path / "report.html").read_text())

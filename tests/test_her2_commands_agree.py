@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from her2scope.analysis.cohort import analyze
+from her2scope.cohort.table1.compute import analyze
 from her2scope.export.run import export_cbioportal
 from her2scope.export.views import PREFIX
 from her2scope.kb.from_study import profiles_from_study

@@ -266,7 +266,7 @@ def test_pooled_drops_repeated_samples_with_the_count(
 
 
 def test_pooled_partial_overlap_counted_once(studies_root: Path, tmp_path: Path) -> None:
-    from her2scope.analysis.pooled import analyze_many
+    from her2scope.cohort.pooled.compute import analyze_many
 
     copy = _copy(studies_root, "brca_tcga_pub2015", tmp_path, "brca_tcga_pub2015_half")
     path = copy / "data_clinical_sample.txt"
@@ -289,11 +289,11 @@ def test_pooled_partial_overlap_counted_once(studies_root: Path, tmp_path: Path)
 
 
 def test_nothing_assessed_summary_and_class_rows(studies_root: Path) -> None:
-    from her2scope.analysis.cohort import analyze
-    from her2scope.report.cohort import summary_text, terminal_table, unassessed_rows
+    from her2scope.cohort.table1.compute import analyze
+    from her2scope.cohort.table1.views import summary_text, terminal_table
 
     result = analyze(load_study(studies_root / "brca_tcga_pub2015"))
-    na = unassessed_rows(result)
+    na = result.unassessed_rows()
     assert {"ER", "TF", "MAPK", "PI3K", "CDK46", "ALL"} <= na
     text = summary_text(result)
     assert "Fisher p ;" not in text and "(%, 95% CI -)" not in text
@@ -304,10 +304,9 @@ def test_nothing_assessed_summary_and_class_rows(studies_root: Path) -> None:
 
 
 def test_class_rows_of_a_profiled_study_keep_counts(studies_root: Path) -> None:
-    from her2scope.analysis.cohort import analyze
-    from her2scope.report.cohort import unassessed_rows
+    from her2scope.cohort.table1.compute import analyze
 
-    assert unassessed_rows(analyze(load_study(studies_root / "breast_msk_2018"))) == set()
+    assert analyze(load_study(studies_root / "breast_msk_2018")).unassessed_rows() == set()
 
 
 @pytest.mark.parametrize(
@@ -322,7 +321,7 @@ def test_class_rows_of_a_profiled_study_keep_counts(studies_root: Path) -> None:
 def test_odds_ratio_cells_give_the_reason(
     low: int, zero: int, note: str | None, reason: str
 ) -> None:
-    from her2scope.report.adjusted import _or
+    from her2scope.cohort.adjusted.result import fmt_or
 
     row = {
         "adj_or": math.nan,
@@ -332,8 +331,8 @@ def test_odds_ratio_cells_give_the_reason(
         "n_altered_zero": zero,
         "note": note,
     }
-    assert _or(row, "adj") == f"n/e ({reason})"
-    assert "---" not in _or(row, "adj")
+    assert fmt_or(row, "adj") == f"n/e ({reason})"
+    assert "---" not in fmt_or(row, "adj")
 
 
 def test_classify_out_parquet_is_parquet(

@@ -43,15 +43,14 @@ RANK = {
     "notation": 1,
     "alterations": 2,
     "analysis": 3,
+    # the cohort questions (options; table1, adjusted, pooled: compute, result, views, run)
+    "cohort": 3,
     "kb": 3,
     # the tumor-board decision steps (gates, ranking) sit beside the knowledge base they read
     "tumorboard": 3,
     # exports of the calls into other tools' formats (compute, views, run: like a question)
     "export": 3,
     "report": 4,
-    # the questions (compute, result, views, run): beside analysis once report/'s
-    # generic parts are render/ (26); until then views import report.html etc.
-    "cohort": 4,
     "web": 5,
     "cli": 5,
     "tl": 5,
@@ -202,8 +201,8 @@ def test_no_matplotlib_use_anywhere() -> None:
 
 def test_the_checker_sees_a_planted_upward_import(tmp_path: Path) -> None:
     tree = ast.parse(
-        "from her2scope.report.cohort import x\nif TYPE_CHECKING:\n    import her2scope.kb\n"
+        "from her2scope.cohort.table1.views import x\nif TYPE_CHECKING:\n    import her2scope.kb\n"
     )
     found = _module_level_imports(tree, "her2scope.her2.engine", False)
-    assert "her2scope.report.cohort" in found
+    assert "her2scope.cohort.table1.views" in found
     assert "her2scope.kb" not in found

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from her2scope.analysis.intersection import AlterationInfo
+from her2scope.cohort.table1.compute import AlterationInfo
 from her2scope.stats.contingency import contingency_counts, stratified_2x2
 from her2scope.stats.stratified import cmh, stratified_table
 

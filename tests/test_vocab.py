@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from her2scope import vocab
-from her2scope.analysis.cohort import AnalysisOptions, sensitivity
+from her2scope.cohort.options import AnalysisOptions
+from her2scope.cohort.table1.compute import sensitivity
 from her2scope.errors import ConfigError
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "her2scope"
@@ -107,7 +108,7 @@ def test_a_new_profile_file_is_picked_up_by_sensitivity(
 ) -> None:
     """sensitivity() asks profile_names() at call time: a new profile joins the grid."""
     import her2scope as hs
-    from her2scope.analysis import cohort
+    from her2scope.cohort.table1 import compute as cohort
 
     new = tmp_path / "my-new-profile.yaml"
     text = (SRC / "data" / "profiles" / "ihc-only.yaml").read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ ihc-only with range scores as HER2-low, the paper's Table 1 row).
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import sys
@@ -154,10 +155,30 @@ def test_unknown_sample_and_markup_in_a_missing_id_give_a_plain_404(tiny: Any) -
     assert "There is no" in r.text or "No study" in r.text
 
 
+def test_cohort_page_summary_is_the_results_sentences(tiny: Any) -> None:
+    page = tiny.get("/study/tiny_study")
+    assert page.status_code == 200
+    assert "Cohort HER2-low:" in page.text  # IntersectionResult.summary_lines()
+    assert "=====" not in page.text  # not the notebook summary's text layout
+
+
+def test_report_download_names_the_one_reproducible_command(tiny: Any) -> None:
+    from her2scope.cohort.options import AnalysisOptions, analyze_command
+
+    q = {"profile": "ihc-only", "ambiguous": "low", "sample_type": "primary"}
+    r = tiny.get("/study/tiny_study/download/report.html", params=q)
+    assert r.status_code == 200
+    command = analyze_command(
+        ["tiny_study"], AnalysisOptions(profile="ihc-only", ambiguous="low", sample_type="primary")
+    )
+    assert "--source sequenced --expected 0.45-0.55 --cohort all" in command
+    assert html.escape(command) in r.text  # what the command line itself would record
+
+
 def test_bad_option_is_a_400_page_that_does_not_echo_the_value(tiny: Any) -> None:
     r = tiny.get("/study/tiny_study", params={"profile": "<b>x</b>"})
     assert r.status_code == 400
-    assert "<b>x</b>" not in r.text
+    assert "<b>x</b>" not in r.text and "&lt;b&gt;x" not in r.text
     assert "profile must be one of" in r.text
     j = tiny.get("/study/tiny_study/analysis.json", params={"ambiguous": "maybe"})
     assert j.status_code == 400

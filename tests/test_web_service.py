@@ -26,10 +26,11 @@ from study_factory import DEFAULT_SAMPLES, make_study
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 testclient = pytest.importorskip("starlette.testclient")
 
+from her2scope.cohort.options import AnalysisOptions  # noqa: E402
 from her2scope.web import create_app  # noqa: E402
 from her2scope.web.app import _warm, links_in_new_tab  # noqa: E402
 from her2scope.web.registry import Registry  # noqa: E402
-from her2scope.web.service import CohortOptions, Service, Superseded  # noqa: E402
+from her2scope.web.service import Service, Superseded  # noqa: E402
 
 SLASH_SAMPLE = "S-5/b"
 
@@ -69,7 +70,7 @@ def test_warm_goes_past_a_broken_study_with_one_log_line(
     # the studies after the broken one were loaded and analysed
     for study_id in ("tiny_study", "zzz_other"):
         assert registry.is_loaded(study_id)
-        assert service._results.peek(("payload", study_id, CohortOptions())) is not None
+        assert service._results.peek(("payload", study_id, AnalysisOptions())) is not None
     lines = [r for r in caplog.records if "aaa_broken" in r.getMessage()]
     assert len(lines) == 1 and lines[0].exc_info is None
     assert "\n" not in lines[0].getMessage()
@@ -114,7 +115,7 @@ def test_named_hosts_with_0000(roots: tuple[Path, Path]) -> None:
 
 def test_a_superseded_figure_is_not_drawn(roots: tuple[Path, Path]) -> None:
     service = Service(Registry([roots[0]]))
-    old, new = CohortOptions(), CohortOptions(sample_type="primary")
+    old, new = AnalysisOptions(), AnalysisOptions(sample_type="primary")
     service.want("view1", "tiny_study", new)
     with pytest.raises(Superseded):
         service.figure("tiny_study", old, "forest", view="view1")

@@ -32,8 +32,7 @@ if TYPE_CHECKING:
 
     from her2scope import kb, pl, report, synth, tl, vocab
     from her2scope._api import annotate, cache_info, classify, clear_cache, load_study
-    from her2scope.analysis.cohort import AnalysisOptions
-    from her2scope.analysis.options import SurvivalOptions, SwitchingOptions
+    from her2scope.cohort.options import AnalysisOptions, SurvivalOptions, SwitchingOptions
     from her2scope.study import Study
 
 #: public name -> module it lives in (imported on first access)
@@ -44,9 +43,9 @@ _FUNCTIONS = {
     "annotate": "her2scope._api",
     "cache_info": "her2scope._api",
     "clear_cache": "her2scope._api",
-    "AnalysisOptions": "her2scope.analysis.cohort",
-    "SwitchingOptions": "her2scope.analysis.options",
-    "SurvivalOptions": "her2scope.analysis.options",
+    "AnalysisOptions": "her2scope.cohort.options",
+    "SwitchingOptions": "her2scope.cohort.options",
+    "SurvivalOptions": "her2scope.cohort.options",
 }
 _SUBMODULES = ("tl", "pl", "kb", "report", "synth", "vocab")
 

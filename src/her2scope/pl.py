@@ -168,7 +168,7 @@ def adjusted(result: Any, *, ax: Axes | None = None) -> Figure:
     --------
     >>> hs.pl.adjusted(hs.tl.adjusted(study))  # doctest: +SKIP
     """
-    from her2scope.report.adjusted import adjusted_forest_figure
+    from her2scope.cohort.adjusted.views import adjusted_forest_figure
 
     return adjusted_forest_figure(result, ax=ax)
 
@@ -194,7 +194,7 @@ def switching(result: Any, *, ax: Axes | None = None, **kwargs: Any) -> Figure:
     --------
     >>> hs.pl.switching(hs.tl.switching(study))  # doctest: +SKIP
     """
-    from her2scope.analysis.options import sample_type_label
+    from her2scope.cohort.options import sample_type_label
     from her2scope.cohort.switching.views import switching_figure
 
     if "sample_type" in kwargs:

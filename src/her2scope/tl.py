@@ -27,13 +27,12 @@ from her2scope.errors import ConfigError
 if TYPE_CHECKING:
     from her2scope.alterations import AlterationCalls, Catalog
     from her2scope.analysis.actionability import ActionabilityResult
-    from her2scope.analysis.adjusted import AdjustedResult
-    from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
-    from her2scope.analysis.options import SurvivalOptions, SwitchingOptions
-    from her2scope.analysis.pooled import PooledResult
-    from her2scope.analysis.sensitivity import SensitivityResult
+    from her2scope.cohort.adjusted.result import AdjustedResult
+    from her2scope.cohort.options import AnalysisOptions, SurvivalOptions, SwitchingOptions
+    from her2scope.cohort.pooled.result import PooledResult
     from her2scope.cohort.survival import SurvivalResult
     from her2scope.cohort.switching import SwitchingResult
+    from her2scope.cohort.table1.result import IntersectionResult, SensitivityResult
     from her2scope.study.model import Study
 
 __all__ = [
@@ -65,8 +64,7 @@ def _as_study(study: Any) -> Study:
 
 
 def _analysis_options(options: AnalysisOptions | None, kwargs: dict[str, Any]) -> AnalysisOptions:
-    from her2scope.analysis.cohort import AnalysisOptions
-    from her2scope.analysis.options import make_options, parse_expected_range
+    from her2scope.cohort.options import AnalysisOptions, make_options, parse_expected_range
 
     if options is not None and kwargs:
         raise ConfigError(
@@ -115,10 +113,10 @@ def analyze(
     >>> result = hs.tl.analyze(study, profile="ihc-only", ambiguous="low")  # doctest: +SKIP
     >>> result.to_pandas().head()  # doctest: +SKIP
     """
-    from her2scope.analysis.cohort import analyze as _analyze
+    from her2scope.cohort.table1 import run as table1
 
     opts = _analysis_options(options, option_values)
-    return _analyze(_as_study(study), opts, catalog=catalog, calls=calls)
+    return table1.run(_as_study(study), opts, catalog=catalog, calls=calls).result
 
 
 def analyze_many(
@@ -169,10 +167,10 @@ def analyze_many(
     >>> pooled = hs.tl.analyze_many([a, b], profile="asco-cap-2023")  # doctest: +SKIP
     >>> pooled.table.select("alteration", "n_her2_low", "mh_or")  # doctest: +SKIP
     """
-    from her2scope.analysis.pooled import analyze_many as _analyze_many
+    from her2scope.cohort.pooled import run as pooled
 
     opts = _analysis_options(options, option_values)
-    return _analyze_many([_as_study(s) for s in studies], opts, catalog=catalog)
+    return pooled.run([_as_study(s) for s in studies], opts, catalog=catalog)
 
 
 def sensitivity(
@@ -211,50 +209,15 @@ def sensitivity(
     >>> grid = hs.tl.sensitivity(study)  # doctest: +SKIP
     >>> print(grid.summary())  # doctest: +SKIP
     """
-    from her2scope.alterations import annotate, load_catalog
-    from her2scope.analysis.cohort import POLICIES
-    from her2scope.analysis.cohort import sensitivity as _sensitivity
-    from her2scope.analysis.options import check_choice, check_profile
-    from her2scope.analysis.sensitivity import SensitivityResult
-    from her2scope.audit import Audit
-    from her2scope.vocab import AMBIGUITY_POLICIES, profile_names
+    from her2scope.cohort.table1.compute import sensitivity_result
 
-    study = _as_study(study)
-    opts = _analysis_options(options, option_values)
-    chosen_profiles = tuple(profile_names() if profiles is None else profiles)
-    chosen_policies = tuple(POLICIES if policies is None else policies)
-    for name in chosen_profiles:
-        check_profile(name, "profiles")
-    for policy in chosen_policies:
-        check_choice("policies", policy, AMBIGUITY_POLICIES)
-    catalog = catalog or load_catalog()
-    if calls is None:
-        calls = annotate(study, catalog, mutation_classes=opts.mutation_classes)
-    table = _sensitivity(
-        study,
-        opts,
+    return sensitivity_result(
+        _as_study(study),
+        _analysis_options(options, option_values),
+        profiles=profiles,
+        policies=policies,
         catalog=catalog,
         calls=calls,
-        profiles=chosen_profiles,
-        policies=chosen_policies,
-    )
-    audit = Audit()
-    audit.extend(study.audit)
-    audit.extend(calls.audit)
-    audit.add(
-        "info",
-        "analysis.sensitivity",
-        f"table recomputed under {len(chosen_profiles)} profiles x {len(chosen_policies)} "
-        "ambiguity policies",
-        count=len(chosen_profiles) * len(chosen_policies),
-    )
-    return SensitivityResult(
-        study_id=study.study_id,
-        options=opts,
-        table=table,
-        profiles=chosen_profiles,
-        policies=chosen_policies,
-        audit=audit,
     )
 
 
@@ -284,7 +247,7 @@ def switching(
     >>> sw = hs.tl.switching(study)  # doctest: +SKIP
     >>> sw.rate("HER2-0 -> HER2-low", sample_type="Metastasis")  # doctest: +SKIP
     """
-    from her2scope.analysis.options import SwitchingOptions, make_options
+    from her2scope.cohort.options import SwitchingOptions, make_options
     from her2scope.cohort.switching import run
 
     if options is None:
@@ -321,7 +284,7 @@ def survival(
     >>> os_ = hs.tl.survival(study, by="her2")  # doctest: +SKIP
     >>> print(os_.summary())  # doctest: +SKIP
     """
-    from her2scope.analysis.options import SurvivalOptions, make_options
+    from her2scope.cohort.options import SurvivalOptions, make_options
     from her2scope.cohort.survival import run
 
     if options is None:
@@ -364,10 +327,11 @@ def adjusted(
     >>> adj = hs.tl.adjusted(study)  # doctest: +SKIP
     >>> adj.to_pandas().head()  # doctest: +SKIP
     """
-    from her2scope.analysis.adjusted import DEFAULT_COVARIATES, adjusted_analysis
+    from her2scope.cohort.adjusted import run as adjusted_run
+    from her2scope.cohort.adjusted.compute import DEFAULT_COVARIATES
 
     opts = _analysis_options(options, option_values)
-    return adjusted_analysis(
+    return adjusted_run.run(
         _as_study(study),
         opts,
         catalog=catalog,

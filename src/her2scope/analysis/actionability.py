@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from her2scope.analysis.options import check_choice
 from her2scope.audit import Audit
+from her2scope.cohort.options import check_choice
 from her2scope.errors import ConfigError
 
 if TYPE_CHECKING:
-    from her2scope.analysis.cohort import AnalysisOptions
+    from her2scope.cohort.options import AnalysisOptions
     from her2scope.kb.match import Matcher, PatientReport
     from her2scope.study.model import Study
     from her2scope.tumorboard.batch import BatchMatch
@@ -244,7 +244,8 @@ def actionability(
     progress : callable, optional
         ``progress(done, total)`` per distinct profile.
     """
-    from her2scope.analysis.cohort import AnalysisOptions, _classified, select_cohort
+    from her2scope.cohort.options import AnalysisOptions
+    from her2scope.cohort.table1.compute import _classified, select_cohort
     from her2scope.kb.from_study import ASSUMED_HISTORIES, DEFAULT_HISTORY
     from her2scope.kb.match import Matcher
     from her2scope.study.conventions import harmonised

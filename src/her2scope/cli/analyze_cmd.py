@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import shlex
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,6 +23,7 @@ from her2scope.cli.classify_cmd import (
     StrictOpt,
     check_cancer_type,
     harmonised_study,
+    parse_map,
     require_her2_levels,
 )
 from her2scope.errors import ConfigError
@@ -143,14 +143,14 @@ def analyze(
     then pooled with study as a stratum (Mantel-Haenszel); a study whose HER2 is
     only positive/negative is left out with its reason.
     """
+    import contextlib
+
     from rich.console import Console
 
     from her2scope.alterations import load_catalog
-    from her2scope.analysis.cohort import AnalysisOptions
-    from her2scope.analysis.cohort import analyze as run_analysis
-    from her2scope.analysis.cohort import sensitivity as run_sensitivity
-    from her2scope.analysis.options import parse_expected_range
-    from her2scope.report import cohort as report
+    from her2scope.cohort import run as pipeline
+    from her2scope.cohort.options import AnalysisOptions, parse_expected_range
+    from her2scope.cohort.table1 import views
     from her2scope.study import load_study
     from her2scope.vocab import ALL_CLASS, MECHANISM_CLASSES
 
@@ -164,14 +164,16 @@ def analyze(
         expected=parse_expected_range(expected),
         mutation_classes=mutation_classes,
         cohort=cohort,  # type: ignore[arg-type]
+        mapping=tuple(sorted((parse_map(map_) or {}).items())),
     )
-    if actionability:  # a wrong choice is said before the study is read
-        from her2scope.analysis.actionability import JURISDICTIONS
-        from her2scope.analysis.options import check_choice
-        from her2scope.kb.from_study import ASSUMED_HISTORIES
-
-        check_choice("jurisdiction", jurisdiction, JURISDICTIONS)
-        check_choice("history", history, tuple(ASSUMED_HISTORIES))
+    request = pipeline.AnalyzeRequest(
+        options,
+        sensitivity=sensitivity,
+        adjusted=adjusted,
+        actionability=actionability,
+        jurisdiction=jurisdiction,
+        history=history,
+    )
     err = Console(stderr=True)
     t0 = time.perf_counter()
     if len(studies) > 1:
@@ -188,7 +190,6 @@ def analyze(
                 "--map": bool(map_),
                 "--conventions": conventions is not None,
             },
-            expected=expected,
             strict=strict,
         )
         err.print(f"done in {time.perf_counter() - t0:.2f} s")
@@ -200,77 +201,30 @@ def analyze(
     check_cancer_type(loaded, strict=strict)
     require_her2_levels(loaded, "the HER2-low x alteration table")
     cat = load_catalog(catalog) if catalog else load_catalog()
-    from her2scope.alterations import annotate
-
-    # the alteration calls do not depend on HER2: annotate once for every analysis below
-    calls = annotate(loaded, cat, mutation_classes=options.mutation_classes)
-    result = run_analysis(loaded, options, catalog=cat, calls=calls)
-    sens = run_sensitivity(loaded, options, catalog=cat, calls=calls) if sensitivity else None
-    adj = None
-    if adjusted:
-        from her2scope.analysis.adjusted import adjusted_analysis
-
-        adj = adjusted_analysis(loaded, options, catalog=cat, calls=calls)
-    act = None
+    bar: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
     if actionability:
-        from her2scope.analysis.actionability import actionability as run_actionability
         from her2scope.cli.progress import progress_bar
 
-        with progress_bar("matching profiles") as advance:
-            act = run_actionability(
-                loaded, options, jurisdiction=jurisdiction, history=history, progress=advance
-            )
+        bar = progress_bar("matching profiles")
+    with bar as advance:
+        done = pipeline.run(loaded, request, catalog=cat, progress=advance)
     console = stdout_console()  # COLUMNS, else the terminal's width, else 120 for a pipe
-    report.print_result(result, console)
+    views.print_result(done.table1.result, console)
+    sens = done.table1.sensitivity
     if sens is not None:
-        print_table(report.sensitivity_summary(sens, [ALL_CLASS, *MECHANISM_CLASSES]), console)
-    if adj is not None:
-        from her2scope.report.adjusted import print_adjusted
+        print_table(views.sensitivity_summary(sens, [ALL_CLASS, *MECHANISM_CLASSES]), console)
+    if done.adjusted is not None:
+        from her2scope.cohort.adjusted.views import print_adjusted
 
-        print_adjusted(adj, console)
-    if act is not None:
+        print_adjusted(done.adjusted, console)
+    if done.actionability is not None:
         from her2scope.report.actionability import summary_text
 
-        console.print(summary_text(act), markup=False, highlight=False)
+        console.print(summary_text(done.actionability), markup=False, highlight=False)
     if out is not None:
-        args = ["her2scope", "analyze", study, "--profile", profile, "--ambiguous", ambiguous]
-        args += ["--sample-type", sample_type, "--hr", hr, "--source", source]
-        args += ["--expected", expected, "--cohort", cohort, "--out", str(out)]
-        for item in map_ or []:
-            args += ["--map", item]
-        optional: list[tuple[str, object]] = [
-            ("--conventions", conventions),
-            ("--catalog", catalog),
-            ("--mutation-classes", mutation_classes),
-            ("--one-per-patient", one_per_patient),
-        ]
-        for flag, given in optional:
-            if given is not None:
-                args += [flag, str(given)]
-        if sensitivity:
-            args.append("--sensitivity")
-        if adjusted:
-            args.append("--adjusted")
-        if actionability:
-            args += ["--actionability", "--jurisdiction", jurisdiction, "--history", history]
-        command = " ".join(shlex.quote(a) for a in args)
-        section = None
-        extra: list[Path] = []
+        command = request.command([study], out=out, conventions=conventions, catalog=catalog)
         with results_folder(out, command=command, profile=profile, ambiguous=ambiguous):
-            if adj is not None:
-                from her2scope.report.adjusted import html_section, write_adjusted
-
-                section = html_section(adj)
-                extra = write_adjusted(adj, out)
-            if act is not None:
-                from her2scope.report.actionability import html_fragment, write_actionability
-
-                section = (section or "") + html_fragment(act)
-                extra += write_actionability(act, out)
-            written = report.write_outputs(
-                result, out, command=command, sensitivity=sens, adjusted_section=section
-            )
-        written += extra
+            written = pipeline.write(done, out, command=command)
         err.print(f"wrote {', '.join(p.name for p in written)} to {out}")
     cached = loaded.audit.by_code("study.parsed_cache")
     source = (
@@ -287,16 +241,15 @@ def _analyze_several(
     no_cache: bool,
     out: Path | None,
     refused: dict[str, bool],
-    expected: str,
     strict: bool = False,
 ) -> None:
     """``analyze STUDY1 STUDY2 ...``: load and harmonise each, pool, print, write."""
     from rich.console import Console
 
     from her2scope.alterations import load_catalog
-    from her2scope.analysis.cohort import AnalysisOptions
-    from her2scope.analysis.pooled import analyze_many
-    from her2scope.report import pooled as report
+    from her2scope.cohort.options import AnalysisOptions, analyze_command
+    from her2scope.cohort.pooled import run as pooled
+    from her2scope.cohort.pooled import views
     from her2scope.study import load_study
 
     assert isinstance(options, AnalysisOptions)
@@ -313,28 +266,16 @@ def _analyze_several(
     for one in loaded:
         check_cancer_type(one, strict=strict)
     cat = load_catalog(catalog) if catalog else load_catalog()
-    result = analyze_many(loaded, options, catalog=cat)
+    result = pooled.run(loaded, options, catalog=cat)
     err = Console(stderr=True)
     for sid, reason in result.left_out.items():
         err.print(f"{sid}: left out of the pooled table: {reason}", markup=False)
-    report.print_pooled(result, stdout_console())
+    views.print_pooled(result, stdout_console())
     if out is not None:
         o = options
-        args = ["her2scope", "analyze", *studies, "--profile", o.profile]
-        args += ["--ambiguous", o.ambiguous, "--sample-type", o.sample_type, "--hr", o.hr]
-        args += ["--source", o.source, "--expected", expected, "--cohort", o.cohort]
-        args += ["--out", str(out)]
-        optional: list[tuple[str, object]] = [
-            ("--catalog", catalog),
-            ("--mutation-classes", o.mutation_classes),
-            ("--one-per-patient", o.one_per_patient),
-        ]
-        for flag, value in optional:
-            if value is not None:
-                args += [flag, str(value)]
-        command = " ".join(shlex.quote(a) for a in args)
+        command = analyze_command(studies, o, out=out, catalog=catalog)
         with results_folder(out, command=command, profile=o.profile, ambiguous=o.ambiguous):
-            written = report.write_pooled_outputs(result, out, command=command)
+            written = pooled.write(result, out, command=command)
         err.print(
             f"wrote {len(written)} files to {out} (pooled.tsv, pooled.json, report.html, "
             "one folder per study)"

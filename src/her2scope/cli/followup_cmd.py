@@ -74,7 +74,7 @@ def switching_command(
     strict: StrictOpt = False,
 ) -> None:
     """HER2 category switching: primary pathology vs sequenced sample, and serial samples."""
-    from her2scope.analysis.options import SwitchingOptions, make_options
+    from her2scope.cohort.options import SwitchingOptions, make_options
     from her2scope.cohort.switching import run
     from her2scope.cohort.switching.views import print_switching, write_switching
     from her2scope.study import load_study
@@ -106,7 +106,7 @@ def survival_command(
     strict: StrictOpt = False,
 ) -> None:
     """Overall survival (KM, log-rank, Cox) by HER2 group or alteration, per patient."""
-    from her2scope.analysis.options import SurvivalOptions, make_options
+    from her2scope.cohort.options import SurvivalOptions, make_options
     from her2scope.cohort.survival import run
     from her2scope.cohort.survival.views import print_survival, write_survival
     from her2scope.study import load_study

@@ -34,7 +34,7 @@ _LAZY = {
     "stacked_figure": "her2scope.render.plots",
     "km_figure": "her2scope.cohort.survival.views",
     "sensitivity_figure": "her2scope.render.plots",
-    "adjusted_forest_figure": "her2scope.report.adjusted",
+    "adjusted_forest_figure": "her2scope.cohort.adjusted.views",
     "write_figure": "her2scope.render.canvas",
 }
 #: names whose function lives under another name: (module, attribute)

@@ -558,7 +558,7 @@ def render_patient(report: PatientReport, *, fmt: str = "md") -> str:
     --------
     >>> print(hs.report.render_patient(report, fmt="md"))  # doctest: +SKIP
     """
-    from her2scope.analysis.options import check_choice
+    from her2scope.cohort.options import check_choice
 
     check_choice("fmt", fmt, FORMATS)
     return render(report, fmt)
@@ -651,7 +651,7 @@ def write_patient_reports(
     --------
     >>> hs.report.write_patient_reports(study, "reports", fmt="md")  # doctest: +SKIP
     """
-    from her2scope.analysis.options import check_choice
+    from her2scope.cohort.options import check_choice
     from her2scope.kb.from_study import profiles_from_study
     from her2scope.kb.match import Matcher, prefill_her2_calls
     from her2scope.outputs import ensure_dir, write_text_atomic

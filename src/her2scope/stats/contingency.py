@@ -2,9 +2,9 @@
 
 :func:`contingency_counts` is the single place where analysed samples are
 counted by HER2 group and by alteration status. The crude table
-(:func:`~her2scope.analysis.intersection.intersection_table`), the stratified
+(:func:`~her2scope.cohort.table1.compute.intersection_table`), the stratified
 Cochran-Mantel-Haenszel tables (:mod:`her2scope.stats.stratified`) and the
-numbers printed beside the multivariable model (:mod:`her2scope.analysis.adjusted`)
+numbers printed beside the multivariable model (:mod:`her2scope.cohort.adjusted.compute`)
 all read their counts from it.
 
 Inputs are plain frames (no files):

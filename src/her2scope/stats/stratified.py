@@ -38,7 +38,7 @@ from her2scope.stats.contingency import stratified_2x2
 class AlterationMeta(Protocol):
     """What a stratified row reports of an alteration (or class) beside its counts.
 
-    :class:`her2scope.analysis.intersection.AlterationInfo` is one; any object
+    :class:`her2scope.cohort.table1.compute.AlterationInfo` is one; any object
     with these three attributes will do.
     """
 

@@ -49,7 +49,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
 
-from her2scope.errors import Her2scopeError
+from her2scope.cohort.options import MAP_FIELDS
+from her2scope.errors import ConfigError, Her2scopeError
 from her2scope.render.html import environment
 from her2scope.web.forms import form_errors
 from her2scope.web.registry import LoadedStudy, Registry, default_roots
@@ -59,13 +60,11 @@ from her2scope.web.service import (
     FIGURES,
     HR_FILTERS,
     LIMITED_DOWNLOADS,
-    MAP_FIELDS,
     POLICIES,
     POLICY_WORDS,
     PROFILES,
     SAMPLE_TYPES,
-    BadOption,
-    CohortOptions,
+    AnalysisOptions,
     Service,
     Superseded,
     actionability_view,
@@ -132,15 +131,15 @@ def _study_id(request: Request) -> str:
     return study_id
 
 
-def _options(request: Request) -> CohortOptions:
+def _options(request: Request) -> AnalysisOptions:
     try:
-        return CohortOptions.from_query(request.query_params)
-    except BadOption as exc:
-        raise HTTPException(400, str(exc)) from None
+        return AnalysisOptions.from_query(request.query_params)
+    except ConfigError as exc:  # the library's message, naming the parameter
+        raise HTTPException(400, exc.one_line()) from None
 
 
 async def _loaded(
-    request: Request, study_id: str, opts: CohortOptions | None = None
+    request: Request, study_id: str, opts: AnalysisOptions | None = None
 ) -> LoadedStudy:
     mapping = opts.mapping if opts is not None else ()
     return await run_in_threadpool(_service(request).registry.load, study_id, mapping)
@@ -241,7 +240,7 @@ async def cohort_page(request: Request) -> Response:
 async def _limited_page(
     request: Request,
     loaded: LoadedStudy,
-    opts: CohortOptions,
+    opts: AnalysisOptions,
     limitation: str,
     mapping_error: str | None = None,
 ) -> Response:
@@ -302,7 +301,7 @@ async def _limited_page(
     )
 
 
-def _binary_split(loaded: LoadedStudy, opts: CohortOptions) -> list[dict[str, Any]]:
+def _binary_split(loaded: LoadedStudy, opts: AnalysisOptions) -> list[dict[str, Any]]:
     """HER2 calls a binary (positive/negative) study still gives, counted (empty if none)."""
     import polars as pl
 
@@ -499,7 +498,7 @@ async def sample_route(request: Request) -> Response:
 
 
 async def sample_page(
-    request: Request, loaded: LoadedStudy, sample_id: str, opts: CohortOptions
+    request: Request, loaded: LoadedStudy, sample_id: str, opts: AnalysisOptions
 ) -> Response:
     report = await run_in_threadpool(_service(request).sample_report, loaded, sample_id, opts)
     return render(
@@ -517,7 +516,7 @@ async def sample_page(
 
 
 async def sample_report(
-    request: Request, loaded: LoadedStudy, sample_id: str, fmt: str, opts: CohortOptions
+    request: Request, loaded: LoadedStudy, sample_id: str, fmt: str, opts: AnalysisOptions
 ) -> Response:
     if fmt not in REPORT_FORMATS:
         raise HTTPException(404, "No such report format.")
@@ -652,7 +651,7 @@ def _warm(service: Service) -> None:
     registry = service.registry
     for study_id in list(registry.entries):
         try:
-            opts = CohortOptions()
+            opts = AnalysisOptions()
             limitation = service.her2_limitation(study_id, opts)
             if limitation is not None:
                 registry.limited[study_id] = limitation

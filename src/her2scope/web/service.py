@@ -13,14 +13,18 @@ pyplot's global state), so every figure is drawn under :data:`FIGURE_LOCK`.
 from __future__ import annotations
 
 import math
-import shlex
 import threading
+import typing
 from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
+from her2scope.cohort.options import (
+    AnalysisOptions,
+    HrFilter,
+    SampleType,
+    analyze_command,
+)
+from her2scope.errors import ConfigError
 from her2scope.render.formats import fmt_p
 from her2scope.vocab import (
     AMBIGUITY_POLICIES,
@@ -33,9 +37,10 @@ from her2scope.web.registry import LoadedStudy, Registry
 
 if TYPE_CHECKING:
     from her2scope.analysis.actionability import ActionabilityResult
-    from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
+    from her2scope.cohort.options import AnalysisOptions
     from her2scope.cohort.survival import SurvivalResult
     from her2scope.cohort.switching import SwitchingResult
+    from her2scope.cohort.table1.result import IntersectionResult
     from her2scope.kb.match import Matcher, PatientReport
     from her2scope.kb.patient import PatientProfile
     from her2scope.study.model import Study
@@ -43,9 +48,8 @@ if TYPE_CHECKING:
 #: Choices of the cohort page, the default first (profiles discovered from the data folder).
 PROFILES = tuple(sorted(profile_names(), key=lambda name: name != DEFAULT_PROFILE))
 POLICIES = tuple(sorted(AMBIGUITY_POLICIES, key=lambda policy: policy != "exclude"))
-SAMPLE_TYPES = ("all", "primary", "metastasis")
-HR_FILTERS = ("all", "positive")
-#: the study-layout fields a user may name a column for (``--map field=column``)
+SAMPLE_TYPES: tuple[str, ...] = typing.get_args(SampleType)
+HR_FILTERS: tuple[str, ...] = typing.get_args(HrFilter)
 MAP_FIELDS = (
     "ihc",
     "ish_status",
@@ -81,109 +85,6 @@ FIGURE_LOCK = threading.Lock()
 _MATCH_LOCK = threading.Lock()
 
 
-class BadOption(ValueError):
-    """A query parameter outside its allowed values (HTTP 400)."""
-
-
-@dataclass(frozen=True)
-class CohortOptions:
-    """The cohort page's controls, validated against fixed choices."""
-
-    profile: str = "asco-cap-2023"
-    ambiguous: str = "exclude"
-    sample_type: str = "all"
-    hr: str = "all"
-    #: ``field=column`` overrides of the study's layout (``--map``), sorted pairs
-    mapping: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def from_query(cls, params: Mapping[str, str]) -> CohortOptions:
-        """Options from query parameters; unknown values raise :class:`BadOption`.
-
-        ``map`` (repeatable, ``field=column``) names a study's columns for the
-        fields :data:`MAP_FIELDS`; whether the column exists is checked when the
-        study is read with it (the library's message).
-        """
-        values: dict[str, Any] = {}
-        for name, allowed in (
-            ("profile", PROFILES),
-            ("ambiguous", POLICIES),
-            ("sample_type", SAMPLE_TYPES),
-            ("hr", HR_FILTERS),
-        ):
-            raw = params.get(name)
-            if raw is None or raw == "":
-                continue
-            if raw not in allowed:
-                raise BadOption(f"{name} must be one of {', '.join(allowed)}")
-            values[name] = raw
-        getlist = getattr(params, "getlist", None)
-        raw_maps = getlist("map") if getlist is not None else [params.get("map") or ""]
-        mapping: dict[str, str] = {}
-        for item in raw_maps:
-            if not item:
-                continue
-            field_name, sep, column = item.partition("=")
-            field_name, column = field_name.strip(), column.strip()
-            if not column:
-                continue  # "not set" in the page's mapping form
-            if not sep or field_name not in MAP_FIELDS or len(column) > 200:
-                raise BadOption(
-                    f"map must be field=column with field one of {', '.join(MAP_FIELDS)}"
-                )
-            mapping[field_name] = column
-        if mapping:
-            values["mapping"] = tuple(sorted(mapping.items()))
-        return cls(**values)
-
-    @property
-    def filtered(self) -> bool:
-        """Whether the sample-type or HR filter restricts the samples."""
-        return self.sample_type != "all" or self.hr != "all"
-
-    def analysis_options(self) -> AnalysisOptions:
-        from her2scope.analysis.cohort import AnalysisOptions
-
-        return AnalysisOptions(
-            profile=self.profile,
-            ambiguous=self.ambiguous,
-            sample_type=self.sample_type,  # type: ignore[arg-type]
-            hr=self.hr,  # type: ignore[arg-type]
-        )
-
-    def query(self) -> str:
-        """The options as a query string (every page and download link carries it)."""
-        pairs = [
-            ("profile", self.profile),
-            ("ambiguous", self.ambiguous),
-            ("sample_type", self.sample_type),
-            ("hr", self.hr),
-        ]
-        pairs += [("map", f"{k}={v}") for k, v in self.mapping]
-        return urlencode(pairs)
-
-    def reading_query(self) -> str:
-        """Only what a sample's report follows: the HER2 reading and the column mapping."""
-        pairs = [("profile", self.profile), ("ambiguous", self.ambiguous)]
-        pairs += [("map", f"{k}={v}") for k, v in self.mapping]
-        return urlencode(pairs)
-
-    def file_tag(self) -> str:
-        """The options in a download's file name (every filter that shaped its data)."""
-        tag = f"{self.profile}_{self.ambiguous}_{self.sample_type}_hr-{self.hr}"
-        if self.mapping:
-            tag += "_mapped"
-        return tag
-
-    def command(self, study_id: str) -> str:
-        """The equivalent ``her2scope analyze`` call (printed in the HTML report)."""
-        args = ["her2scope", "analyze", study_id, "--profile", self.profile]
-        args += ["--ambiguous", self.ambiguous, "--sample-type", self.sample_type, "--hr", self.hr]
-        for k, v in self.mapping:
-            args += ["--map", f"{k}={v}"]
-        return " ".join(shlex.quote(a) for a in args)
-
-
 def _num(value: Any) -> Any:
     """JSON-safe number: NaN/inf become None."""
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
@@ -212,32 +113,27 @@ class Service:
         self._results = registry.results
         #: the latest settings each browser view (a random token per page) asked a figure for;
         #: a queued figure of older settings is skipped instead of drawn
-        self._latest: OrderedDict[tuple[str, str], CohortOptions] = OrderedDict()
+        self._latest: OrderedDict[tuple[str, str], AnalysisOptions] = OrderedDict()
         self._latest_lock = threading.Lock()
 
-    def load(self, study_id: str, opts: CohortOptions) -> LoadedStudy:
+    def load(self, study_id: str, opts: AnalysisOptions) -> LoadedStudy:
         """The loaded study, read with the options' column mapping."""
         return self.registry.load(study_id, opts.mapping)
 
     # -- cohort -------------------------------------------------------------------------------
 
-    def analysis(self, study_id: str, opts: CohortOptions) -> IntersectionResult:
+    def analysis(self, study_id: str, opts: AnalysisOptions) -> IntersectionResult:
         """HER2 calls + cohort selection + table, reusing the study's alteration calls."""
         loaded = self.load(study_id, opts)
 
         def compute() -> IntersectionResult:
-            from her2scope.analysis.cohort import analyze
+            from her2scope.cohort.table1 import run as table1
 
-            return analyze(
-                loaded.study,
-                opts.analysis_options(),
-                catalog=loaded.catalog,
-                calls=loaded.calls,
-            )
+            return table1.run(loaded.study, opts, catalog=loaded.catalog, calls=loaded.calls).result
 
         return self._results.get(("analysis", study_id, opts), compute)
 
-    def analysis_payload(self, study_id: str, opts: CohortOptions) -> dict[str, Any]:
+    def analysis_payload(self, study_id: str, opts: AnalysisOptions) -> dict[str, Any]:
         """Everything the cohort table and the distribution show, JSON-ready."""
 
         def compute() -> dict[str, Any]:
@@ -254,7 +150,7 @@ class Service:
                 "reading_query": opts.reading_query(),
                 "n_samples": result.n_samples,
                 "n_analysed": result.n_included,
-                "summary": result.summary().split("\n"),
+                "summary": result.summary_lines(),
                 "distribution": distribution(result),
                 "rows": table_rows(result),
                 "samples": analysed_samples(result),
@@ -264,7 +160,7 @@ class Service:
         return self._results.get(("payload", study_id, opts), compute)
 
     def altered_samples(
-        self, study_id: str, opts: CohortOptions, alteration: str
+        self, study_id: str, opts: AnalysisOptions, alteration: str
     ) -> list[dict[str, str]]:
         """The analysed samples carrying ``alteration`` (a catalog id, a mechanism class or
         ``ALL``), with their HER2 call and variants; KeyError for an unknown id."""
@@ -301,15 +197,15 @@ class Service:
 
         return self._results.get(("altered", study_id, opts, alteration), compute)
 
-    def her2_limitation(self, study_id: str, opts: CohortOptions) -> str | None:
+    def her2_limitation(self, study_id: str, opts: AnalysisOptions) -> str | None:
         """Why the study (read with the options' mapping) gives no HER2-0/low/positive calls."""
         from her2scope.study.conventions import her2_limitation
 
         return her2_limitation(self.load(study_id, opts).study)
 
-    def filtered_study(self, study_id: str, opts: CohortOptions) -> Study:
+    def filtered_study(self, study_id: str, opts: AnalysisOptions) -> Study:
         """The study restricted by the sample-type and HR filters, as the cohort table is
-        (same columns and rules as :func:`her2scope.analysis.cohort.select_cohort`)."""
+        (same columns and rules as :func:`her2scope.cohort.table1.compute.select_cohort`)."""
         loaded = self.load(study_id, opts)
         if not opts.filtered:
             return loaded.study
@@ -343,11 +239,11 @@ class Service:
         key = ("filtered", study_id, opts.mapping, opts.sample_type, opts.hr)
         return self._results.get(key, compute)
 
-    def switching(self, study_id: str, opts: CohortOptions) -> SwitchingResult:
+    def switching(self, study_id: str, opts: AnalysisOptions) -> SwitchingResult:
         """HER2 switching of the filtered samples (sample type and HR as on the page)."""
 
         def compute() -> SwitchingResult:
-            from her2scope.analysis.options import SwitchingOptions, make_options
+            from her2scope.cohort.options import SwitchingOptions, make_options
             from her2scope.cohort.switching import run
 
             study = self.filtered_study(study_id, opts)
@@ -356,11 +252,11 @@ class Service:
 
         return self._results.get(("switching", study_id, opts), compute)
 
-    def survival(self, study_id: str, opts: CohortOptions, by: str = "her2") -> SurvivalResult:
+    def survival(self, study_id: str, opts: AnalysisOptions, by: str = "her2") -> SurvivalResult:
         """Overall survival of the filtered samples' patients, by HER2 call or alteration."""
 
         def compute() -> SurvivalResult:
-            from her2scope.analysis.options import SurvivalOptions, make_options
+            from her2scope.cohort.options import SurvivalOptions, make_options
             from her2scope.cohort.survival import run
 
             study = self.filtered_study(study_id, opts)
@@ -371,7 +267,7 @@ class Service:
 
     # -- figures ------------------------------------------------------------------------------
 
-    def want(self, view: str, study_id: str, opts: CohortOptions) -> None:
+    def want(self, view: str, study_id: str, opts: AnalysisOptions) -> None:
         """Record that browser view ``view`` now shows ``opts`` (older figures are skipped)."""
         if not view:
             return
@@ -381,7 +277,7 @@ class Service:
             while len(self._latest) > 1000:
                 self._latest.popitem(last=False)
 
-    def superseded(self, view: str, study_id: str, opts: CohortOptions) -> bool:
+    def superseded(self, view: str, study_id: str, opts: AnalysisOptions) -> bool:
         """Whether ``view`` has asked for other settings since asking for ``opts``."""
         if not view:
             return False
@@ -392,7 +288,7 @@ class Service:
     def figure(
         self,
         study_id: str,
-        opts: CohortOptions,
+        opts: AnalysisOptions,
         name: str,
         view: str = "",
         by: str = "her2",
@@ -443,19 +339,19 @@ class Service:
                 sv = self.survival(study_id, opts, by)
                 with drawing():
                     return encode(km_figure(sv), format=fmt, dpi=100)
-            raise BadOption(f"unknown figure {name!r}")
+            raise ConfigError(f"unknown figure {name!r}")
 
         if self.superseded(view, study_id, opts):
             raise Superseded(name)
         return self._results.get(("figure", study_id, opts, name, by, fmt), compute)
 
     def _cohort_figures(
-        self, study_id: str, opts: CohortOptions, view: str, fmt: str = "png"
+        self, study_id: str, opts: AnalysisOptions, view: str, fmt: str = "png"
     ) -> tuple[bytes, ...]:
         """Forest plot, stacked bar and oncoprint: report/ draws the three together."""
 
         def compute() -> tuple[bytes, ...]:
-            from her2scope.report.cohort import cohort_figures
+            from her2scope.cohort.table1.views import cohort_figures
 
             result = self.analysis(study_id, opts)
             if self.superseded(view, study_id, opts):
@@ -467,17 +363,17 @@ class Service:
 
         return self._results.get(("cohort_figures", study_id, opts, fmt), compute)
 
-    def download(self, study_id: str, opts: CohortOptions, name: str, by: str = "her2") -> bytes:
+    def download(self, study_id: str, opts: AnalysisOptions, name: str, by: str = "her2") -> bytes:
         """File contents for ``name`` in :data:`DOWNLOADS`."""
 
         def compute() -> bytes:
+            from her2scope.cohort.table1 import views as report
             from her2scope.render.writers import table_bytes
-            from her2scope.report import cohort as report
 
             if name == "report.html":
                 result = self.analysis(study_id, opts)
                 with FIGURE_LOCK:
-                    html = report.html_report(result, command=opts.command(study_id))
+                    html = report.html_report(result, command=analyze_command([study_id], opts))
                 return html.encode("utf-8")
             if name == "table.tsv":
                 return table_bytes(self.analysis(study_id, opts).table, format="tsv")
@@ -496,11 +392,11 @@ class Service:
 
                 rows = alteration_frequencies(self.load(study_id, opts))
                 return table_bytes(pl.DataFrame(rows), format="tsv")
-            raise BadOption(f"unknown download {name!r}")
+            raise ConfigError(f"unknown download {name!r}")
 
         return self._results.get(("download", study_id, opts, name, by), compute)
 
-    def actionability(self, study_id: str, opts: CohortOptions) -> ActionabilityResult:
+    def actionability(self, study_id: str, opts: AnalysisOptions) -> ActionabilityResult:
         """Each analysed sample's best knowledge-base option (the patient report's matcher and
         gates, once per distinct profile) under the default assumed history, FDA approvals."""
         loaded = self.load(study_id, opts)
@@ -521,7 +417,7 @@ class Service:
 
             # a matcher of its own: the batch takes seconds and must not hold the lock the
             # patient reports share (the knowledge base is read once more, ~2 s)
-            return actionability(loaded.study, opts.analysis_options(), matcher=Matcher())
+            return actionability(loaded.study, opts, matcher=Matcher())
 
         return self._results.get(("actionability", study_id, opts), compute)
 
@@ -544,11 +440,11 @@ class Service:
             return matcher.match(profile)
 
     def sample_report(
-        self, loaded: LoadedStudy, sample_id: str, opts: CohortOptions | None = None
+        self, loaded: LoadedStudy, sample_id: str, opts: AnalysisOptions | None = None
     ) -> PatientReport:
         """The tumor-board report of one sample, read under the options' HER2 profile and
         ambiguity policy (the cohort page's settings)."""
-        opts = opts or CohortOptions()
+        opts = opts or AnalysisOptions()
 
         def compute() -> PatientReport:
             from her2scope.kb.from_study import profile_from_study

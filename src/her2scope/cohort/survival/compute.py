@@ -59,8 +59,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from her2scope.analysis.options import SurvivalOptions
 from her2scope.audit import Audit
+from her2scope.cohort.options import SurvivalOptions
 from her2scope.cohort.survival.result import BIAS_NOTE, SurvivalResult
 from her2scope.cohort.switching.compute import to_analysis_scale
 from her2scope.errors import ConfigError, InputFormatError
@@ -815,7 +815,7 @@ def survival(
     :func:`her2scope.her2.classify` (``profile``, ``ambiguous``, ``mapping``);
     ``by="alteration:ID"`` (e.g. ``alteration:PIK3CA_mut``) groups by
     :func:`her2scope.alterations.annotate` status, ``not_profiled`` excluded.
-    ``options`` (a :class:`~her2scope.analysis.options.SurvivalOptions`) wins
+    ``options`` (a :class:`~her2scope.cohort.options.SurvivalOptions`) wins
     over the separate keywords. The result's audit holds the study's, the
     HER2 engine's and the analysis's findings. See the module docstring for
     the patient-level choice, the tests and the sequencing-time

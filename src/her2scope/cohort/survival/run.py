@@ -14,7 +14,7 @@ from her2scope.cohort.survival.compute import survival
 from her2scope.errors import StudyError
 
 if TYPE_CHECKING:
-    from her2scope.analysis.options import SurvivalOptions
+    from her2scope.cohort.options import SurvivalOptions
     from her2scope.cohort.survival.result import SurvivalResult
     from her2scope.study.model import Study
 

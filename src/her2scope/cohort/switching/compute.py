@@ -54,8 +54,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from her2scope.analysis.options import SwitchingOptions
 from her2scope.audit import Audit
+from her2scope.cohort.options import SwitchingOptions
 from her2scope.cohort.switching.result import SwitchingResult
 from her2scope.errors import ConfigError, InputFormatError
 from her2scope.stats.clustered import clustered_proportion

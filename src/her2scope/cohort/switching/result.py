@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from her2scope.analysis.options import SwitchingOptions
 from her2scope.audit import Audit
+from her2scope.cohort.options import SwitchingOptions
 from her2scope.errors import ConfigError
 from her2scope.render.formats import fmt_ci, fmt_pct
 from her2scope.render.summary import Presentable, Summary

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from her2scope.cohort.switching.compute import switching
 
 if TYPE_CHECKING:
-    from her2scope.analysis.options import SwitchingOptions
+    from her2scope.cohort.options import SwitchingOptions
     from her2scope.cohort.switching.result import SwitchingResult
     from her2scope.study.model import Study
 

@@ -1,13 +1,13 @@
-"""Formatting of the adjusted analysis and the open questions: terminal, TSV/JSON, HTML, figure.
+"""The adjusted analysis's views: terminal table, TSV/JSON, HTML section, forest figure.
 
 Nothing here computes a statistic; it lays out what
-:func:`her2scope.analysis.adjusted.adjusted_analysis` returned.
+:func:`her2scope.cohort.adjusted.compute.adjusted_analysis` returned. Only the
+faces and the runs import it.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,140 +15,22 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from her2scope.render.console import print_table
-from her2scope.render.formats import fmt_p
-from her2scope.render.writers import json_safe
+from her2scope.cohort.adjusted.result import (
+    PAPER,
+    QUESTIONS,
+    answers,
+    fmt_est,
+    fmt_or,
+    fmt_p_dash,
+    summary_lines,
+)
 from her2scope.vocab import ESTIMATE_COLOURS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from her2scope.analysis.adjusted import AdjustedResult
-
-PAPER = "the Frontiers in Oncology 2024 perspective (doi:10.3389/fonc.2024.1461190)"
-QUESTIONS = {
-    "q1": "What proportion of endocrine-resistant tumors are HER2-low?",
-    "q2": "Which alterations are enriched in HER2-low (vs HER2-0) endocrine-resistant tumors, "
-    "after adjustment?",
-    "q3": "Are HR-positive HER2-low endocrine-resistant tumors preferentially lobular rather "
-    "than ductal?",
-}
-
-
-def _f(value: Any, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return f"{value:.{digits}f}"
-
-
-def _p(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return fmt_p(value)  # the one p format of the console (report/console.py)
-
-
-def _or(row: dict[str, Any], prefix: str) -> str:
-    est = row[f"{prefix}_or"]
-    if est is None or (isinstance(est, float) and not math.isfinite(est)):
-        return f"n/e ({_no_or_reason(row)})"
-    return f"{_f(est)} ({_f(row[f'{prefix}_ci_low'])}-{_f(row[f'{prefix}_ci_high'])})"
-
-
-def _no_or_reason(row: dict[str, Any]) -> str:
-    """Why an odds ratio could not be estimated, in a few words ("- (---)" said nothing)."""
-    low, zero = row.get("n_altered_low") or 0, row.get("n_altered_zero") or 0
-    if low == 0 and zero == 0:
-        return "no altered tumour with a HER2-low/0 call"
-    if low == 0:
-        return "no HER2-low tumour altered"
-    if zero == 0:
-        return "no HER2-0 tumour altered"
-    note = row.get("note")
-    return str(note) if note else "a zero cell or too few tumours"
-
-
-def _label(result: AdjustedResult, alteration: str) -> str:
-    hit = result.table.filter(pl.col("alteration") == alteration)
-    return str(hit["label"][0]) if hit.height else alteration
-
-
-def answers(result: AdjustedResult) -> list[dict[str, str]]:
-    """One plain-sentence answer per question and reading (for terminal, HTML, TSV)."""
-    out: list[dict[str, str]] = []
-    for r in result.questions["readings"]:
-        q1 = r["q1"]["of_known"]
-        q1n = r["q1"]["of_her2_negative"]
-        out.append(
-            {
-                "reading": r["label"],
-                "question": "q1",
-                "answer": (
-                    f"{q1['k']}/{q1['n']} = {_f(q1['pct'], 1)}% HER2-low "
-                    f"(patient-clustered 95% CI {_f(q1['cluster_low'], 1)}-"
-                    f"{_f(q1['cluster_high'], 1)}; Wilson {_f(q1['wilson_low'], 1)}-"
-                    f"{_f(q1['wilson_high'], 1)}) of {r['q1']['n_resistant']} resistant samples "
-                    f"({q1['n_patients']} patients) with a HER2 call on the 0/low/positive scale; "
-                    f"{_f(q1n['pct'], 1)}% ({_f(q1n['cluster_low'], 1)}-"
-                    f"{_f(q1n['cluster_high'], 1)}) of the HER2-negative ones "
-                    f"({q1n['k']}/{q1n['n']})."
-                ),
-            }
-        )
-        q2 = r["q2"]
-        enriched = ", ".join(_label(result, a) for a in q2["enriched"]) or "none"
-        depleted = ", ".join(_label(result, a) for a in q2["depleted"]) or "none"
-        out.append(
-            {
-                "reading": r["label"],
-                "question": "q2",
-                "answer": (
-                    f"enriched at q < {q2['q_threshold']} after adjustment for "
-                    f"{', '.join(q2['covariates']) or 'nothing'}: {enriched}; depleted: "
-                    f"{depleted}." + (" " + "; ".join(q2["notes"]) + "." if q2["notes"] else "")
-                ),
-            }
-        )
-        q3 = r["q3"]
-        lo, ze = q3["low"], q3["zero"]
-        out.append(
-            {
-                "reading": r["label"],
-                "question": "q3",
-                "answer": (
-                    f"lobular {lo['n_lobular']}/{lo['n_lobular'] + lo['n_ductal']} = "
-                    f"{_f(lo['pct_lobular_of_lob_duct'], 1)}% of lobular+ductal HER2-low "
-                    f"(CI {_f(lo['cluster_low'], 1)}-{_f(lo['cluster_high'], 1)}) vs "
-                    f"{ze['n_lobular']}/{ze['n_lobular'] + ze['n_ductal']} = "
-                    f"{_f(ze['pct_lobular_of_lob_duct'], 1)}% of HER2-0 "
-                    f"(CI {_f(ze['cluster_low'], 1)}-{_f(ze['cluster_high'], 1)}); "
-                    f"OR of HER2-low, lobular vs ductal, {_f(q3['crude_or'])} "
-                    f"({_f(q3['crude_ci_low'])}-{_f(q3['crude_ci_high'])}, Fisher p "
-                    f"{_p(q3['p_fisher'])}); adjusted for "
-                    f"{', '.join(q3['adj_covariates']) or 'nothing'} {_f(q3['adj_or'])} "
-                    f"({_f(q3['adj_ci_low'])}-{_f(q3['adj_ci_high'])}, p {_p(q3['p_adj'])})."
-                ),
-            }
-        )
-    return out
-
-
-def summary_text(result: AdjustedResult) -> str:
-    """A few lines: classes and ALL crude vs adjusted, then the three answers."""
-    lines = [
-        f"{result.study_id}: HER2-low vs HER2-0, crude vs adjusted odds ratios "
-        f"(adjusted for {', '.join(result.covariates) or 'nothing'}; patient-clustered SEs)."
-    ]
-    for row in result.table.filter(pl.col("level") != "alteration").iter_rows(named=True):
-        lines.append(
-            f"  {row['label']}: crude {_or(row, 'crude')}, MH {_or(row, 'mh')}, "
-            f"adjusted {_or(row, 'adj')} q {_p(row['q_adj'])}"
-        )
-    lines.extend(f"  note: {n}" for n in result.notes)
-    lines.append(f"Open questions of {PAPER}, endocrine-resistant tumors:")
-    for a in answers(result):
-        lines.append(f"  [{a['question']}] {a['reading']}: {a['answer']}")
-    return "\n".join(lines)
+    from her2scope.cohort.adjusted.result import AdjustedResult
 
 
 def terminal_table(result: AdjustedResult) -> Table:
@@ -173,18 +55,25 @@ def terminal_table(result: AdjustedResult) -> Table:
         t.add_row(
             r["alteration"],
             f"{r['n_altered_low']}/{r['n_altered_zero']}",
-            _or(r, "crude"),
-            _or(r, "mh"),
-            _p(r["p_breslow_day"]),
-            _or(r, "adj"),
-            _p(r["q_adj"]),
+            fmt_or(r, "crude"),
+            fmt_or(r, "mh"),
+            fmt_p_dash(r["p_breslow_day"]),
+            fmt_or(r, "adj"),
+            fmt_p_dash(r["q_adj"]),
             style="bold" if r["level"] != "alteration" else None,
         )
     return t
 
 
+def summary_text(result: AdjustedResult) -> str:
+    """A few lines: classes and ALL crude vs adjusted, then the three answers."""
+    return "\n".join(summary_lines(result))
+
+
 def print_adjusted(result: AdjustedResult, console: Console | None = None) -> None:
     console = console or Console()
+    from her2scope.render.console import print_table  # moves to render.console (26)
+
     print_table(terminal_table(result), console)
     console.print(summary_text(result), markup=False, highlight=False)
 
@@ -276,7 +165,7 @@ def questions_table(result: AdjustedResult) -> pl.DataFrame:
 
 
 def questions_json(result: AdjustedResult) -> str:
-    from her2scope.analysis.cohort import options_dict
+    from her2scope.cohort.options import options_dict
 
     payload = {
         "study_id": result.study_id,
@@ -289,6 +178,8 @@ def questions_json(result: AdjustedResult) -> str:
         **result.questions,
         "adjusted": result.table.to_dicts(),
     }
+    from her2scope.render.writers import json_safe  # moves to render.writers (26)
+
     return json.dumps(json_safe(payload), indent=2)
 
 
@@ -351,15 +242,15 @@ def html_section(result: AdjustedResult) -> str:
     rows = [
         {
             **r,
-            "pa": _f(r["pct_low_altered"], 1),
-            "pn": _f(r["pct_low_not_altered"], 1),
-            "crude": _or(r, "crude"),
-            "pf": _p(r["p_fisher"]),
-            "mh": _or(r, "mh"),
-            "bd": _p(r["p_breslow_day"]),
-            "adj": _or(r, "adj"),
-            "padj": _p(r["p_adj"]),
-            "qadj": _p(r["q_adj"]),
+            "pa": fmt_est(r["pct_low_altered"], 1),
+            "pn": fmt_est(r["pct_low_not_altered"], 1),
+            "crude": fmt_or(r, "crude"),
+            "pf": fmt_p_dash(r["p_fisher"]),
+            "mh": fmt_or(r, "mh"),
+            "bd": fmt_p_dash(r["p_breslow_day"]),
+            "adj": fmt_or(r, "adj"),
+            "padj": fmt_p_dash(r["p_adj"]),
+            "qadj": fmt_p_dash(r["q_adj"]),
             "notes": "; ".join(x for x in (r["dropped_covariates"], r["note"]) if x),
         }
         for r in result.table.iter_rows(named=True)
@@ -402,24 +293,16 @@ def html_section(result: AdjustedResult) -> str:
 
 def write_adjusted(result: AdjustedResult, out_dir: Path) -> list[Path]:
     """adjusted.tsv, stratified.tsv, enrichment_resistant.tsv, questions.tsv/.json, forest PNG."""
-    from her2scope.outputs import ensure_dir, write_text_atomic
-    from her2scope.render.canvas import write_figure
+    from her2scope.render.bundle import write_bundle
 
-    ensure_dir(out_dir)
-    written: list[Path] = []
-    for name, frame in (
-        ("adjusted.tsv", result.table),
-        ("stratified.tsv", result.stratified),
-        ("enrichment_resistant.tsv", result.enrichment),
-        ("questions.tsv", questions_table(result)),
-    ):
-        p = out_dir / name
-        write_text_atomic(p, frame.write_csv(separator="\t", float_precision=6, null_value=""))
-        written.append(p)
-    p = out_dir / "questions.json"
-    write_text_atomic(p, questions_json(result))
-    written.append(p)
-    written.append(
-        write_figure(adjusted_forest_figure(result.table), out_dir / "adjusted_forest.png")
+    return write_bundle(
+        out_dir,
+        tables={
+            "adjusted.tsv": result.table,
+            "stratified.tsv": result.stratified,
+            "enrichment_resistant.tsv": result.enrichment,
+            "questions.tsv": questions_table(result),
+        },
+        texts={"questions.json": questions_json(result)},
+        figures={"adjusted_forest.png": adjusted_forest_figure(result.table)},
     )
-    return written

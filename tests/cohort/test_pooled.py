@@ -18,18 +18,18 @@ import polars as pl
 import pytest
 
 import her2scope as hs
-from her2scope.analysis.cohort import AnalysisOptions
-from her2scope.analysis.pooled import POOLED_COLUMNS, analyze_many
 from her2scope.cli import main
+from her2scope.cohort.options import AnalysisOptions
+from her2scope.cohort.pooled.compute import POOLED_COLUMNS, analyze_many
 from her2scope.errors import ConfigError, StudyError
 from her2scope.study.conventions import convention_of, harmonise
 from her2scope.vocab import ZERO_CATEGORIES
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MSK_A = FIXTURES / "pooled" / "pool_msk_a"
 TCGA_B = FIXTURES / "pooled" / "pool_tcga_b"
 METABRIC = FIXTURES / "conventions" / "metabric"
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_study"
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo_study"
 
 SUMMED = [
     "n_altered",

@@ -3,8 +3,8 @@
 :func:`analyze_many` harmonises each study by its own column convention
 (:func:`her2scope.study.conventions.harmonise`, detected unless the study was
 harmonised already), makes its HER2 calls with the one set of
-:class:`~her2scope.analysis.cohort.AnalysisOptions`, and runs the single-study
-table (:func:`~her2scope.analysis.cohort.analyze`) on each. The studies whose
+:class:`~her2scope.cohort.table1.compute.AnalysisOptions`, and runs the single-study
+table (:func:`~her2scope.cohort.table1.compute.analyze`) on each. The studies whose
 HER2 scale supports HER2-low are then pooled:
 
 - the crude pooled counts are the single-study table computed on every
@@ -32,22 +32,23 @@ inside the pooled tables.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
 
 from her2scope.alterations import AlterationCalls, Catalog, annotate, load_catalog
-from her2scope.analysis.cohort import (
-    NOT_ASSESSED,
-    AnalysisOptions,
-    IntersectionResult,
+from her2scope.audit import Audit
+from her2scope.cohort.options import AnalysisOptions
+from her2scope.cohort.pooled.result import STUDY_STRATUM, PooledResult
+from her2scope.cohort.table1.compute import (
+    TABLE_COLUMNS,
     _info,
     _long_calls,
     analyze,
+    intersection_table,
 )
-from her2scope.analysis.intersection import TABLE_COLUMNS, intersection_table
-from her2scope.audit import Audit
+from her2scope.cohort.table1.result import NOT_ASSESSED, IntersectionResult
 from her2scope.errors import ConfigError, StudyError
 from her2scope.stats.contingency import contingency_counts
 from her2scope.stats.core import fisher_2x2
@@ -55,11 +56,8 @@ from her2scope.stats.stratified import stratified_table
 from her2scope.study.conventions import convention_of, harmonise, her2_limitation
 from her2scope.study.model import Study
 
-#: The stratum column of the pooled counts.
-STUDY_STRATUM = "study"
-
 #: Columns of :attr:`PooledResult.table`, after the crude pooled counts
-#: (:data:`~her2scope.analysis.intersection.TABLE_COLUMNS` without the perspective's
+#: (:data:`~her2scope.cohort.table1.compute.TABLE_COLUMNS` without the perspective's
 #: columns and the Fisher columns of the HER2-low vs rest contrast).
 POOLED_EXTRA: dict[str, Any] = {
     "n_studies": pl.Int64,
@@ -87,60 +85,6 @@ _CRUDE_KEPT = [
     and c not in ("odds_ratio", "or_ci_low", "or_ci_high", "p_fisher", "q_fisher")
 ]
 POOLED_COLUMNS = [*_CRUDE_KEPT, *POOLED_EXTRA]
-
-
-@dataclass(frozen=True)
-class PooledResult:
-    """Result of :func:`analyze_many` (``hs.tl.analyze_many``).
-
-    ``table``: one row per alteration, class and ``ALL`` over the pooled
-    studies (:data:`POOLED_COLUMNS`): crude pooled counts, the pooled
-    HER2-low vs HER2-0 2x2 with its crude odds ratio, and the Mantel-Haenszel
-    odds ratio with study as the stratum. ``per_study``: each analysed study's
-    :class:`~her2scope.analysis.cohort.IntersectionResult` (studies left out
-    of the pool are not analysed). ``left_out``: study id -> why it is not
-    pooled. ``counts``: the 2x2xK counts (``alteration``, ``study``,
-    ``her2_group``, ``n_altered``, ``n_not_altered``, ``n_not_profiled``).
-    ``not_assessed``: alterations no pooled study assessed (``alteration``,
-    ``label``, ``reason``). ``audit``: every study's findings, each message
-    prefixed by its study id, then the pooling's.
-    """
-
-    study_ids: tuple[str, ...]
-    options: AnalysisOptions
-    table: pl.DataFrame
-    per_study: dict[str, IntersectionResult]
-    left_out: dict[str, str]
-    counts: pl.DataFrame
-    audit: Audit = field(default_factory=Audit)
-    not_assessed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NOT_ASSESSED))
-    #: (later study, earlier study) -> samples of the later study dropped as repeats
-    duplicates: dict[tuple[str, str], int] = field(default_factory=dict)
-
-    @property
-    def n_duplicates(self) -> int:
-        """Samples dropped because an earlier pooled study already holds their SAMPLE_ID."""
-        return sum(self.duplicates.values())
-
-    @property
-    def study_id(self) -> str:
-        """The pooled studies' ids joined by ``+`` (a name for titles and files)."""
-        return "+".join(self.study_ids)
-
-    def summary(self) -> str:
-        """A few lines: studies pooled and left out, the ALL row, not-assessed alterations."""
-        from her2scope.report.pooled import pooled_summary_text
-
-        return pooled_summary_text(self)
-
-    def _repr_html_(self) -> str:
-        from her2scope.report.pooled import pooled_html_fragment
-
-        return pooled_html_fragment(self)
-
-    def to_pandas(self) -> Any:
-        """The pooled table (:attr:`table`) as a pandas DataFrame."""
-        return self.table.to_pandas()
 
 
 def _prefixed(audit: Audit, study_id: str) -> Audit:

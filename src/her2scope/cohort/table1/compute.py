@@ -1,18 +1,41 @@
-"""The cohort analysis: which tumors are analysed, and the HER2-low x alteration table.
+"""Table 1: which tumors are analysed, and the HER2-low x alteration table with statistics.
 
 :func:`select_cohort` decides, for every sample of the study, whether it is
 analysed and why not (sample type, HR status, one sample per patient), and
 :func:`analyze` runs the whole chain: HER2 call -> selection -> alteration
-annotation -> :func:`~her2scope.analysis.intersection.intersection_table`.
-:func:`sensitivity` reruns the table across HER2 rule profiles and ambiguity
-policies, reusing the alteration calls (they do not depend on HER2).
+annotation -> :func:`intersection_table`. :func:`sensitivity` reruns the table
+across HER2 rule profiles and ambiguity policies, reusing the alteration calls
+(they do not depend on HER2).
+
+The table (the Front Oncol 2024 perspective's Table 1, with statistics): for
+every catalog alteration (and every mechanism class, and ``ALL``) it gives,
+among the analysed tumors that carry it, how many are HER2-low,
+HER2-0 (0, null and ultralow together) and HER2-positive; the HER2-low
+fraction with a Wilson 95% interval; the same fraction in the cohort's own
+baseline (profiled tumors *without* the alteration); a two-sided Fisher exact
+test of altered vs baseline with the conditional odds ratio; Benjamini-Hochberg
+q values; and a one-sided binomial test against the upper bound of an
+external expected range (the perspective's 45-55% for all breast cancer).
+
+Denominators (``n_her2_known``) count tumors whose HER2 call places them on
+the 0 / low / positive scale. ``unknown``, ``equivocal`` and ambiguous calls
+excluded by policy are not known; neither is ``HER2-negative`` (negative by
+ISH with no IHC score to split 0 from low), counted apart in
+``n_her2_negative_unsplit`` because putting it in the denominator would bias
+the HER2-low fraction downwards.
+
+The core (:func:`intersection_table`) works on plain frames so it can be tested
+without files: ``cohort`` (one row per sample: ``sample_id``, ``her2_category``,
+``included``) and ``calls`` (long: ``sample_id``, ``alteration``,
+``mechanism_class``, ``status``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import polars as pl
 
@@ -24,27 +47,169 @@ from her2scope.alterations import (
     load_catalog,
 )
 from her2scope.alterations.catalog import EVENT_DATA_TYPE
-from her2scope.analysis.intersection import AlterationInfo, intersection_table
-from her2scope.analysis.options import check_choice, validate_fields
 from her2scope.audit import Audit
-from her2scope.errors import ConfigError, StudyError
+from her2scope.cohort.options import AnalysisOptions, OnePerPatient, check_choice, check_profile
+from her2scope.cohort.table1.result import NOT_ASSESSED, IntersectionResult, SensitivityResult
+from her2scope.errors import StudyError
 from her2scope.her2 import classify
-from her2scope.study.conventions import harmonised, require_her2_levels
+from her2scope.stats.contingency import (  # noqa: F401  (re-exported: the HER2 scale)
+    GROUPS,
+    HER2_GROUP_EXPR,
+    ZERO_LIKE,
+    contingency_counts,
+)
+from her2scope.stats.core import bh_fdr, binomial_greater, fisher_2x2, wilson_ci
+from her2scope.study.conventions import convention_of, harmonise, harmonised, require_her2_levels
 from her2scope.study.model import Study
 from her2scope.vocab import (
     ALL_CLASS,
     AMBIGUITY_POLICIES,
-    BUILTIN_CLASS_SETS,
     CLASS_LABELS,
     MECHANISM_CLASSES,
     RESOLVED_CATEGORIES,
     profile_names,
 )
 
-SampleType = Literal["all", "primary", "metastasis"]
-HrFilter = Literal["all", "positive"]
-OnePerPatient = Literal["first", "last", "metastatic"]
-CohortDefinition = Literal["all", "endocrine-resistant"]
+TABLE_COLUMNS = [
+    "alteration",
+    "label",
+    "mechanism_class",
+    "level",
+    "n_altered",
+    "n_her2_known",
+    "n_her2_low",
+    "n_her2_zero",
+    "n_her2_positive",
+    "n_her2_negative_unsplit",
+    "n_her2_unknown",
+    "pct_her2_low",
+    "ci_low",
+    "ci_high",
+    "baseline_n_her2_known",
+    "baseline_n_her2_low",
+    "baseline_pct_her2_low",
+    "odds_ratio",
+    "or_ci_low",
+    "or_ci_high",
+    "p_fisher",
+    "q_fisher",
+    "expected_high_pct",
+    "p_vs_expected",
+    "n_not_profiled",
+    "seed_n_her2_low",
+    "seed_n_her2_known",
+    "seed_text",
+]
+
+
+@dataclass(frozen=True)
+class AlterationInfo:
+    """What the table needs to know of a catalog entry (or a class row)."""
+
+    label: str
+    mechanism_class: str
+    level: str  # "alteration" | "class" | "all"
+    seed_n_her2_low: int | None = None
+    seed_n_her2_known: int | None = None
+    seed_text: str | None = None
+
+
+def _pct(k: int, n: int) -> float:
+    return 100.0 * k / n if n else math.nan
+
+
+def intersection_table(
+    cohort: pl.DataFrame,
+    calls: pl.DataFrame,
+    info: Mapping[str, AlterationInfo],
+    *,
+    expected: tuple[float, float] = (0.45, 0.55),
+    order: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Compute the HER2-low x alteration table.
+
+    ``cohort``: ``sample_id``, ``her2_category``, ``included`` (Boolean).
+    ``calls``: ``sample_id``, ``alteration``, ``status`` for the altered and
+    not_profiled cells, rows for alterations *and* for class/ALL roll-ups
+    alike. Sparse: an analysed sample without such a row for an alteration
+    counts as not_altered (rows with status not_altered may be given and are
+    ignored), so the work grows with the altered cells, not samples x
+    alterations. ``info`` maps every alteration id in ``calls`` to its
+    label, class and level. Percentages are 0-100. BH correction is applied
+    within each level (catalog alterations together; classes and ALL
+    together), since those are the two families a reader compares.
+    """
+    ids = list(order) if order is not None else sorted(info)
+    counts = contingency_counts(cohort, calls, alterations=ids)
+    # one dict lookup table: (alteration, status, group) -> n
+    lookup: dict[tuple[str, str, str], int] = {}
+    for alt, group, n_alt, n_not, n_np in counts.iter_rows():
+        lookup[(alt, "altered", group)] = n_alt
+        lookup[(alt, "not_altered", group)] = n_not
+        lookup[(alt, "not_profiled", group)] = n_np
+
+    def n(alt: str, status: str, group: str) -> int:
+        return lookup.get((alt, status, group), 0)
+
+    rows: list[dict[str, Any]] = []
+    for alt in ids:
+        meta = info[alt]
+        low, zero, pos = (n(alt, "altered", g) for g in ("low", "zero", "positive"))
+        neg_unsplit = n(alt, "altered", "negative_unsplit")
+        unknown = n(alt, "altered", "unknown")
+        known = low + zero + pos
+        b_low = n(alt, "not_altered", "low")
+        b_known = b_low + n(alt, "not_altered", "zero") + n(alt, "not_altered", "positive")
+        ci = wilson_ci(low, known)
+        fisher = fisher_2x2(low, known - low, b_low, b_known - b_low)
+        rows.append(
+            {
+                "alteration": alt,
+                "label": meta.label,
+                "mechanism_class": meta.mechanism_class,
+                "level": meta.level,
+                "n_altered": known + neg_unsplit + unknown,
+                "n_her2_known": known,
+                "n_her2_low": low,
+                "n_her2_zero": zero,
+                "n_her2_positive": pos,
+                "n_her2_negative_unsplit": neg_unsplit,
+                "n_her2_unknown": unknown,
+                "pct_her2_low": _pct(low, known),
+                "ci_low": 100.0 * ci[0],
+                "ci_high": 100.0 * ci[1],
+                "baseline_n_her2_known": b_known,
+                "baseline_n_her2_low": b_low,
+                "baseline_pct_her2_low": _pct(b_low, b_known),
+                "odds_ratio": fisher.odds_ratio,
+                "or_ci_low": fisher.or_ci_low,
+                "or_ci_high": fisher.or_ci_high,
+                "p_fisher": fisher.p_value,
+                "q_fisher": math.nan,
+                "expected_high_pct": 100.0 * expected[1],
+                "p_vs_expected": binomial_greater(low, known, expected[1]),
+                "n_not_profiled": sum(n(alt, "not_profiled", g) for g in GROUPS),
+                "seed_n_her2_low": meta.seed_n_her2_low,
+                "seed_n_her2_known": meta.seed_n_her2_known,
+                "seed_text": meta.seed_text,
+            }
+        )
+    for level in {r["level"] for r in rows}:
+        idx = [i for i, r in enumerate(rows) if r["level"] == level]
+        for i, q in zip(idx, bh_fdr([rows[i]["p_fisher"] for i in idx]), strict=True):
+            rows[i]["q_fisher"] = q
+    schema = {
+        c: (
+            pl.String
+            if c in ("alteration", "label", "mechanism_class", "level", "seed_text")
+            else pl.Int64
+            if c.startswith(("n_", "baseline_n_", "seed_n_"))
+            else pl.Float64
+        )
+        for c in TABLE_COLUMNS
+    }
+    return pl.DataFrame(rows, schema=schema)
+
 
 #: Sample-level columns read as "this sample was taken after endocrine therapy"
 #: (yes/no-like values), first present wins. cBioPortal has no standard name;
@@ -91,87 +256,8 @@ AUDIT_COLUMNS = [
 ]
 
 
-#: Columns of :attr:`IntersectionResult.not_assessed`.
-NOT_ASSESSED: dict[str, Any] = {"alteration": pl.String, "label": pl.String, "reason": pl.String}
-
 #: How a data type is named in "not assessed" reasons.
 DATA_TYPE_WORDS = {"mutations": "mutation", "cna": "CNA", "sv": "structural-variant"}
-
-
-@dataclass(frozen=True)
-class AnalysisOptions:
-    """Every choice that changes the numbers; printed in reports as-is."""
-
-    profile: str = "asco-cap-2023"
-    ambiguous: str = "exclude"
-    source: Literal["sequenced", "primary"] = "sequenced"
-    sample_type: SampleType = "all"
-    hr: HrFilter = "all"
-    one_per_patient: OnePerPatient | None = None
-    expected: tuple[float, float] = (0.45, 0.55)
-    mutation_classes: str | None = None
-    cohort: CohortDefinition = "all"
-
-    def __post_init__(self) -> None:
-        # Literal fields, the profile and the ambiguity policy are checked here, so a
-        # notebook user gets the same error as the command line, naming the parameter
-        validate_fields(self)
-        if self.mutation_classes is not None:
-            check_choice("mutation_classes", self.mutation_classes, BUILTIN_CLASS_SETS)
-        lo, hi = self.expected
-        if not 0.0 <= lo <= hi <= 1.0:
-            raise ConfigError(
-                f"parameter expected must satisfy 0 <= low <= high <= 1, got {lo}-{hi}"
-            )
-
-
-@dataclass(frozen=True)
-class IntersectionResult:
-    """Result of :func:`analyze`.
-
-    ``table``: one row per alteration, class and ``ALL`` (columns in
-    :data:`~her2scope.analysis.intersection.TABLE_COLUMNS`). ``samples``:
-    every sample with its HER2 call, whether it was analysed and why
-    (``audit.tsv``). ``calls``: the altered and not_profiled (sample,
-    alteration) cells of the analysed samples, columns ``sample_id``,
-    ``alteration``, ``status``, ``variants`` (every other analysed cell is
-    not_altered; for the oncoprint). ``audit``: findings of the study loader and
-    the HER2 engine.
-    """
-
-    study_id: str
-    options: AnalysisOptions
-    table: pl.DataFrame
-    samples: pl.DataFrame
-    calls: pl.DataFrame
-    audit: Audit = field(default_factory=Audit)
-    sensitivity: pl.DataFrame | None = None
-    #: catalog alterations no analysed sample is profiled for (``alteration``,
-    #: ``label``, ``reason``): their 0 altered means "not assessed", not "absent"
-    not_assessed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NOT_ASSESSED))
-
-    @property
-    def n_samples(self) -> int:
-        return self.samples.height
-
-    @property
-    def n_included(self) -> int:
-        return int(self.samples["included"].sum())
-
-    def summary(self) -> str:
-        """A few lines a reader can take in at once."""
-        from her2scope.report.cohort import summary_text
-
-        return summary_text(self)
-
-    def _repr_html_(self) -> str:
-        from her2scope.report.cohort import result_html_fragment
-
-        return result_html_fragment(self)
-
-    def to_pandas(self) -> Any:
-        """The HER2-low x alteration table (:attr:`table`) as a pandas DataFrame."""
-        return self.table.to_pandas()
 
 
 def _first_present(frame: pl.DataFrame, names: Sequence[str]) -> pl.Expr:
@@ -449,6 +535,8 @@ def analyze(
     options = options or AnalysisOptions()
     if study.samples.height == 0:
         raise StudyError(f"study {study.study_id} has no samples")
+    if options.mapping and convention_of(study) is None:  # a study read as it is on disk
+        study = harmonise(study, mapping=dict(options.mapping), source=options.source)
     study = harmonised(study, source=options.source)
     require_her2_levels(study, "the HER2-low x alteration table")
     catalog = catalog or load_catalog()
@@ -517,16 +605,55 @@ def sensitivity(
     return pl.concat(frames)
 
 
-def options_dict(options: AnalysisOptions) -> dict[str, Any]:
-    """Options as plain values for JSON and the report header."""
-    return {
-        "profile": options.profile,
-        "ambiguous": options.ambiguous,
-        "source": options.source,
-        "sample_type": options.sample_type,
-        "hr": options.hr,
-        "one_per_patient": options.one_per_patient,
-        "expected": list(options.expected),
-        "mutation_classes": options.mutation_classes,
-        "cohort": options.cohort,
-    }
+def sensitivity_result(
+    study: Study,
+    options: AnalysisOptions | None = None,
+    *,
+    profiles: Sequence[str] | None = None,
+    policies: Sequence[str] | None = None,
+    catalog: Catalog | None = None,
+    calls: AlterationCalls | None = None,
+) -> SensitivityResult:
+    """:func:`sensitivity` as a result: the grid, the settings and the audit.
+
+    ``profiles`` (default: every built-in profile) and ``policies`` (default:
+    :data:`POLICIES`) are checked first; a bad one is a
+    :class:`~her2scope.errors.ConfigError` naming the parameter. The audit holds
+    the study's and the alteration calls' findings and one entry for the grid.
+    """
+    options = options or AnalysisOptions()
+    chosen_profiles = tuple(profile_names() if profiles is None else profiles)
+    chosen_policies = tuple(POLICIES if policies is None else policies)
+    for name in chosen_profiles:
+        check_profile(name, "profiles")
+    for policy in chosen_policies:
+        check_choice("policies", policy, AMBIGUITY_POLICIES)
+    catalog = catalog or load_catalog()
+    if calls is None:
+        calls = annotate(study, catalog, mutation_classes=options.mutation_classes)
+    table = sensitivity(
+        study,
+        options,
+        catalog=catalog,
+        calls=calls,
+        profiles=chosen_profiles,
+        policies=chosen_policies,
+    )
+    audit = Audit()
+    audit.extend(study.audit)
+    audit.extend(calls.audit)
+    audit.add(
+        "info",
+        "analysis.sensitivity",
+        f"table recomputed under {len(chosen_profiles)} profiles x {len(chosen_policies)} "
+        "ambiguity policies",
+        count=len(chosen_profiles) * len(chosen_policies),
+    )
+    return SensitivityResult(
+        study_id=study.study_id,
+        options=options,
+        table=table,
+        profiles=chosen_profiles,
+        policies=chosen_policies,
+        audit=audit,
+    )

@@ -1,81 +1,34 @@
-"""Formatting of several studies in one run: terminal, pooled TSV/JSON, HTML report.
+"""The pooled question's views: terminal, pooled TSV/JSON, HTML report.
 
-Lays out what :func:`her2scope.analysis.pooled.analyze_many` returned; nothing
+Lays out what :func:`her2scope.cohort.pooled.compute.analyze_many` returned; nothing
 here computes a statistic. Each study's own outputs are the single-study ones
-(:func:`her2scope.report.cohort.write_outputs`), in a folder named by its id.
+(written by :func:`her2scope.cohort.pooled.run.write` through Table 1's run), in a
+folder named by its id. Only the faces and the runs import it.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from her2scope.render.console import print_table
-from her2scope.render.html import render
-from her2scope.render.writers import json_safe
-from her2scope.report.cohort import (
-    CITATIONS,
-    _fmt,
-    _p,
-    not_assessed_text,
-    summary_text,
-    versions,
-)
+from her2scope.cohort.pooled.result import fmt_pooled_or, pooled_summary_lines
+from her2scope.cohort.provenance import CITATIONS, versions
+from her2scope.cohort.table1.result import fmt_fixed, not_assessed_text
+from her2scope.render.formats import fmt_p
 
 if TYPE_CHECKING:
-    from her2scope.analysis.pooled import PooledResult
-
-
-def _or(row: dict[str, Any], prefix: str) -> str:
-    est = row[f"{prefix}_or"]
-    if est is None or (isinstance(est, float) and math.isnan(est)):
-        return ""
-    low, high = row[f"{prefix}_ci_low"], row[f"{prefix}_ci_high"]
-    return f"{_fmt(est, 2)} ({_fmt(low, 2)}-{_fmt(high, 2)})"
+    from her2scope.cohort.pooled.result import PooledResult
 
 
 def pooled_summary_text(result: PooledResult) -> str:
     """Plain lines: studies pooled and left out, the ALL row, not-assessed alterations."""
-    n_in = sum(r.n_included for r in result.per_study.values())
-    lines = [
-        f"Pooled {len(result.per_study)} studies ({', '.join(result.study_ids)}), "
-        f"{n_in} samples analysed; study kept as a stratum (Mantel-Haenszel)."
-    ]
-    for (later, earlier), n in result.duplicates.items():
-        lines.append(
-            f"Repeated samples: {n:,} sample(s) of {later} are already in {earlier} (same "
-            "SAMPLE_ID) and were counted once, in "
-            f"{earlier}."
-        )
-    for sid, reason in result.left_out.items():
-        lines.append(f"Left out of the pooled HER2-low table: {sid} ({reason}).")
-    all_row = result.table.filter(pl.col("alteration") == "ALL").to_dicts()
-    if all_row:
-        r = all_row[0]
-        lines.append(
-            f"Any catalog alteration, pooled: HER2-low {r['n_her2_low']}/{r['n_her2_known']} "
-            f"({_fmt(r['pct_her2_low'])}%); HER2-low vs HER2-0 crude OR "
-            f"{_or(r, 'crude') or 'n/a'}, Mantel-Haenszel OR by study "
-            f"{_or(r, 'mh') or 'n/a'}, Breslow-Day p "
-            f"{_p(r['p_breslow_day']) or 'n/a'}."
-        )
-    line = not_assessed_text(result.not_assessed)
-    if line:
-        lines.append(line.replace("Not assessed", "Not assessed in any pooled study", 1))
-    # per study: only what the pool assessed elsewhere (the rest is said above)
-    pooled_out = result.not_assessed["alteration"].implode()
-    for sid, res in result.per_study.items():
-        line = not_assessed_text(res.not_assessed.filter(~pl.col("alteration").is_in(pooled_out)))
-        if line:
-            lines.append(f"{sid}: {line}")
-    return "\n".join(lines)
+    return "\n".join(pooled_summary_lines(result))
 
 
 def terminal_table(result: PooledResult) -> Table:
@@ -109,12 +62,12 @@ def terminal_table(result: PooledResult) -> Table:
             "n/a" if r["alteration"] in unassessed else str(r["n_altered"]),
             str(r["n_her2_known"]),
             str(r["n_her2_low"]),
-            _fmt(r["pct_her2_low"]),
+            fmt_fixed(r["pct_her2_low"]),
             f"{r['n_altered_low']}/{r['n_altered_zero']}",
             f"{r['n_not_altered_low']}/{r['n_not_altered_zero']}",
-            _or(r, "crude"),
-            _or(r, "mh"),
-            _p(r["p_breslow_day"]),
+            fmt_pooled_or(r, "crude"),
+            fmt_pooled_or(r, "mh"),
+            fmt_p(r["p_breslow_day"]),
             style="bold" if r["level"] != "alteration" else None,
         )
     return t
@@ -124,14 +77,16 @@ def print_pooled(result: PooledResult, console: Console | None = None) -> None:
     """Each study's summary, then the pooled table and summary."""
     console = console or Console()
     for res in result.per_study.values():
-        console.print(summary_text(res), markup=False, highlight=False)
+        console.print("\n".join(res.summary_lines()), markup=False, highlight=False)
         console.print()
+    from her2scope.render.console import print_table  # moves to render.console (26)
+
     print_table(terminal_table(result), console)
     console.print(pooled_summary_text(result), markup=False, highlight=False)
 
 
 def pooled_json(result: PooledResult, *, command: str | None = None) -> str:
-    from her2scope.analysis.cohort import options_dict
+    from her2scope.cohort.options import options_dict
 
     payload = {
         "studies": list(result.study_ids),
@@ -151,6 +106,8 @@ def pooled_json(result: PooledResult, *, command: str | None = None) -> str:
         "command": command,
         "versions": versions(),
     }
+    from her2scope.render.writers import json_safe  # moves to render.writers (26)
+
     return json.dumps(json_safe(payload), indent=2)
 
 
@@ -161,11 +118,14 @@ def html_section(result: PooledResult, *, links: bool = True) -> str:
         {
             **r,
             "altered": "not assessed" if r["alteration"] in unassessed else r["n_altered"],
-            "pct": f"{_fmt(r['pct_her2_low'])} ({_fmt(r['ci_low'])}-{_fmt(r['ci_high'])})",
-            "crude": _or(r, "crude"),
-            "mh": _or(r, "mh"),
-            "pmh": _p(r["p_mh"]),
-            "bd": _p(r["p_breslow_day"]),
+            "pct": (
+                f"{fmt_fixed(r['pct_her2_low'])} "
+                f"({fmt_fixed(r['ci_low'])}-{fmt_fixed(r['ci_high'])})"
+            ),
+            "crude": fmt_pooled_or(r, "crude"),
+            "mh": fmt_pooled_or(r, "mh"),
+            "pmh": fmt_p(r["p_mh"]),
+            "bd": fmt_p(r["p_breslow_day"]),
             "note": r["mh_note"] or "",
         }
         for r in result.table.iter_rows(named=True)
@@ -173,16 +133,18 @@ def html_section(result: PooledResult, *, links: bool = True) -> str:
     studies = [
         {
             "id": sid,
-            "link": f"{_folder(sid)}/report.html" if links else None,
+            "link": f"{study_folder(sid)}/report.html" if links else None,
             "n": res.n_samples,
             "n_in": res.n_included,
             "line": not_assessed_text(res.not_assessed) or "all alterations assessed",
         }
         for sid, res in result.per_study.items()
     ]
+    from her2scope.render.html import render  # moves to render.html (26)
+
     return render(
         "pooled_section.html.j2",
-        summary=pooled_summary_text(result).split("\n"),
+        summary=pooled_summary_lines(result),
         studies=studies,
         left_out=result.left_out,
         rows=rows,
@@ -191,6 +153,8 @@ def html_section(result: PooledResult, *, links: bool = True) -> str:
 
 def html_report(result: PooledResult, *, command: str) -> str:
     """A self-contained HTML page holding :func:`html_section`."""
+    from her2scope.render.html import render  # moves to render.html (26)
+
     return render(
         "pooled.html.j2",
         title=" + ".join(result.study_ids),
@@ -202,31 +166,12 @@ def html_report(result: PooledResult, *, command: str) -> str:
     )
 
 
-def pooled_html_fragment(result: PooledResult) -> str:
-    """Compact HTML for Jupyter: the pooled section without links."""
-    return html_section(result, links=False)
-
-
 def write_pooled_outputs(result: PooledResult, out_dir: Path, *, command: str) -> list[Path]:
-    """Write each study's outputs to ``out_dir/STUDY/`` and, at the top,
-    pooled.tsv, pooled.json, pooled_counts.tsv (the 2x2xK), audit.tsv and report.html."""
-    from her2scope.outputs import ensure_dir, write_text_atomic
-    from her2scope.report.cohort import write_outputs
+    """Write, at the top of ``out_dir``, pooled.tsv, pooled.json, pooled_counts.tsv (the
+    2x2xK), audit.tsv and report.html (each study's own folder is written by
+    :func:`her2scope.cohort.pooled.run.write`)."""
+    from her2scope.render.bundle import write_bundle
 
-    ensure_dir(out_dir)
-    written: list[Path] = []
-    for sid, res in result.per_study.items():
-        written += write_outputs(res, out_dir / _folder(sid), command=command)
-    p = out_dir / "pooled.tsv"
-    write_text_atomic(p, result.table.write_csv(separator="\t", float_precision=6, null_value=""))
-    written.append(p)
-    p = out_dir / "pooled.json"
-    write_text_atomic(p, pooled_json(result, command=command))
-    written.append(p)
-    p = out_dir / "pooled_counts.tsv"
-    write_text_atomic(p, result.counts.write_csv(separator="\t", null_value=""))
-    written.append(p)
-    p = out_dir / "audit.tsv"
     audit = pl.DataFrame(
         [
             {"level": e.level, "code": e.code, "message": e.message, "count": e.count}
@@ -234,15 +179,22 @@ def write_pooled_outputs(result: PooledResult, out_dir: Path, *, command: str) -
         ],
         schema={"level": pl.String, "code": pl.String, "message": pl.String, "count": pl.Int64},
     )
-    write_text_atomic(p, audit.write_csv(separator="\t", null_value=""))
-    written.append(p)
-    p = out_dir / "report.html"
-    write_text_atomic(p, html_report(result, command=command))
-    written.append(p)
-    return written
+    written = write_bundle(
+        out_dir,
+        tables={"pooled.tsv": result.table},
+        texts={"pooled.json": pooled_json(result, command=command)},
+    )
+    written += write_bundle(
+        out_dir,
+        tables={"pooled_counts.tsv": result.counts, "audit.tsv": audit},
+        raw_tables=frozenset({"pooled_counts.tsv", "audit.tsv"}),
+    )
+    return written + write_bundle(
+        out_dir, texts={"report.html": html_report(result, command=command)}
+    )
 
 
-def _folder(study_id: str) -> str:
-    """A study id as one safe folder name."""
+def study_folder(study_id: str) -> str:
+    """A study id as one safe folder name (each study's outputs go there)."""
     safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in study_id)
     return safe.lstrip(".") or "study"

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from her2scope.alterations import load_catalog
-from her2scope.analysis.cohort import AnalysisOptions, analyze
+from her2scope.cohort.options import AnalysisOptions
+from her2scope.cohort.table1.compute import analyze
 from her2scope.study import load_study
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COUNTS = ["n_altered", "n_her2_known", "n_her2_low", "n_her2_zero", "n_her2_positive"]
 
 

@@ -1,7 +1,8 @@
-"""Formatting of the cohort analysis: terminal table, TSV/JSON files, HTML report.
+"""Table 1's views: terminal table, TSV/JSON files, HTML report.
 
 Nothing here computes a statistic; it lays out what
-:func:`her2scope.analysis.cohort.analyze` returned.
+:func:`her2scope.cohort.table1.compute.analyze` returned. Only the faces and
+:mod:`her2scope.cohort.table1.run` import it (a result never does).
 """
 
 from __future__ import annotations
@@ -9,11 +10,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import platform
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,72 +19,13 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from her2scope import __version__
+from her2scope.cohort.provenance import CITATIONS, versions
+from her2scope.cohort.table1.result import fmt_fixed, not_assessed_text, sensitivity_lines
 from her2scope.render.formats import fmt_p
-from her2scope.render.html import EmbeddedFigure, escape
-from her2scope.render.writers import json_safe
 
 if TYPE_CHECKING:
-    from her2scope.analysis.cohort import IntersectionResult
-
-CITATIONS = [
-    "Cerami E, et al. The cBio Cancer Genomics Portal. Cancer Discov 2012;2:401-404.",
-    "Gao J, et al. Integrative analysis of complex cancer genomics and clinical profiles "
-    "using the cBioPortal. Sci Signal 2013;6:pl1.",
-    "de Bruijn I, et al. Analysis and visualization of longitudinal genomic and clinical "
-    "data from the AACR Project GENIE Biopharma Collaborative in cBioPortal. "
-    "Cancer Res 2023;83:3861-3867.",
-    "Razavi P, et al. The genomic landscape of endocrine-resistant advanced breast cancers. "
-    "Cancer Cell 2018;34:427-438 (PMID 30205045); data: cBioPortal study breast_msk_2018, "
-    "ODC Open Database License.",
-    "The intersection of the HER2-low subtype with endocrine resistance (perspective). "
-    "Front Oncol 2024; doi:10.3389/fonc.2024.1461190 (Table 1, sections 2.1-2.3).",
-    "Schlam I, Tarantino P, Tolaney SM. Overcoming resistance to HER2-directed therapies "
-    "in breast cancer. Cancers 2022;14(16):3996; doi:10.3390/cancers14163996.",
-    "Wolff AC, et al. HER2 testing in breast cancer: ASCO/CAP clinical practice guideline "
-    "focused update. J Clin Oncol 2018;36:2105-2122; and the 2023 guideline update "
-    "(J Clin Oncol 2023;41:3867-3872).",
-]
-
-VERSIONED_PACKAGES = (
-    "polars",
-    "scipy",
-    "numpy",
-    "matplotlib",
-    "lifelines",
-    "statsmodels",
-    "jinja2",
-)
-
-
-def _fmt(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if abs(value) < 0.001 and value != 0:
-            return f"{value:.1e}"
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def _p(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return fmt_p(value)  # the one p format of the console (report/console.py)
-
-
-def versions() -> dict[str, str]:
-    """Versions of her2scope, Python and the libraries that produce the numbers."""
-    out = {"her2scope": __version__, "python": sys.version.split()[0]}
-    for name in VERSIONED_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    out["platform"] = platform.platform()
-    return out
+    from her2scope.cohort.table1.result import IntersectionResult
+    from her2scope.render.html import EmbeddedFigure
 
 
 def seed_comparison(row: dict[str, Any]) -> str:
@@ -141,7 +80,7 @@ def terminal_table(
     ]:
         if columns is None or name in columns:
             t.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    unassessed = unassessed_rows(result)
+    unassessed = result.unassessed_rows()
     for r in result.table.iter_rows(named=True):
         style = "bold" if r["level"] != "alteration" else None
         cells = {
@@ -150,38 +89,19 @@ def terminal_table(
             "known": str(r["n_her2_known"]),
             "low": str(r["n_her2_low"]),
             "% low (95% CI)": (
-                f"{_fmt(r['pct_her2_low'])} ({_fmt(r['ci_low'], 0)}-{_fmt(r['ci_high'], 0)})"
-                if _fmt(r["pct_her2_low"])
+                f"{fmt_fixed(r['pct_her2_low'])} "
+                f"({fmt_fixed(r['ci_low'], 0)}-{fmt_fixed(r['ci_high'], 0)})"
+                if fmt_fixed(r["pct_her2_low"])
                 else ""  # no HER2 call among the altered: nothing to estimate
             ),
-            "base %": _fmt(r["baseline_pct_her2_low"]),
-            "OR": _full(r["odds_ratio"]) if precise else _fmt(r["odds_ratio"], 2),
-            "q": _full(r["q_fisher"]) if precise else _p(r["q_fisher"]),
-            "p>exp": _full(r["p_vs_expected"]) if precise else _p(r["p_vs_expected"]),
+            "base %": fmt_fixed(r["baseline_pct_her2_low"]),
+            "OR": _full(r["odds_ratio"]) if precise else fmt_fixed(r["odds_ratio"], 2),
+            "q": _full(r["q_fisher"]) if precise else fmt_p(r["q_fisher"]),
+            "p>exp": _full(r["p_vs_expected"]) if precise else fmt_p(r["p_vs_expected"]),
             "paper a/b": seed_comparison(r),
         }
         t.add_row(*(v for k, v in cells.items() if columns is None or k in columns), style=style)
     return t
-
-
-def unassessed_rows(result: IntersectionResult) -> set[str]:
-    """Rows to show as "n/a": alterations no analysed sample was profiled for, and the
-    class rows (and ALL) whose every member is such an alteration -- "altered 0" there
-    would read as "profiled and not altered"."""
-    unassessed = set(result.not_assessed["alteration"].to_list())
-    members = result.table.filter(pl.col("level") == "alteration")
-    out = set(unassessed)
-    for r in result.table.filter(pl.col("level") != "alteration").iter_rows(named=True):
-        names = (
-            members["alteration"].to_list()
-            if r["alteration"] == "ALL"
-            else members.filter(pl.col("mechanism_class") == r["mechanism_class"])[
-                "alteration"
-            ].to_list()
-        )
-        if names and all(n in unassessed for n in names) and not r["n_altered"]:
-            out.add(r["alteration"])
-    return out
 
 
 def print_result(result: IntersectionResult, console: Console | None = None) -> None:
@@ -242,69 +162,14 @@ def vertical_text(result: IntersectionResult, width: int, *, precise: bool = Fal
 
 
 def summary_text(result: IntersectionResult) -> str:
-    """Three or four plain lines: cohort size, overall HER2-low, the ALL row."""
-    s = result.samples
-    included = s.filter(pl.col("included"))
-    known = included.filter(pl.col("her2_known"))
-    n_low = int((known["her2_category"] == "HER2-low").sum())
-    all_row = result.table.filter(pl.col("alteration") == "ALL").to_dicts()
-    lines = [
-        f"{result.study_id}: {s.height} samples read, {included.height} analysed, "
-        f"{known.height} with a HER2 call on the 0/low/positive scale "
-        f"({s.height - included.height} excluded by cohort filters).",
-        f"Cohort HER2-low: {n_low}/{known.height} "
-        f"({_fmt(100 * n_low / known.height if known.height else math.nan)}%).",
-    ]
-    if known.height == 0:
-        lines.append(
-            "No analysed sample has a HER2 call on the 0/low/positive scale: no HER2-low "
-            "fraction, confidence interval or test can be given (see the audit for why the "
-            "HER2 values were not usable)."
-        )
-    elif all_row and "ALL" in unassessed_rows(result):
-        lines.append(
-            "Any catalog alteration: not assessed (no analysed sample was profiled for any "
-            "catalog alteration: the study has no usable mutation, CNA or structural-variant "
-            "data)."
-        )
-    elif all_row:
-        r = all_row[0]
-        lines.append(
-            f"Any catalog alteration: HER2-low {r['n_her2_low']}/{r['n_her2_known']} "
-            f"({_fmt(r['pct_her2_low'])}%, 95% CI {_fmt(r['ci_low'])}-{_fmt(r['ci_high'])}) "
-            f"vs baseline {_fmt(r['baseline_pct_her2_low'])}%; Fisher p {_p(r['p_fisher'])}; "
-            f"binomial p vs {_fmt(r['expected_high_pct'], 0)}% expected: {_p(r['p_vs_expected'])}."
-        )
-    sig = result.table.filter((pl.col("level") == "alteration") & (pl.col("q_fisher") < 0.05))[
-        "label"
-    ].to_list()
-    lines.append(
-        "Alterations with HER2-low fraction different from baseline at q < 0.05: "
-        + (", ".join(sig) if sig else "none")
-        + "."
-    )
-    line = not_assessed_text(result.not_assessed)
-    if line:
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def not_assessed_text(frame: pl.DataFrame) -> str:
-    """``Not assessed: MYC amplification, ... (no CNA data).``, one clause per reason;
-    empty when every alteration was assessed in some analysed sample."""
-    if frame.height == 0:
-        return ""
-    parts = [
-        f"{', '.join(labels)} ({reason})"
-        for reason, labels in frame.group_by("reason", maintain_order=True)
-        .agg(pl.col("label"))
-        .iter_rows()
-    ]
-    return "Not assessed (no analysed sample profiled): " + "; ".join(parts) + "."
+    """Three to five plain lines (:meth:`IntersectionResult.summary_lines`)."""
+    return "\n".join(result.summary_lines())
 
 
 def table_json(result: IntersectionResult) -> str:
-    from her2scope.analysis.cohort import options_dict
+    """``intersection.json``: options, counts, not-assessed alterations, rows, versions."""
+    from her2scope.cohort.options import options_dict
+    from her2scope.render.writers import json_safe  # moves to render.writers (26)
 
     payload = {
         "study_id": result.study_id,
@@ -367,8 +232,8 @@ def html_report(
 ) -> str:
     """A single self-contained HTML file (figures embedded as SVG ``data:`` URIs).
 
-    ``adjusted_section``: HTML of :func:`her2scope.report.adjusted.html_section`, if any."""
-    from her2scope.analysis.cohort import options_dict
+    ``adjusted_section``: HTML of :func:`her2scope.cohort.adjusted.views.html_section`, if any."""
+    from her2scope.cohort.options import options_dict
     from her2scope.render import plots as figures
     from her2scope.render.html import embed, render
 
@@ -381,17 +246,20 @@ def html_report(
             "HER2-low % (left) and Fisher q vs baseline (right) per alteration under each "
             "HER2 rule profile and ambiguity policy.",
         )
-    unassessed = unassessed_rows(result)
+    unassessed = result.unassessed_rows()
     rows = [
         {
             **r,
             "altered_cell": "not assessed" if r["alteration"] in unassessed else r["n_altered"],
-            "pct": f"{_fmt(r['pct_her2_low'])} ({_fmt(r['ci_low'])}-{_fmt(r['ci_high'])})",
-            "baseline": _fmt(r["baseline_pct_her2_low"]),
-            "or": _fmt(r["odds_ratio"], 2),
-            "p": _p(r["p_fisher"]),
-            "q": _p(r["q_fisher"]),
-            "p_exp": _p(r["p_vs_expected"]),
+            "pct": (
+                f"{fmt_fixed(r['pct_her2_low'])} "
+                f"({fmt_fixed(r['ci_low'])}-{fmt_fixed(r['ci_high'])})"
+            ),
+            "baseline": fmt_fixed(r["baseline_pct_her2_low"]),
+            "or": fmt_fixed(r["odds_ratio"], 2),
+            "p": fmt_p(r["p_fisher"]),
+            "q": fmt_p(r["q_fisher"]),
+            "p_exp": fmt_p(r["p_vs_expected"]),
             "seed": seed_comparison(r),
         }
         for r in result.table.iter_rows(named=True)
@@ -425,13 +293,6 @@ def html_report(
     )
 
 
-def result_html_fragment(result: IntersectionResult) -> str:
-    """Compact HTML for Jupyter: the summary and the table, no figures."""
-    head = "".join(f"<p>{escape(line)}</p>" for line in summary_text(result).split("\n"))
-    cols = ["label", "n_altered", "n_her2_known", "n_her2_low", "pct_her2_low", "q_fisher"]
-    return head + result.table.select(cols)._repr_html_()
-
-
 def write_outputs(
     result: IntersectionResult,
     out_dir: Path,
@@ -440,41 +301,32 @@ def write_outputs(
     sensitivity: pl.DataFrame | None = None,
     adjusted_section: str | None = None,
 ) -> list[Path]:
-    """Write intersection.tsv/.json, audit.tsv, report.html (and sensitivity.*)."""
-    from her2scope.outputs import ensure_dir, write_text_atomic
+    """Write intersection.tsv/.json, audit.tsv, (sensitivity.tsv/.png,) report.html.
 
-    ensure_dir(out_dir)
-    written: list[Path] = []
-    p = out_dir / "intersection.tsv"
-    write_text_atomic(p, result.table.write_csv(separator="\t", float_precision=6, null_value=""))
-    written.append(p)
-    p = out_dir / "intersection.json"
-    write_text_atomic(p, table_json(result))
-    written.append(p)
-    p = out_dir / "audit.tsv"
-    write_text_atomic(p, result.samples.write_csv(separator="\t", null_value=""))
-    written.append(p)
+    ``audit.tsv`` keeps every digit (no float rounding); the paths come back in
+    the order written."""
+    from her2scope.render.bundle import write_bundle
+
+    written = write_bundle(
+        out_dir,
+        tables={"intersection.tsv": result.table},
+        texts={"intersection.json": table_json(result)},
+    )
+    written += write_bundle(
+        out_dir, tables={"audit.tsv": result.samples}, raw_tables=frozenset({"audit.tsv"})
+    )
     if sensitivity is not None:
         from her2scope.render import plots as figures
-        from her2scope.render.canvas import write_figure
 
-        p = out_dir / "sensitivity.tsv"
-        write_text_atomic(
-            p, sensitivity.write_csv(separator="\t", float_precision=6, null_value="")
+        written += write_bundle(
+            out_dir,
+            tables={"sensitivity.tsv": sensitivity},
+            figures={"sensitivity.png": figures.sensitivity_figure(sensitivity)},
         )
-        written.append(p)
-        written.append(
-            write_figure(figures.sensitivity_figure(sensitivity), out_dir / "sensitivity.png")
-        )
-    p = out_dir / "report.html"
-    write_text_atomic(
-        p,
-        html_report(
-            result, command=command, sensitivity=sensitivity, adjusted_section=adjusted_section
-        ),
+    html = html_report(
+        result, command=command, sensitivity=sensitivity, adjusted_section=adjusted_section
     )
-    written.append(p)
-    return written
+    return written + write_bundle(out_dir, texts={"report.html": html})
 
 
 def sensitivity_summary(sensitivity: pl.DataFrame, alterations: Sequence[str] = ("ALL",)) -> Table:
@@ -493,18 +345,11 @@ def sensitivity_summary(sensitivity: pl.DataFrame, alterations: Sequence[str] = 
             r = part.filter((pl.col("profile") == profile) & (pl.col("ambiguous") == policy)).row(
                 0, named=True
             )
-            cells.append(f"{_fmt(r['pct_her2_low'])} ({_p(r['q_fisher'])})")
+            cells.append(f"{fmt_fixed(r['pct_her2_low'])} ({fmt_p(r['q_fisher'])})")
         t.add_row(part["label"][0], *cells)
     return t
 
 
 def sensitivity_text(sensitivity: pl.DataFrame, alteration: str = "ALL") -> str:
     """One line per profile x policy: HER2-low % (n known) of one row of the grid."""
-    rows = sensitivity.filter(pl.col("alteration") == alteration)
-    lines = [f"Sensitivity of '{alteration}' to the HER2 reading (profile / ambiguity policy):"]
-    for r in rows.iter_rows(named=True):
-        lines.append(
-            f"  {r['profile']} / {r['ambiguous']}: HER2-low {_fmt(r['pct_her2_low'])}% of "
-            f"{r['n_her2_known']} with a known call; q = {_p(r['q_fisher'])}"
-        )
-    return "\n".join(lines)
+    return "\n".join(sensitivity_lines(sensitivity, alteration))

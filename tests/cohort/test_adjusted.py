@@ -12,14 +12,14 @@ import polars as pl
 import pytest
 import statsmodels.api as sm
 
-from her2scope.analysis.adjusted import adjusted_table, model_input
-from her2scope.analysis.cohort import AnalysisOptions, select_cohort
-from her2scope.analysis.intersection import AlterationInfo
+from her2scope.cohort.adjusted.compute import adjusted_table, model_input
+from her2scope.cohort.options import AnalysisOptions
 from her2scope.cohort.switching import switch_rates
+from her2scope.cohort.table1.compute import AlterationInfo, select_cohort
 from her2scope.stats.clustered import clustered_proportion, logistic_clustered, patterns
 from her2scope.stats.covariates import covariates_from_samples
 
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_study"
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo_study"
 
 
 def _clustered_data(seed: int, n_patients: int = 150) -> dict[str, np.ndarray]:
@@ -360,7 +360,7 @@ def test_cli_adjusted_writes_the_section_and_files(tmp_path: Path) -> None:
 
 @pytest.mark.study
 def test_shared_study_adjusted(shared_study_dir: Path) -> None:
-    from her2scope.analysis.adjusted import adjusted_analysis
+    from her2scope.cohort.adjusted.compute import adjusted_analysis
     from her2scope.study import load_study
 
     result = adjusted_analysis(load_study(shared_study_dir))
@@ -376,3 +376,10 @@ def test_shared_study_adjusted(shared_study_dir: Path) -> None:
     # the paper's reading calls more tumors HER2-low
     assert er[1]["q1"]["of_known"]["pct"] > er[0]["q1"]["of_known"]["pct"]
     assert result.samples["endocrine_resistant"].sum() == er[0]["q1"]["n_resistant"]
+    # the result describes itself (render.summary), its views print the same sentences
+    from her2scope.cohort.adjusted.views import summary_text
+
+    text = result.summary()
+    assert text.startswith("HER2-low vs HER2-0, crude vs adjusted odds ratios: breast_msk_2018")
+    assert summary_text(result).split("\n") == result.summary_lines()
+    assert "[q3]" in text and result.to_pandas().shape == t.shape

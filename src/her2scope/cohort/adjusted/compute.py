@@ -1,6 +1,6 @@
 """Adjusted, stratified and pooled HER2-low x alteration statistics; the paper's open questions.
 
-The crude table (:func:`~her2scope.analysis.cohort.analyze`) compares each
+The crude table (:func:`~her2scope.cohort.table1.compute.analyze`) compares each
 alteration with the cohort's own baseline. That comparison is confounded:
 HER2-low is more frequent in HR-positive tumors, resistance alterations
 arise mostly in HR-positive metastases after endocrine therapy, gene panels
@@ -24,7 +24,8 @@ alteration's genes are left out of that alteration's model.
 
 :func:`open_questions` answers the three questions the Frontiers in Oncology
 2024 perspective (doi:10.3389/fonc.2024.1461190) closes with, in the
-endocrine-resistant cohort (:data:`~her2scope.analysis.cohort.ENDOCRINE_RESISTANT_DEFINITION`),
+endocrine-resistant cohort
+(:data:`~her2scope.cohort.table1.compute.ENDOCRINE_RESISTANT_DEFINITION`),
 under each HER2 reading of :data:`READINGS`.
 """
 
@@ -32,23 +33,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from her2scope.alterations import AlterationCalls, Catalog, annotate, load_catalog
-from her2scope.analysis.cohort import (
+from her2scope.audit import Audit
+from her2scope.cohort.adjusted.result import AdjustedResult
+from her2scope.cohort.options import AnalysisOptions
+from her2scope.cohort.table1.compute import (
     ENDOCRINE_RESISTANT_DEFINITION,
-    AnalysisOptions,
+    AlterationInfo,
     _classified,
     _info,
     _long_calls,
     select_cohort,
 )
-from her2scope.analysis.intersection import AlterationInfo
-from her2scope.audit import Audit
 from her2scope.errors import StudyError
 from her2scope.stats.clustered import clustered_proportion, logistic_clustered, patterns
 from her2scope.stats.contingency import HER2_GROUP_EXPR, contingency_counts
@@ -341,44 +343,6 @@ def _model_row(
     }
 
 
-@dataclass
-class AdjustedResult:
-    """Result of :func:`adjusted_analysis`.
-
-    ``table``: crude vs CMH vs adjusted odds ratios (:data:`ADJUSTED_SCHEMA`)
-    in the analysis cohort of ``options``; ``stratified``: every CMH row;
-    ``questions``: the three open questions under each reading (dict, see
-    :func:`open_questions`); ``enrichment``: the adjusted table in the
-    endocrine-resistant cohort per reading (``reading`` column first);
-    ``samples``: every sample of the main analysis with its inclusion reason
-    and endocrine-resistant basis; ``notes``: covariates dropped and similar.
-    """
-
-    study_id: str
-    options: AnalysisOptions
-    covariates: tuple[str, ...]
-    table: pl.DataFrame
-    stratified: pl.DataFrame
-    questions: dict[str, Any]
-    enrichment: pl.DataFrame
-    samples: pl.DataFrame
-    notes: list[str] = field(default_factory=list)
-    audit: Audit = field(default_factory=Audit)
-
-    def summary(self) -> str:
-        from her2scope.report.adjusted import summary_text
-
-        return summary_text(self)
-
-    def _repr_html_(self) -> str:
-        from her2scope.report.adjusted import html_section
-
-        return html_section(self)
-
-    def to_pandas(self) -> Any:
-        return self.table.to_pandas()
-
-
 def _reading_cohort(
     study: Study, base: AnalysisOptions, reading: Reading
 ) -> tuple[AnalysisOptions, pl.DataFrame]:
@@ -538,7 +502,7 @@ def adjusted_analysis(
     """Stratified and adjusted statistics for one study, and the open questions.
 
     ``options`` defines the main analysis cohort (as for
-    :func:`~her2scope.analysis.cohort.analyze`; ``cohort="endocrine-resistant"``
+    :func:`~her2scope.cohort.table1.compute.analyze`; ``cohort="endocrine-resistant"``
     restricts it). The open questions are always answered in the
     endocrine-resistant cohort, under each of ``readings``.
     """
