@@ -177,7 +177,10 @@ class Drop:
     when every one of ``needs_one_of`` is. With ``code`` None the rows are only
     counted (:attr:`Rows.dropped`); with ``per_column`` each row is attributed to
     its first missing column of ``needs`` and audited in one entry per column
-    (``{column}`` in ``message``), so the entries add up to the rows left out.
+    (``{column}`` in ``message``), so the entries add up to the rows left out;
+    it is decided on the columns' distinct values first (few, in a MAF's
+    required columns), which the other rules skip (a clinical file's ids are
+    all distinct).
     ``message`` is a template with ``{n}`` (and ``{column}``).
     """
 
@@ -344,14 +347,14 @@ def _clean(frame: pl.DataFrame, spec: FileSpec, text: TabularText) -> pl.DataFra
 def _drop(frame: pl.DataFrame, rule: Drop, name: str, line: str, audit: Audit) -> Rows:
     """Leave out the rows that lack a required value (:class:`Drop`); audit them.
 
-    Decided first on each column's distinct values: the usual file has no
-    missing value, and then nothing is filtered."""
-    columns = (*rule.needs, *rule.needs_one_of)
-    distinct = {col: _distinct(frame, col) for col in columns}
-    kept = Rows(frame, 0, frame.height, distinct=distinct)
-    if not any(_any_flagged(values, is_missing(pl.col(col))) for col, values in distinct.items()):
-        return kept
+    ``per_column`` (the MAF's rule) is decided first on each column's distinct
+    values: the usual MAF has no missing value, and then nothing is filtered
+    (the distinct values are kept in :attr:`Rows.distinct` for later checks)."""
+    kept = Rows(frame, 0, frame.height)
     if rule.per_column:
+        kept.distinct = {col: _distinct(frame, col) for col in rule.needs}
+        if not any(_any_flagged(v, is_missing(pl.col(c))) for c, v in kept.distinct.items()):
+            return kept
         reason: pl.Expr = pl.lit(None, dtype=pl.String)
         for col in reversed(rule.needs):
             reason = pl.when(is_missing(pl.col(col))).then(pl.lit(col)).otherwise(reason)
