@@ -334,8 +334,9 @@ def _clean(frame: pl.DataFrame, spec: FileSpec, text: TabularText) -> pl.DataFra
         frame = frame.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in absent])
     if spec.first_column_as is not None:
         frame = frame.rename({text.header[0]: spec.first_column_as})
-    nullify = [c for c in frame.columns if c != spec.line_column]
-    if spec.nullify != ("*",):
+    if spec.nullify == ("*",):
+        nullify = [c for c in frame.columns if c != spec.line_column]
+    else:
         nullify = list(spec.nullify)
     if spec.strip:
         frame = frame.with_columns(*[pl.col(c).str.strip_chars() for c in spec.strip])
