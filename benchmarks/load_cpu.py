@@ -44,7 +44,11 @@ RESULTS = ROOT / "benchmarks" / "results.md"
 BEGIN, END = "<!-- load_cpu.py: begin -->", "<!-- load_cpu.py: end -->"
 ANALYZE = ["--profile", "ihc-only", "--ambiguous", "low"]
 #: What the load-stage work of issue 25 changed (printed under the table).
-NOTES = """What changed in this round (issue 25 item 3 after issue 26's reader package; CPU s at
+NOTES = """The previous round (ab28402 -> 1b98531: sparse CNA rows, case-list id test, MAF checks on
+distinct values, clinical NUMBER casts, field-count chunks) took the load stage from 6.75 to
+4.59 CPU s and analyze parsing from 9.93 to 8.35 (this section in git history, 1b98531).
+
+What changed in this round (issue 25 item 3 after issue 26's reader package; CPU s at
 250k, one process, `time.process_time` per stage, base 049363f vs this tree, one run each on a
 machine at load 6-10, so +-10%):
 
@@ -74,7 +78,13 @@ and UTF-8 checks and one rechunk per table; no single step above ~0.6 s remains.
 Targets of issue 25 for this item (wall time on 2 cores): "analyze parsing <= 3.0 s and >= 8x
 pandas" and "from the cache <= 1.5 s" are not reached and cannot be confirmed here (wall is
 3-4x CPU at this load). On CPU: pandas/her2scope is ~3.5x parsing and ~6.5x from the cache;
-the cache path would need the report and statistics stages to shrink by ~2/3 as well."""
+the cache path would need the report and statistics stages to shrink by ~2/3 as well.
+Peak RSS: the table's 1,242 vs 1,427 MiB was real. read_maf kept the reader routine's result
+(`Rows`) alive, and with it the parsed all-String frame, while the typed columns were built
+(+50 MB for the MAF alone, more with the readers' threads overlapping). Fixed after this
+table (the readers hold the parsed frame only through the variable each step replaces):
+`load_study` peak RSS, base / tree, two runs: 1,265 / 1,237 and 1,266 / 1,229 MiB; MAF
+reader alone 741 / 741 MiB, clinical sample reader 571 / 468 MiB."""
 LOAD = (
     "import sys, time, json\n"
     "from her2scope.study import load_study\n"

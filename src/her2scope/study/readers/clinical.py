@@ -193,14 +193,15 @@ def read_clinical(
     """
     spec = CLINICAL_SAMPLE if kind == "sample" else CLINICAL_PATIENT
     rows = read_rows(path, name, spec, audit)
-    attributes: pl.DataFrame = rows.header_info
+    frame, attributes = rows.frame, rows.header_info
+    del rows  # the String NUMBER columns go as they are cast
     id_columns = spec.required
     numbers = [
         c
         for c in attributes.filter(pl.col("datatype") == "NUMBER")["attribute"].to_list()
         if c not in id_columns
     ]
-    frame = _numbers(rows.frame, numbers, name, audit).drop("_line")
+    frame = _numbers(frame, numbers, name, audit).drop("_line")
     others = [c for c in frame.columns if c not in id_columns]
     # one chunk per column from here: the parse's many chunks (44 for a 250k-sample
     # file) slow every later join and group-by of the analysis
