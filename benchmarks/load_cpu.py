@@ -44,42 +44,47 @@ RESULTS = ROOT / "benchmarks" / "results.md"
 BEGIN, END = "<!-- load_cpu.py: begin -->", "<!-- load_cpu.py: end -->"
 ANALYZE = ["--profile", "ihc-only", "--ambiguous", "low"]
 #: What the load-stage work of issue 25 changed (printed under the table).
-NOTES = """What changed in the load stage (CPU s at 250k, one process, measured reader by reader
-with `time.process_time` before and after):
+NOTES = """The previous round (ab28402 -> 1b98531: sparse CNA rows, case-list id test, MAF checks on
+distinct values, clinical NUMBER casts, field-count chunks) took the load stage from 6.75 to
+4.59 CPU s and analyze parsing from 9.93 to 8.35 (this section in git history, 1b98531).
 
-- discrete CNA matrix (478 x 250,000): each row is read from its few bytes that are neither
-  `0` nor a tab (about 1% of cells are not `0`), columns by arithmetic, instead of locating
-  all 250,000 cells; any row that is not of that shape (an empty cell, `00`, a wrong field
-  count) goes to the general reader, so results are the same (a property test compares the
-  two on random rows): ~1.1 -> ~0.5;
-- case lists: the empty / padded id test as a few substring searches instead of a Python
-  test per id: 1.9 -> 0.15 (four lists of 250,000 ids);
-- MAF: the line-number column is built in the parse's chunks (a one-piece column beside
-  polars' 127 parse chunks made every later filter, hash and `with_columns` re-align all
-  columns); value checks (missing required values, Hotspot, Variant_Classification,
-  integers, lower-case symbols) decided on each column's distinct values; integers cast
-  without stripping when every value casts as written; Hotspot converted by a lookup on its
-  distinct values: 2.7 -> ~1.5;
-- clinical NUMBER attributes: values that cast as written to a finite number are taken as
-  they are; only the others (NA, "[Not Available]", "7 (weak)", ...) get the missing-token
-  and bad-number tests: sample file 0.87 -> ~0.45;
-- field-count check in 512 KiB chunks instead of 32 MiB (numpy's temporaries stay in the
-  CPU cache): 0.58 -> ~0.2 for the MAF;
-- every reader hands back one chunk per column, so the analysis after the load does not
-  pay for the parse's chunking.
+What changed in this round (issue 25 item 3 after issue 26's reader package; CPU s at
+250k, one process, `time.process_time` per stage, base 049363f vs this tree, one run each on a
+machine at load 6-10, so +-10%):
 
-The stages after the load are unchanged: `benchmarks/stages.py stages` with CPU time per stage
-(in one process, parsing, twice per side), base vs this tree: annotate 0.74/0.77 vs 0.79/0.79 s,
-statistics 0.88/0.87 vs 0.93/0.90 s, report 1.19/1.23 vs 1.22/1.22 s. The whole-process
-figures of the CLI also carry the polars/rayon worker threads' spinning, which grows when the
-machine is oversubscribed; the parsed-cache rows' difference is within their run-to-run spread.
+- study/readers/ is one routine (`spec.read_rows`) driven by one FileSpec per file kind; the
+  readers' own costs are unchanged by it (MAF ~1.5, CNA matrix ~0.6, clinical sample ~0.5,
+  patient ~0.2, fusions ~0.2, panel matrix ~0.1, case lists ~0.03 each), as intended;
+- annotate: only the (sample, alteration) cells hit by more than one variant are sorted and
+  grouped (24,442 of 437,074 hits at 250k); the variants step 0.40 -> 0.11, annotate as a
+  whole 1.0-1.2 -> 0.55-0.60 (from the cache and parsing);
+- panel assignment (loader, then annotate from the cache): a panel matrix or case list that
+  lists every sample once in study order is taken as it is, without the left join and the
+  250,000-id hash sets: 0.24 -> 0.02 for mutations + CNA;
+- loader: the unknown-sample check skips id lists equal to the sample column (four case
+  lists, the panel matrix, the CNA header): loader work outside the readers 0.84 -> 0.68.
 
-Targets of issue 25 for this item, judged on CPU time because wall time is not measurable
-here: the load stage fell by about a third and `analyze` (parsing) by about a fifth; the
-parsed-cache path is unchanged (its load was already ~0.3 s; the rest is annotate, statistics
-and report, outside the load). "analyze parsing <= 3.0 s wall and >= 8x pandas" and "from the
-cache <= 1.5 s" cannot be confirmed on this machine and are probably not reached: at a CPU
-cost of ~8.5 s on 2 cores, an idle machine would need ~4 s of wall time."""
+Stage CPU s (one run each, `analyze` stages in one process): parsing, base / tree: load 5.46 /
+3.98 (noisy: readers run in threads), annotate 1.22 / 0.60, statistics 1.12 / 1.06, report
+(write) 1.77 / 1.46; from the cache: load 0.42 / 0.41, annotate 0.98 / 0.54, statistics 1.02
+/ 1.02, report 1.47 / 1.42, import 0.47 / 0.47, classify 0.27 / 0.27.
+
+Where the rest goes (not the load's files, reported to the lead): from the cache, of ~4.2 s
+CPU, the report (write_outputs: html_report + cohort_figures, ~1.4 s) and the statistics
+(analysis.cohort.analyze, ~1.0 s, which also re-runs the HER2 call) are 60%; imports ~0.5 s.
+Parsing, the readers are ~3.5 s CPU of polars' own CSV parse, the file reads, field-count
+and UTF-8 checks and one rechunk per table; no single step above ~0.6 s remains.
+
+Targets of issue 25 for this item (wall time on 2 cores): "analyze parsing <= 3.0 s and >= 8x
+pandas" and "from the cache <= 1.5 s" are not reached and cannot be confirmed here (wall is
+3-4x CPU at this load). On CPU: pandas/her2scope is ~3.5x parsing and ~6.5x from the cache;
+the cache path would need the report and statistics stages to shrink by ~2/3 as well.
+Peak RSS: the table's 1,242 vs 1,427 MiB was real. read_maf kept the reader routine's result
+(`Rows`) alive, and with it the parsed all-String frame, while the typed columns were built
+(+50 MB for the MAF alone, more with the readers' threads overlapping). Fixed after this
+table (the readers hold the parsed frame only through the variable each step replaces):
+`load_study` peak RSS, base / tree, two runs: 1,265 / 1,237 and 1,266 / 1,229 MiB; MAF
+reader alone 741 / 741 MiB, clinical sample reader 571 / 468 MiB."""
 LOAD = (
     "import sys, time, json\n"
     "from her2scope.study import load_study\n"

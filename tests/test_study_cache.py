@@ -551,3 +551,12 @@ def test_shared_study_from_cache_equals_parsed(shared_study_dir: Path, cache_roo
     assert from_cache(cached)
     assert_same_study(fresh, cached)
     assert fresh.mutations.height > 1000 and fresh.samples.height > 1000
+
+
+def test_the_key_covers_the_reader_package() -> None:
+    # the readers live in study/readers/ (a sub-package): a change to them must
+    # invalidate every entry, as a change to study/*.py does
+    from her2scope.study import cache as cache_module
+
+    names = {p.relative_to(p.parents[1]).as_posix() for p in cache_module._code_sources()}
+    assert {"readers/spec.py", "readers/maf.py", "readers/cna.py", "study/loader.py"} <= names

@@ -172,3 +172,20 @@ def test_unprofiled_pairs_are_the_false_cells_of_the_mask(tmp_path: Path, data_t
     got = unprofiled_pairs(study, genes, data_type)  # type: ignore[arg-type]
     assert got.equals(expected)
     assert got.filter(pl.col("sample_id") == first).height == len(genes)
+
+
+def test_matrix_in_another_order_gives_the_same_panels(tmp_path: Path) -> None:
+    # the matrix in study order is taken as it is (no join); in reverse order it is
+    # joined: both must give every sample its own panel, in study order
+    from her2scope.study.panels import panel_assignment
+
+    in_order = load_study(make_study(tmp_path / "a"))
+    reverse = dict(reversed(list(DEFAULT_PANEL_MATRIX.items())))
+    reversed_study = load_study(make_study(tmp_path / "b", panel_matrix=reverse))
+    for data_type in ("mutations", "cna"):
+        a = panel_assignment(in_order, data_type).table  # type: ignore[arg-type]
+        b = panel_assignment(reversed_study, data_type).table  # type: ignore[arg-type]
+        assert a.equals(b)
+        assert a["sample_id"].to_list() == in_order.samples["SAMPLE_ID"].to_list()
+        expected = [DEFAULT_PANEL_MATRIX[s].get(data_type, "NA") for s in a["sample_id"]]
+        assert [p or "NA" for p in a["panel_id"].to_list()] == expected

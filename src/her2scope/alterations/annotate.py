@@ -239,6 +239,33 @@ def _keyed(frame: pl.DataFrame, samples: pl.DataFrame, catalog: Catalog) -> pl.D
     )
 
 
+def _variants(keyed: pl.DataFrame) -> pl.DataFrame:
+    """One row per altered cell (``key``, in key order): ``sample_id``, ``alteration`` and
+    ``variants``, the cell's distinct variant strings joined by ``"; "`` in (gene,
+    event, variant) order.
+
+    Most cells are hit by one variant (412,632 cells of 437,074 hits at 250,000
+    samples): those are taken as they are, and only the cells hit more than once
+    are sorted and grouped, then both are put back in key order (keys are unique).
+    """
+    repeated = keyed.get_column("key").is_duplicated()
+    # str.join of a lone null gives "": the same for a cell taken as it is
+    single = keyed.filter(~repeated).select(
+        "key", "sample_id", "alteration", pl.col("variant").fill_null("").alias("variants")
+    )
+    grouped = (
+        keyed.filter(repeated)
+        .sort("key", "gene_order", "event_order", "variant")
+        .group_by("key", maintain_order=True)
+        .agg(
+            pl.col("sample_id").first(),
+            pl.col("alteration").first(),
+            pl.col("variant").unique(maintain_order=True).str.join("; ").alias("variants"),
+        )
+    )
+    return pl.concat([single, grouped]).sort("key")
+
+
 def _event_tables(catalog: Catalog) -> dict[str, pl.DataFrame]:
     """Flatten the catalog into one small table per event family."""
     mut: list[dict[str, object]] = []
@@ -581,16 +608,7 @@ def annotate(
     # Cells are addressed by one integer key (sample order x catalog position),
     # which also gives the sample-major, catalog-ordered row order; the variant
     # string only breaks ties between events of one gene.
-    variants = (
-        _keyed(hits, samples, catalog)
-        .sort("key", "gene_order", "event_order", "variant")
-        .group_by("key", maintain_order=True)
-        .agg(
-            pl.col("sample_id").first(),
-            pl.col("alteration").first(),
-            pl.col("variant").unique(maintain_order=True).str.join("; ").alias("variants"),
-        )
-    )
+    variants = _variants(_keyed(hits, samples, catalog))
 
     needs = _needs(catalog)
     gaps = _not_profiled_pairs(study, needs, mask_fn, samples)

@@ -20,7 +20,7 @@ entry is discarded and the study parsed again.
 
 The key (sha256) changes whenever the result of a parse could change: cache
 format, her2scope / polars / numpy versions, the bytes of the reader source
-(``her2scope/study/*.py``, ``her2scope/audit.py``), the study folder as given
+(``her2scope/study/**/*.py``, ``her2scope/audit.py``), the study folder as given
 and resolved, ``panels_dir`` and the panel folders searched, and path, size,
 mtime, ctime, inode, device and (for a symlink) real path of every file under
 the study folder and of every panel file in the other panel folders: every
@@ -144,14 +144,21 @@ class Fingerprint:
     taken_ns: int
 
 
+def _code_sources() -> list[Path]:
+    """The reader source whose bytes are in the key: ``study/`` and its sub-packages
+    (``readers/`` among them) and ``audit.py``."""
+    study_pkg = Path(__file__).resolve().parent
+    return [*sorted(study_pkg.rglob("*.py")), study_pkg.parent / "audit.py"]
+
+
 @functools.cache
 def _code_digest() -> str:
-    """sha256 of the reader source: any change to it invalidates every entry."""
-    study_pkg = Path(__file__).resolve().parent
-    sources = [*sorted(study_pkg.glob("*.py")), study_pkg.parent / "audit.py"]
+    """sha256 of the reader source (:func:`_code_sources`): any change to it invalidates
+    every entry."""
+    root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in sources:
-        digest.update(path.name.encode())
+    for path in _code_sources():
+        digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -338,6 +338,8 @@ def _parse(folder: Path, panels_dir: str | os.PathLike[str] | None, on_error: On
         """Samples a data file uses that the clinical sample file does not define."""
         if not samples.height:
             return
+        if ids.height == sample_ids.height and ids.equals(sample_ids):
+            return  # every sample once, in study order (case lists, panel matrix, CNA header)
         stray = ids.join(sample_ids, on="sample_id", how="anti")
         if not stray.height:
             return

@@ -104,9 +104,12 @@ def _restrict_to_case_list(study: Study, data_type: str, got: PanelAssignment) -
     if found is None:
         return got
     stable_id, ids = found
-    listed = pl.Series(ids, dtype=pl.String).implode()
-    outside = ~pl.col("sample_id").is_in(listed)
-    if not got.table.select(outside.any()).item():
+    listed = pl.Series(ids, dtype=pl.String)
+    samples = got.table.get_column("sample_id")
+    if listed.len() == samples.len() and listed.equals(samples, check_dtypes=True):
+        return got  # the usual case list of a profile: every sample, in study order
+    outside = ~samples.is_in(listed.implode())
+    if not outside.any():
         return got
     table = got.table.with_columns(
         pl.when(outside).then(None).otherwise(pl.col("panel_id")).alias("panel_id")
@@ -167,12 +170,12 @@ def _assign(study: Study, data_type: DataType) -> PanelAssignment:
 def _panel_assignment(study: Study, data_type: DataType, samples: pl.DataFrame) -> PanelAssignment:
     column = _matrix_column(study, data_type) if _has_matrix(study) else None
     if column is not None:
-        table = samples.join(
-            study.panel_matrix.select("sample_id", pl.col(column).alias("panel_id")),
-            on="sample_id",
-            how="left",
-            maintain_order="left",
-        )
+        matrix = study.panel_matrix.select("sample_id", pl.col(column).alias("panel_id"))
+        same = matrix["sample_id"].equals(samples["sample_id"], check_dtypes=True)
+        if matrix.height == samples.height and same:
+            table = matrix  # the matrix lists every sample once, in study order: no join
+        else:
+            table = samples.join(matrix, on="sample_id", how="left", maintain_order="left")
         return PanelAssignment(table, f"gene panel matrix column {column!r}")
     for meta in _profile_metas(study, data_type):
         if meta.get("gene_panel"):
