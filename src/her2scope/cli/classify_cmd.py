@@ -63,16 +63,13 @@ def harmonised_study(
 
 
 def require_her2_levels(study: Any, analysis: str) -> None:
-    """Exit 2 with the library's reason when the study cannot give HER2-0/low/positive calls
-    (:func:`her2scope.study.conventions.require_her2_levels`), before any work is done."""
-    from her2scope.errors import StudyError
+    """Refuse, before any work is done, a study that cannot give HER2-0/low/positive calls:
+    the library's :class:`~her2scope.errors.StudyError` with its reason
+    (:func:`her2scope.study.conventions.require_her2_levels`), printed by the CLI's one
+    error handler."""
     from her2scope.study.conventions import require_her2_levels as require
 
-    try:
-        require(study, analysis)
-    except StudyError as exc:
-        typer.echo(f"her2scope: error: {exc.message}", err=True)
-        raise typer.Exit(code=2) from None
+    require(study, analysis)
 
 
 def require_known_profile(name: str) -> None:
@@ -109,8 +106,9 @@ def check_cancer_type(study: Any, *, strict: bool) -> None:
     if message is None:
         return
     if strict:
-        typer.echo(f"her2scope: error: {message}", err=True)
-        raise typer.Exit(code=2)
+        from her2scope.errors import StudyError
+
+        raise StudyError(message)
     study.audit.add("warning", "study.not_breast", message)
     Console(stderr=True).print(f"warning: {message}", markup=False)
 
