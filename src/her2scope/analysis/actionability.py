@@ -23,6 +23,7 @@ never as eligible.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -157,6 +158,7 @@ def summarise_report(
         "option_id": None,
         "therapy": None,
         "finding": None,
+        "finding_biomarkers": [],
         "finding_gene": None,
         "alteration_class": None,
         "her2_branch": None,
@@ -187,6 +189,7 @@ def summarise_report(
                 option_id=o["id"],
                 therapy=o["therapy"],
                 finding="; ".join(dict.fromkeys(e for b in tied for e in b["evidence"])),
+                finding_biomarkers=[b["id"] for b in tied],
                 finding_gene=gene,
                 alteration_class=gene_class.get(gene or "", OTHER_CLASS),
                 her2_branch=_her2_branch(matcher, o["id"], readings),
@@ -270,13 +273,12 @@ def actionability(
             her2_profile=options.profile,
             ambiguous=options.ambiguous,
             keep=summary,
-            keep_profiles=False,
         )
         summaries = batch.reports
     elif batch.history != history:
         raise ConfigError(f"the batch was matched under history {batch.history!r}, not {history!r}")
     else:
-        summaries = {k: summary(r) for k, r in batch.reports.items()}
+        summaries = [summary(r) for r in batch.reports]
     her2_table, her2_audit = _classified(study, options)
     cohort = select_cohort(her2_table, options).filter(pl.col("included"))
     audit = Audit()
@@ -294,29 +296,15 @@ def actionability(
         "distinct profiles matched (samples sharing one share its result)",
         count=batch.n_distinct,
     )
-    keys = list(batch.groups)
-    per_key = pl.DataFrame(
-        [
-            {
-                "profile_key": i,
-                **summaries[k],
-            }
-            for i, k in enumerate(keys)
-        ],
-        schema_overrides={"profile_key": pl.Int64},
-    )
-    index = {k: i for i, k in enumerate(keys)}
-    sample_keys = pl.DataFrame(
-        {
-            "sample_id": list(batch.key_of),
-            "profile_key": [index[k] for k in batch.key_of.values()],
-        },
-        schema={"sample_id": pl.String, "profile_key": pl.Int64},
-    )
+    per_profile = _per_profile(batch, summaries, summary, matcher)
     samples = (
         cohort.select("sample_id", "patient_id", "her2_category", "endocrine_resistant")
-        .join(sample_keys, on="sample_id", how="left")
-        .join(per_key, on="profile_key", how="left")
+        .join(
+            batch.keys.select("sample_id", pl.col("profile").alias("profile_key")),
+            on="sample_id",
+            how="left",
+        )
+        .join(per_profile, on="profile_key", how="left")
         .select(SAMPLE_COLUMNS)
     )
     table = tabulate(samples)
@@ -341,6 +329,72 @@ def actionability(
             "history": history,
         },
         audit=audit,
+    )
+
+
+def _per_profile(
+    batch: BatchMatch,
+    summaries: list[dict[str, Any]],
+    summary: Callable[[PatientReport], dict[str, Any]],
+    matcher: Matcher,
+) -> pl.DataFrame:
+    """The actionability columns of each distinct profile (``profile_key``).
+
+    A decision key's summary holds for all its profiles except the finding's text,
+    which names the profile's own items (``PIK3CA H1047R``): it is rebuilt from the
+    alterations of the profile's first sample by the alteration step the match used
+    (:func:`~her2scope.tumorboard.batch.alteration_evidence`). Where that does not
+    give the matched sample's own finding back (evidence from outside the
+    alterations), each profile of that key is matched whole instead.
+    """
+    from her2scope.tumorboard.batch import alteration_evidence
+
+    def finding(alterations: list[str] | None, tied: list[str]) -> str:
+        evidence = alteration_evidence(matcher, alterations or [])
+        return "; ".join(dict.fromkeys(e for b in tied for e in evidence.get(b, [])))
+
+    firsts = batch.keys.unique("profile", keep="first", maintain_order=True)
+    # does the rebuilt finding give back the matched sample's own, for each decision key?
+    exact = [False] * len(summaries)
+    for alterations, decision in (
+        firsts.unique("decision", keep="first", maintain_order=True)
+        .select("alterations", "decision")
+        .iter_rows()
+    ):
+        kept = summaries[decision]
+        exact[decision] = kept["finding"] is None or kept["finding"] == finding(
+            alterations, kept["finding_biomarkers"]
+        )
+    findings: list[str | None] = []
+    for sid, alterations, decision in firsts.select(
+        "sample_id", "alterations", "decision"
+    ).iter_rows():
+        kept = summaries[decision]
+        if kept["finding"] is None:
+            findings.append(None)
+        elif exact[decision]:
+            findings.append(finding(alterations, kept["finding_biomarkers"]))
+        else:  # the profile's own match (evidence from outside the alterations)
+            assert batch.build is not None
+            findings.append(summary(matcher.match(batch.build([sid])[sid]))["finding"])
+    per_decision = (
+        pl.DataFrame(
+            [
+                {"decision": i, **{k: v for k, v in s.items() if k != "finding_biomarkers"}}
+                for i, s in enumerate(summaries)
+            ],
+            schema_overrides={"decision": pl.Int64},
+        )
+        if summaries
+        else pl.DataFrame(
+            schema={"decision": pl.Int64, **{c: pl.String for c in SAMPLE_COLUMNS[4:-1]}}
+        )
+    ).drop("finding")
+    return (
+        firsts.select(pl.col("profile").alias("profile_key"), "decision")
+        .with_columns(pl.Series("finding", findings, dtype=pl.String))
+        .join(per_decision, on="decision", how="left", maintain_order="left")
+        .drop("decision")
     )
 
 
@@ -443,7 +497,13 @@ def q2_answer(samples: pl.DataFrame, jurisdiction: str) -> dict[str, Any]:
             (pl.col("level") != "approved") & (pl.col("conditional_level") == "approved")
         ).height
     )
-    levels = part.group_by("level").len().to_dict(as_series=False)
+    # in LEVELS order (a plain group_by's order varies from run to run)
+    levels = (
+        part.group_by("level")
+        .len()
+        .sort(pl.col("level").replace_strict(LEVELS, list(range(len(LEVELS))), default=None))
+        .to_dict(as_series=False)
+    )
     return {
         "question": (
             "Which endocrine-resistant HER2-low tumours are targetable in addition "
