@@ -306,7 +306,8 @@ def _row(option: dict[str, Any], status: str, rank: int | None) -> dict[str, Any
 def option_table_chunks(
     batch: BatchMatch, *, chunk_samples: int = 20_000
 ) -> Iterator[pl.DataFrame]:
-    """The long option table in chunks of about ``chunk_samples`` samples (study order).
+    """The long option table in chunks of about ``chunk_samples`` samples (by distinct
+    profile, each in study order).
 
     Each decision key's rows are made once (one small frame for all keys) and joined
     to the samples of a chunk, so memory holds one chunk, not the whole sample x
@@ -329,7 +330,11 @@ def option_table_chunks(
         }
     )
     del columns
-    keys = batch.keys.select("sample_id", pl.col("decision").alias("_k"))
+    # the samples of one distinct profile together, profiles in order of their first
+    # sample (study order within a profile): the order this table has always had
+    keys = batch.keys.sort("profile", maintain_order=True).select(
+        "sample_id", pl.col("decision").alias("_k")
+    )
     for start in range(0, keys.height, chunk_samples):
         samples = keys.slice(start, chunk_samples).with_row_index("_pos")
         yield (
