@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from her2scope.analysis.actionability import _gene_classes, actionability, summarise_report
+from her2scope.cohort.actionability.compute import _gene_classes, actionability, summarise_report
 from her2scope.kb.from_study import profile_key, with_assumed_history
 from her2scope.kb.match import Matcher
 from her2scope.kb.patient import Her2Input, PatientProfile
@@ -276,3 +276,39 @@ def test_cli_names_a_bad_history_or_jurisdiction(
     args = ["analyze", str(shared_study_dir), "--actionability", "--jurisdiction", "PMDA"]
     assert main(args) == 2
     assert "jurisdiction" in capsys.readouterr().err
+
+
+def test_result_describes_itself_without_its_views(msk) -> None:  # type: ignore[no-untyped-def]
+    """summary(), _repr_html_() and to_pandas() come from the result's own Summary; the
+    package never imports its views (only the faces and run() do)."""
+    import subprocess
+    import sys
+
+    _, result = msk
+    text = result.summary()
+    assert text.startswith("Actionability: targetable in addition (breast_msk_2018)")
+    q = result.q2
+    assert f"{q['n_approved']} of {q['n_resistant_her2_low']} endocrine-resistant" in text
+    assert "after-et-cdk46" in text
+    assert result.to_pandas().shape == result.table.shape
+    assert "<h4>Actionability" in result._repr_html_()
+    code = (
+        "import sys, her2scope.cohort.actionability as a; "
+        "print(any(m.endswith('actionability.views') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_run_writes_the_question_files(msk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from her2scope.cohort.actionability import run
+
+    study, result = msk
+    again = run(study, out=tmp_path)
+    assert again.samples.equals(result.samples)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "actionability.svg",
+        "actionability.tsv",
+        "actionability_q2.json",
+        "actionability_samples.tsv",
+    ]

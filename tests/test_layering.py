@@ -44,6 +44,8 @@ RANK = {
     # the tumor-board decision steps (gates, ranking) sit beside the knowledge base they read
     "tumorboard": 3,
     "report": 4,
+    # the cohort questions (compute · result · views · run), above the engines they call
+    "cohort": 4,
     "web": 5,
     "cli": 5,
     "tl": 5,

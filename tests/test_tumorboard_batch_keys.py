@@ -145,8 +145,12 @@ def test_actionability_through_the_key_equals_each_samples_own_match(
 ) -> None:
     """350 random samples: the actionability row (finding text included) = the summary
     of the sample's own report."""
-    from her2scope.analysis.actionability import _gene_classes, actionability, summarise_report
     from her2scope.analysis.cohort import AnalysisOptions
+    from her2scope.cohort.actionability.compute import (
+        _gene_classes,
+        actionability,
+        summarise_report,
+    )
 
     study = request.getfixturevalue(which)
     result = actionability(study, matcher=matcher)

@@ -26,7 +26,6 @@ from her2scope.errors import ConfigError
 
 if TYPE_CHECKING:
     from her2scope.alterations import AlterationCalls, Catalog
-    from her2scope.analysis.actionability import ActionabilityResult
     from her2scope.analysis.adjusted import AdjustedResult
     from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
     from her2scope.analysis.options import SurvivalOptions, SwitchingOptions
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from her2scope.analysis.sensitivity import SensitivityResult
     from her2scope.analysis.survival import SurvivalResult
     from her2scope.analysis.switching import SwitchingResult
+    from her2scope.cohort.actionability import ActionabilityResult
     from her2scope.study.model import Study
 
 __all__ = [
@@ -415,7 +415,7 @@ def actionability(
     >>> act = hs.tl.actionability(study, jurisdiction="EMA")  # doctest: +SKIP
     >>> act.q2["share"]  # doctest: +SKIP
     """
-    from her2scope.analysis.actionability import actionability as run
+    from her2scope.cohort.actionability import actionability as run
 
     opts = _analysis_options(options, option_values)
     return run(_as_study(study), opts, jurisdiction=jurisdiction, history=history)

@@ -166,8 +166,8 @@ def analyze(
         cohort=cohort,  # type: ignore[arg-type]
     )
     if actionability:  # a wrong choice is said before the study is read
-        from her2scope.analysis.actionability import JURISDICTIONS
         from her2scope.analysis.options import check_choice
+        from her2scope.cohort.actionability import JURISDICTIONS
         from her2scope.kb.from_study import ASSUMED_HISTORIES
 
         check_choice("jurisdiction", jurisdiction, JURISDICTIONS)
@@ -213,8 +213,8 @@ def analyze(
         adj = adjusted_analysis(loaded, options, catalog=cat, calls=calls)
     act = None
     if actionability:
-        from her2scope.analysis.actionability import actionability as run_actionability
         from her2scope.cli.progress import progress_bar
+        from her2scope.cohort.actionability import actionability as run_actionability
 
         with progress_bar("matching profiles") as advance:
             act = run_actionability(
@@ -229,7 +229,7 @@ def analyze(
 
         print_adjusted(adj, console)
     if act is not None:
-        from her2scope.report.actionability import summary_text
+        from her2scope.cohort.actionability.views import summary_text
 
         console.print(summary_text(act), markup=False, highlight=False)
     if out is not None:
@@ -263,7 +263,7 @@ def analyze(
                 section = html_section(adj)
                 extra = write_adjusted(adj, out)
             if act is not None:
-                from her2scope.report.actionability import html_fragment, write_actionability
+                from her2scope.cohort.actionability.views import html_fragment, write_actionability
 
                 section = (section or "") + html_fragment(act)
                 extra += write_actionability(act, out)

@@ -31,10 +31,10 @@ from her2scope.vocab import (
 from her2scope.web.registry import LoadedStudy, Registry
 
 if TYPE_CHECKING:
-    from her2scope.analysis.actionability import ActionabilityResult
     from her2scope.analysis.cohort import AnalysisOptions, IntersectionResult
     from her2scope.analysis.survival import SurvivalResult
     from her2scope.analysis.switching import SwitchingResult
+    from her2scope.cohort.actionability import ActionabilityResult
     from her2scope.kb.match import Matcher, PatientReport
     from her2scope.kb.patient import PatientProfile
     from her2scope.study.model import Study
@@ -516,7 +516,7 @@ class Service:
             )
 
         def compute() -> ActionabilityResult:
-            from her2scope.analysis.actionability import actionability
+            from her2scope.cohort.actionability import actionability
             from her2scope.kb.match import Matcher
 
             # a matcher of its own: the batch takes seconds and must not hold the lock the
@@ -719,8 +719,8 @@ def actionability_view(result: ActionabilityResult) -> dict[str, Any]:
     """The Q2 answer, the HER2 x endocrine-resistance x level table and the figure (SVG)."""
     import polars as pl
 
-    from her2scope.analysis.actionability import ALL, LEVELS
-    from her2scope.report.actionability import (
+    from her2scope.cohort.actionability import ALL, LEVELS
+    from her2scope.cohort.actionability.views import (
         actionability_figure,
         history_sentence,
         level_label,

@@ -1,4 +1,4 @@
-"""Cohort actionability: each sample's best option under the knowledge base's gates.
+"""Cohort actionability, computed: each sample's best option under the knowledge base's gates.
 
 Answers the perspective's second open question ("which alterations are enriched
 among endocrine-resistant HER2-low tumours that may be targetable in addition";
@@ -24,7 +24,6 @@ never as eligible.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +31,16 @@ import polars as pl
 
 from her2scope.analysis.options import check_choice
 from her2scope.audit import Audit
+from her2scope.cohort.actionability.result import (
+    ALL,
+    CONTEXT_KINDS,
+    JURISDICTIONS,
+    LEVELS,
+    OTHER_CLASS,
+    SAMPLE_COLUMNS,
+    TABLE_COLUMNS,
+    ActionabilityResult,
+)
 from her2scope.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -40,89 +49,20 @@ if TYPE_CHECKING:
     from her2scope.study.model import Study
     from her2scope.tumorboard.batch import BatchMatch
 
-#: Levels, best first. ``approved_other``: approved, but not by the chosen regulator.
-LEVELS: tuple[str, ...] = (
-    "approved",
-    "approved_other",
-    "phase3",
-    "early_clinical",
-    "preclinical",
-    "none",
-)
-LEVEL_LABELS = {
-    "approved": "approved ({j})",
-    "approved_other": "approved elsewhere only",
-    "phase3": "phase 3",
-    "early_clinical": "early clinical",
-    "preclinical": "preclinical",
-    "none": "none",
-}
-JURISDICTIONS = ("FDA", "EMA")
-#: biomarker kinds that are not a molecular finding of their own
-_CONTEXT_KINDS = ("her2_category", "receptor_phenotype")
-#: the alteration class of a finding whose gene the catalog does not place
-OTHER_CLASS = "other"
-ALL = "ALL"
-
-#: Columns of :attr:`ActionabilityResult.samples`.
-SAMPLE_COLUMNS = [
-    "sample_id",
-    "patient_id",
-    "her2_category",
-    "endocrine_resistant",
-    "level",
-    "option_id",
-    "therapy",
-    "finding",
-    "finding_gene",
-    "alteration_class",
-    "her2_branch",
-    "conditional_level",
-    "conditional_option_id",
-    "conditional_settles",
-    "her2_level",
-    "any_level",
-    "profile_key",
+__all__ = [
+    "ALL",
+    "JURISDICTIONS",
+    "LEVELS",
+    "OTHER_CLASS",
+    "SAMPLE_COLUMNS",
+    "TABLE_COLUMNS",
+    "ActionabilityResult",
+    "actionability",
+    "option_level",
+    "q2_answer",
+    "summarise_report",
+    "tabulate",
 ]
-
-
-@dataclass(frozen=True)
-class ActionabilityResult:
-    """Result of :func:`actionability`.
-
-    ``samples``: one row per analysed sample (:data:`SAMPLE_COLUMNS`). ``table``:
-    shares by HER2 category x endocrine-resistance status x alteration class x level
-    with patient-clustered 95% CIs. ``q2``: the perspective's Q2 answer (dict, see
-    :func:`q2_answer`). ``history``: the assumed therapy history and its wording.
-    """
-
-    study_id: str
-    jurisdiction: str
-    history: str
-    history_text: str
-    samples: pl.DataFrame
-    table: pl.DataFrame
-    q2: dict[str, Any]
-    n_distinct_profiles: int
-    kb_version: str
-    options: dict[str, Any] = field(default_factory=dict)
-    #: study + HER2 engine findings, and what this reading assumed and counted
-    audit: Audit = field(default_factory=Audit)
-
-    def summary(self) -> str:
-        """A few lines: the history assumed, the Q2 answer, the level counts."""
-        from her2scope.report.actionability import summary_text
-
-        return summary_text(self)
-
-    def to_pandas(self) -> Any:
-        """The tabulation (:attr:`table`) as a pandas DataFrame."""
-        return self.table.to_pandas()
-
-    def _repr_html_(self) -> str:
-        from her2scope.report.actionability import html_fragment
-
-        return html_fragment(self)
 
 
 def option_level(strategy_level: str, approvals: list[dict[str, Any]], jurisdiction: str) -> str:
@@ -176,7 +116,7 @@ def summarise_report(
             continue
         if _rank(level) < _rank(out["any_level"]):
             out["any_level"] = level
-        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in _CONTEXT_KINDS]
+        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in CONTEXT_KINDS]
         if any(kinds.get(b["id"]) == "her2_category" for b in o["biomarkers"]) and _rank(
             level
         ) < _rank(out["her2_level"]):
@@ -196,7 +136,7 @@ def summarise_report(
             )
     for o in report.conditional_options:
         level = option_level(o["evidence_level"], o["approvals"], jurisdiction)
-        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in _CONTEXT_KINDS]
+        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in CONTEXT_KINDS]
         if level != "none" and tied and _rank(level) < _rank(out["conditional_level"]):
             out.update(
                 conditional_level=level,
@@ -396,21 +336,6 @@ def _per_profile(
         .join(per_decision, on="decision", how="left", maintain_order="left")
         .drop("decision")
     )
-
-
-TABLE_COLUMNS: dict[str, Any] = {
-    "her2_category": pl.String,
-    "endocrine_resistant": pl.Boolean,
-    "alteration_class": pl.String,
-    "level": pl.String,
-    "n": pl.Int64,
-    "n_stratum": pl.Int64,
-    "n_patients": pl.Int64,
-    "share": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "design_effect": pl.Float64,
-}
 
 
 def tabulate(samples: pl.DataFrame) -> pl.DataFrame:

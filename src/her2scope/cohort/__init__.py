@@ -1,0 +1,1 @@
+"""Cohort questions, one package each: ``compute`` · ``result`` · ``views`` · ``run``."""
