@@ -354,19 +354,6 @@ def kb_reads(matcher: Matcher) -> Callable[[str], bool]:
     return read
 
 
-def group_profiles(
-    profiles: dict[str, PatientProfile],
-    read: Callable[[str], bool] | None = None,
-    *,
-    her2_reading: bool = False,
-) -> dict[str, list[str]]:
-    """Sample ids by :func:`profile_key`, in the order each key is first seen."""
-    groups: dict[str, list[str]] = {}
-    for sid, prof in profiles.items():
-        groups.setdefault(profile_key(prof, read, her2_reading=her2_reading), []).append(sid)
-    return groups
-
-
 def decision_key(profile: PatientProfile, matcher: Matcher) -> str:
     """What the decision steps read of a profile, as one string: equal keys, equal options.
 
