@@ -58,9 +58,18 @@ def run(args: list[str]) -> tuple[float, float, float, str]:
     return wall, cpu, usage.ru_maxrss / 2**20, text  # ru_maxrss: KiB on Linux
 
 
+def commit() -> str:
+    """The short commit of the code measured (``?`` outside a git checkout)."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+    )
+    return done.stdout.strip() or "?"
+
+
 def measure(study: str, label: str) -> list[str]:
     """Table rows for one study."""
     rows = []
+    code = commit()
     subprocess.run(
         [PY, "-m", "her2scope", "validate", study], capture_output=True, check=False
     )  # warm the parsed-study cache
@@ -74,14 +83,14 @@ def measure(study: str, label: str) -> list[str]:
             n_rows = sum(1 for _ in fh) - 1
         rows.append(
             f"| {label} | `report --study S --all` (options.tsv, {n_rows:,} rows, "
-            f"{size:.1f} MiB) | {wall:.1f} | {cpu:.1f} | {rss:.2f} |"
+            f"{size:.1f} MiB) | {code} | {wall:.1f} | {cpu:.1f} | {rss:.2f} |"
         )
     wall, cpu, rss, text = run([PY, "-c", ACTIONABILITY, study])
     load_w, load_c, act_w, act_c, n, distinct = text.split()
     rows.append(
         f"| {label} | `hs.tl.actionability` ({int(n):,} samples, {int(distinct):,} distinct "
         f"profiles): load {load_w} s wall / {load_c} s CPU, then actionability "
-        f"| {act_w} | {act_c} | {rss:.2f} |"
+        f"| {code} | {act_w} | {act_c} | {rss:.2f} |"
     )
     return rows
 
@@ -107,8 +116,8 @@ def main() -> None:
             "Issue 25 targets at 250k: `report --all` (table) <= 60 s and <= 4 GiB; "
             "actionability <= 15 s.",
             "",
-            "| study | what | wall s | CPU s | peak RSS GiB |",
-            "|---|---|---:|---:|---:|",
+            "| study | what | code | wall s | CPU s | peak RSS GiB |",
+            "|---|---|---|---:|---:|---:|",
             *rows,
             "",
             END,

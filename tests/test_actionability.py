@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from her2scope.analysis.actionability import _gene_classes, actionability, summarise_report
+from her2scope.cohort.actionability.compute import _gene_classes, actionability, summarise_report
 from her2scope.kb.from_study import profile_key, with_assumed_history
 from her2scope.kb.match import Matcher
 from her2scope.kb.patient import Her2Input, PatientProfile
@@ -67,7 +67,7 @@ def test_batch_matches_once_per_key_with_the_patient_report_result(matcher: Matc
         )
     }
     batch = match_profiles(profiles, matcher=matcher, history="after-et-cdk46")
-    assert batch.n_samples == 3 and batch.n_distinct == 2
+    assert batch.n_samples == 3 and batch.n_distinct == 2 and batch.n_decisions == 2
     assert batch.report("A") is batch.report("B")
     # the table's rows for a sample are the rows of the patient report of that sample
     own = option_rows(matcher.match(profiles["C"]))
@@ -208,20 +208,29 @@ def test_tumour_variant_of_unstated_origin_waits_on_germline_testing(matcher: Ma
 
 
 def test_batch_key_is_exact_on_the_shared_study(msk, matcher: Matcher) -> None:  # type: ignore[no-untyped-def]
-    """Grouping by the alterations the KB reads and by the HER2 reading (not the raw
-    pathology values) merges samples, and every sample's own match has the option rows
-    of its group's match (checked for every sample of breast_msk_2018)."""
+    """Grouping by what the alteration step finds and by the HER2 reading (not the raw
+    pathology values or the alteration text) merges samples, and every sample's own match
+    has the option rows of its key's match (checked for every sample of breast_msk_2018)."""
+    from her2scope.kb.from_study import profiles_from_study
+    from her2scope.study.conventions import harmonised
     from her2scope.tumorboard.batch import match_study
 
     study, _ = msk
     batch = match_study(study, history="after-et-cdk46", matcher=matcher)
-    assert batch.n_distinct < batch.n_samples
-    merged = [ids for ids in batch.groups.values() if len(ids) > 1]
-    assert any(
-        set(batch.profiles[a].alterations) != set(batch.profiles[b].alterations)
-        for a, b, *_ in merged
+    assert batch.n_decisions < batch.n_distinct < batch.n_samples
+    profiles = {
+        sid: with_assumed_history(p) for sid, p in profiles_from_study(harmonised(study)).items()
+    }
+    firsts = batch.keys.unique("decision", keep="first", maintain_order=True)
+    assert sorted(batch.profiles) == sorted(firsts["sample_id"])
+    merged = (
+        batch.keys.group_by("decision").agg("sample_id").filter(pl.col("sample_id").list.len() > 1)
     )
-    for sid, prof in batch.profiles.items():
+    assert any(
+        set(profiles[ids[0]].alterations) != set(profiles[ids[1]].alterations)
+        for ids in merged["sample_id"].to_list()
+    )
+    for sid, prof in profiles.items():
         assert option_rows(matcher.match(prof)) == option_rows(batch.report(sid)), sid
 
 
@@ -229,29 +238,30 @@ def test_bounded_batch_keeps_rows_and_representatives_only(matcher: Matcher) -> 
     profiles = {
         p.id: with_assumed_history(p)
         for p in (
-            _profile("A", ["PIK3CA H1047R", "TP53 R175H"]),
-            _profile("B", ["PIK3CA H1047R", "TP53 R248Q"]),  # TP53 is not read by the KB
+            _profile("A", ["PIK3CA E545K", "TP53 R175H"]),
+            _profile("B", ["PIK3CA E545K", "TP53 R248Q"]),  # TP53 is not read by the KB
             _profile("C", ["ERBB2 L755S"]),
+            _profile("D", ["PIK3CA E542K", "TP53 R248Q"]),  # the same biomarker as A's
         )
     }
     full = match_profiles(dict(profiles), matcher=matcher)
-    lean = match_profiles(dict(profiles), matcher=matcher, keep=option_rows, keep_profiles=False)
-    assert lean.n_distinct == 2 and sorted(lean.profiles) == ["A", "C"]
+    lean = match_profiles(dict(profiles), matcher=matcher, keep=option_rows)
+    assert lean.n_distinct == 3 and lean.n_decisions == 2
     assert (
-        lean.report("B")
-        == option_rows(full.report("B"))
-        == option_rows(matcher.match(profiles["B"]))
+        lean.report("D")
+        == option_rows(full.report("D"))
+        == option_rows(matcher.match(profiles["D"]))
     )
     a = pl.concat(list(option_table_chunks(full)))
-    b = pl.concat(list(option_table_chunks(lean, chunk_samples=2)))
+    b = pl.concat(list(option_table_chunks(lean, chunk_samples=3)))
     assert a.equals(b)
     from her2scope.tumorboard.batch import row_keeper
 
     keeper = row_keeper()
-    shared = match_profiles(dict(profiles), matcher=matcher, keep=keeper, keep_profiles=False)
+    shared = match_profiles(dict(profiles), matcher=matcher, keep=keeper)
     assert pl.concat(list(option_table_chunks(shared))).equals(a)
     # a row the two profiles share is stored once
-    ra, rc = shared.reports[shared.key_of["A"]], shared.reports[shared.key_of["C"]]
+    ra, rc = shared.report("A"), shared.report("C")
     common = set(ra) & set(rc)
     assert common and all(any(x is y for y in rc) for x in ra if x in common)
 
@@ -266,3 +276,39 @@ def test_cli_names_a_bad_history_or_jurisdiction(
     args = ["analyze", str(shared_study_dir), "--actionability", "--jurisdiction", "PMDA"]
     assert main(args) == 2
     assert "jurisdiction" in capsys.readouterr().err
+
+
+def test_result_describes_itself_without_its_views(msk) -> None:  # type: ignore[no-untyped-def]
+    """summary(), _repr_html_() and to_pandas() come from the result's own Summary; the
+    package never imports its views (only the faces and run() do)."""
+    import subprocess
+    import sys
+
+    _, result = msk
+    text = result.summary()
+    assert text.startswith("Actionability: targetable in addition (breast_msk_2018)")
+    q = result.q2
+    assert f"{q['n_approved']} of {q['n_resistant_her2_low']} endocrine-resistant" in text
+    assert "after-et-cdk46" in text
+    assert result.to_pandas().shape == result.table.shape
+    assert "<h4>Actionability" in result._repr_html_()
+    code = (
+        "import sys, her2scope.cohort.actionability as a; "
+        "print(any(m.endswith('actionability.views') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_run_writes_the_question_files(msk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from her2scope.cohort.actionability import run
+
+    study, result = msk
+    again = run(study, out=tmp_path)
+    assert again.samples.equals(result.samples)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "actionability.svg",
+        "actionability.tsv",
+        "actionability_q2.json",
+        "actionability_samples.tsv",
+    ]

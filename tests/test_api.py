@@ -42,7 +42,7 @@ def test_import_is_lazy_and_light() -> None:
     code = (
         "import sys, json, her2scope as hs\n"
         "heavy = ['polars', 'pandas', 'matplotlib', 'scipy',\n"
-        "         'her2scope.analysis', 'her2scope.kb']\n"
+        "         'her2scope.cohort', 'her2scope.kb']\n"
         "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
     )
     done = subprocess.run(

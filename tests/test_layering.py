@@ -42,15 +42,14 @@ RANK = {
     # reading what labs and clinicians write (variants, drugs); kb delegates to it
     "notation": 1,
     "alterations": 2,
-    "analysis": 3,
-    # the cohort questions (options; table1, adjusted, pooled: compute, result, views, run)
-    "cohort": 3,
     "kb": 3,
     # the tumor-board decision steps (gates, ranking) sit beside the knowledge base they read
     "tumorboard": 3,
     # exports of the calls into other tools' formats (compute, views, run: like a question)
     "export": 3,
     "report": 4,
+    # the cohort questions (compute · result · views · run), above the engines they call
+    "cohort": 4,
     "web": 5,
     "cli": 5,
     "tl": 5,

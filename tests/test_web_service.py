@@ -30,7 +30,10 @@ from her2scope.cohort.options import AnalysisOptions  # noqa: E402
 from her2scope.web import create_app  # noqa: E402
 from her2scope.web.app import _warm, links_in_new_tab  # noqa: E402
 from her2scope.web.registry import Registry  # noqa: E402
-from her2scope.web.service import Service, Superseded  # noqa: E402
+from her2scope.web.service import (  # noqa: E402
+    Service,
+    Superseded,
+)
 
 SLASH_SAMPLE = "S-5/b"
 

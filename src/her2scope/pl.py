@@ -248,7 +248,7 @@ def actionability(result: Any, *, ax: Axes | None = None) -> Figure:
     --------
     >>> hs.pl.actionability(hs.tl.actionability(study))  # doctest: +SKIP
     """
-    from her2scope.report.actionability import actionability_figure
+    from her2scope.cohort.actionability.views import actionability_figure
 
     return actionability_figure(result, ax=ax)
 

@@ -26,7 +26,7 @@ from her2scope.errors import ConfigError
 
 if TYPE_CHECKING:
     from her2scope.alterations import AlterationCalls, Catalog
-    from her2scope.analysis.actionability import ActionabilityResult
+    from her2scope.cohort.actionability import ActionabilityResult
     from her2scope.cohort.adjusted.result import AdjustedResult
     from her2scope.cohort.options import AnalysisOptions, SurvivalOptions, SwitchingOptions
     from her2scope.cohort.pooled.result import PooledResult
@@ -379,7 +379,7 @@ def actionability(
     >>> act = hs.tl.actionability(study, jurisdiction="EMA")  # doctest: +SKIP
     >>> act.q2["share"]  # doctest: +SKIP
     """
-    from her2scope.analysis.actionability import actionability as run
+    from her2scope.cohort.actionability import actionability as run
 
     opts = _analysis_options(options, option_values)
     return run(_as_study(study), opts, jurisdiction=jurisdiction, history=history)

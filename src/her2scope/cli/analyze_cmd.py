@@ -218,7 +218,7 @@ def analyze(
 
         print_adjusted(done.adjusted, console)
     if done.actionability is not None:
-        from her2scope.report.actionability import summary_text
+        from her2scope.cohort.actionability.views import summary_text
 
         console.print(summary_text(done.actionability), markup=False, highlight=False)
     if out is not None:

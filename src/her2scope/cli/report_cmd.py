@@ -149,15 +149,16 @@ def _write_option_table(loaded: object, out: Path, table_format: str, t0: float)
         raise ConfigError(f"--table-format must be tsv or parquet, got {table_format!r}")
     assert table_format in STREAMING_FORMATS
     with progress_bar("matching profiles") as advance:
-        # option rows kept, not whole reports: memory grows with distinct profiles x options
-        batch = match_study(loaded, progress=advance, keep=row_keeper(), keep_profiles=False)
+        # option rows kept, not whole reports: memory grows with decision keys x options
+        batch = match_study(loaded, progress=advance, keep=row_keeper())
     name = "options" + WRITERS[table_format][0]
     with results_folder(out):
         path, n = write_table_chunks(option_table_chunks(batch), out / name, format=table_format)
     elapsed = time.perf_counter() - t0
     typer.echo(
         f"wrote {path} ({n} rows: {batch.n_samples} samples x options, "
-        f"{batch.n_distinct} distinct profiles matched) in {elapsed:.1f} s ({loaded.study_id})",
+        f"{batch.n_distinct} distinct profiles, {batch.n_decisions} matched) in {elapsed:.1f} s "
+        f"({loaded.study_id})",
         err=True,
     )
 

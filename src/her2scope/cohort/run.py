@@ -22,7 +22,7 @@ from her2scope.cohort.table1 import run as table1
 
 if TYPE_CHECKING:
     from her2scope.alterations import Catalog
-    from her2scope.analysis.actionability import ActionabilityResult
+    from her2scope.cohort.actionability.result import ActionabilityResult
     from her2scope.cohort.adjusted.result import AdjustedResult
     from her2scope.study.model import Study
 
@@ -45,7 +45,7 @@ class AnalyzeRequest:
 
     def __post_init__(self) -> None:
         if self.actionability:  # a wrong choice is said before the study is read
-            from her2scope.analysis.actionability import JURISDICTIONS
+            from her2scope.cohort.actionability.result import JURISDICTIONS
             from her2scope.kb.from_study import ASSUMED_HISTORIES
 
             check_choice("jurisdiction", self.jurisdiction, JURISDICTIONS)
@@ -113,7 +113,7 @@ def run(
         adj = adjusted.run(study, options, catalog=catalog, calls=calls)
     act = None
     if request.actionability:
-        from her2scope.analysis.actionability import actionability
+        from her2scope.cohort.actionability.compute import actionability
 
         act = actionability(
             study,
@@ -136,7 +136,7 @@ def write(done: AnalyzeRun, out_dir: Path, *, command: str) -> list[Path]:
         section = adjusted.html_section(done.adjusted)
         extra = adjusted.write(done.adjusted, out_dir)
     if done.actionability is not None:
-        from her2scope.report.actionability import html_fragment, write_actionability
+        from her2scope.cohort.actionability.views import html_fragment, write_actionability
 
         section = (section or "") + html_fragment(done.actionability)
         extra += write_actionability(done.actionability, out_dir)

@@ -133,6 +133,29 @@ def _col(samples: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name) if name in samples.columns else pl.lit(None, dtype=pl.String)
 
 
+def _sample_table(study: Study, samples: pl.DataFrame, ids: pl.Series | None) -> pl.DataFrame:
+    """What a profile is built from, one row per sample (study order): ``sample_id``,
+    ``patient_id``, ``er``, ``pr``, ``sample_type``, the HER2 layout columns of both
+    samples (``seq_*``, ``prim_*``, as text) and ``alterations`` (list, or null)."""
+    seq, prim = LAYOUT_COLUMNS["sequenced"], LAYOUT_COLUMNS["primary"]
+    return samples.select(
+        pl.col("SAMPLE_ID").alias("sample_id"),
+        _col(samples, "PATIENT_ID").alias("patient_id"),
+        _col(samples, "ER_STATUS").alias("er"),
+        _col(samples, "PR_STATUS").alias("pr"),
+        _col(samples, "SAMPLE_TYPE").alias("sample_type"),
+        *[_col(samples, c).cast(pl.String).alias(f"seq_{f}") for f, c in seq.items()],
+        *[_col(samples, c).cast(pl.String).alias(f"prim_{f}") for f, c in prim.items()],
+    ).join(_alteration_lists(study, ids), on="sample_id", how="left")
+
+
+def _setting(sample_type: str | None) -> Literal["metastatic"] | None:
+    """A metastasis sample is metastatic disease (a fact of the sample, not an assumed
+    history); a primary sample says nothing about the decision being taken now."""
+    kind = str(sample_type or "").strip().lower()
+    return "metastatic" if kind in ("metastasis", "metastatic", "recurrence") else None
+
+
 def profiles_from_study(
     study: Study, sample_ids: Iterable[str] | None = None
 ) -> dict[str, PatientProfile]:
@@ -154,15 +177,7 @@ def profiles_from_study(
                 + (" ..." if len(missing) > 5 else "")
             )
     seq, prim = LAYOUT_COLUMNS["sequenced"], LAYOUT_COLUMNS["primary"]
-    table = samples.select(
-        pl.col("SAMPLE_ID").alias("sample_id"),
-        _col(samples, "PATIENT_ID").alias("patient_id"),
-        _col(samples, "ER_STATUS").alias("er"),
-        _col(samples, "PR_STATUS").alias("pr"),
-        _col(samples, "SAMPLE_TYPE").alias("sample_type"),
-        *[_col(samples, c).cast(pl.String).alias(f"seq_{f}") for f, c in seq.items()],
-        *[_col(samples, c).cast(pl.String).alias(f"prim_{f}") for f, c in prim.items()],
-    ).join(_alteration_lists(study, ids), on="sample_id", how="left")
+    table = _sample_table(study, samples, ids)
     unknown_alleles = _allele_unknown(study, ids)
     out: dict[str, PatientProfile] = {}
     fields = CALL_FIELDS
@@ -191,12 +206,7 @@ def profiles_from_study(
         pr = _status(row["pr"], notes, "PR_STATUS")
         her2 = Her2Input(**{f: row[f"seq_{f}"] for f in fields if f in seq})
         primary = Her2Input(**{f: row[f"prim_{f}"] for f in fields if f in prim})
-        # a metastasis sample is metastatic disease (a fact of the sample, not an assumed
-        # history); a primary sample says nothing about the decision being taken now
-        sample_type = str(row["sample_type"] or "").strip().lower()
-        setting: Literal["metastatic"] | None = (
-            "metastatic" if sample_type in ("metastasis", "metastatic", "recurrence") else None
-        )
+        setting = _setting(row["sample_type"])
         if setting is None:
             notes.append(
                 "Treatment setting not in the study (primary-tumour sample): options are "
@@ -337,26 +347,156 @@ def profile_key(
 def kb_reads(matcher: Matcher) -> Callable[[str], bool]:
     """``text -> bool``: does the matcher's parser map this alteration to any knowledge-base
     biomarker (any of its ``;``-separated findings)? Cached per distinct string."""
-    cache: dict[str, bool] = {}
 
     def read(text: str) -> bool:
-        hit = cache.get(text)
-        if hit is None:
-            hit = any(hits for _p, hits, _u in matcher.parser.match_all(text))
-            cache[text] = hit
-        return hit
+        return matcher.alteration_findings(text).read
 
     return read
 
 
-def group_profiles(
-    profiles: dict[str, PatientProfile],
-    read: Callable[[str], bool] | None = None,
+def decision_key(profile: PatientProfile, matcher: Matcher) -> str:
+    """What the decision steps read of a profile, as one string: equal keys, equal options.
+
+    :func:`profile_key` with HER2 as its reading, except that the alterations count
+    only by what the matcher's alteration step makes of them
+    (:meth:`~her2scope.kb.match.Matcher.alteration_findings`: the biomarkers observed,
+    the germline findings confirmed), not by their text. Everything after that step --
+    mechanisms, gates, warnings, ranking, the option rows -- reads those findings,
+    never the text; the text reaches the report only as evidence ("PIK3CA H1047R"),
+    which the option table does not carry. So ``PIK3CA E542K`` and ``PIK3CA E545K``
+    (both the same biomarker) share a key.
+    """
+    import json
+
+    data = json.loads(profile_key(profile, her2_reading=True))
+    del data["pr_status"]  # the report echoes it; no step decides on it
+    tokens: set[str] = set()
+    for text in profile.alterations:
+        tokens |= matcher.alteration_findings(text).tokens()
+    data["alterations"] = sorted(tokens)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+#: separates the parts of a key string (never in a study's text)
+_SEP = "\x1f"
+
+
+def study_keys(
+    study: Study,
+    matcher: Matcher,
     *,
-    her2_reading: bool = False,
-) -> dict[str, list[str]]:
-    """Sample ids by :func:`profile_key`, in the order each key is first seen."""
-    groups: dict[str, list[str]] = {}
-    for sid, prof in profiles.items():
-        groups.setdefault(profile_key(prof, read, her2_reading=her2_reading), []).append(sid)
-    return groups
+    history: str | None = None,
+    her2_profile: str | None = None,
+    ambiguous: str | None = None,
+) -> pl.DataFrame:
+    """Every sample's two batch keys, computed from the study tables (no profile built).
+
+    One row per sample, in the order of :func:`profiles_from_study`: ``sample_id``,
+    ``alterations`` (the profile's list), ``profile`` (:func:`profile_key` over the
+    alterations the knowledge base reads, HER2 as its reading) and ``decision``
+    (:func:`decision_key`). Both are the keys the profile functions give for the
+    profile this sample would have (with ``history`` assumed and ``her2_profile`` /
+    ``ambiguous`` set), written differently: what the profile reads from the study is
+    only ER/PR, the sample type, the HER2 values of both samples and the alterations,
+    and everything else of it is the same for every sample.
+    """
+    from her2scope.kb.match import call_her2, prefill_her2_inputs
+
+    if history is not None and history not in ASSUMED_HISTORIES:
+        raise ConfigError(
+            f"parameter history must be one of {', '.join(ASSUMED_HISTORIES)}; got {history!r}"
+        )
+    defaults = PatientProfile.model_fields
+    rule = her2_profile if her2_profile is not None else str(defaults["profile"].default)
+    policy = ambiguous if ambiguous is not None else str(defaults["ambiguous"].default)
+    table = _sample_table(study, study.samples, None)
+    seq, prim = LAYOUT_COLUMNS["sequenced"], LAYOUT_COLUMNS["primary"]
+    seq_cols = [f"seq_{f}" for f in CALL_FIELDS if f in seq]
+    prim_cols = [f"prim_{f}" for f in CALL_FIELDS if f in prim]
+
+    # receptors and setting: per distinct raw value
+    def status(raw: str | None) -> str:
+        try:
+            return str(receptor_status(raw))
+        except ValueError:
+            return "unknown"
+
+    def mapped(column: str, fn: Callable[[str | None], str | None]) -> pl.DataFrame:
+        values = table[column].unique().to_list()
+        return pl.DataFrame(
+            {column: values, "_v": [fn(v) for v in values]},
+            schema={column: pl.String, "_v": pl.String},
+        )
+
+    def her2_reading(values: tuple[str | None, ...], cols: list[str], primary: bool) -> str:
+        h = Her2Input(**{c.split("_", 1)[1]: v for c, v in zip(cols, values, strict=True)})
+        if primary and h.is_empty():
+            return "none"
+        call = call_her2(h, profile=rule, ambiguous=policy)
+        if primary:
+            return str(call["category"])
+        return _SEP.join([call["category"], ",".join(call["readings"]), str(call["ambiguous"])])
+
+    parts = table.select("sample_id")
+    for column, fn in (
+        ("er", status),
+        ("pr", status),
+        ("sample_type", lambda v: "metastatic" if history else _setting(v)),
+    ):
+        lookup = mapped(column, fn)
+        parts = parts.with_columns(
+            table.select(pl.col(column))
+            .join(lookup, on=column, how="left", nulls_equal=True)["_v"]
+            .alias(f"_{column}")
+        )
+    for cols, name, primary in ((seq_cols, "_her2", False), (prim_cols, "_her2_primary", True)):
+        distinct = table.select(cols).unique()
+        inputs = [
+            Her2Input(**{c.split("_", 1)[1]: v for c, v in zip(cols, row, strict=True)})
+            for row in distinct.iter_rows()
+        ]
+        prefill_her2_inputs(inputs, profile=rule, ambiguous=policy)
+        lookup = distinct.with_columns(
+            pl.Series(
+                "_v",
+                [her2_reading(row, cols, primary) for row in distinct.iter_rows()],
+                dtype=pl.String,
+            )
+        )
+        parts = parts.with_columns(
+            table.select(cols).join(lookup, on=cols, how="left", nulls_equal=True)["_v"].alias(name)
+        )
+    # alterations: per distinct text, does the base read it and what does it find
+    exploded = table.select("sample_id", "alterations").explode("alterations")
+    texts = exploded["alterations"].drop_nulls().unique().to_list()
+    findings = pl.DataFrame(
+        {
+            "alterations": texts,
+            "_read": [matcher.alteration_findings(t).read for t in texts],
+            "_tokens": [sorted(matcher.alteration_findings(t).tokens()) for t in texts],
+        },
+        schema={"alterations": pl.String, "_read": pl.Boolean, "_tokens": pl.List(pl.String)},
+    )
+    per_sample = (
+        exploded.join(findings, on="alterations", how="left")
+        .explode("_tokens")
+        .group_by("sample_id", maintain_order=True)
+        .agg(
+            pl.col("alterations").filter(pl.col("_read")).unique().sort().str.join(_SEP),
+            pl.col("_tokens").drop_nulls().unique().sort().str.join(_SEP),
+        )
+    )
+    parts = parts.join(per_sample, on="sample_id", how="left", maintain_order="left")
+    common = [pl.col(c).fill_null("∅") for c in ("_er", "_sample_type", "_her2", "_her2_primary")]
+    pr = pl.col("_pr").fill_null("∅")
+    return table.select("sample_id", "alterations").with_columns(
+        parts.select(
+            pl.concat_str(
+                [*common, pr, pl.col("alterations").fill_null("")], separator="\x1e"
+            ).alias("profile"),
+            # no PR: the report echoes it, no step decides on it (decision_key)
+            pl.concat_str([*common, pl.col("_tokens").fill_null("")], separator="\x1e").alias(
+                "decision"
+            ),
+        )
+    )

@@ -240,6 +240,23 @@ def prefill_her2_calls(profiles: Iterable[PatientProfile]) -> int:
     return made
 
 
+def prefill_her2_inputs(inputs: Iterable[Her2Input], *, profile: str, ambiguous: str) -> int:
+    """:func:`prefill_her2_calls` for bare HER2 inputs under one rule profile and policy."""
+    wanted: dict[str, set[tuple[Any, ...]]] = {}
+    for h in inputs:
+        if h.is_empty():
+            continue
+        values = (h.ihc, h.ish_status, h.ish_ratio, h.her2_copies, h.cep17_copies)
+        if all(v is None for v in values):
+            continue
+        for policy in {ambiguous, "low", "zero"}:
+            if (*values, profile, policy) not in _HER2_CALLS:
+                wanted.setdefault(policy, set()).add(values)
+    for policy, keys in wanted.items():
+        _calls_for(sorted(keys, key=repr), profile, policy)
+    return sum(len(k) for k in wanted.values())
+
+
 def call_her2(h: Her2Input | None, *, profile: str, ambiguous: str) -> dict[str, Any]:
     """HER2 call for one set of pathology values (dict with category, rationale, readings).
 
@@ -279,6 +296,36 @@ def call_her2(h: Her2Input | None, *, profile: str, ambiguous: str) -> dict[str,
         )
     result["readings"] = readings
     return result
+
+
+@dataclass(frozen=True)
+class AlterationFindings:
+    """What one alteration item contributes to the observations (:meth:`Matcher.observe`).
+
+    ``read``: does the parser map the item to any knowledge-base biomarker;
+    ``observations``: (biomarker id, why) in the order the step observes them;
+    ``germline_confirmed``: germline biomarkers the item confirms (a germline item);
+    ``germline_genes``: genes whose germline finding the item already is (the germline
+    section does not add them again).
+    """
+
+    read: bool
+    observations: tuple[tuple[str, str], ...]
+    germline_confirmed: frozenset[str]
+    germline_genes: frozenset[str]
+
+    def tokens(self) -> frozenset[str]:
+        """The findings as what the later steps read of them (no item text): the observed
+        biomarker ids, the confirmed germline biomarkers and the germline genes."""
+        return frozenset(
+            [f"o:{b}" for b, _w in self.observations]
+            + [f"g:{b}" for b in self.germline_confirmed]
+            + [f"s:{g}" for g in self.germline_genes]
+        )
+
+
+#: the findings of an item the knowledge base does not read
+NO_FINDINGS = AlterationFindings(False, (), frozenset(), frozenset())
 
 
 @dataclass
@@ -339,6 +386,7 @@ class Matcher:
         }
         self._tokens_cache: dict[tuple[str, ...], frozenset[str]] = {}
         self._source_cache: dict[int, tuple[Source, dict[str, Any]]] = {}
+        self._findings_cache: dict[str, AlterationFindings] = {}
         self.therapy_names = {t.name for t in self.kb.therapies}
         # a label warning follows its agent into every regimen that contains it
         self.safety_by_agent: dict[str, list[Any]] = {}
@@ -577,9 +625,54 @@ class Matcher:
             pct = f" ({profile.er_percent:g}%)" if profile.er_percent is not None else ""
             ctx.observe("er_low", f"ER Low Positive{pct}")
 
-    def _alterations(self, ctx: _Context, text: str) -> list[dict[str, Any]]:
-        """Every finding of one item (``;``-separated), each as :meth:`_alteration` reads it."""
-        results = self.parser.match_all(text)
+    def alteration_findings(self, text: str) -> AlterationFindings:
+        """What one alteration item adds to a patient's observations, read by the same
+        step as :meth:`match` (:meth:`_alterations`), cached per distinct text.
+
+        The step reads nothing of the patient but the text, so its contribution is the
+        same in every profile that carries the item: the batch path keys samples by
+        these findings instead of by the text (:mod:`her2scope.tumorboard.batch`).
+        """
+        hit = self._findings_cache.get(text)
+        if hit is None:
+            scratch = _Context(
+                profile=None,  # type: ignore[arg-type]  # the step never reads the profile
+                her2={},
+                primary=None,
+                category="",
+                readings=[],
+                switched=False,
+            )
+            results = self.parser.match_all(text)
+            if not any(hits for _p, hits, _u in results):
+                # nothing to observe: the step observes, confirms and marks germline genes
+                # only from the parser's hits
+                self._findings_cache[text] = hit = NO_FINDINGS
+                return hit
+            rows = self._alterations(scratch, text, results)
+            hit = AlterationFindings(
+                read=True,
+                observations=tuple((b, w) for b, ws in scratch.observed.items() for w in ws),
+                germline_confirmed=frozenset(scratch.germline_confirmed),
+                germline_genes=frozenset(
+                    str(r["gene"])
+                    for r in rows
+                    if r.get("origin") == "germline" and r.get("germline_finding")
+                ),
+            )
+            self._findings_cache[text] = hit
+        return hit
+
+    def _alterations(
+        self,
+        ctx: _Context,
+        text: str,
+        results: list[tuple[ParsedAlteration | None, list[Any], Unrecognised | None]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every finding of one item (``;``-separated), each as :meth:`_alteration` reads it
+        (``results``: the parser's reading of ``text``, when already made)."""
+        if results is None:
+            results = self.parser.match_all(text)
         if len(results) == 1:
             return [self._alteration(ctx, text, results[0])]
         rows = []

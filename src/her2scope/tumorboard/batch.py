@@ -1,14 +1,21 @@
-"""Batch matching: every sample of a study through the patient report's matcher, once per profile.
+"""Batch matching: every sample of a study through the patient report's matcher, once per
+decision key.
 
-A study's samples are read into :class:`~her2scope.kb.patient.PatientProfile`
-objects by :func:`her2scope.kb.from_study.profiles_from_study`, read under an
-assumed therapy history (:func:`~her2scope.kb.from_study.with_assumed_history`;
-a cBioPortal study records none), grouped by
-:func:`~her2scope.kb.from_study.profile_key` and matched with
-:meth:`her2scope.kb.match.Matcher.match` -- the same call, gates and ranking as
-one patient's report -- once per distinct profile. Samples that share a key
-share the result. :func:`option_rows` turns a result into the long table
-(sample x option) that ``report --study S --all`` writes.
+Each sample gets two keys, computed from the study tables without building its
+profile (:func:`her2scope.kb.from_study.study_keys`): its *profile*
+(:func:`~her2scope.kb.from_study.profile_key`: the profile minus who it is, HER2
+as its reading, the alterations the knowledge base reads) and its *decision key*
+(:func:`~her2scope.kb.from_study.decision_key`: the same, with the alterations
+counted by what the matcher's alteration step finds in them, not by their text).
+The first sample of each decision key is read into a
+:class:`~her2scope.kb.patient.PatientProfile` (under an assumed therapy history,
+:func:`~her2scope.kb.from_study.with_assumed_history`, when asked: a cBioPortal
+study records none) and matched with :meth:`her2scope.kb.match.Matcher.match` --
+the same call, gates and ranking as one patient's report. Samples that share a
+decision key share the result: every step after the alteration step reads the
+findings, not the text. :func:`option_rows` turns a result into the long table
+(sample x option) that ``report --study S --all`` writes; what names a sample's
+own items (the evidence text) is rebuilt per profile by :func:`alteration_evidence`.
 """
 
 from __future__ import annotations
@@ -40,36 +47,86 @@ STATUS_ORDER = ("eligible", "conditional", "not_eligible")
 
 @dataclass
 class BatchMatch:
-    """Every sample of a study matched, one :meth:`Matcher.match` per distinct profile.
+    """Every sample of a study matched, one :meth:`Matcher.match` per decision key.
 
-    ``groups``: profile key -> sample ids (study order); ``reports``: profile key ->
-    the report of its first sample (or what ``keep`` made of it: a cohort of 250,000
-    samples keeps option rows or a summary, not 100,000 whole reports); ``key_of``:
-    sample id -> key; ``profiles``: every sample's profile (or, with
-    ``keep_profiles=False``, the matched first sample of each key only). ``history``: the
-    assumed therapy history (a key of
+    ``keys``: one row per sample (study order): ``sample_id``, ``alterations`` (the
+    profile's list), ``profile`` (index of its distinct profile,
+    :func:`~her2scope.kb.from_study.profile_key`, numbered in order of first sample)
+    and ``decision`` (index of its decision key,
+    :func:`~her2scope.kb.from_study.decision_key`; a profile has one decision key).
+    ``reports``: per decision key, the report of its first sample (or what ``keep``
+    made of it: a cohort of 250,000 samples keeps option rows or a summary).
+    ``profiles``: the matched profiles (the first sample of each decision key).
+    ``history``: the assumed therapy history (a key of
     :data:`~her2scope.kb.from_study.ASSUMED_HISTORIES`), or None when the samples were
-    matched as the study gives them.
+    matched as the study gives them. ``build(ids)``: the profiles of other samples,
+    as they were matched (for a result that needs one sample's own match).
     """
 
     study_id: str
     history: str | None
+    keys: pl.DataFrame
+    reports: list[Any]
     profiles: dict[str, PatientProfile]
-    groups: dict[str, list[str]]
-    reports: dict[str, Any]
-    key_of: dict[str, str] = field(default_factory=dict)
+    build: Callable[[list[str]], dict[str, PatientProfile]] | None = None
+    _decision_of: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def n_samples(self) -> int:
-        return len(self.key_of)
+        return self.keys.height
 
     @property
     def n_distinct(self) -> int:
-        return len(self.groups)
+        """Distinct profiles (over the alterations the knowledge base reads)."""
+        return self.keys["profile"].n_unique()
+
+    @property
+    def n_decisions(self) -> int:
+        """Distinct decision keys: the matches made."""
+        return len(self.reports)
+
+    def decision(self, sample_id: str) -> int:
+        """The index of a sample's decision key (into :attr:`reports`)."""
+        if not self._decision_of:
+            self._decision_of.update(self.keys.select("sample_id", "decision").iter_rows())
+        return self._decision_of[sample_id]
 
     def report(self, sample_id: str) -> Any:
-        """The match result a sample shares with every sample of its profile key."""
-        return self.reports[self.key_of[sample_id]]
+        """The match result a sample shares with every sample of its decision key."""
+        return self.reports[self.decision(sample_id)]
+
+
+def _indexed(keys: pl.DataFrame) -> pl.DataFrame:
+    """The ``profile`` and ``decision`` key strings as integers, numbered in order of
+    first sample."""
+    for col in ("profile", "decision"):
+        order = keys.select(col).unique(maintain_order=True).with_row_index("_i")
+        keys = (
+            keys.join(order, on=col, how="left", maintain_order="left")
+            .drop(col)
+            .rename({"_i": col})
+            .with_columns(pl.col(col).cast(pl.Int64))
+        )
+    return keys.select("sample_id", "alterations", "profile", "decision")
+
+
+def _match_keys(
+    keys: pl.DataFrame,
+    profiles: dict[str, PatientProfile],
+    matcher: Matcher,
+    progress: Callable[[int, int], None] | None,
+    keep: Callable[[PatientReport], Any] | None,
+) -> list[Any]:
+    """The report (or what ``keep`` makes of it) of the first sample of each decision key."""
+    firsts = keys.unique("decision", keep="first", maintain_order=True)["sample_id"].to_list()
+    reports: list[Any] = []
+    total = len(firsts)
+    for i, sid in enumerate(firsts, start=1):
+        report = matcher.match(profiles[sid])
+        reports.append(keep(report) if keep is not None else report)
+        if progress is not None:
+            progress(i, total)
+    return reports
 
 
 def match_profiles(
@@ -80,38 +137,38 @@ def match_profiles(
     matcher: Matcher | None = None,
     progress: Callable[[int, int], None] | None = None,
     keep: Callable[[PatientReport], Any] | None = None,
-    keep_profiles: bool = True,
 ) -> BatchMatch:
-    """Match each distinct profile once (:func:`~her2scope.kb.from_study.profile_key`, over
-    the alterations the knowledge base reads, HER2 as its reading); the first sample of a key
-    is matched whole.
+    """Match each decision key once (:func:`~her2scope.kb.from_study.decision_key`: what
+    the decision steps read, HER2 as its reading and the alterations as what the
+    alteration step finds); the first sample of a key is matched whole.
 
-    ``progress(done, total)`` is called after each distinct profile; ``keep(report)``
-    is what is kept of each match (default: the report). With ``keep_profiles=False``
-    the profiles of samples that share a key are deleted from ``profiles`` (the dict
-    passed in) once grouped, to bound memory.
+    ``progress(done, total)`` is called after each match; ``keep(report)`` is what is
+    kept of each match (default: the report).
     """
-    from her2scope.kb.from_study import group_profiles, kb_reads
+    from her2scope.kb.from_study import decision_key, kb_reads, profile_key
     from her2scope.kb.match import Matcher, prefill_her2_calls
 
     matcher = matcher if matcher is not None else Matcher()
     prefill_her2_calls(profiles.values())  # every HER2 call of the batch in one engine pass
-    groups = group_profiles(profiles, kb_reads(matcher), her2_reading=True)
-    if not keep_profiles:
-        # the samples that share a key are not matched: their profiles go now, before the
-        # matching, not after it (at 250,000 samples they are most of the memory)
-        for ids in groups.values():
-            for sid in ids[1:]:
-                del profiles[sid]
-    reports: dict[str, Any] = {}
-    total = len(groups)
-    for i, (key, ids) in enumerate(groups.items(), start=1):
-        report = matcher.match(profiles[ids[0]])
-        reports[key] = keep(report) if keep is not None else report
-        if progress is not None:
-            progress(i, total)
-    key_of = {sid: key for key, ids in groups.items() for sid in ids}
-    return BatchMatch(study_id, history, profiles, groups, reports, key_of)
+    read = kb_reads(matcher)
+    keys = _indexed(
+        pl.DataFrame(
+            {
+                "sample_id": list(profiles),
+                "alterations": [list(p.alterations) for p in profiles.values()],
+                "profile": [profile_key(p, read, her2_reading=True) for p in profiles.values()],
+                "decision": [decision_key(p, matcher) for p in profiles.values()],
+            },
+            schema={
+                "sample_id": pl.String,
+                "alterations": pl.List(pl.String),
+                "profile": pl.String,
+                "decision": pl.String,
+            },
+        )
+    )
+    reports = _match_keys(keys, profiles, matcher, progress, keep)
+    return BatchMatch(study_id, history, keys, reports, profiles, build=lambda ids: profiles)
 
 
 def match_study(
@@ -123,20 +180,49 @@ def match_study(
     her2_profile: str | None = None,
     ambiguous: str | None = None,
     keep: Callable[[PatientReport], Any] | None = None,
-    keep_profiles: bool = True,
 ) -> BatchMatch:
     """Every sample of ``study`` matched (HER2 harmonised by the study's convention).
 
-    ``history``: an assumed therapy history (:data:`ASSUMED_HISTORIES`), or None to
-    match the samples as the study gives them (no history, setting from the sample
-    type), as the per-sample reports do. ``her2_profile`` / ``ambiguous``: the HER2
-    rule profile and ambiguity policy the matcher calls HER2 with (default: the
-    patient file's defaults), so a cohort reading matches the cohort analysis's calls.
+    The keys are computed from the study tables
+    (:func:`~her2scope.kb.from_study.study_keys`); a profile is built only for the
+    first sample of each decision key, the one matched. ``history``: an assumed
+    therapy history (:data:`ASSUMED_HISTORIES`), or None to match the samples as the
+    study gives them (no history, setting from the sample type), as the per-sample
+    reports do. ``her2_profile`` / ``ambiguous``: the HER2 rule profile and ambiguity
+    policy the matcher calls HER2 with (default: the patient file's defaults), so a
+    cohort reading matches the cohort analysis's calls.
     """
-    from her2scope.kb.from_study import profiles_from_study, with_assumed_history
+    from her2scope.kb.from_study import study_keys
+    from her2scope.kb.match import Matcher, prefill_her2_calls
     from her2scope.study.conventions import harmonised
 
-    profiles = profiles_from_study(harmonised(study))
+    matcher = matcher if matcher is not None else Matcher()
+    study = harmonised(study)
+    keys = _indexed(
+        study_keys(study, matcher, history=history, her2_profile=her2_profile, ambiguous=ambiguous)
+    )
+
+    def build(ids: list[str]) -> dict[str, PatientProfile]:
+        return _profiles(study, ids, history, her2_profile, ambiguous)
+
+    firsts = keys.unique("decision", keep="first", maintain_order=True)["sample_id"].to_list()
+    profiles = build(firsts)
+    prefill_her2_calls(profiles.values())
+    reports = _match_keys(keys, profiles, matcher, progress, keep)
+    return BatchMatch(study.study_id, history, keys, reports, profiles, build=build)
+
+
+def _profiles(
+    study: Study,
+    ids: list[str],
+    history: str | None,
+    her2_profile: str | None,
+    ambiguous: str | None,
+) -> dict[str, PatientProfile]:
+    """The profiles of ``ids`` as a batch matches them (history assumed, HER2 options set)."""
+    from her2scope.kb.from_study import profiles_from_study, with_assumed_history
+
+    profiles = profiles_from_study(study, ids)
     if history is not None:
         profiles = {sid: with_assumed_history(p, history) for sid, p in profiles.items()}
     update: dict[str, Any] = {}
@@ -146,15 +232,20 @@ def match_study(
         update["ambiguous"] = ambiguous
     if update:
         profiles = {sid: p.model_copy(update=update) for sid, p in profiles.items()}
-    return match_profiles(
-        profiles,
-        study_id=study.study_id,
-        history=history,
-        matcher=matcher,
-        progress=progress,
-        keep=keep,
-        keep_profiles=keep_profiles,
-    )
+    return profiles
+
+
+def alteration_evidence(matcher: Matcher, alterations: list[str]) -> dict[str, list[str]]:
+    """Biomarker id -> the items that observe it, in the order :meth:`Matcher.observe`
+    records them, from the alteration step alone
+    (:meth:`~her2scope.kb.match.Matcher.alteration_findings`)."""
+    observed: dict[str, list[str]] = {}
+    for text in alterations:
+        for bid, why in matcher.alteration_findings(text).observations:
+            seen = observed.setdefault(bid, [])
+            if why not in seen:
+                seen.append(why)
+    return observed
 
 
 def option_rows(report: PatientReport) -> list[dict[str, Any]]:
@@ -215,21 +306,21 @@ def _row(option: dict[str, Any], status: str, rank: int | None) -> dict[str, Any
 def option_table_chunks(
     batch: BatchMatch, *, chunk_samples: int = 20_000
 ) -> Iterator[pl.DataFrame]:
-    """The long option table in chunks of about ``chunk_samples`` samples (study order).
+    """The long option table in chunks of about ``chunk_samples`` samples (by distinct
+    profile, each in study order).
 
-    Each distinct profile's rows are made once (one small frame for all keys) and
-    joined to the samples of a chunk, so memory holds one chunk, not the whole
-    sample x option table.
+    Each decision key's rows are made once (one small frame for all keys) and joined
+    to the samples of a chunk, so memory holds one chunk, not the whole sample x
+    option table.
     """
-    index = {key: i for i, key in enumerate(batch.groups)}
     columns: dict[str, list[Any]] = {f: [] for f in ("_k", "_j", *_ROW_FIELDS)}
-    for key, i in index.items():
-        for j, row in enumerate(_rows_of(batch.reports[key])):
+    for i, kept in enumerate(batch.reports):
+        for j, row in enumerate(_rows_of(kept)):
             columns["_k"].append(i)
             columns["_j"].append(j)
             for f, v in zip(_ROW_FIELDS, row, strict=True):
                 columns[f].append(v)
-    # one frame for every distinct profile's rows; the repeated texts as categories
+    # one frame for every decision key's rows; the repeated texts as categories
     options = pl.DataFrame(
         {
             "_k": pl.Series(columns.pop("_k"), dtype=pl.Int64),
@@ -239,16 +330,13 @@ def option_table_chunks(
         }
     )
     del columns
-    ids = list(batch.key_of)  # study order
-    for start in range(0, len(ids), chunk_samples):
-        part = ids[start : start + chunk_samples]
-        samples = pl.DataFrame(
-            {
-                "sample_id": part,
-                "_k": [index[batch.key_of[s]] for s in part],
-            },
-            schema={"sample_id": pl.String, "_k": pl.Int64},
-        ).with_row_index("_pos")
+    # the samples of one distinct profile together, profiles in order of their first
+    # sample (study order within a profile): the order this table has always had
+    keys = batch.keys.sort("profile", maintain_order=True).select(
+        "sample_id", pl.col("decision").alias("_k")
+    )
+    for start in range(0, keys.height, chunk_samples):
+        samples = keys.slice(start, chunk_samples).with_row_index("_pos")
         yield (
             samples.join(options, on="_k", how="inner")
             .sort("_pos", "_j")

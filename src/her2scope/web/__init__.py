@@ -1,7 +1,7 @@
 """``her2scope serve``: a local web app for cohort exploration and tumor-board reports.
 
 Thin, like the CLI: studies are read with :func:`her2scope.study.load_study`,
-analysed with :mod:`her2scope.analysis`, matched with :mod:`her2scope.kb` and
+analysed with :mod:`her2scope.cohort`, matched with :mod:`her2scope.kb` and
 formatted by :mod:`her2scope.report`; this package only adds HTTP, caching and
 the page templates.
 

@@ -1,6 +1,6 @@
 """What the pages show, computed through the library and cached per options.
 
-Every function here calls :mod:`her2scope.analysis`, :mod:`her2scope.kb` and
+Every function here calls :mod:`her2scope.cohort`, :mod:`her2scope.kb` and
 :mod:`her2scope.report`; nothing computes a statistic of its own. Results are
 kept in the registry's :class:`~her2scope.web.registry.Memo`, keyed by the
 study id and the validated options, so a control that goes back to an earlier
@@ -36,7 +36,7 @@ from her2scope.vocab import (
 from her2scope.web.registry import LoadedStudy, Registry
 
 if TYPE_CHECKING:
-    from her2scope.analysis.actionability import ActionabilityResult
+    from her2scope.cohort.actionability import ActionabilityResult
     from her2scope.cohort.options import AnalysisOptions
     from her2scope.cohort.survival import SurvivalResult
     from her2scope.cohort.switching import SwitchingResult
@@ -412,7 +412,7 @@ class Service:
             )
 
         def compute() -> ActionabilityResult:
-            from her2scope.analysis.actionability import actionability
+            from her2scope.cohort.actionability import actionability
             from her2scope.kb.match import Matcher
 
             # a matcher of its own: the batch takes seconds and must not hold the lock the
@@ -615,14 +615,14 @@ def actionability_view(result: ActionabilityResult) -> dict[str, Any]:
     """The Q2 answer, the HER2 x endocrine-resistance x level table and the figure (SVG)."""
     import polars as pl
 
-    from her2scope.analysis.actionability import ALL, LEVELS
-    from her2scope.render.canvas import encode
-    from her2scope.report.actionability import (
+    from her2scope.cohort.actionability import ALL, LEVELS
+    from her2scope.cohort.actionability.views import (
         actionability_figure,
         history_sentence,
         level_label,
         q2_text,
     )
+    from her2scope.render.canvas import encode
 
     table = result.table.filter(pl.col("alteration_class") == ALL)
     rows = []

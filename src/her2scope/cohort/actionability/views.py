@@ -1,4 +1,4 @@
-"""Formatting of :class:`~her2scope.analysis.actionability.ActionabilityResult`.
+"""Views of :class:`~her2scope.cohort.actionability.result.ActionabilityResult`.
 
 The stacked-bar figure (level by HER2 category, endocrine-resistant and not), the
 summary lines, an HTML fragment (tables + figure, for ``report.html`` and the web
@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from her2scope.cohort.actionability.result import ALL, LEVEL_LABELS, LEVELS
 from her2scope.vocab import LOW, NULL, POSITIVE, ULTRALOW, ZERO
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from her2scope.analysis.actionability import ActionabilityResult
+    from her2scope.cohort.actionability.result import ActionabilityResult
 
 #: colours of the levels, best (dark) to none (light grey)
 LEVEL_COLOURS = {
@@ -43,7 +44,6 @@ CITATION = (
 
 def level_label(level: str, jurisdiction: str) -> str:
     """A level as a reader sees it (``approved (FDA)``)."""
-    from her2scope.analysis.actionability import LEVEL_LABELS  # report layer: lazy
 
     return LEVEL_LABELS[level].format(j=jurisdiction)
 
@@ -58,7 +58,6 @@ def actionability_figure(result: ActionabilityResult, *, ax: Axes | None = None)
     """
     from matplotlib.patches import Patch
 
-    from her2scope.analysis.actionability import ALL, LEVELS  # report layer: lazy
     from her2scope.render.canvas import _target
 
     table = result.table.filter(pl.col("alteration_class") == ALL)
@@ -155,7 +154,6 @@ def history_sentence(result: ActionabilityResult) -> str:
 
 def summary_text(result: ActionabilityResult) -> str:
     """A few lines: history, Q2 answer, level counts."""
-    from her2scope.analysis.actionability import LEVELS  # report layer: lazy
 
     counts = result.samples.group_by("level").len()
     by = dict(counts.iter_rows())
@@ -171,7 +169,6 @@ def summary_text(result: ActionabilityResult) -> str:
 
 def html_fragment(result: ActionabilityResult, *, figure: bool = True) -> str:
     """Q2 answer, the HER2 x resistance table (ALL rows) and the figure, as HTML."""
-    from her2scope.analysis.actionability import ALL, LEVELS  # report layer: lazy
     from her2scope.render.canvas import encode
 
     e = html.escape

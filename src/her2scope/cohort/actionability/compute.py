@@ -1,4 +1,4 @@
-"""Cohort actionability: each sample's best option under the knowledge base's gates.
+"""Cohort actionability, computed: each sample's best option under the knowledge base's gates.
 
 Answers the perspective's second open question ("which alterations are enriched
 among endocrine-resistant HER2-low tumours that may be targetable in addition";
@@ -23,13 +23,23 @@ never as eligible.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from her2scope.audit import Audit
+from her2scope.cohort.actionability.result import (
+    ALL,
+    CONTEXT_KINDS,
+    JURISDICTIONS,
+    LEVELS,
+    OTHER_CLASS,
+    SAMPLE_COLUMNS,
+    TABLE_COLUMNS,
+    ActionabilityResult,
+)
 from her2scope.cohort.options import check_choice
 from her2scope.errors import ConfigError
 
@@ -39,89 +49,20 @@ if TYPE_CHECKING:
     from her2scope.study.model import Study
     from her2scope.tumorboard.batch import BatchMatch
 
-#: Levels, best first. ``approved_other``: approved, but not by the chosen regulator.
-LEVELS: tuple[str, ...] = (
-    "approved",
-    "approved_other",
-    "phase3",
-    "early_clinical",
-    "preclinical",
-    "none",
-)
-LEVEL_LABELS = {
-    "approved": "approved ({j})",
-    "approved_other": "approved elsewhere only",
-    "phase3": "phase 3",
-    "early_clinical": "early clinical",
-    "preclinical": "preclinical",
-    "none": "none",
-}
-JURISDICTIONS = ("FDA", "EMA")
-#: biomarker kinds that are not a molecular finding of their own
-_CONTEXT_KINDS = ("her2_category", "receptor_phenotype")
-#: the alteration class of a finding whose gene the catalog does not place
-OTHER_CLASS = "other"
-ALL = "ALL"
-
-#: Columns of :attr:`ActionabilityResult.samples`.
-SAMPLE_COLUMNS = [
-    "sample_id",
-    "patient_id",
-    "her2_category",
-    "endocrine_resistant",
-    "level",
-    "option_id",
-    "therapy",
-    "finding",
-    "finding_gene",
-    "alteration_class",
-    "her2_branch",
-    "conditional_level",
-    "conditional_option_id",
-    "conditional_settles",
-    "her2_level",
-    "any_level",
-    "profile_key",
+__all__ = [
+    "ALL",
+    "JURISDICTIONS",
+    "LEVELS",
+    "OTHER_CLASS",
+    "SAMPLE_COLUMNS",
+    "TABLE_COLUMNS",
+    "ActionabilityResult",
+    "actionability",
+    "option_level",
+    "q2_answer",
+    "summarise_report",
+    "tabulate",
 ]
-
-
-@dataclass(frozen=True)
-class ActionabilityResult:
-    """Result of :func:`actionability`.
-
-    ``samples``: one row per analysed sample (:data:`SAMPLE_COLUMNS`). ``table``:
-    shares by HER2 category x endocrine-resistance status x alteration class x level
-    with patient-clustered 95% CIs. ``q2``: the perspective's Q2 answer (dict, see
-    :func:`q2_answer`). ``history``: the assumed therapy history and its wording.
-    """
-
-    study_id: str
-    jurisdiction: str
-    history: str
-    history_text: str
-    samples: pl.DataFrame
-    table: pl.DataFrame
-    q2: dict[str, Any]
-    n_distinct_profiles: int
-    kb_version: str
-    options: dict[str, Any] = field(default_factory=dict)
-    #: study + HER2 engine findings, and what this reading assumed and counted
-    audit: Audit = field(default_factory=Audit)
-
-    def summary(self) -> str:
-        """A few lines: the history assumed, the Q2 answer, the level counts."""
-        from her2scope.report.actionability import summary_text
-
-        return summary_text(self)
-
-    def to_pandas(self) -> Any:
-        """The tabulation (:attr:`table`) as a pandas DataFrame."""
-        return self.table.to_pandas()
-
-    def _repr_html_(self) -> str:
-        from her2scope.report.actionability import html_fragment
-
-        return html_fragment(self)
 
 
 def option_level(strategy_level: str, approvals: list[dict[str, Any]], jurisdiction: str) -> str:
@@ -157,6 +98,7 @@ def summarise_report(
         "option_id": None,
         "therapy": None,
         "finding": None,
+        "finding_biomarkers": [],
         "finding_gene": None,
         "alteration_class": None,
         "her2_branch": None,
@@ -174,7 +116,7 @@ def summarise_report(
             continue
         if _rank(level) < _rank(out["any_level"]):
             out["any_level"] = level
-        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in _CONTEXT_KINDS]
+        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in CONTEXT_KINDS]
         if any(kinds.get(b["id"]) == "her2_category" for b in o["biomarkers"]) and _rank(
             level
         ) < _rank(out["her2_level"]):
@@ -187,13 +129,14 @@ def summarise_report(
                 option_id=o["id"],
                 therapy=o["therapy"],
                 finding="; ".join(dict.fromkeys(e for b in tied for e in b["evidence"])),
+                finding_biomarkers=[b["id"] for b in tied],
                 finding_gene=gene,
                 alteration_class=gene_class.get(gene or "", OTHER_CLASS),
                 her2_branch=_her2_branch(matcher, o["id"], readings),
             )
     for o in report.conditional_options:
         level = option_level(o["evidence_level"], o["approvals"], jurisdiction)
-        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in _CONTEXT_KINDS]
+        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in CONTEXT_KINDS]
         if level != "none" and tied and _rank(level) < _rank(out["conditional_level"]):
             out.update(
                 conditional_level=level,
@@ -271,13 +214,12 @@ def actionability(
             her2_profile=options.profile,
             ambiguous=options.ambiguous,
             keep=summary,
-            keep_profiles=False,
         )
         summaries = batch.reports
     elif batch.history != history:
         raise ConfigError(f"the batch was matched under history {batch.history!r}, not {history!r}")
     else:
-        summaries = {k: summary(r) for k, r in batch.reports.items()}
+        summaries = [summary(r) for r in batch.reports]
     her2_table, her2_audit = _classified(study, options)
     cohort = select_cohort(her2_table, options).filter(pl.col("included"))
     audit = Audit()
@@ -295,29 +237,15 @@ def actionability(
         "distinct profiles matched (samples sharing one share its result)",
         count=batch.n_distinct,
     )
-    keys = list(batch.groups)
-    per_key = pl.DataFrame(
-        [
-            {
-                "profile_key": i,
-                **summaries[k],
-            }
-            for i, k in enumerate(keys)
-        ],
-        schema_overrides={"profile_key": pl.Int64},
-    )
-    index = {k: i for i, k in enumerate(keys)}
-    sample_keys = pl.DataFrame(
-        {
-            "sample_id": list(batch.key_of),
-            "profile_key": [index[k] for k in batch.key_of.values()],
-        },
-        schema={"sample_id": pl.String, "profile_key": pl.Int64},
-    )
+    per_profile = _per_profile(batch, summaries, summary, matcher)
     samples = (
         cohort.select("sample_id", "patient_id", "her2_category", "endocrine_resistant")
-        .join(sample_keys, on="sample_id", how="left")
-        .join(per_key, on="profile_key", how="left")
+        .join(
+            batch.keys.select("sample_id", pl.col("profile").alias("profile_key")),
+            on="sample_id",
+            how="left",
+        )
+        .join(per_profile, on="profile_key", how="left")
         .select(SAMPLE_COLUMNS)
     )
     table = tabulate(samples)
@@ -345,19 +273,70 @@ def actionability(
     )
 
 
-TABLE_COLUMNS: dict[str, Any] = {
-    "her2_category": pl.String,
-    "endocrine_resistant": pl.Boolean,
-    "alteration_class": pl.String,
-    "level": pl.String,
-    "n": pl.Int64,
-    "n_stratum": pl.Int64,
-    "n_patients": pl.Int64,
-    "share": pl.Float64,
-    "ci_low": pl.Float64,
-    "ci_high": pl.Float64,
-    "design_effect": pl.Float64,
-}
+def _per_profile(
+    batch: BatchMatch,
+    summaries: list[dict[str, Any]],
+    summary: Callable[[PatientReport], dict[str, Any]],
+    matcher: Matcher,
+) -> pl.DataFrame:
+    """The actionability columns of each distinct profile (``profile_key``).
+
+    A decision key's summary holds for all its profiles except the finding's text,
+    which names the profile's own items (``PIK3CA H1047R``): it is rebuilt from the
+    alterations of the profile's first sample by the alteration step the match used
+    (:func:`~her2scope.tumorboard.batch.alteration_evidence`). Where that does not
+    give the matched sample's own finding back (evidence from outside the
+    alterations), each profile of that key is matched whole instead.
+    """
+    from her2scope.tumorboard.batch import alteration_evidence
+
+    def finding(alterations: list[str] | None, tied: list[str]) -> str:
+        evidence = alteration_evidence(matcher, alterations or [])
+        return "; ".join(dict.fromkeys(e for b in tied for e in evidence.get(b, [])))
+
+    firsts = batch.keys.unique("profile", keep="first", maintain_order=True)
+    # does the rebuilt finding give back the matched sample's own, for each decision key?
+    exact = [False] * len(summaries)
+    for alterations, decision in (
+        firsts.unique("decision", keep="first", maintain_order=True)
+        .select("alterations", "decision")
+        .iter_rows()
+    ):
+        kept = summaries[decision]
+        exact[decision] = kept["finding"] is None or kept["finding"] == finding(
+            alterations, kept["finding_biomarkers"]
+        )
+    findings: list[str | None] = []
+    for sid, alterations, decision in firsts.select(
+        "sample_id", "alterations", "decision"
+    ).iter_rows():
+        kept = summaries[decision]
+        if kept["finding"] is None:
+            findings.append(None)
+        elif exact[decision]:
+            findings.append(finding(alterations, kept["finding_biomarkers"]))
+        else:  # the profile's own match (evidence from outside the alterations)
+            assert batch.build is not None
+            findings.append(summary(matcher.match(batch.build([sid])[sid]))["finding"])
+    per_decision = (
+        pl.DataFrame(
+            [
+                {"decision": i, **{k: v for k, v in s.items() if k != "finding_biomarkers"}}
+                for i, s in enumerate(summaries)
+            ],
+            schema_overrides={"decision": pl.Int64},
+        )
+        if summaries
+        else pl.DataFrame(
+            schema={"decision": pl.Int64, **{c: pl.String for c in SAMPLE_COLUMNS[4:-1]}}
+        )
+    ).drop("finding")
+    return (
+        firsts.select(pl.col("profile").alias("profile_key"), "decision")
+        .with_columns(pl.Series("finding", findings, dtype=pl.String))
+        .join(per_decision, on="decision", how="left", maintain_order="left")
+        .drop("decision")
+    )
 
 
 def tabulate(samples: pl.DataFrame) -> pl.DataFrame:
@@ -444,7 +423,13 @@ def q2_answer(samples: pl.DataFrame, jurisdiction: str) -> dict[str, Any]:
             (pl.col("level") != "approved") & (pl.col("conditional_level") == "approved")
         ).height
     )
-    levels = part.group_by("level").len().to_dict(as_series=False)
+    # in LEVELS order (a plain group_by's order varies from run to run)
+    levels = (
+        part.group_by("level")
+        .len()
+        .sort(pl.col("level").replace_strict(LEVELS, list(range(len(LEVELS))), default=None))
+        .to_dict(as_series=False)
+    )
     return {
         "question": (
             "Which endocrine-resistant HER2-low tumours are targetable in addition "

@@ -1,1 +1,0 @@
-"""analysis layer (see DESIGN.md)."""
