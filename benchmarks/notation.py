@@ -35,9 +35,13 @@ RESULTS = HERE / "results.md"
 BEGIN, END = "<!-- notation.py: begin -->", "<!-- notation.py: end -->"
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from her2scope.kb import load_kb  # noqa: E402
-from her2scope.kb.parse import TherapyNormaliser  # noqa: E402
+from her2scope.kb import (  # noqa: E402
+    load_kb,
+)
 from her2scope.notation import VariantReader  # noqa: E402
+from her2scope.tumorboard.terms import (  # noqa: E402
+    TherapyNormaliser,
+)
 
 FALLBACK_ALTERATIONS = [
     "ESR1 Y537S",

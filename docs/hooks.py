@@ -2,7 +2,7 @@
 
 Pages under ``docs/generated/`` come from the code, so they cannot drift:
 the command reference from the typer application, the patient-file field
-table from :func:`her2scope.kb.patient.patient_json_schema`, the HER2 rule
+table from :func:`her2scope.tumorboard.patient_file.patient_json_schema`, the HER2 rule
 profiles from ``src/her2scope/data/profiles/*.yaml`` and the benchmark
 figures from ``benchmarks/results.md``. Nothing is fetched from the network.
 ``tests/test_docs.py`` imports this file to check the generated pages.
@@ -88,14 +88,14 @@ def _type_of(prop: dict[str, Any], defs: dict[str, Any]) -> str:
 
 def patient_markdown() -> str:
     """One table per object of the patient file's JSON Schema."""
-    from her2scope.kb.patient import patient_json_schema
+    from her2scope.tumorboard.patient_file import patient_json_schema
 
     schema = patient_json_schema()
     defs = schema.get("$defs", {})
     out = [
         "# Patient file fields",
         "",
-        "Generated from `her2scope.kb.patient.patient_json_schema()` (the schema "
+        "Generated from `her2scope.tumorboard.patient_file.patient_json_schema()` (the schema "
         "`her2scope report --schema` prints). The guide with examples is "
         "[The patient file](../patient-file.md).",
         "",

@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 
 from her2scope.cohort.actionability.compute import _gene_classes, actionability, summarise_report
-from her2scope.kb.from_study import profile_key, with_assumed_history
-from her2scope.kb.match import Matcher
-from her2scope.kb.patient import Her2Input, PatientProfile
 from her2scope.tumorboard.batch import match_profiles, option_rows, option_table_chunks
+from her2scope.tumorboard.from_study import profile_key, with_assumed_history
+from her2scope.tumorboard.match import Matcher
+from her2scope.tumorboard.patient_file import Her2Input, PatientProfile
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +121,8 @@ def msk(shared_study_dir: Path):  # type: ignore[no-untyped-def]
 
 def test_shared_study_row_matches_its_own_patient_report(msk, matcher: Matcher) -> None:  # type: ignore[no-untyped-def]
     """A resistant HER2-low sample's row is what its own report (report --sample) says."""
-    from her2scope.kb.from_study import profile_from_study
     from her2scope.study.conventions import harmonised
+    from her2scope.tumorboard.from_study import profile_from_study
 
     study, result = msk
     row = (
@@ -211,9 +211,9 @@ def test_batch_key_is_exact_on_the_shared_study(msk, matcher: Matcher) -> None: 
     """Grouping by what the alteration step finds and by the HER2 reading (not the raw
     pathology values or the alteration text) merges samples, and every sample's own match
     has the option rows of its key's match (checked for every sample of breast_msk_2018)."""
-    from her2scope.kb.from_study import profiles_from_study
     from her2scope.study.conventions import harmonised
     from her2scope.tumorboard.batch import match_study
+    from her2scope.tumorboard.from_study import profiles_from_study
 
     study, _ = msk
     batch = match_study(study, history="after-et-cdk46", matcher=matcher)

@@ -92,7 +92,7 @@ def test_every_registered_command_is_in_the_command_reference() -> None:
 
 
 def test_every_patient_field_is_in_the_field_table() -> None:
-    from her2scope.kb.patient import patient_json_schema
+    from her2scope.tumorboard.patient_file import patient_json_schema
 
     text = _hooks().patient_markdown()
     schema = patient_json_schema()

@@ -349,7 +349,7 @@ def test_kb_diff_lists_added_removed_and_changed(tmp_path: pytest.TempPathFactor
     from pathlib import Path
 
     from her2scope.kb.load import DEFAULT_KB_DIR
-    from her2scope.report.patient import kb_diff
+    from her2scope.kb.review import kb_diff
 
     old = Path(str(tmp_path)) / "old"
     shutil.copytree(DEFAULT_KB_DIR, old)

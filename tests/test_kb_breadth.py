@@ -94,8 +94,8 @@ def test_not_covered_lines_and_consistency() -> None:
 def test_a_finding_the_base_does_not_cover_is_said_in_one_line() -> None:
     """Issue 23: what a patient file names and the base does not cover is said, never dropped."""
     from her2scope.kb import match_patient
-    from her2scope.kb.patient import PatientProfile
-    from her2scope.report.patient import render
+    from her2scope.tumorboard.patient_file import PatientProfile
+    from her2scope.tumorboard.views import render
 
     profile = PatientProfile(
         id="nc",

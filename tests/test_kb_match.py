@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from her2scope.kb import PatientProfile, match_patient, read_patient
-from her2scope.kb.patient import Her2Input
 from her2scope.kb.schema import EVIDENCE_RANK
+from her2scope.tumorboard.patient_file import Her2Input
 
 FIX = Path(__file__).parent / "fixtures" / "patients"
 
@@ -300,7 +300,16 @@ def test_early_setting_filters_metastatic_only_options() -> None:
     assert any("IMpassion050" in w["trials"] for w in d["warnings"])
 
 
-def test_repr_delegates_to_report_layer() -> None:
+def test_repr_is_the_generic_summary_and_the_views_render_the_report() -> None:
+    """The report never imports its views (26): a notebook shows the generic summary
+    (HER2, counts, the ranked table, the disclaimer); the full report is the views'."""
+    from her2scope.tumorboard.views import render_html, render_markdown
+
     rep = match_patient(read_patient(FIX / "erbb2_l755s.yaml"))
-    assert rep._repr_markdown_().startswith("# Patient report: P-L755S")
-    assert "<html" in rep._repr_html_()
+    cell = rep._repr_html_()
+    assert "Patient P-L755S" in cell and rep.disclaimer[:40] in cell
+    assert "<html" not in cell
+    text = rep.summary()
+    assert text.startswith("Patient P-L755S") and f"Options (eligible)  {len(rep.options)}" in text
+    assert render_markdown(rep).startswith("# Patient report: P-L755S")
+    assert "<html" in render_html(rep)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from her2scope.kb import AlterationParser, TherapyNormaliser, load_kb
-from her2scope.kb.parse import ParsedAlteration, Unrecognised, normalise_protein_change
+from her2scope.tumorboard.terms import ParsedAlteration, Unrecognised, normalise_protein_change
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from her2scope.kb import PatientProfile, load_kb, match_patient
-from her2scope.kb.parse import TherapyNormaliser
 from her2scope.notation import Finding, VariantReader, read_coding_change
 from her2scope.notation.protein import normalise_protein_change
 from her2scope.notation.variants import split_parts, tokenize
+from her2scope.tumorboard.terms import TherapyNormaliser
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDIES = os.environ.get("HER2SCOPE_STUDIES", "")

@@ -27,7 +27,12 @@ from typing import Any
 import pytest
 
 from her2scope.kb import load_kb
-from her2scope.kb.parse import AlterationParser, ParsedAlteration, TherapyNormaliser, Unrecognised
+from her2scope.tumorboard.terms import (
+    AlterationParser,
+    ParsedAlteration,
+    TherapyNormaliser,
+    Unrecognised,
+)
 
 # -- MSK rows: gene, HGVSc, HGVSp, HGVSp_Short, truncating --------------------------------
 MSK_ROWS: list[tuple[str, str, str, str, bool]] = [

@@ -9,7 +9,7 @@ import pytest
 
 from her2scope.errors import SchemaError
 from her2scope.kb import match_patient, read_patient
-from her2scope.kb.patient import (
+from her2scope.tumorboard.patient_file import (
     line_number,
     months,
     patient_json_schema,

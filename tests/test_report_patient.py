@@ -9,7 +9,7 @@ import pytest
 
 from her2scope.cli import main
 from her2scope.kb import PatientProfile, match_patient, read_patient
-from her2scope.report.patient import render_html, render_json, render_markdown
+from her2scope.tumorboard.views import render_html, render_json, render_markdown
 
 FIX = Path(__file__).parent / "fixtures" / "patients"
 
@@ -215,7 +215,7 @@ def test_html_patient_table_shows_what_the_file_gave() -> None:
 def test_board_summary_comes_first_and_agrees_with_the_sections() -> None:
     """Issue 27: a one-screen board summary at the top (top options, what is excluded and
     why, what settles an open branch); every item is also in its full section below."""
-    from her2scope.report.patient import BOARD_TOP, board_summary
+    from her2scope.tumorboard.views import BOARD_TOP, board_summary
 
     profile = PatientProfile(
         id="b",

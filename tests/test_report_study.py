@@ -10,8 +10,8 @@ import pytest
 
 from her2scope.cli import main
 from her2scope.kb import match_patient
-from her2scope.kb.from_study import profile_from_study, profiles_from_study
 from her2scope.study import Study, load_study
+from her2scope.tumorboard.from_study import profile_from_study, profiles_from_study
 
 pytestmark = pytest.mark.study
 

@@ -16,9 +16,9 @@ import polars as pl
 import pytest
 
 from her2scope.alterations import annotate, load_catalog
-from her2scope.kb.from_study import profiles_from_study
 from her2scope.study import load_study
 from her2scope.study.readers import _short_protein
+from her2scope.tumorboard.from_study import profiles_from_study
 
 
 def _copy_with_maf(src: Path, dest: Path, rename: dict[str, str], drop: set[str]) -> Path:

@@ -17,7 +17,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from her2scope.kb.from_study import (
+from her2scope.study.conventions import harmonised
+from her2scope.tumorboard.batch import match_study, option_rows
+from her2scope.tumorboard.from_study import (
     decision_key,
     kb_reads,
     profile_key,
@@ -25,10 +27,8 @@ from her2scope.kb.from_study import (
     study_keys,
     with_assumed_history,
 )
-from her2scope.kb.match import Matcher
-from her2scope.kb.patient import Her2Input, PatientProfile
-from her2scope.study.conventions import harmonised
-from her2scope.tumorboard.batch import match_study, option_rows
+from her2scope.tumorboard.match import Matcher
+from her2scope.tumorboard.patient_file import Her2Input, PatientProfile
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from her2scope.kb.load import load_kb
-from her2scope.kb.match import Matcher
-from her2scope.kb.patient import profile_from_mapping
 from her2scope.tumorboard import STATUSES, load_policy
 from her2scope.tumorboard.gates import global_gates
+from her2scope.tumorboard.match import Matcher
+from her2scope.tumorboard.patient_file import profile_from_mapping
 
 MATCHER = Matcher()
 KB = load_kb()

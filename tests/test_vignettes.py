@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from her2scope.kb.match import match_patient
-from her2scope.kb.patient import profile_from_mapping
+from her2scope.tumorboard.match import match_patient
+from her2scope.tumorboard.patient_file import profile_from_mapping
 from vignette_checks import check_vignette
 
 CASES = yaml.safe_load(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from her2scope.kb.match import match_patient
-from her2scope.kb.patient import profile_from_mapping
+from her2scope.tumorboard.match import match_patient
+from her2scope.tumorboard.patient_file import profile_from_mapping
 
 ENDOCRINE = {
     "endocrine therapy",

@@ -1,7 +1,7 @@
 """``her2scope report`` (patient reports) and ``her2scope kb`` (knowledge-base curation).
 
 Thin: read the patient file or the study, call :mod:`her2scope.kb`, format
-with :mod:`her2scope.report.patient`.
+with :mod:`her2scope.tumorboard.views`.
 """
 
 from __future__ import annotations
@@ -89,11 +89,11 @@ def report(
     """Match a patient (or study samples) to the knowledge base: mechanisms, ranked options,
     resistance warnings, trials and caveats. Supports, and does not replace, clinical judgment.
     """
-    from her2scope.kb.match import Matcher
-    from her2scope.report import patient as render
+    from her2scope.tumorboard import views as render
+    from her2scope.tumorboard.match import Matcher
 
     if schema:
-        from her2scope.kb.patient import dump_json, patient_json_schema
+        from her2scope.tumorboard.patient_file import dump_json, patient_json_schema
 
         _write(dump_json(patient_json_schema()), out)
         return
@@ -101,7 +101,7 @@ def report(
     if patient is not None and study is not None:
         raise ConfigError("give either a PATIENT file or --study, not both")
     if patient is not None:
-        from her2scope.kb.patient import read_patient
+        from her2scope.tumorboard.patient_file import read_patient
 
         profile = read_patient(patient)
         require_known_profile(profile.profile)
@@ -109,8 +109,8 @@ def report(
         return
     if study is None:
         raise ConfigError("give a PATIENT file, or --study with --sample or --all")
-    from her2scope.kb.from_study import profile_from_study
     from her2scope.study import load_study
+    from her2scope.tumorboard.from_study import profile_from_study
 
     if all_samples == (sample is not None):
         raise ConfigError("with --study give exactly one of --sample ID or --all")
@@ -128,7 +128,9 @@ def report(
         _write_option_table(loaded, out, table_format, t0)
         return
     with results_folder(out):
-        batch = render.write_patient_reports(loaded, out, fmt=fmt)
+        from her2scope.tumorboard.run import write_patient_reports
+
+        batch = write_patient_reports(loaded, out, fmt=fmt)
     elapsed = time.perf_counter() - t0
     typer.echo(
         f"wrote {len(batch.index)} reports and index.tsv to {out} in {elapsed:.1f} s "
@@ -175,7 +177,7 @@ def kb_list(
 ) -> None:
     """List every entry: section, id, class/level, label."""
     from her2scope.kb.load import load_kb
-    from her2scope.report.patient import render_kb_list
+    from her2scope.kb.views import render_kb_list
 
     if section is not None and section not in ("biomarker", "mechanism", "strategy", "trial"):
         raise ConfigError(
@@ -193,7 +195,7 @@ def kb_show(
 ) -> None:
     """Show one entry as YAML, with its sources."""
     from her2scope.kb.load import load_kb
-    from her2scope.report.patient import render_kb_entry
+    from her2scope.kb.views import render_kb_entry
 
     kb = load_kb(path)
     try:
@@ -229,7 +231,7 @@ def kb_export(
 ) -> None:
     """Export every entry (section, id, label, class/level, sources, as_of)."""
     from her2scope.kb.load import load_kb
-    from her2scope.report.patient import render_kb_tsv
+    from her2scope.kb.views import render_kb_tsv
 
     if fmt != "tsv":
         raise ConfigError(f"--format must be tsv, got {fmt!r}")
@@ -245,7 +247,7 @@ def kb_diff(
 ) -> None:
     """What changed between two knowledge-base versions: entries added, removed, changed."""
     from her2scope.kb.load import load_kb
-    from her2scope.report.patient import render_kb_diff
+    from her2scope.kb.views import render_kb_diff
 
     sys.stdout.write(render_kb_diff(load_kb(old), load_kb(new)))
 

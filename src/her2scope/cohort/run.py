@@ -46,7 +46,7 @@ class AnalyzeRequest:
     def __post_init__(self) -> None:
         if self.actionability:  # a wrong choice is said before the study is read
             from her2scope.cohort.actionability.result import JURISDICTIONS
-            from her2scope.kb.from_study import ASSUMED_HISTORIES
+            from her2scope.tumorboard.from_study import ASSUMED_HISTORIES
 
             check_choice("jurisdiction", self.jurisdiction, JURISDICTIONS)
             check_choice("history", self.history, tuple(ASSUMED_HISTORIES))

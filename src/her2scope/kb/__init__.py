@@ -1,9 +1,13 @@
-"""Knowledge base of HER2 / endocrine-resistance mechanisms and therapies, and patient matching.
+"""Knowledge base of HER2 / endocrine-resistance mechanisms and therapies (cited data).
 
 Data: ``src/her2scope/data/kb/*.yaml`` (versioned, cited, validated by
 :mod:`her2scope.kb.schema`). Public API:
 
 - :func:`load_kb` -> :class:`KnowledgeBase`
+
+and, for users of ``hs.kb``, the tumor-board engine's names, loaded on first use from
+:mod:`her2scope.tumorboard` (where the patient engine lives):
+
 - :func:`read_patient` -> :class:`PatientProfile` (YAML/JSON patient file)
 - :func:`match_patient` / :class:`Matcher` -> :class:`PatientReport`
 - :func:`profiles_from_study` / :func:`profile_from_study` (from a ``Study``)
@@ -11,41 +15,38 @@ Data: ``src/her2scope/data/kb/*.yaml`` (versioned, cited, validated by
 
 from __future__ import annotations
 
-# first: the eligibility models resolve Strategy.eligibility (schema names them by a forward
-# reference, so that schema never imports them back)
-from her2scope.kb.eligibility import Eligibility
-from her2scope.kb.load import load_kb
-from her2scope.kb.match import DISCLAIMER, Matcher, PatientReport, call_her2, match_patient
-from her2scope.kb.parse import AlterationParser, ParsedAlteration, TherapyNormaliser
-from her2scope.kb.patient import Her2Input, PatientProfile, read_patient
-from her2scope.kb.schema import EVIDENCE_RANK, EVIDENCE_SCALE, KnowledgeBase
+from importlib import import_module
 
-__all__ = [
-    "DISCLAIMER",
-    "EVIDENCE_RANK",
-    "EVIDENCE_SCALE",
-    "AlterationParser",
-    "Eligibility",
-    "Her2Input",
-    "KnowledgeBase",
-    "Matcher",
-    "ParsedAlteration",
-    "PatientProfile",
-    "PatientReport",
-    "TherapyNormaliser",
-    "call_her2",
-    "load_kb",
-    "match_patient",
-    "profile_from_study",
-    "profiles_from_study",
-    "read_patient",
-]
+from her2scope.kb.eligibility import Eligibility as Eligibility
+from her2scope.kb.load import load_kb as load_kb
+from her2scope.kb.schema import EVIDENCE_RANK as EVIDENCE_RANK
+from her2scope.kb.schema import EVIDENCE_SCALE as EVIDENCE_SCALE
+from her2scope.kb.schema import KnowledgeBase as KnowledgeBase
+
+#: hs.kb names that live in the tumor-board engine: name -> module
+_TUMORBOARD = {
+    "DISCLAIMER": "her2scope.tumorboard.report",
+    "PatientReport": "her2scope.tumorboard.report",
+    "Matcher": "her2scope.tumorboard.match",
+    "call_her2": "her2scope.tumorboard.match",
+    "match_patient": "her2scope.tumorboard.match",
+    "Her2Input": "her2scope.tumorboard.patient_file",
+    "PatientProfile": "her2scope.tumorboard.patient_file",
+    "read_patient": "her2scope.tumorboard.patient_file",
+    "AlterationParser": "her2scope.tumorboard.terms",
+    "ParsedAlteration": "her2scope.tumorboard.terms",
+    "TherapyNormaliser": "her2scope.tumorboard.terms",
+    "profiles_from_study": "her2scope.tumorboard.from_study",
+    "profile_from_study": "her2scope.tumorboard.from_study",
+}
+
+__all__ = sorted(
+    ["EVIDENCE_RANK", "EVIDENCE_SCALE", "Eligibility", "KnowledgeBase", "load_kb", *_TUMORBOARD]
+)
 
 
 def __getattr__(name: str) -> object:
-    # from_study imports the study layer; load it only when asked for
-    if name in ("profiles_from_study", "profile_from_study"):
-        from her2scope.kb import from_study
-
-        return getattr(from_study, name)
-    raise AttributeError(name)
+    module = _TUMORBOARD.get(name)
+    if module is None:
+        raise AttributeError(name)
+    return getattr(import_module(module), name)

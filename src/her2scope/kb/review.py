@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from her2scope.kb.schema import Entry, KnowledgeBase
@@ -264,3 +264,23 @@ def render_review(kb: KnowledgeBase, items: list[ReviewItem], today: dt.date) ->
     ]
     lines += [i.line() for i in items]
     return "\n".join(lines) + "\n"
+
+
+def kb_diff(old: KnowledgeBase, new: KnowledgeBase) -> dict[str, list[str]]:
+    """Entry ids added, removed and changed (any field) from ``old`` to ``new``."""
+
+    def entries(kb: KnowledgeBase) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for section in ("biomarkers", "mechanisms", "strategies", "trials"):
+            for e in getattr(kb, section):
+                out[f"{section[:-1]}:{e.id}"] = e.model_dump(mode="json")
+        for th in kb.therapies:
+            out[f"therapy:{th.name}"] = th.model_dump(mode="json")
+        return out
+
+    a, b = entries(old), entries(new)
+    return {
+        "added": sorted(set(b) - set(a)),
+        "removed": sorted(set(a) - set(b)),
+        "changed": sorted(k for k in set(a) & set(b) if a[k] != b[k]),
+    }

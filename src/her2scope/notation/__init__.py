@@ -4,7 +4,7 @@
 says why not); :mod:`her2scope.notation.protein` canonicalises ``p.``/``c.``
 changes; :mod:`her2scope.notation.therapies` reads therapy strings (drugs,
 brands, codes, regimen acronyms, qualifiers). The knowledge base's parsers
-(:mod:`her2scope.kb.parse`) delegate here.
+(:mod:`her2scope.tumorboard.terms`) delegate here.
 """
 
 from her2scope.notation.protein import CodingChange, normalise_protein_change, read_coding_change

@@ -4,7 +4,7 @@ CommonMark lets a backslash escape any ASCII punctuation character; escaping
 the characters that start markup (emphasis, code, links, images, raw HTML,
 entities, headings, tables, strikethrough) leaves the text exactly as written
 when rendered and unable to add a link, an image or HTML. Used by the
-Markdown patient report (:mod:`her2scope.report.patient`) for every value it
+Markdown patient report (:mod:`her2scope.tumorboard.views`) for every value it
 did not write itself, ids included (a sample id such as ``P_1*<b>`` or an
 ``NCT`` id that is not one).
 """

@@ -9,7 +9,7 @@ at module level:
 - :func:`write_table`, :func:`write_result`, :func:`table_bytes` and the
   registry :data:`WRITERS` (:mod:`her2scope.render.writers`);
 - :func:`write_patient_reports` (one report per sample, with an index) and
-  :func:`render_patient` (:mod:`her2scope.report.patient`);
+  :func:`render_patient` (:mod:`her2scope.tumorboard.views`);
 - :func:`forest_figure`, :func:`stacked_figure`, :func:`oncoprint_figure`,
   :func:`sensitivity_figure`, :func:`adjusted_forest_figure`,
   :func:`switching_figure`, :func:`km_figure` (each draws into ``ax`` or, with
@@ -28,8 +28,8 @@ _LAZY = {
     "table_bytes": "her2scope.render.writers",
     "write_table": "her2scope.render.writers",
     "write_result": "her2scope.render.writers",
-    "write_patient_reports": "her2scope.report.patient",
-    "render_patient": "her2scope.report.patient",
+    "write_patient_reports": "her2scope.tumorboard.run",
+    "render_patient": "her2scope.tumorboard.views",
     "switching_figure": "her2scope.cohort.switching.views",
     "stacked_figure": "her2scope.render.plots",
     "km_figure": "her2scope.cohort.survival.views",

@@ -3,13 +3,10 @@
 :mod:`her2scope.tumorboard.gates` turns a strategy's population (knowledge-base
 data) and the global gates (``gates.yaml``) into a verdict per strategy;
 :mod:`her2scope.tumorboard.ranking` orders the eligible ones by the named rules
-of ``ranking.yaml``. The matcher (:mod:`her2scope.kb.match`) reads the patient
+of ``ranking.yaml``. The matcher (:mod:`her2scope.tumorboard.match`) reads the patient
 and explains the result; these modules decide.
 """
 
-# the knowledge base package first: its matcher imports the gates module, so the gates
-# must never be the first to start the kb package (that would be a circular import)
-import her2scope.kb  # noqa: F401
 from her2scope.tumorboard.gates import STATUSES, Criterion, Gatekeeper, PatientState, Verdict
 from her2scope.tumorboard.ranking import Adjustment, load_policy
 

@@ -2,15 +2,15 @@
 decision key.
 
 Each sample gets two keys, computed from the study tables without building its
-profile (:func:`her2scope.kb.from_study.study_keys`): its *profile*
-(:func:`~her2scope.kb.from_study.profile_key`: the profile minus who it is, HER2
+profile (:func:`her2scope.tumorboard.from_study.study_keys`): its *profile*
+(:func:`~her2scope.tumorboard.from_study.profile_key`: the profile minus who it is, HER2
 as its reading, the alterations the knowledge base reads) and its *decision key*
-(:func:`~her2scope.kb.from_study.decision_key`: the same, with the alterations
+(:func:`~her2scope.tumorboard.from_study.decision_key`: the same, with the alterations
 counted by what the matcher's alteration step finds in them, not by their text).
 The first sample of each decision key is read into a
-:class:`~her2scope.kb.patient.PatientProfile` (under an assumed therapy history,
-:func:`~her2scope.kb.from_study.with_assumed_history`, when asked: a cBioPortal
-study records none) and matched with :meth:`her2scope.kb.match.Matcher.match` --
+:class:`~her2scope.tumorboard.patient_file.PatientProfile` (under an assumed therapy history,
+:func:`~her2scope.tumorboard.from_study.with_assumed_history`, when asked: a cBioPortal
+study records none) and matched with :meth:`her2scope.tumorboard.match.Matcher.match` --
 the same call, gates and ranking as one patient's report. Samples that share a
 decision key share the result: every step after the alteration step reads the
 findings, not the text. :func:`option_rows` turns a result into the long table
@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 if TYPE_CHECKING:
-    from her2scope.kb.match import Matcher, PatientReport
-    from her2scope.kb.patient import PatientProfile
     from her2scope.study.model import Study
+    from her2scope.tumorboard.match import Matcher
+    from her2scope.tumorboard.patient_file import PatientProfile
+    from her2scope.tumorboard.report import PatientReport
 
 #: Columns of the long option table (one row per sample x strategy the gates decided).
 OPTION_COLUMNS: dict[str, Any] = {
@@ -51,14 +52,14 @@ class BatchMatch:
 
     ``keys``: one row per sample (study order): ``sample_id``, ``alterations`` (the
     profile's list), ``profile`` (index of its distinct profile,
-    :func:`~her2scope.kb.from_study.profile_key`, numbered in order of first sample)
+    :func:`~her2scope.tumorboard.from_study.profile_key`, numbered in order of first sample)
     and ``decision`` (index of its decision key,
-    :func:`~her2scope.kb.from_study.decision_key`; a profile has one decision key).
+    :func:`~her2scope.tumorboard.from_study.decision_key`; a profile has one decision key).
     ``reports``: per decision key, the report of its first sample (or what ``keep``
     made of it: a cohort of 250,000 samples keeps option rows or a summary).
     ``profiles``: the matched profiles (the first sample of each decision key).
     ``history``: the assumed therapy history (a key of
-    :data:`~her2scope.kb.from_study.ASSUMED_HISTORIES`), or None when the samples were
+    :data:`~her2scope.tumorboard.from_study.ASSUMED_HISTORIES`), or None when the samples were
     matched as the study gives them. ``build(ids)``: the profiles of other samples,
     as they were matched (for a result that needs one sample's own match).
     """
@@ -138,15 +139,15 @@ def match_profiles(
     progress: Callable[[int, int], None] | None = None,
     keep: Callable[[PatientReport], Any] | None = None,
 ) -> BatchMatch:
-    """Match each decision key once (:func:`~her2scope.kb.from_study.decision_key`: what
+    """Match each decision key once (:func:`~her2scope.tumorboard.from_study.decision_key`: what
     the decision steps read, HER2 as its reading and the alterations as what the
     alteration step finds); the first sample of a key is matched whole.
 
     ``progress(done, total)`` is called after each match; ``keep(report)`` is what is
     kept of each match (default: the report).
     """
-    from her2scope.kb.from_study import decision_key, kb_reads, profile_key
-    from her2scope.kb.match import Matcher, prefill_her2_calls
+    from her2scope.tumorboard.from_study import decision_key, kb_reads, profile_key
+    from her2scope.tumorboard.match import Matcher, prefill_her2_calls
 
     matcher = matcher if matcher is not None else Matcher()
     prefill_her2_calls(profiles.values())  # every HER2 call of the batch in one engine pass
@@ -184,7 +185,7 @@ def match_study(
     """Every sample of ``study`` matched (HER2 harmonised by the study's convention).
 
     The keys are computed from the study tables
-    (:func:`~her2scope.kb.from_study.study_keys`); a profile is built only for the
+    (:func:`~her2scope.tumorboard.from_study.study_keys`); a profile is built only for the
     first sample of each decision key, the one matched. ``history``: an assumed
     therapy history (:data:`ASSUMED_HISTORIES`), or None to match the samples as the
     study gives them (no history, setting from the sample type), as the per-sample
@@ -192,9 +193,9 @@ def match_study(
     policy the matcher calls HER2 with (default: the patient file's defaults), so a
     cohort reading matches the cohort analysis's calls.
     """
-    from her2scope.kb.from_study import study_keys
-    from her2scope.kb.match import Matcher, prefill_her2_calls
     from her2scope.study.conventions import harmonised
+    from her2scope.tumorboard.from_study import study_keys
+    from her2scope.tumorboard.match import Matcher, prefill_her2_calls
 
     matcher = matcher if matcher is not None else Matcher()
     study = harmonised(study)
@@ -220,7 +221,7 @@ def _profiles(
     ambiguous: str | None,
 ) -> dict[str, PatientProfile]:
     """The profiles of ``ids`` as a batch matches them (history assumed, HER2 options set)."""
-    from her2scope.kb.from_study import profiles_from_study, with_assumed_history
+    from her2scope.tumorboard.from_study import profiles_from_study, with_assumed_history
 
     profiles = profiles_from_study(study, ids)
     if history is not None:
@@ -238,7 +239,7 @@ def _profiles(
 def alteration_evidence(matcher: Matcher, alterations: list[str]) -> dict[str, list[str]]:
     """Biomarker id -> the items that observe it, in the order :meth:`Matcher.observe`
     records them, from the alteration step alone
-    (:meth:`~her2scope.kb.match.Matcher.alteration_findings`)."""
+    (:meth:`~her2scope.tumorboard.match.Matcher.alteration_findings`)."""
     observed: dict[str, list[str]] = {}
     for text in alterations:
         for bid, why in matcher.alteration_findings(text).observations:

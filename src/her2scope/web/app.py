@@ -521,7 +521,7 @@ async def sample_report(
     if fmt not in REPORT_FORMATS:
         raise HTTPException(404, "No such report format.")
     report = await run_in_threadpool(_service(request).sample_report, loaded, sample_id, opts)
-    from her2scope.report import patient as render_patient
+    from her2scope.tumorboard import views as render_patient
 
     text = render_patient.render(report, fmt)
     if fmt == "html":
@@ -538,7 +538,7 @@ async def patient_form(request: Request) -> Response:
 
 
 async def patient_schema(request: Request) -> Response:
-    from her2scope.kb.patient import patient_json_schema
+    from her2scope.tumorboard.patient_file import patient_json_schema
 
     return JSONResponse(patient_json_schema())
 
@@ -568,8 +568,8 @@ async def patient_report(request: Request) -> Response:
     service = _service(request)
 
     def build() -> dict[str, Any]:
-        from her2scope.kb.patient import profile_from_mapping
-        from her2scope.report import patient as render_patient
+        from her2scope.tumorboard import views as render_patient
+        from her2scope.tumorboard.patient_file import profile_from_mapping
 
         problems = form_errors(data)
         if problems:

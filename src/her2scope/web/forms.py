@@ -1,6 +1,6 @@
 """The new-patient form's checks, in plain words, one entry per problem.
 
-The patient file's schema (:class:`her2scope.kb.patient.PatientFile`) decides
+The patient file's schema (:class:`her2scope.tumorboard.patient_file.PatientFile`) decides
 what is valid; this module only words its refusals for a person at the form
 (``"Therapy 1, line: enter a whole number"`` rather than pydantic's ``"Input
 should be a valid integer"``), lists every problem (not the first one and a
@@ -150,7 +150,7 @@ def form_errors(data: Any) -> list[dict[str, str]]:
     """
     from pydantic import ValidationError
 
-    from her2scope.kb.patient import PatientFile
+    from her2scope.tumorboard.patient_file import PatientFile
 
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         return []
@@ -162,7 +162,7 @@ def form_errors(data: Any) -> list[dict[str, str]]:
             loc = tuple(err.get("loc", ()))
             label = field_label(loc)
             if err.get("type") == "extra_forbidden":
-                from her2scope.kb.patient import _model_at, did_you_mean
+                from her2scope.tumorboard.patient_file import _model_at, did_you_mean
 
                 parent = _model_at(PatientFile, loc)
                 allowed = list(parent.model_fields) if parent is not None else []

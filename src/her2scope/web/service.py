@@ -41,9 +41,10 @@ if TYPE_CHECKING:
     from her2scope.cohort.survival import SurvivalResult
     from her2scope.cohort.switching import SwitchingResult
     from her2scope.cohort.table1.result import IntersectionResult
-    from her2scope.kb.match import Matcher, PatientReport
-    from her2scope.kb.patient import PatientProfile
     from her2scope.study.model import Study
+    from her2scope.tumorboard.match import Matcher
+    from her2scope.tumorboard.patient_file import PatientProfile
+    from her2scope.tumorboard.report import PatientReport
 
 #: Choices of the cohort page, the default first (profiles discovered from the data folder).
 PROFILES = tuple(sorted(profile_names(), key=lambda name: name != DEFAULT_PROFILE))
@@ -413,7 +414,7 @@ class Service:
 
         def compute() -> ActionabilityResult:
             from her2scope.cohort.actionability import actionability
-            from her2scope.kb.match import Matcher
+            from her2scope.tumorboard.match import Matcher
 
             # a matcher of its own: the batch takes seconds and must not hold the lock the
             # patient reports share (the knowledge base is read once more, ~2 s)
@@ -427,7 +428,7 @@ class Service:
         """The knowledge-base matcher, built once per process (~2 s)."""
 
         def compute() -> Matcher:
-            from her2scope.kb.match import Matcher
+            from her2scope.tumorboard.match import Matcher
 
             return Matcher()
 
@@ -447,7 +448,7 @@ class Service:
         opts = opts or AnalysisOptions()
 
         def compute() -> PatientReport:
-            from her2scope.kb.from_study import profile_from_study
+            from her2scope.tumorboard.from_study import profile_from_study
 
             profile = profile_from_study(loaded.study, sample_id)
             profile = profile.model_copy(

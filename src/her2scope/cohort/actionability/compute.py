@@ -5,9 +5,9 @@ among endocrine-resistant HER2-low tumours that may be targetable in addition";
 The intersection of the HER2-low subtype with endocrine resistance, Front Oncol
 2024, doi 10.3389/fonc.2024.1461190) with the tumor-board engine itself: every
 sample is matched by :func:`her2scope.tumorboard.batch.match_study` -- the
-patient report's :class:`~her2scope.kb.match.Matcher`, gates and ranking, once
+patient report's :class:`~her2scope.tumorboard.match.Matcher`, gates and ranking, once
 per distinct profile -- under an assumed therapy history (a cohort records
-none; :data:`~her2scope.kb.from_study.ASSUMED_HISTORIES`).
+none; :data:`~her2scope.tumorboard.from_study.ASSUMED_HISTORIES`).
 
 Per sample, the *actionability level* is the best level of an **eligible**
 option tied to a molecular finding of the sample (a gene alteration or another
@@ -45,9 +45,10 @@ from her2scope.errors import ConfigError
 
 if TYPE_CHECKING:
     from her2scope.cohort.options import AnalysisOptions
-    from her2scope.kb.match import Matcher, PatientReport
     from her2scope.study.model import Study
     from her2scope.tumorboard.batch import BatchMatch
+    from her2scope.tumorboard.match import Matcher
+    from her2scope.tumorboard.report import PatientReport
 
 __all__ = [
     "ALL",
@@ -179,7 +180,7 @@ def actionability(
     jurisdiction : {"FDA", "EMA"}
         Whose approval counts as ``approved``.
     history : str, optional
-        Assumed therapy history (:data:`~her2scope.kb.from_study.ASSUMED_HISTORIES`;
+        Assumed therapy history (:data:`~her2scope.tumorboard.from_study.ASSUMED_HISTORIES`;
         default ``after-et-cdk46``: a second-line metastatic decision after endocrine
         therapy + CDK4/6 inhibitor).
     matcher, batch :
@@ -189,10 +190,10 @@ def actionability(
     """
     from her2scope.cohort.options import AnalysisOptions
     from her2scope.cohort.table1.compute import _classified, select_cohort
-    from her2scope.kb.from_study import ASSUMED_HISTORIES, DEFAULT_HISTORY
-    from her2scope.kb.match import Matcher
     from her2scope.study.conventions import harmonised
     from her2scope.tumorboard.batch import match_study
+    from her2scope.tumorboard.from_study import ASSUMED_HISTORIES, DEFAULT_HISTORY
+    from her2scope.tumorboard.match import Matcher
 
     options = options or AnalysisOptions()
     check_choice("jurisdiction", jurisdiction, JURISDICTIONS)

@@ -41,13 +41,6 @@ from her2scope.kb.hotspots import (
     load_hotspots,
 )
 from her2scope.kb.load import load_kb
-from her2scope.kb.parse import (
-    AlterationParser,
-    ParsedAlteration,
-    TherapyNormaliser,
-    Unrecognised,
-)
-from her2scope.kb.patient import Her2Input, HistoryItem, PatientProfile
 from her2scope.kb.schema import (
     HER2_CATEGORY_NAMES,
     PAPER_DOI,
@@ -58,13 +51,15 @@ from her2scope.kb.schema import (
     Strategy,
 )
 from her2scope.tumorboard.gates import Course, Gatekeeper, PatientState, Verdict
-from her2scope.vocab import NOT_POSITIVE_CATEGORIES, RESOLVED_CATEGORIES, ZERO_CATEGORIES
-
-DISCLAIMER = (
-    "This report supports, and does not replace, clinical judgment. It matches the patient's "
-    "data to a curated, cited knowledge base (research use); it is not a treatment "
-    "recommendation. Verify eligibility, current labels and guidelines before any decision."
+from her2scope.tumorboard.patient_file import Her2Input, HistoryItem, PatientProfile
+from her2scope.tumorboard.report import PatientReport
+from her2scope.tumorboard.terms import (
+    AlterationParser,
+    ParsedAlteration,
+    TherapyNormaliser,
+    Unrecognised,
 )
+from her2scope.vocab import NOT_POSITIVE_CATEGORIES, RESOLVED_CATEGORIES, ZERO_CATEGORIES
 
 ZERO_FAMILY = ZERO_CATEGORIES
 NOT_POSITIVE = NOT_POSITIVE_CATEGORIES
@@ -74,101 +69,6 @@ RESOLVED = RESOLVED_CATEGORIES
 #: but the strongest keeps the evidence order unless a reason is shown)
 BASE_SCORE = {"approved": 400, "phase3": 300, "early_clinical": 200, "preclinical": 100}
 CLAIM_PENALTY = {"clinical": 80, "not_stated": 40, "preclinical": 20}
-
-
-@dataclass
-class PatientReport:
-    """Everything the knowledge base says about one patient.
-
-    ``to_dict()`` gives the JSON document (keys ``patient``, ``her2``,
-    ``mechanisms``, ``options`` (eligible, ranked), ``conditional_options``,
-    ``not_eligible`` (= ``excluded_options``), ``left_out``, ``warnings``,
-    ``caveats``, ``alterations``, ``unrecognised``, ``kb_version``,
-    ``disclaimer``); renderers live in :mod:`her2scope.report.patient`.
-    """
-
-    patient: dict[str, Any]
-    her2: dict[str, Any]
-    mechanisms: list[dict[str, Any]]
-    options: list[dict[str, Any]]
-    warnings: list[dict[str, Any]]
-    caveats: list[dict[str, Any]]
-    unrecognised: list[dict[str, str]]
-    kb_version: str
-    kb_as_of: str
-    disclaimer: str = DISCLAIMER
-    observed_biomarkers: list[dict[str, Any]] = field(default_factory=list)
-    #: not eligible: the failed criterion, its reason and source (also ``not_eligible``)
-    excluded_options: list[dict[str, Any]] = field(default_factory=list)
-    alterations: list[dict[str, Any]] = field(default_factory=list)
-    #: waiting on a datum: what is missing and what would settle it
-    conditional_options: list[dict[str, Any]] = field(default_factory=list)
-    #: about something this patient does not have (another HER2 category ...): id and why
-    left_out: list[dict[str, str]] = field(default_factory=list)
-
-    @property
-    def not_eligible(self) -> list[dict[str, Any]]:
-        """The not-eligible strategies (the same list as ``excluded_options``)."""
-        return self.excluded_options
-
-    @property
-    def patient_id(self) -> str:
-        return str(self.patient.get("id", ""))
-
-    def option_therapies(self) -> list[str]:
-        return [o["therapy"] for o in self.options]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "patient": self.patient,
-            "her2": self.her2,
-            "observed_biomarkers": self.observed_biomarkers,
-            "alterations": self.alterations,
-            "mechanisms": self.mechanisms,
-            "options": self.options,
-            "conditional_options": self.conditional_options,
-            "not_eligible": self.excluded_options,
-            "excluded_options": self.excluded_options,
-            "left_out": self.left_out,
-            "warnings": self.warnings,
-            "caveats": self.caveats,
-            "unrecognised": self.unrecognised,
-            "kb_version": self.kb_version,
-            "kb_as_of": self.kb_as_of,
-            "disclaimer": self.disclaimer,
-        }
-
-    @property
-    def table(self) -> Any:
-        """The ranked therapy options as a polars DataFrame (one row per option)."""
-        from her2scope.report.patient import options_frame  # renderers live in report/
-
-        return options_frame(self)
-
-    def to_pandas(self) -> Any:
-        """The ranked therapy options as a pandas DataFrame.
-
-        Examples
-        --------
-        >>> match_patient(read_patient("patient.yaml")).to_pandas()  # doctest: +SKIP
-        """
-        return self.table.to_pandas()
-
-    def summary(self) -> str:
-        """A few lines: HER2 call, mechanisms, the top options and the warnings."""
-        from her2scope.report.patient import summary_text
-
-        return summary_text(self)
-
-    def _repr_markdown_(self) -> str:
-        from her2scope.report.patient import render_markdown  # renderers live in report/
-
-        return render_markdown(self)
-
-    def _repr_html_(self) -> str:
-        from her2scope.report.patient import render_html
-
-        return render_html(self)
 
 
 #: HER2 calls already made: (pathology values..., profile, policy) -> call. Filled
@@ -1820,7 +1720,7 @@ def match_patient(profile: PatientProfile, *, kb: KnowledgeBase | None = None) -
     PatientReport
         ``.options`` (ranked), ``.mechanisms``, ``.warnings``, ``.caveats``;
         ``.table`` / ``to_pandas()`` the options, ``summary()``, renderers in
-        :mod:`her2scope.report.patient`.
+        :mod:`her2scope.tumorboard.views`.
 
     Examples
     --------

@@ -25,14 +25,19 @@ import polars as pl
 
 from her2scope.errors import ConfigError
 from her2scope.her2.engine import CALL_FIELDS, LAYOUT_COLUMNS
-from her2scope.kb.patient import Her2Input, PatientProfile, ReceptorStatus, receptor_status
 from her2scope.study.cancer_type import alterations_sentence, study_report_notes
 from her2scope.study.conventions import her2_limitation
 from her2scope.study.model import Study
+from her2scope.tumorboard.patient_file import (
+    Her2Input,
+    PatientProfile,
+    ReceptorStatus,
+    receptor_status,
+)
 from her2scope.vocab import NONSYN_CLASSES
 
 if TYPE_CHECKING:
-    from her2scope.kb.match import Matcher
+    from her2scope.tumorboard.match import Matcher
 
 #: maftools' non-synonymous classes: the variants that change the protein.
 PROTEIN_ALTERING = NONSYN_CLASSES
@@ -270,7 +275,7 @@ def with_assumed_history(profile: PatientProfile, history: str = DEFAULT_HISTORY
     the profile's notes say which history was assumed, so a report built from it
     never passes the assumption off as the patient's record.
     """
-    from her2scope.kb.patient import TherapyEntry
+    from her2scope.tumorboard.patient_file import TherapyEntry
 
     if history not in ASSUMED_HISTORIES:
         raise ConfigError(
@@ -327,7 +332,7 @@ def profile_key(
 
     data = profile.model_dump(mode="json", exclude=set(IDENTITY_FIELDS))
     if her2_reading:
-        from her2scope.kb.match import call_her2
+        from her2scope.tumorboard.match import call_her2
 
         now = call_her2(profile.her2, profile=profile.profile, ambiguous=profile.ambiguous)
         data["her2"] = [now["category"], list(now["readings"]), bool(now["ambiguous"])]
@@ -359,7 +364,7 @@ def decision_key(profile: PatientProfile, matcher: Matcher) -> str:
 
     :func:`profile_key` with HER2 as its reading, except that the alterations count
     only by what the matcher's alteration step makes of them
-    (:meth:`~her2scope.kb.match.Matcher.alteration_findings`: the biomarkers observed,
+    (:meth:`~her2scope.tumorboard.match.Matcher.alteration_findings`: the biomarkers observed,
     the germline findings confirmed), not by their text. Everything after that step --
     mechanisms, gates, warnings, ranking, the option rows -- reads those findings,
     never the text; the text reaches the report only as evidence ("PIK3CA H1047R"),
@@ -400,7 +405,7 @@ def study_keys(
     only ER/PR, the sample type, the HER2 values of both samples and the alterations,
     and everything else of it is the same for every sample.
     """
-    from her2scope.kb.match import call_her2, prefill_her2_inputs
+    from her2scope.tumorboard.match import call_her2, prefill_her2_inputs
 
     if history is not None and history not in ASSUMED_HISTORIES:
         raise ConfigError(

@@ -1,6 +1,6 @@
 """Formatting of patient reports and of the knowledge base (Markdown, HTML, JSON, TSV).
 
-The only place that turns :class:`~her2scope.kb.match.PatientReport` and KB
+The only place that turns :class:`~her2scope.tumorboard.match.PatientReport` and KB
 entries into text. HTML is self-contained (inline CSS with ``@media print``)
 and rendered by jinja2 with autoescaping, so patient-supplied strings cannot
 inject markup. Markdown is plain enough to read in a terminal.
@@ -9,18 +9,12 @@ inject markup. Markdown is plain enough to read in a terminal.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import yaml
 
 from her2scope.render import html as _html
 
 if TYPE_CHECKING:
-    from her2scope.kb.match import PatientReport
-    from her2scope.kb.schema import KnowledgeBase
-    from her2scope.study.model import Study
+    from her2scope.tumorboard.report import PatientReport
 
 FORMATS = ("md", "html", "json")
 SUFFIX = {"md": ".md", "html": ".html", "json": ".json"}
@@ -430,115 +424,6 @@ def render_index_html(rows: list[dict[str, Any]], title: str) -> str:
 
 
 # -- knowledge base listings ---------------------------------------------------------------
-def kb_rows(kb: KnowledgeBase) -> list[dict[str, str]]:
-    """One row per KB entry: section, id, label/name, class or level, sources."""
-    rows: list[dict[str, str]] = []
-    for b in kb.biomarkers:
-        rows.append(
-            {
-                "section": "biomarker",
-                "id": b.id,
-                "label": b.label,
-                "detail": b.kind,
-                "sources": "; ".join(s.label() for s in b.sources),
-                "as_of": str(b.as_of),
-            }
-        )
-    for m in kb.mechanisms:
-        rows.append(
-            {
-                "section": "mechanism",
-                "id": m.id,
-                "label": m.label,
-                "detail": m.mechanism_class,
-                "sources": "; ".join(s.label() for s in m.sources),
-                "as_of": str(m.as_of),
-            }
-        )
-    for s in kb.strategies:
-        rows.append(
-            {
-                "section": "strategy",
-                "id": s.id,
-                "label": s.label,
-                "detail": s.evidence_level,
-                "sources": "; ".join(x.label() for x in s.sources),
-                "as_of": str(s.as_of),
-            }
-        )
-    for t in kb.trials:
-        rows.append(
-            {
-                "section": "trial",
-                "id": t.id,
-                "label": t.name,
-                "detail": t.status,
-                "sources": "; ".join(x.label() for x in t.sources),
-                "as_of": str(t.as_of),
-            }
-        )
-    return rows
-
-
-def render_kb_tsv(kb: KnowledgeBase) -> str:
-    """Every KB entry as TSV (section, id, label, detail, sources, as_of)."""
-    cols = ("section", "id", "label", "detail", "sources", "as_of")
-    lines = ["\t".join(cols)]
-    for r in kb_rows(kb):
-        lines.append("\t".join(r[c].replace("\t", " ").replace("\n", " ") for c in cols))
-    return "\n".join(lines) + "\n"
-
-
-def render_kb_list(kb: KnowledgeBase, section: str | None = None) -> str:
-    """Plain-text listing for curators."""
-    rows = [r for r in kb_rows(kb) if section is None or r["section"] == section]
-    head = f"knowledge base {kb.meta.version} (as of {kb.meta.as_of}): " + ", ".join(
-        f"{n} {k}" for k, n in kb.counts().items()
-    )
-    width = max((len(r["id"]) for r in rows), default=10)
-    body = [f"{r['section']:<10} {r['id']:<{width}}  [{r['detail']}] {r['label']}" for r in rows]
-    return "\n".join([head, *body]) + "\n"
-
-
-def render_kb_entry(entry: Any) -> str:
-    """One KB entry as YAML (what a curator edits)."""
-    data = entry.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
-    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
-
-
-def kb_diff(old: KnowledgeBase, new: KnowledgeBase) -> dict[str, list[str]]:
-    """Entry ids added, removed and changed (any field) from ``old`` to ``new``."""
-
-    def entries(kb: KnowledgeBase) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for section in ("biomarkers", "mechanisms", "strategies", "trials"):
-            for e in getattr(kb, section):
-                out[f"{section[:-1]}:{e.id}"] = e.model_dump(mode="json")
-        for th in kb.therapies:
-            out[f"therapy:{th.name}"] = th.model_dump(mode="json")
-        return out
-
-    a, b = entries(old), entries(new)
-    return {
-        "added": sorted(set(b) - set(a)),
-        "removed": sorted(set(a) - set(b)),
-        "changed": sorted(k for k in set(a) & set(b) if a[k] != b[k]),
-    }
-
-
-def render_kb_diff(old: KnowledgeBase, new: KnowledgeBase) -> str:
-    """``kb diff`` output: one line per added (+), removed (-) or changed (~) entry."""
-    d = kb_diff(old, new)
-    lines = [
-        f"knowledge base {old.meta.version} -> {new.meta.version}: "
-        f"{len(d['added'])} added, {len(d['removed'])} removed, {len(d['changed'])} changed"
-    ]
-    lines += [f"+ {k}" for k in d["added"]]
-    lines += [f"- {k}" for k in d["removed"]]
-    lines += [f"~ {k}" for k in d["changed"]]
-    return "\n".join(lines) + "\n"
-
-
 def render_patient(report: PatientReport, *, fmt: str = "md") -> str:
     """A patient report as Markdown, self-contained HTML or JSON text.
 
@@ -562,131 +447,3 @@ def render_patient(report: PatientReport, *, fmt: str = "md") -> str:
 
     check_choice("fmt", fmt, FORMATS)
     return render(report, fmt)
-
-
-#: Columns of :func:`options_frame` (one row per ranked therapy option).
-OPTION_COLUMNS = ("rank", "therapy", "label", "evidence_level", "score", "rationale", "trials")
-
-
-def options_frame(report: PatientReport) -> Any:
-    """The ranked therapy options of a report as a polars DataFrame (``PatientReport.table``)."""
-    import polars as pl
-
-    rows = [
-        {
-            "rank": o.get("rank"),
-            "therapy": o.get("therapy"),
-            "label": o.get("label"),
-            "evidence_level": o.get("evidence_level"),
-            "score": o.get("score"),
-            "rationale": o.get("rationale"),
-            "trials": "; ".join(
-                str(t.get("id", t)) if isinstance(t, dict) else str(t)
-                for t in o.get("trials") or []
-            ),
-        }
-        for o in report.options
-    ]
-    schema = {
-        "rank": pl.Int64,
-        "therapy": pl.String,
-        "label": pl.String,
-        "evidence_level": pl.String,
-        "score": pl.Float64,
-        "rationale": pl.String,
-        "trials": pl.String,
-    }
-    return pl.DataFrame(rows, schema=schema, strict=False)
-
-
-def summary_text(report: PatientReport) -> str:
-    """A few lines for a notebook: HER2 call, mechanisms, top options, warnings."""
-    lines = [f"Patient {report.patient_id or '(no id)'}: {report.her2.get('category')}"]
-    if report.mechanisms:
-        lines.append("Mechanisms: " + ", ".join(str(m["label"]) for m in report.mechanisms))
-    for o in report.options[:3]:
-        lines.append(f"  option {o.get('rank')}: {o.get('therapy')} ({o.get('evidence_level')})")
-    if report.conditional_options:
-        lines.append(f"Conditional: {len(report.conditional_options)} (see the report)")
-    if report.excluded_options:
-        lines.append(f"Not eligible: {len(report.excluded_options)}")
-    if report.warnings:
-        lines.append(f"Warnings: {len(report.warnings)}")
-    lines.append(report.disclaimer)
-    return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """What :func:`write_patient_reports` wrote: one file per sample and the index."""
-
-    out_dir: Path
-    files: list[Path]
-    index: list[dict[str, Any]]
-    study_id: str
-
-
-def write_patient_reports(
-    study: Study, out_dir: str | Path, *, fmt: str = "html", kb: KnowledgeBase | None = None
-) -> BatchResult:
-    """One tumor-board report per sample of a study, and an index (``index.tsv``, ``.html``).
-
-    Parameters
-    ----------
-    study : Study
-        A loaded study (:func:`her2scope.load_study`).
-    out_dir : str or Path
-        Output folder (created).
-    fmt : {"md", "html", "json"}
-        Report format.
-    kb : KnowledgeBase, optional
-        Knowledge base (default: the packaged one).
-
-    Returns
-    -------
-    BatchResult
-        Files written and the index rows.
-
-    Examples
-    --------
-    >>> hs.report.write_patient_reports(study, "reports", fmt="md")  # doctest: +SKIP
-    """
-    from her2scope.cohort.options import check_choice
-    from her2scope.kb.from_study import profiles_from_study
-    from her2scope.kb.match import Matcher, prefill_her2_calls
-    from her2scope.outputs import ensure_dir, write_text_atomic
-
-    check_choice("fmt", fmt, SUFFIX)
-    out = ensure_dir(out_dir)
-    matcher = Matcher() if kb is None else Matcher(kb)
-    rows: list[dict[str, Any]] = []
-    files: list[Path] = []
-    taken: set[str] = {"index"}
-    from her2scope.study.conventions import harmonised
-
-    profiles = profiles_from_study(harmonised(study))
-    prefill_her2_calls(profiles.values())  # every HER2 call of the batch in one engine pass
-    for sid, prof in profiles.items():
-        fname = safe_file_name(sid, taken) + SUFFIX[fmt]
-        rep = matcher.match(prof)
-        files.append(write_text_atomic(out / fname, render(rep, fmt)))
-        rows.append(index_row(rep, fname))
-    files.append(write_text_atomic(out / "index.tsv", render_index_tsv(rows)))
-    if fmt == "html":
-        title = f"her2scope reports: {study.study_id}"
-        files.append(write_text_atomic(out / "index.html", render_index_html(rows, title)))
-    return BatchResult(out, files, rows, study.study_id)
-
-
-def safe_file_name(sample_id: str, taken: set[str]) -> str:
-    """A file name for a sample id: safe characters only, unique within one batch."""
-    import hashlib
-    import re
-
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", sample_id).strip("._")[:100] or "sample"
-    # an id that had to be changed, or that collides (case-insensitively), gets a hash of
-    # the original id: "A/B" and "A_B" never share a file
-    if base != sample_id or base.lower() in taken:
-        base = f"{base}_{hashlib.sha1(sample_id.encode('utf-8')).hexdigest()[:10]}"
-    taken.add(base.lower())
-    return base
