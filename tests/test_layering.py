@@ -1,21 +1,23 @@
-"""Layering check: no module-level import goes up the house, and no import cycle.
+"""Layering check: no import goes up the house, and no import cycle.
 
 The order follows docs/architecture.md (DESIGN.md's flow)::
 
-    errors, outputs, safeload, alleles, audit, vocab   (shared, bottom)
-    render, stats                                      (generic: rendering, statistics)
-    her2, study, synth, notation                        (pure HER2 engine; reading)
+    errors, outputs, safeload, alleles, audit, vocab, choices,
+    render, stats                                       (shared, bottom)
+    her2, study, synth, notation                        (HER2 engine; reading)
     alterations
-    analysis, kb
-    report
-    web, cli, tl, _api                                 (faces of the library)
+    kb, tumorboard, export                              (cited data; the patient engine)
+    cohort                                              (the cohort questions)
+    report                                              (hs.report's names only)
+    web, cli, tl, pl, _api                              (faces of the library)
 
 ``her2scope/__init__.py`` loads every public name lazily and imports nothing
 at module level, so it counts as the bottom.
 
-An import inside a function or under ``if TYPE_CHECKING:`` is not a
-module-level import (it runs only when called); those are how results call
-their renderers in report/ and how the CLI stays fast to start.
+Imports are read at module level and, for the checks that say so, inside
+functions and under ``if TYPE_CHECKING:`` too: a lazy import keeps start-up cheap
+but is a dependency all the same, so no result imports its views, render/ imports no
+result, and only the faces and a question's own ``run`` import its ``views``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ RANK = {
     "alleles": 0,
     "audit": 0,
     "vocab": 0,
+    "choices": 0,
     # the generic render layer (summary, formats, html, figures, writers): imports no result
     "render": 0,
     # statistics on counts and frames (a study is read through a Protocol, never imported)
@@ -81,12 +84,32 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-def _module_level_imports(tree: ast.Module, module: str, is_package: bool) -> set[str]:
-    """her2scope modules imported when ``module`` is imported (top level, try and if bodies)."""
+def _module_level_imports(
+    tree: ast.Module,
+    module: str,
+    is_package: bool,
+    *,
+    in_functions: bool = False,
+    type_checking: bool = False,
+) -> set[str]:
+    """her2scope modules imported when ``module`` is imported (top level, try and if bodies);
+    with ``in_functions``, also those imported inside functions and classes (when called);
+    with ``type_checking``, also those under ``if TYPE_CHECKING:`` (a dependency of the
+    code's meaning, if not of its run)."""
     found: set[str] = set()
 
     def visit(body: list[ast.stmt]) -> None:
         for node in body:
+            if in_functions and not isinstance(
+                node, ast.Import | ast.ImportFrom | ast.If | ast.Try
+            ):
+                # a def, class, with, for, while...: every statement list inside it
+                for child in ast.iter_child_nodes(node):
+                    if isinstance(child, ast.stmt):
+                        visit([child])
+                    elif isinstance(child, ast.excepthandler | ast.match_case):
+                        visit(child.body)
+                continue
             if isinstance(node, ast.Import):
                 found.update(a.name for a in node.names if a.name.startswith("her2scope"))
             elif isinstance(node, ast.ImportFrom):
@@ -98,26 +121,40 @@ def _module_level_imports(tree: ast.Module, module: str, is_package: bool) -> se
                 if base.startswith("her2scope"):
                     found.add(base)
                     found.update(f"{base}.{a.name}" for a in node.names)
-            elif isinstance(node, ast.If) and not _is_type_checking(node):
+            elif isinstance(node, ast.If) and (type_checking or not _is_type_checking(node)):
                 visit(node.body)
                 visit(node.orelse)
             elif isinstance(node, ast.Try):
                 visit(node.body)
                 for handler in node.handlers:
                     visit(handler.body)
+                if in_functions:
+                    visit(node.orelse)
+                    visit(node.finalbody)
 
     visit(tree.body)
     return found
 
 
-def _graph() -> dict[str, set[str]]:
+def _graph(*, in_functions: bool = False, type_checking: bool = False) -> dict[str, set[str]]:
     files = {_module_name(p): p for p in SRC.rglob("*.py")}
     graph: dict[str, set[str]] = {}
     for module, path in files.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        imported = _module_level_imports(tree, module, path.name == "__init__.py")
+        imported = _module_level_imports(
+            tree,
+            module,
+            path.name == "__init__.py",
+            in_functions=in_functions,
+            type_checking=type_checking,
+        )
         graph[module] = {m for m in imported if m in files and m != module}
     return graph
+
+
+def _all_imports() -> dict[str, set[str]]:
+    """Every import, at module level or inside a function (what runs when called)."""
+    return _graph(in_functions=True)
 
 
 def test_no_upward_import_at_module_level() -> None:
@@ -137,19 +174,16 @@ def test_every_package_has_a_rank() -> None:
     assert {_layer(m) for m in _graph()} <= set(RANK)
 
 
-def test_report_never_imports_analysis_or_kb_at_module_level() -> None:
-    bad = [
-        f"{m} -> {t}"
-        for m, targets in _graph().items()
-        if _layer(m) == "report"
-        for t in targets
-        if _layer(t) in ("analysis", "kb")
-    ]
-    assert bad == []
+def test_report_is_only_the_public_facade() -> None:
+    """report/ lost its renderers to render/ and the questions' views (26): what is left
+    is ``hs.report``'s names, loaded on first use."""
+    modules = [m for m in _all_imports() if _layer(m) == "report"]
+    assert modules == ["her2scope.report"]
+    assert _graph()["her2scope.report"] == set()
 
 
-def test_no_import_cycle() -> None:
-    graph = _graph()
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
     # packages import their submodules and submodules import siblings through the
     # package: an edge to a package's own __init__ from inside it is not a cycle
     edges = {m: {t for t in ts if not m.startswith(t + ".")} for m, ts in graph.items()}
@@ -185,6 +219,11 @@ def test_no_import_cycle() -> None:
     for v in sorted(edges):
         if v not in index:
             strongconnect(v)
+    return cycles
+
+
+def test_no_import_cycle() -> None:
+    cycles = _cycles(_graph())
     assert cycles == [], f"import cycles: {cycles}"
 
 
@@ -200,8 +239,74 @@ def test_no_matplotlib_use_anywhere() -> None:
 
 def test_the_checker_sees_a_planted_upward_import(tmp_path: Path) -> None:
     tree = ast.parse(
-        "from her2scope.cohort.table1.views import x\nif TYPE_CHECKING:\n    import her2scope.kb\n"
+        "from her2scope.report.cohort import x\nif TYPE_CHECKING:\n    import her2scope.kb\n"
     )
     found = _module_level_imports(tree, "her2scope.her2.engine", False)
-    assert "her2scope.cohort.table1.views" in found
+    assert "her2scope.report.cohort" in found
     assert "her2scope.kb" not in found
+
+
+# ------------------------------------------------------------- every import, when called
+
+#: the faces of the library: they choose a question, call its run and hand the result
+#: to its views
+FACES = {"cli", "web", "tl", "pl", "_api", "__init__", "__main__"}
+
+
+def test_no_import_cycle_counting_function_level_imports() -> None:
+    """A result that imports its renderer inside a method, and a renderer that imports the
+    result (if only for its type), is a cycle as surely as two module-level imports are."""
+    cycles = _cycles(_graph(in_functions=True, type_checking=True))
+    assert cycles == [], f"import cycles (function-level imports counted): {cycles}"
+
+
+def test_no_upward_import_even_inside_functions() -> None:
+    """A lazy import is still a dependency: the house is layered for every import, not
+    only for what runs at import time (the lazy ones keep start-up cheap, nothing else)."""
+    upward = sorted(
+        f"{m} -> {t}"
+        for m, targets in _all_imports().items()
+        for t in targets
+        if RANK[_layer(t)] > RANK[_layer(m)]
+    )
+    assert upward == [], "upward imports (function level counted):\n" + "\n".join(upward)
+
+
+def test_render_imports_nothing_above_the_bottom_layer() -> None:
+    bad = sorted(
+        f"{m} -> {t}"
+        for m, targets in _all_imports().items()
+        if _layer(m) == "render"
+        for t in targets
+        if RANK[_layer(t)] > RANK["render"]
+    )
+    assert bad == [], "render/ must not import results or questions:\n" + "\n".join(bad)
+
+
+def test_only_faces_and_their_own_run_import_a_questions_views() -> None:
+    bad = []
+    for m, targets in _all_imports().items():
+        for t in targets:
+            if not (t.endswith(".views") or ".views." in t):
+                continue
+            package = t.rsplit(".views", 1)[0]
+            own = m.startswith(package + ".") and (
+                m == f"{package}.run" or m.startswith(f"{package}.views")
+            )
+            if _layer(m) not in FACES and not own:
+                bad.append(f"{m} -> {t}")
+    assert bad == [], "views imported outside the faces:\n" + "\n".join(sorted(bad))
+
+
+def test_the_checker_sees_function_level_imports() -> None:
+    tree = ast.parse(
+        "def f():\n    from her2scope.report.cohort import x\n"
+        "class C:\n    def g(self):\n        with open('x'):\n            import her2scope.kb\n"
+        "if TYPE_CHECKING:\n    import her2scope.web\n"
+    )
+    found = _module_level_imports(tree, "her2scope.her2.engine", False, in_functions=True)
+    assert {"her2scope.report.cohort", "her2scope.kb"} <= found
+    assert "her2scope.web" not in found
+    assert "her2scope.report.cohort" not in _module_level_imports(
+        tree, "her2scope.her2.engine", False
+    )

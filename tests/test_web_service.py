@@ -26,7 +26,9 @@ from study_factory import DEFAULT_SAMPLES, make_study
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 testclient = pytest.importorskip("starlette.testclient")
 
-from her2scope.cohort.options import AnalysisOptions  # noqa: E402
+from her2scope.cohort.options import (  # noqa: E402
+    AnalysisOptions,
+)
 from her2scope.web import create_app  # noqa: E402
 from her2scope.web.app import _warm, links_in_new_tab  # noqa: E402
 from her2scope.web.registry import Registry  # noqa: E402

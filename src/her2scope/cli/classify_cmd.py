@@ -161,7 +161,7 @@ def classify(
     Writes every input row and column plus her2_category, ish_group,
     ambiguous and her2_rationale; prints a summary to stderr.
     """
-    from her2scope.cohort.options import canonical_choice
+    from her2scope.choices import canonical_choice
     from her2scope.her2 import AMBIGUITY_POLICIES, SOURCES
     from her2scope.her2 import classify as run
     from her2scope.her2.views import print_her2_summary

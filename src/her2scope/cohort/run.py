@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from her2scope.cohort.options import AnalysisOptions, analyze_command, check_choice
+from her2scope.choices import check_choice
+from her2scope.cohort.options import AnalysisOptions, analyze_command
 from her2scope.cohort.table1 import run as table1
 
 if TYPE_CHECKING:
@@ -136,8 +137,9 @@ def write(done: AnalyzeRun, out_dir: Path, *, command: str) -> list[Path]:
         section = adjusted.html_section(done.adjusted)
         extra = adjusted.write(done.adjusted, out_dir)
     if done.actionability is not None:
-        from her2scope.cohort.actionability.views import html_fragment, write_actionability
+        from her2scope.cohort.actionability.run import html_section
+        from her2scope.cohort.actionability.run import write as write_actionability
 
-        section = (section or "") + html_fragment(done.actionability)
+        section = (section or "") + html_section(done.actionability)
         extra += write_actionability(done.actionability, out_dir)
     return table1.write(done.table1, out_dir, command=command, sections=section) + extra

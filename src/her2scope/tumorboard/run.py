@@ -61,7 +61,7 @@ def write_patient_reports(
     --------
     >>> hs.report.write_patient_reports(study, "reports", fmt="md")  # doctest: +SKIP
     """
-    from her2scope.cohort.options import check_choice
+    from her2scope.choices import check_choice
     from her2scope.outputs import ensure_dir, write_text_atomic
     from her2scope.tumorboard.from_study import profiles_from_study
     from her2scope.tumorboard.match import Matcher, prefill_her2_calls

@@ -443,7 +443,7 @@ def render_patient(report: PatientReport, *, fmt: str = "md") -> str:
     --------
     >>> print(hs.report.render_patient(report, fmt="md"))  # doctest: +SKIP
     """
-    from her2scope.cohort.options import check_choice
+    from her2scope.choices import check_choice
 
     check_choice("fmt", fmt, FORMATS)
     return render(report, fmt)

@@ -18,12 +18,7 @@ import typing
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from her2scope.cohort.options import (
-    AnalysisOptions,
-    HrFilter,
-    SampleType,
-    analyze_command,
-)
+from her2scope.cohort.options import AnalysisOptions, HrFilter, SampleType, analyze_command
 from her2scope.errors import ConfigError
 from her2scope.render.formats import fmt_p
 from her2scope.vocab import (

@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from her2scope.audit import Audit
+from her2scope.choices import check_choice
 from her2scope.cohort.actionability.result import (
     ALL,
     CONTEXT_KINDS,
@@ -40,7 +41,6 @@ from her2scope.cohort.actionability.result import (
     TABLE_COLUMNS,
     ActionabilityResult,
 )
-from her2scope.cohort.options import check_choice
 from her2scope.errors import ConfigError
 
 if TYPE_CHECKING:

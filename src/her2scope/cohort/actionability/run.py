@@ -42,3 +42,17 @@ def run(
     if out is not None:
         views.write_actionability(result, Path(out))
     return result
+
+
+def write(result: ActionabilityResult, out_dir: Path) -> list[Path]:
+    """The actionability files (TSVs, ``actionability_q2.json``, the figure) in ``out_dir``."""
+    from her2scope.cohort.actionability.views import write_actionability
+
+    return write_actionability(result, out_dir)
+
+
+def html_section(result: ActionabilityResult) -> str:
+    """The actionability section of a run's ``report.html``."""
+    from her2scope.cohort.actionability.views import html_fragment
+
+    return html_fragment(result)

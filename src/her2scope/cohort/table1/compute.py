@@ -48,7 +48,8 @@ from her2scope.alterations import (
 )
 from her2scope.alterations.catalog import EVENT_DATA_TYPE
 from her2scope.audit import Audit
-from her2scope.cohort.options import AnalysisOptions, OnePerPatient, check_choice, check_profile
+from her2scope.choices import check_choice
+from her2scope.cohort.options import AnalysisOptions, OnePerPatient, check_profile
 from her2scope.cohort.table1.result import NOT_ASSESSED, IntersectionResult, SensitivityResult
 from her2scope.errors import StudyError
 from her2scope.her2 import classify
