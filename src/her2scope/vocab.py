@@ -83,7 +83,7 @@ ALL_SAMPLE_TYPES: Final = "All"
 # every pair of categories that share a figure stays at least PALETTE_MIN_DELTA_E
 # apart (CIE76 in CIELAB) for normal vision and under deuteranopia and protanopia
 # simulated with the Machado, Oliveira & Fernandes 2009 matrices (severity 1.0);
-# tests/test_palette.py checks it. Built on the Okabe-Ito set (blue #0072B2,
+# tests/render/test_palette.py checks it. Built on the Okabe-Ito set (blue #0072B2,
 # orange #E69F00, bluish green #009E73, reddish purple #CC79A7, vermillion #D55E00,
 # sky blue #56B4E9, black) and Paul Tol's wine #882255.
 

@@ -7,7 +7,7 @@ event word, annotation) or reported: a part with a word the reader does not
 know is **not used** (the unknown word could be a negation or a qualifier that
 changes the meaning) and is listed with the word.
 
-Read forms (see tests/test_notation_corpus.py for the real-world strings):
+Read forms (see tests/notation/test_notation_corpus.py for the real-world strings):
 
 - protein changes, HGVS one/three letter, with or without ``p.``
   (:func:`her2scope.notation.protein.normalise_protein_change`);

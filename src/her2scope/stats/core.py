@@ -22,7 +22,7 @@ Importing ``scipy.stats`` takes ~0.6 s, more than the whole analysis of a
 study, so these functions follow scipy's own code for the four cases above
 and call the same ``scipy.special`` kernels it calls (Boost's binomial and
 hypergeometric distributions, ``ndtri``): same operations in the same order,
-identical floats (``tests/test_stats.py`` checks them against ``scipy.stats``
+identical floats (``tests/stats/test_stats.py`` checks them against ``scipy.stats``
 over many tables). Should a scipy release rename those kernels, the functions
 fall back to ``scipy.stats`` itself.
 """

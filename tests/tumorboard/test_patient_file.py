@@ -17,7 +17,7 @@ from her2scope.tumorboard.patient_file import (
     receptor_reading,
 )
 
-FIX = Path(__file__).parent / "fixtures" / "patients"
+FIX = Path(__file__).parents[1] / "fixtures" / "patients"
 STUDY = Path(os.environ.get("HER2SCOPE_STUDIES", "/nonexistent")) / "breast_msk_2018"
 
 

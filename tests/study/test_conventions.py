@@ -23,7 +23,7 @@ from her2scope.study.conventions import (
     her2_limitation,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "conventions"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "conventions"
 
 
 def _calls(study_dir: Path) -> dict[str, str]:

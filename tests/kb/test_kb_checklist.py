@@ -7,7 +7,7 @@ from pathlib import Path
 
 from her2scope.kb import load_kb
 
-CHECKLIST = Path(__file__).resolve().parents[1] / "docs" / "kb-checklist.md"
+CHECKLIST = Path(__file__).resolve().parents[2] / "docs" / "kb-checklist.md"
 
 
 def _checklist_ids() -> dict[str, list[str]]:

@@ -17,7 +17,7 @@ from her2scope.notation.protein import normalise_protein_change
 from her2scope.notation.variants import split_parts, tokenize
 from her2scope.tumorboard.terms import TherapyNormaliser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STUDIES = os.environ.get("HER2SCOPE_STUDIES", "")
 MAF = Path(STUDIES) / "breast_msk_2018" / "data_mutations.txt" if STUDIES else None
 

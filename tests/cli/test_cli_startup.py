@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_study"
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo_study"
 
 HEAVY = ("scipy.stats", "matplotlib", "lifelines", "pandas", "statsmodels")
 

@@ -21,7 +21,7 @@ import pytest
 
 from figure_checks import embedded_svgs, svg_text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from study_factory import DEFAULT_SAMPLES, make_study
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

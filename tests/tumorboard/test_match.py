@@ -11,7 +11,7 @@ from her2scope.kb import PatientProfile, match_patient, read_patient
 from her2scope.kb.schema import EVIDENCE_RANK
 from her2scope.tumorboard.patient_file import Her2Input
 
-FIX = Path(__file__).parent / "fixtures" / "patients"
+FIX = Path(__file__).parents[1] / "fixtures" / "patients"
 
 
 def _report(**kw: Any) -> dict[str, Any]:

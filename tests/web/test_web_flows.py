@@ -21,7 +21,7 @@ from browser_harness import LAUNCH_ARGS, chromium_path, serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.study]
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 AXE = ASSETS / "axe-core" / "axe.min.js"
 STUDY = "breast_msk_2018"
 

@@ -12,7 +12,7 @@ from matplotlib import image as mpimg
 from browser_harness import LAUNCH_ARGS, chromium_path
 from her2scope.cli import main
 
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_study"
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo_study"
 
 
 def test_report_renders_with_visible_figures(tmp_path: Path) -> None:

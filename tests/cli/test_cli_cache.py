@@ -12,7 +12,7 @@ import pytest
 from her2scope.cli import main
 from study_factory import make_study
 
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_study"
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo_study"
 
 
 def _aged_study(tmp_path: Path, demo: bool = False) -> Path:

@@ -14,7 +14,7 @@ from her2scope.kb.load import load_kb
 from vignette_checks import check_vignette
 
 CASES = yaml.safe_load(
-    (Path(__file__).parent / "fixtures" / "vignettes_kb.yaml").read_text(encoding="utf-8")
+    (Path(__file__).parents[1] / "fixtures" / "vignettes_kb.yaml").read_text(encoding="utf-8")
 )["cases"]
 
 

@@ -19,7 +19,7 @@ from her2scope.tumorboard.patient_file import profile_from_mapping
 from vignette_checks import check_vignette
 
 CASES = yaml.safe_load(
-    (Path(__file__).parent / "fixtures" / "vignettes.yaml").read_text(encoding="utf-8")
+    (Path(__file__).parents[1] / "fixtures" / "vignettes.yaml").read_text(encoding="utf-8")
 )["cases"]
 
 

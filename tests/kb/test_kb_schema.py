@@ -13,7 +13,7 @@ from her2scope.kb import EVIDENCE_RANK, load_kb
 from her2scope.kb.load import DEFAULT_KB_DIR
 from her2scope.kb.schema import Mechanism
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 
 def _all_sources(kb):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 import her2scope as hs
 from figure_checks import embedded_svgs, svg_text
 
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo_study"
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo_study"
 
 
 @pytest.fixture(scope="module")

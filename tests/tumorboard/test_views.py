@@ -11,7 +11,7 @@ from her2scope.cli import main
 from her2scope.kb import PatientProfile, match_patient, read_patient
 from her2scope.tumorboard.views import render_html, render_json, render_markdown
 
-FIX = Path(__file__).parent / "fixtures" / "patients"
+FIX = Path(__file__).parents[1] / "fixtures" / "patients"
 
 
 def test_markdown_is_terminal_readable_and_has_disclaimer() -> None:

@@ -26,7 +26,7 @@ from her2scope.study import load_study
 from her2scope.study.conventions import harmonise
 from her2scope.study.model import Study
 
-HANDCHECK = Path(__file__).parent / "fixtures" / "tcga_her2" / "handcheck_brca_tcga_pub2015.tsv"
+HANDCHECK = Path(__file__).parents[1] / "fixtures" / "tcga_her2" / "handcheck_brca_tcga_pub2015.tsv"
 #: IHC 2+ with FISH positive in the study; read as per-cell copies they are group 1
 #: (HER2-positive); divided by the cell count they were HER2-low
 FIVE = (

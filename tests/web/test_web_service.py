@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from study_factory import DEFAULT_SAMPLES, make_study
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
