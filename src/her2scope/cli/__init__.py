@@ -116,7 +116,8 @@ def as_flags(message: str) -> str:
     The library validates options and names its parameters; the command line
     only renames them to the flags a user typed.
     """
-    flags = {"mapping": "map field=column"}  # where the flag is not the parameter's name
+    # where the flag is not the parameter's name
+    flags = {"mapping": "map field=column", "fmt": "format"}
 
     def flag(m: re.Match[str]) -> str:
         return "--" + flags.get(m[1], m[1].replace("_", "-"))

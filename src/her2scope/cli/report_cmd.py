@@ -33,12 +33,6 @@ app.add_typer(kb_app, name="kb")
 _FORMATS = ("md", "html", "json")
 
 
-def _check_format(fmt: str) -> str:
-    if fmt not in _FORMATS:
-        raise ConfigError(f"--format must be one of {', '.join(_FORMATS)}, got {fmt!r}")
-    return fmt
-
-
 def _write(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
@@ -97,7 +91,7 @@ def report(
 
         _write(dump_json(patient_json_schema()), out)
         return
-    _check_format(fmt)
+    render.check_format(fmt)  # the library checks it, before a study is read
     if patient is not None and study is not None:
         raise ConfigError("give either a PATIENT file or --study, not both")
     if patient is not None:

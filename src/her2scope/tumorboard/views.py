@@ -443,7 +443,12 @@ def render_patient(report: PatientReport, *, fmt: str = "md") -> str:
     --------
     >>> print(hs.report.render_patient(report, fmt="md"))  # doctest: +SKIP
     """
+    return render(report, check_format(fmt))
+
+
+def check_format(fmt: str) -> str:
+    """``fmt`` when it is one of :data:`FORMATS`, else a ConfigError naming parameter fmt."""
     from her2scope.choices import check_choice
 
     check_choice("fmt", fmt, FORMATS)
-    return render(report, fmt)
+    return fmt
