@@ -31,7 +31,7 @@ from her2scope.her2 import (
     parse_ish_status,
 )
 from her2scope.her2 import parse as parse_module
-from her2scope.her2.vocab import MAX_CELL_CHARS
+from her2scope.her2.words import MAX_CELL_CHARS
 
 POSITIVE = "HER2-positive"
 ASCO = ["asco-cap-2018", "asco-cap-2023"]

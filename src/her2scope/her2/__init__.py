@@ -28,7 +28,7 @@ from her2scope.her2.parse import (
     parse_ish_status,
 )
 from her2scope.her2.profiles import Her2Profile, list_profiles, load_profile
-from her2scope.her2.vocab import (
+from her2scope.her2.words import (
     AMBIGUITY_POLICIES,
     CANONICAL_FIELDS,
     CATEGORY_RANK,

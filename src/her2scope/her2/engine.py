@@ -33,7 +33,7 @@ from her2scope.her2.parse import (
 )
 from her2scope.her2.profiles import Her2Profile, load_profile
 from her2scope.her2.rules import PREFIX, C, build_stages
-from her2scope.her2.vocab import (
+from her2scope.her2.words import (
     AMBIGUITY_POLICIES,
     CANONICAL_FIELDS,
     HER2_CATEGORIES,

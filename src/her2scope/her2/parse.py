@@ -8,13 +8,13 @@ human description for the rationale, and either ``missing`` (the report says
 no result: ``Not Available``, ``Not done (decalcified)``, ``NULL``, empty) or
 ``unusable`` (text that is there but cannot be read, e.g. ``abc``). An
 unusable value is never guessed at; the caller counts it in the audit. The
-words understood live in :mod:`her2scope.her2.vocab`; any other word makes the
+words understood live in :mod:`her2scope.her2.words`; any other word makes the
 value unusable.
 
 Conventions (documented once, used everywhere):
 
 * **Bounded input.** A cell longer than
-  :data:`~her2scope.her2.vocab.MAX_CELL_CHARS` characters is unusable
+  :data:`~her2scope.her2.words.MAX_CELL_CHARS` characters is unusable
   without being read; runs of whitespace are read as one space. Every
   pattern here is linear in the length of its input (possessive quantifiers,
   no two adjacent quantifiers that can share characters).
@@ -55,7 +55,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from her2scope.her2.vocab import (
+from her2scope.her2.words import (
     IHC_WORDS,
     ISH_AMPLIFIED_PREFIXES,
     ISH_AMPLIFIED_WORDS,
@@ -94,8 +94,8 @@ def too_long(raw: str) -> str | None:
 def is_missing_token(raw: str | None) -> bool:
     """True when ``raw`` says no result was reported (``Not Available``, ``[Unknown]``, ``NULL``).
 
-    The tokens are :data:`~her2scope.her2.vocab.MISSING_TOKENS` and
-    :data:`~her2scope.her2.vocab.MISSING_PREFIXES`; a cell longer than the
+    The tokens are :data:`~her2scope.her2.words.MISSING_TOKENS` and
+    :data:`~her2scope.her2.words.MISSING_PREFIXES`; a cell longer than the
     length cap is never missing (it is unusable).
     """
     if raw is None:
@@ -311,7 +311,7 @@ def parse_ihc(raw: str | None) -> IhcReading:
     Accepts ``0``/``0+``/``1+``..``3+``, ranges (``0-1+``, ``1-2+``, ``2-3+``),
     annotations (``(focal)``, ``(outside)``, ``1+ (outside 3+)``,
     ``3+ (heterogenous 70-80% pos)``) and the words of
-    :data:`~her2scope.her2.vocab.IHC_WORDS` plus ``ultralow``, ``0 (null)``,
+    :data:`~her2scope.her2.words.IHC_WORDS` plus ``ultralow``, ``0 (null)``,
     ``HER2-null`` and ``no staining``. A bare ``NULL`` is missing. See the
     module docstring for the in-house-first rule.
     """
@@ -588,7 +588,7 @@ def parse_ish_status(raw: str | None) -> IshStatusReading:
     ``No evidence of amplification``, ``Equivocal``, ``Test Failure``, ``ISH group 1``-``5``,
     ``Negative (outside)``).
 
-    Words and negations as in :mod:`her2scope.her2.vocab`; anything else is
+    Words and negations as in :mod:`her2scope.her2.words`; anything else is
     unusable. Missing tokens (``Not Applicable``, ``Unk/ND``, ``[Not
     Available]``) give ``missing``; a test failure is kept as status
     ``failed`` (no result, but said in the rationale). A note in parentheses

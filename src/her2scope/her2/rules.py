@@ -34,7 +34,7 @@ from typing import Any, Final, cast
 import polars as pl
 
 from her2scope.her2.profiles import LEVELS, Her2Profile, IshRules
-from her2scope.her2.vocab import (
+from her2scope.her2.words import (
     EQUIVOCAL,
     LOW,
     NULL,

@@ -1,10 +1,8 @@
-"""Cancer Hotspots v2 and gene roles: how an alteration outside the curated entries is read.
+"""Cancer Hotspots v2: how a variant outside the curated entries is read (with the gene
+roles of :mod:`her2scope.kb.gene_roles`).
 
 ``data/hotspots_v2.tsv`` is derived (values unchanged) from Chang MT et al.,
 Cancer Discov 2018;8(2):174-183, by ``scripts/derive_hotspots.py``.
-``data/kb/gene_roles.yaml`` says, with a public source per gene, whether a
-gene acts as a tumor suppressor (a truncating variant or a deep deletion is
-read as loss of function) or an oncogene.
 """
 
 from __future__ import annotations
@@ -14,11 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-
-from her2scope.kb.sources import Sources
-from her2scope.safeload import trusted_yaml
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 #: How a reader is told where a hotspot fact comes from (the table's own header says the same).
@@ -134,35 +127,3 @@ def load_hotspots(path: Path | None = None) -> Hotspots:
                 )
             )
     return Hotspots(rows)
-
-
-class GeneRole(BaseModel):
-    """One gene's role in cancer, with its public source."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    gene: str
-    role: str = Field(pattern=r"^(tumor_suppressor|oncogene|context_dependent)$")
-    sources: Sources
-
-
-class GeneRoles:
-    """Gene -> role (``tumor_suppressor`` | ``oncogene`` | ``context_dependent``)."""
-
-    def __init__(self, entries: list[GeneRole]) -> None:
-        self.entries = {e.gene: e for e in entries}
-
-    def role(self, gene: str) -> str | None:
-        e = self.entries.get(gene)
-        return e.role if e else None
-
-
-@lru_cache(maxsize=1)
-def load_gene_roles(path: Path | None = None) -> GeneRoles:
-    """The packaged gene-role table (``data/kb/gene_roles.yaml``)."""
-    src = path or DATA / "kb" / "gene_roles.yaml"
-    if not src.is_file():
-        return GeneRoles([])
-    data = trusted_yaml(src.read_text(encoding="utf-8")) or {}
-    entries = TypeAdapter(list[GeneRole]).validate_python(data.get("genes", []))
-    return GeneRoles(entries)

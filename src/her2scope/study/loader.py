@@ -584,12 +584,12 @@ def _check_her2_columns(samples: pl.DataFrame, name: str | None, audit: Audit) -
 
     Without an IHC column every HER2 call is unknown; without ISH columns the
     ASCO/CAP profiles cannot settle IHC 2+ (ihc-only is unaffected). Checked
-    per source of :data:`her2scope.her2.vocab.MSK_COLUMNS` (and the canonical
+    per source of :data:`her2scope.her2.words.MSK_COLUMNS` (and the canonical
     column names), on the clinical sample file.
     """
     if not samples.height:
         return
-    from her2scope.her2.vocab import CANONICAL_FIELDS, MSK_COLUMNS
+    from her2scope.her2.words import CANONICAL_FIELDS, MSK_COLUMNS
 
     present = set(samples.columns)
     canonical = {f for f in CANONICAL_FIELDS if f in present}

@@ -33,13 +33,8 @@ from functools import lru_cache
 from typing import Any
 
 import her2scope.tumorboard.ranking as ranking
-from her2scope.kb.hotspots import (
-    HOTSPOT_CITATION,
-    GeneRoles,
-    Hotspots,
-    load_gene_roles,
-    load_hotspots,
-)
+from her2scope.kb.gene_roles import GeneRoles, load_gene_roles
+from her2scope.kb.hotspots import HOTSPOT_CITATION, Hotspots, load_hotspots
 from her2scope.kb.load import load_kb
 from her2scope.kb.schema import (
     HER2_CATEGORY_NAMES,
