@@ -18,14 +18,15 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def fmt_p(value: Any) -> str:
-    """A p- or q-value: ``0.342``, ``0.0042``, ``7.1e-05``; blank when missing.
+def fmt_p(value: Any, *, missing: str = "") -> str:
+    """A p- or q-value: ``0.342``, ``0.0042``, ``7.1e-05``; ``missing`` (blank) when missing.
 
     Three decimals from 0.01 up, two significant digits below (a small p keeps
-    its exponent and is never rounded to zero).
+    its exponent and is never rounded to zero). ``missing="-"`` for a table whose
+    other not-estimable cells say ``-`` (the adjusted odds ratios).
     """
     if _missing(value):
-        return ""
+        return missing
     p = float(value)
     return f"{p:.2g}" if p < 0.01 else f"{p:.3f}"
 

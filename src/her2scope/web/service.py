@@ -46,19 +46,6 @@ PROFILES = tuple(sorted(profile_names(), key=lambda name: name != DEFAULT_PROFIL
 POLICIES = tuple(sorted(AMBIGUITY_POLICIES, key=lambda policy: policy != "exclude"))
 SAMPLE_TYPES: tuple[str, ...] = typing.get_args(SampleType)
 HR_FILTERS: tuple[str, ...] = typing.get_args(HrFilter)
-MAP_FIELDS = (
-    "ihc",
-    "ish_status",
-    "ish_ratio",
-    "her2_copies",
-    "cep17_copies",
-    "hr",
-    "er",
-    "pr",
-    "sample_type",
-    "os_months",
-    "os_status",
-)
 #: readable words for the ambiguity policies, the same on every page
 POLICY_WORDS = {"exclude": "exclude", "low": "as HER2-low", "zero": "as HER2-0"}
 _COHORT_FIGURES = ("forest", "stacked", "oncoprint")

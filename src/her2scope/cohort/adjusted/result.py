@@ -36,11 +36,6 @@ def fmt_est(value: Any, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
-def fmt_p_dash(value: Any) -> str:
-    """A p-value (:func:`~her2scope.render.formats.fmt_p`), ``-`` when missing."""
-    return fmt_p(value) or "-"
-
-
 def fmt_or(row: dict[str, Any], prefix: str) -> str:
     """``1.23 (0.80-1.90)`` for the ``prefix`` (crude, mh, adj) odds ratio of a row, or
     ``n/e (why)`` when it could not be estimated."""
@@ -123,10 +118,10 @@ def answers(result: AdjustedResult) -> list[dict[str, str]]:
                     f"(CI {fmt_est(ze['cluster_low'], 1)}-{fmt_est(ze['cluster_high'], 1)}); "
                     f"OR of HER2-low, lobular vs ductal, {fmt_est(q3['crude_or'])} "
                     f"({fmt_est(q3['crude_ci_low'])}-{fmt_est(q3['crude_ci_high'])}, Fisher p "
-                    f"{fmt_p_dash(q3['p_fisher'])}); adjusted for "
+                    f"{fmt_p(q3['p_fisher'], missing='-')}); adjusted for "
                     f"{', '.join(q3['adj_covariates']) or 'nothing'} {fmt_est(q3['adj_or'])} "
                     f"({fmt_est(q3['adj_ci_low'])}-{fmt_est(q3['adj_ci_high'])}, "
-                    f"p {fmt_p_dash(q3['p_adj'])})."
+                    f"p {fmt_p(q3['p_adj'], missing='-')})."
                 ),
             }
         )
@@ -142,7 +137,7 @@ def summary_lines(result: AdjustedResult) -> list[str]:
     for row in result.table.filter(pl.col("level") != "alteration").iter_rows(named=True):
         lines.append(
             f"  {row['label']}: crude {fmt_or(row, 'crude')}, MH {fmt_or(row, 'mh')}, "
-            f"adjusted {fmt_or(row, 'adj')} q {fmt_p_dash(row['q_adj'])}"
+            f"adjusted {fmt_or(row, 'adj')} q {fmt_p(row['q_adj'], missing='-')}"
         )
     lines.extend(f"  note: {n}" for n in result.notes)
     lines.append(f"Open questions of {PAPER}, endocrine-resistant tumors:")

@@ -21,9 +21,9 @@ from her2scope.cohort.adjusted.result import (
     answers,
     fmt_est,
     fmt_or,
-    fmt_p_dash,
     summary_lines,
 )
+from her2scope.render.formats import fmt_p
 from her2scope.vocab import ESTIMATE_COLOURS
 
 if TYPE_CHECKING:
@@ -57,9 +57,9 @@ def terminal_table(result: AdjustedResult) -> Table:
             f"{r['n_altered_low']}/{r['n_altered_zero']}",
             fmt_or(r, "crude"),
             fmt_or(r, "mh"),
-            fmt_p_dash(r["p_breslow_day"]),
+            fmt_p(r["p_breslow_day"], missing="-"),
             fmt_or(r, "adj"),
-            fmt_p_dash(r["q_adj"]),
+            fmt_p(r["q_adj"], missing="-"),
             style="bold" if r["level"] != "alteration" else None,
         )
     return t
@@ -245,12 +245,12 @@ def html_section(result: AdjustedResult) -> str:
             "pa": fmt_est(r["pct_low_altered"], 1),
             "pn": fmt_est(r["pct_low_not_altered"], 1),
             "crude": fmt_or(r, "crude"),
-            "pf": fmt_p_dash(r["p_fisher"]),
+            "pf": fmt_p(r["p_fisher"], missing="-"),
             "mh": fmt_or(r, "mh"),
-            "bd": fmt_p_dash(r["p_breslow_day"]),
+            "bd": fmt_p(r["p_breslow_day"], missing="-"),
             "adj": fmt_or(r, "adj"),
-            "padj": fmt_p_dash(r["p_adj"]),
-            "qadj": fmt_p_dash(r["q_adj"]),
+            "padj": fmt_p(r["p_adj"], missing="-"),
+            "qadj": fmt_p(r["q_adj"], missing="-"),
             "notes": "; ".join(x for x in (r["dropped_covariates"], r["note"]) if x),
         }
         for r in result.table.iter_rows(named=True)
