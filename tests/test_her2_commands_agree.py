@@ -25,7 +25,7 @@ from her2scope.export.views import PREFIX
 from her2scope.study import load_study
 from her2scope.study.conventions import harmonise
 from her2scope.tumorboard.from_study import profiles_from_study
-from her2scope.tumorboard.match import call_her2, prefill_her2_calls
+from her2scope.tumorboard.her2_calls import call_her2, prefill_her2_calls
 
 STUDIES = ("breast_msk_2018", "brca_tcga_pub2015")
 

@@ -28,7 +28,7 @@ _TUMORBOARD = {
     "DISCLAIMER": "her2scope.tumorboard.report",
     "PatientReport": "her2scope.tumorboard.report",
     "Matcher": "her2scope.tumorboard.match",
-    "call_her2": "her2scope.tumorboard.match",
+    "call_her2": "her2scope.tumorboard.her2_calls",
     "match_patient": "her2scope.tumorboard.match",
     "Her2Input": "her2scope.tumorboard.patient_file",
     "PatientProfile": "her2scope.tumorboard.patient_file",

@@ -147,7 +147,8 @@ def match_profiles(
     kept of each match (default: the report).
     """
     from her2scope.tumorboard.from_study import decision_key, kb_reads, profile_key
-    from her2scope.tumorboard.match import Matcher, prefill_her2_calls
+    from her2scope.tumorboard.her2_calls import prefill_her2_calls
+    from her2scope.tumorboard.match import Matcher
 
     matcher = matcher if matcher is not None else Matcher()
     prefill_her2_calls(profiles.values())  # every HER2 call of the batch in one engine pass
@@ -195,7 +196,8 @@ def match_study(
     """
     from her2scope.study.conventions import harmonised
     from her2scope.tumorboard.from_study import study_keys
-    from her2scope.tumorboard.match import Matcher, prefill_her2_calls
+    from her2scope.tumorboard.her2_calls import prefill_her2_calls
+    from her2scope.tumorboard.match import Matcher
 
     matcher = matcher if matcher is not None else Matcher()
     study = harmonised(study)

@@ -332,7 +332,7 @@ def profile_key(
 
     data = profile.model_dump(mode="json", exclude=set(IDENTITY_FIELDS))
     if her2_reading:
-        from her2scope.tumorboard.match import call_her2
+        from her2scope.tumorboard.her2_calls import call_her2
 
         now = call_her2(profile.her2, profile=profile.profile, ambiguous=profile.ambiguous)
         data["her2"] = [now["category"], list(now["readings"]), bool(now["ambiguous"])]
@@ -405,7 +405,7 @@ def study_keys(
     only ER/PR, the sample type, the HER2 values of both samples and the alterations,
     and everything else of it is the same for every sample.
     """
-    from her2scope.tumorboard.match import call_her2, prefill_her2_inputs
+    from her2scope.tumorboard.her2_calls import call_her2, prefill_her2_inputs
 
     if history is not None and history not in ASSUMED_HISTORIES:
         raise ConfigError(

@@ -64,7 +64,8 @@ def write_patient_reports(
     from her2scope.choices import check_choice
     from her2scope.outputs import ensure_dir, write_text_atomic
     from her2scope.tumorboard.from_study import profiles_from_study
-    from her2scope.tumorboard.match import Matcher, prefill_her2_calls
+    from her2scope.tumorboard.her2_calls import prefill_her2_calls
+    from her2scope.tumorboard.match import Matcher
 
     check_choice("fmt", fmt, SUFFIX)
     out = ensure_dir(out_dir)
