@@ -1,10 +1,16 @@
-"""The tumor-board engine's decision steps: gates (who a strategy is for), then ranking.
+"""The tumor-board engine: one patient (or every sample of a study) against the knowledge base.
 
-:mod:`her2scope.tumorboard.gates` turns a strategy's population (knowledge-base
-data) and the global gates (``gates.yaml``) into a verdict per strategy;
-:mod:`her2scope.tumorboard.ranking` orders the eligible ones by the named rules
-of ``ranking.yaml``. The matcher (:mod:`her2scope.tumorboard.match`) reads the patient
-and explains the result; these modules decide.
+read (:mod:`~her2scope.tumorboard.patient_file`: the patient file;
+:mod:`~her2scope.tumorboard.her2_calls`: its HER2 call, both branches when ambiguous;
+:mod:`~her2scope.tumorboard.terms`: findings and drugs onto knowledge-base terms;
+:mod:`~her2scope.tumorboard.from_study`: a study's samples as patients) ·
+gates (:mod:`~her2scope.tumorboard.gates`: who a strategy is for, ``gates.yaml``) ·
+rank (:mod:`~her2scope.tumorboard.ranking`: the named rules of ``ranking.yaml``) ·
+explain (:mod:`~her2scope.tumorboard.match`: the matcher, which reads, calls the gates
+and the ranking, and explains) · the typed report (:mod:`~her2scope.tumorboard.report`) ·
+its views (:mod:`~her2scope.tumorboard.views`) · batch (:mod:`~her2scope.tumorboard.batch`:
+a study matched once per decision key; :mod:`~her2scope.tumorboard.run`: one file per
+sample).
 """
 
 from her2scope.tumorboard.gates import STATUSES, Criterion, Gatekeeper, PatientState, Verdict
