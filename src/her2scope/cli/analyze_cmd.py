@@ -24,6 +24,7 @@ from her2scope.cli.classify_cmd import (
     check_cancer_type,
     harmonised_study,
     parse_map,
+    read_study,
     require_her2_levels,
 )
 from her2scope.errors import ConfigError
@@ -151,7 +152,6 @@ def analyze(
     from her2scope.cohort import run as pipeline
     from her2scope.cohort.options import AnalysisOptions, parse_expected_range
     from her2scope.cohort.table1 import views
-    from her2scope.study import load_study
     from her2scope.vocab import ALL_CLASS, MECHANISM_CLASSES
 
     options = AnalysisOptions(
@@ -195,10 +195,9 @@ def analyze(
         err.print(f"done in {time.perf_counter() - t0:.2f} s")
         return
     study = studies[0]
-    loaded = harmonised_study(
-        load_study(study, cache=cache_choice(no_cache)), conventions, map_, source
+    loaded = read_study(
+        study, no_cache=no_cache, conventions=conventions, map_=map_, source=source, strict=strict
     )
-    check_cancer_type(loaded, strict=strict)
     require_her2_levels(loaded, "the HER2-low x alteration table")
     cat = load_catalog(catalog) if catalog else load_catalog()
     bar: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from her2scope.cli.app import app, complete_profile
+from her2scope.cli.app import app, cache_choice, complete_profile
 from her2scope.errors import ConfigError, InputFormatError
 
 
@@ -111,6 +111,27 @@ def check_cancer_type(study: Any, *, strict: bool) -> None:
         raise StudyError(message)
     study.audit.add("warning", "study.not_breast", message)
     Console(stderr=True).print(f"warning: {message}", markup=False)
+
+
+def read_study(
+    study: str,
+    *,
+    no_cache: bool,
+    conventions: str | None,
+    map_: list[str] | None,
+    source: str = "sequenced",
+    strict: bool = False,
+) -> Any:
+    """A command's study: loaded (from the parsed cache unless ``--no-cache``), read by its
+    convention (:func:`harmonised_study`, the choice printed) and checked to be breast
+    cancer (:func:`check_cancer_type`: warned, or refused with ``strict``)."""
+    from her2scope.study import load_study
+
+    loaded = harmonised_study(
+        load_study(study, cache=cache_choice(no_cache)), conventions, map_, source
+    )
+    check_cancer_type(loaded, strict=strict)
+    return loaded
 
 
 @app.command()

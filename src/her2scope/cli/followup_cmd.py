@@ -18,7 +18,6 @@ import typer
 from her2scope.cli.app import (
     NoCacheOpt,
     app,
-    cache_choice,
     complete_choice,
     complete_profile,
     complete_study,
@@ -29,8 +28,7 @@ from her2scope.cli.classify_cmd import (
     ConventionsOpt,
     MapOpt,
     StrictOpt,
-    check_cancer_type,
-    harmonised_study,
+    read_study,
 )
 from her2scope.vocab import profile_names
 
@@ -77,11 +75,9 @@ def switching_command(
     from her2scope.cohort.options import SwitchingOptions, make_options
     from her2scope.cohort.switching import run
     from her2scope.cohort.switching.views import print_switching, write_switching
-    from her2scope.study import load_study
 
     options = make_options(SwitchingOptions, {"profile": profile, "ambiguous": ambiguous})
-    loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
-    check_cancer_type(loaded, strict=strict)
+    loaded = read_study(study, no_cache=no_cache, conventions=conventions, map_=map_, strict=strict)
     result = run(loaded, options)
     print_switching(result)
     if out is not None:
@@ -109,11 +105,9 @@ def survival_command(
     from her2scope.cohort.options import SurvivalOptions, make_options
     from her2scope.cohort.survival import run
     from her2scope.cohort.survival.views import print_survival, write_survival
-    from her2scope.study import load_study
 
     options = make_options(SurvivalOptions, {"by": by, "profile": profile, "ambiguous": ambiguous})
-    loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
-    check_cancer_type(loaded, strict=strict)
+    loaded = read_study(study, no_cache=no_cache, conventions=conventions, map_=map_, strict=strict)
     result = run(loaded, options, refuse_empty=True)
     print_survival(result)
     if out is not None:

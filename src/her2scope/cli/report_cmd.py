@@ -13,12 +13,11 @@ from typing import Annotated
 
 import typer
 
-from her2scope.cli.app import NoCacheOpt, app, cache_choice, results_folder
+from her2scope.cli.app import NoCacheOpt, app, results_folder
 from her2scope.cli.classify_cmd import (
     ConventionsOpt,
     MapOpt,
-    check_cancer_type,
-    harmonised_study,
+    read_study,
     require_known_profile,
 )
 from her2scope.errors import ConfigError
@@ -103,14 +102,13 @@ def report(
         return
     if study is None:
         raise ConfigError("give a PATIENT file, or --study with --sample or --all")
-    from her2scope.study import load_study
     from her2scope.tumorboard.from_study import profile_from_study
 
     if all_samples == (sample is not None):
         raise ConfigError("with --study give exactly one of --sample ID or --all")
-    # the study's HER2 and receptor columns read by its convention (TCGA, METABRIC ...)
-    loaded = harmonised_study(load_study(study, cache=cache_choice(no_cache)), conventions, map_)
-    check_cancer_type(loaded, strict=False)  # a study outside breast: said, then reported
+    # the study's HER2 and receptor columns read by its convention (TCGA, METABRIC ...); a
+    # study outside breast: said, then reported
+    loaded = read_study(study, no_cache=no_cache, conventions=conventions, map_=map_)
     if sample is not None:
         built = profile_from_study(loaded, sample)  # its notes carry the study's warnings
         _write(render.render(Matcher().match(built), fmt), out)
