@@ -220,19 +220,9 @@ def _pct(v: float | None) -> str:
 def write_actionability(result: ActionabilityResult, out_dir: Path) -> list[Path]:
     """actionability.tsv (table), actionability_samples.tsv, actionability_q2.json and
     actionability.svg in ``out_dir``."""
-    from her2scope.outputs import ensure_dir, write_text_atomic
-    from her2scope.render.canvas import write_figure
+    from her2scope.render.bundle import write_bundle
     from her2scope.render.writers import json_safe
 
-    ensure_dir(out_dir)
-    written = []
-    for name, frame in (
-        ("actionability.tsv", result.table),
-        ("actionability_samples.tsv", result.samples),
-    ):
-        p = out_dir / name
-        write_text_atomic(p, frame.write_csv(separator="\t", float_precision=6, null_value=""))
-        written.append(p)
     doc: dict[str, Any] = {
         **result.q2,
         "answer": q2_text(result),
@@ -243,8 +233,9 @@ def write_actionability(result: ActionabilityResult, out_dir: Path) -> list[Path
         "options": result.options,
         "source_question": CITATION,
     }
-    p = out_dir / "actionability_q2.json"
-    write_text_atomic(p, json.dumps(json_safe(doc), indent=1) + "\n")
-    written.append(p)
-    written.append(write_figure(actionability_figure(result), out_dir / "actionability.svg"))
-    return written
+    return write_bundle(
+        out_dir,
+        tables={"actionability.tsv": result.table, "actionability_samples.tsv": result.samples},
+        texts={"actionability_q2.json": json.dumps(json_safe(doc), indent=1) + "\n"},
+        figures={"actionability.svg": actionability_figure(result)},
+    )
