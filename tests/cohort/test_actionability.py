@@ -221,8 +221,10 @@ def test_batch_key_is_exact_on_the_shared_study(msk, matcher: Matcher) -> None: 
     profiles = {
         sid: with_assumed_history(p) for sid, p in profiles_from_study(harmonised(study)).items()
     }
-    firsts = batch.keys.unique("decision", keep="first", maintain_order=True)
-    assert sorted(batch.profiles) == sorted(firsts["sample_id"])
+    # a profile is built for the first sample of each context, not of each decision key
+    contexts = batch.keys.unique("context", keep="first", maintain_order=True)
+    assert sorted(batch.profiles) == sorted(contexts["sample_id"])
+    assert len(batch.profiles) < batch.n_decisions
     merged = (
         batch.keys.group_by("decision").agg("sample_id").filter(pl.col("sample_id").list.len() > 1)
     )

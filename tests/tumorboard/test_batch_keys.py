@@ -123,7 +123,9 @@ def test_rows_through_the_key_equal_each_samples_own_match(
     study = request.getfixturevalue(which)
     batch = match_study(study, history=history, matcher=matcher)
     ids = batch.keys["sample_id"].to_list()
-    firsts = set(batch.profiles)
+    first_rows = batch.keys.unique("decision", keep="first", maintain_order=True)
+    firsts = set(first_rows["sample_id"])
+    alterations_of = dict(first_rows.select("decision", "alterations").iter_rows())
     others = [s for s in ids if s not in firsts]
     picked = random.Random(25).sample(others, min(350, len(others)))
     own = profiles_from_study(study, picked)
@@ -132,10 +134,8 @@ def test_rows_through_the_key_equal_each_samples_own_match(
         prof = own[sid] if history is None else with_assumed_history(own[sid], history)
         got = option_rows(batch.report(sid))
         assert got == option_rows(matcher.match(prof)), sid
-        first = batch.profiles[
-            next(s for s in batch.profiles if batch.decision(s) == batch.decision(sid))
-        ]
-        differing += set(first.alterations) != set(prof.alterations)
+        first = alterations_of[batch.decision(sid)] or []
+        differing += set(first) != set(prof.alterations)
     assert differing > 50  # the check is about merged samples, not copies
 
 
@@ -173,3 +173,124 @@ def test_actionability_through_the_key_equals_each_samples_own_match(
                 assert got[column] == value, (sid, column)
         with_finding += want["finding"] is not None
     assert with_finding > 50
+
+
+def _texts_people_write() -> list[str]:
+    """Alteration items of the vignettes and patient fixtures, as clinicians wrote them."""
+    import yaml
+
+    here = Path(__file__).resolve().parents[1] / "fixtures"
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "alterations" and isinstance(v, list):
+                    out.extend(str(x) for x in v)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for path in [here / "vignettes.yaml", here / "vignettes_kb.yaml"]:
+        walk(yaml.safe_load(path.read_text()))
+    # the notation corpus: MSK rows in three HGVS forms, lab and issue phrasings
+    import importlib.util
+
+    corpus = here.parent / "notation" / "test_notation_corpus.py"
+    spec = importlib.util.spec_from_file_location("_notation_corpus", corpus)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out.extend(row[0] for row in module.MSK_STRINGS)
+    out.extend(row[0] for row in module.VARIANTS)
+    out.extend(row[0] for row in module.MULTI)
+    out.extend(row[0] for row in module.NOT_UNDERSTOOD)
+    for path in sorted((here / "patients").glob("*")):
+        if path.suffix in (".yaml", ".yml", ".json"):
+            try:
+                walk(yaml.safe_load(path.read_text()))
+            except yaml.YAMLError:  # the fixtures of bad input
+                continue
+    return out
+
+
+def test_gene_word_prefilter_never_drops_a_text_the_parser_reads(
+    matcher: Matcher, shared: object, studies_root: Path
+) -> None:
+    """The batch skips parsing a text with no gene or marker word of the base
+    (``AlterationParser.may_match``); every text the parser maps to a biomarker must pass
+    it -- the shared studies' alterations, the vignettes' and patient files' items, and
+    hand-written forms (aliases, fusions, HGVS, a marker alias with no gene word)."""
+    from her2scope.study import load_study
+    from her2scope.tumorboard.from_study import profiles_from_study
+
+    texts: set[str] = set(_texts_people_write())
+    assert len(texts) > 100
+    for name in ("breast_msk_2018", "brca_tcga_pub2015"):
+        if not (studies_root / name).is_dir():
+            continue
+        study = harmonised(load_study(studies_root / name))
+        for p in profiles_from_study(study).values():
+            texts.update(p.alterations)
+    texts |= {
+        "HER2 amplification",
+        "her-2 amp",
+        "ETV6::NTRK3",
+        "ETV6-NTRK3 fusion",
+        "ESR1 c.1610A>C (p.Tyr537Ser)",
+        "PIK3CA_H1047R",
+        "p95HER2 positive",
+        "PTEN loss (IHC)",
+        "TP53 R175H",
+        "ESR1mut",
+    }
+    parser = matcher.parser
+    read = 0
+    for text in sorted(texts):
+        hit = any(hits for _p, hits, _u in parser.match_all(text))
+        read += hit
+        if hit:
+            assert parser.may_match(text), text
+    assert read > 200  # the check covers many texts the base reads
+    assert not parser.may_match("TP53 R175H") and not parser.may_match("GATA2 R1C")
+    # the vectorised filter of the study keys agrees with the predicate on every text
+    series = pl.Series(sorted(texts), dtype=pl.String)
+    aliases = pl.Series(list(parser.alias_index), dtype=pl.String).implode()
+    normalised = (
+        series.str.to_lowercase().str.replace_all("γ", "g").str.replace_all(r"\s+", " ")
+    ).str.strip_chars()
+    vector = (series.str.contains(parser.gene_word_pattern) | normalised.is_in(aliases)).to_list()
+    assert vector == [parser.may_match(t) for t in series.to_list()]
+
+
+def test_decide_equals_the_reports_decision_for_every_vignette(matcher: Matcher) -> None:
+    """:meth:`Matcher.decide` (the batch's lean path, through a shared cache) gives the
+    option lists of :meth:`Matcher.match` for every vignette, whatever order they come in."""
+    import json
+
+    import yaml
+
+    from her2scope.tumorboard.decision import Decision, DecisionCache
+    from her2scope.tumorboard.from_study import decision_context
+
+    here = Path(__file__).resolve().parents[1] / "fixtures"
+    cases = []
+    for path in [here / "vignettes.yaml", here / "vignettes_kb.yaml"]:
+        data = yaml.safe_load(path.read_text())
+        items = data if isinstance(data, list) else data.get("vignettes", data.get("cases", []))
+        for item in items:
+            patient = item.get("patient", item)
+            try:
+                cases.append(PatientProfile.model_validate(patient))
+            except ValueError:  # a vignette that is not a whole profile
+                continue
+    assert len(cases) > 40
+    for order in (cases, list(reversed(cases))):
+        cache = DecisionCache()
+        for p in order:
+            key = decision_context(decision_key(p, matcher))
+            lean = matcher.decide(matcher.front(p, explain=False), key, cache)
+            assert lean == Decision.of_report(matcher.match(p)), p.id
+    assert json.dumps(sorted(cache.outcomes, key=str)[:1], default=str)

@@ -1,25 +1,30 @@
-"""Batch matching: every sample of a study through the patient report's matcher, once per
-decision key.
+"""Batch matching: every sample of a study through the patient report's steps, once per
+decision key, each strategy once per distinct thing it reads.
 
-Each sample gets two keys, computed from the study tables without building its
+Each sample gets three keys, computed from the study tables without building its
 profile (:func:`her2scope.tumorboard.from_study.study_keys`): its *profile*
 (:func:`~her2scope.tumorboard.from_study.profile_key`: the profile minus who it is, HER2
-as its reading, the alterations the knowledge base reads) and its *decision key*
+as its reading, the alterations the knowledge base reads), its *decision key*
 (:func:`~her2scope.tumorboard.from_study.decision_key`: the same, with the alterations
-counted by what the matcher's alteration step finds in them, not by their text).
-The first sample of each decision key is read into a
-:class:`~her2scope.tumorboard.patient_file.PatientProfile` (under an assumed therapy history,
-:func:`~her2scope.tumorboard.from_study.with_assumed_history`, when asked: a cBioPortal
-study records none) and matched with :meth:`her2scope.tumorboard.match.Matcher.match` --
-the same call, gates and ranking as one patient's report. Samples that share a
-decision key share the result: every step after the alteration step reads the
-findings, not the text. :func:`option_rows` turns a result into the long table
-(sample x option) that ``report --study S --all`` writes; what names a sample's
-own items (the evidence text) is rebuilt per profile by :func:`alteration_evidence`.
+counted by what the matcher's alteration step finds in them, not by their text) and its
+*context* (the decision key without those findings).
+
+A profile is built for the first sample of each context (under an assumed therapy
+history, :func:`~her2scope.tumorboard.from_study.with_assumed_history`, when asked: a
+cBioPortal study records none); the first sample of each decision key is that profile with
+its own alterations. It is read by :meth:`~her2scope.tumorboard.match.Matcher.front` and
+decided by :meth:`~her2scope.tumorboard.match.Matcher.decide` -- the gates, scoring and
+order of one patient's report, without the explanation -- which gates and scores each
+strategy once per (context, the observations it reads) across the batch. Samples that
+share a decision key share the :class:`~her2scope.tumorboard.decision.Decision`.
+:func:`option_rows` turns a decision into the long table (sample x option) that
+``report --study S --all`` writes; what names a sample's own items (the evidence text) is
+rebuilt per profile by :func:`alteration_evidence`.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,6 +33,7 @@ import polars as pl
 
 if TYPE_CHECKING:
     from her2scope.study.model import Study
+    from her2scope.tumorboard.decision import DecidedOption, Decision
     from her2scope.tumorboard.match import Matcher
     from her2scope.tumorboard.patient_file import PatientProfile
     from her2scope.tumorboard.report import PatientReport
@@ -55,9 +61,11 @@ class BatchMatch:
     :func:`~her2scope.tumorboard.from_study.profile_key`, numbered in order of first sample)
     and ``decision`` (index of its decision key,
     :func:`~her2scope.tumorboard.from_study.decision_key`; a profile has one decision key).
-    ``reports``: per decision key, the report of its first sample (or what ``keep``
-    made of it: a cohort of 250,000 samples keeps option rows or a summary).
-    ``profiles``: the matched profiles (the first sample of each decision key).
+    ``reports``: per decision key, the :class:`~her2scope.tumorboard.decision.Decision`
+    of its first sample (or what ``keep`` made of it: a cohort of 250,000 samples keeps
+    option rows or a summary).
+    ``profiles``: the profiles built (one per sample given; from a study, the first sample
+    of each context).
     ``history``: the assumed therapy history (a key of
     :data:`~her2scope.tumorboard.from_study.ASSUMED_HISTORIES`), or None when the samples were
     matched as the study gives them. ``build(ids)``: the profiles of other samples,
@@ -98,9 +106,9 @@ class BatchMatch:
 
 
 def _indexed(keys: pl.DataFrame) -> pl.DataFrame:
-    """The ``profile`` and ``decision`` key strings as integers, numbered in order of
-    first sample."""
-    for col in ("profile", "decision"):
+    """The ``profile``, ``decision`` and ``context`` key strings as integers, numbered in
+    order of first sample."""
+    for col in ("profile", "decision", "context"):
         order = keys.select(col).unique(maintain_order=True).with_row_index("_i")
         keys = (
             keys.join(order, on=col, how="left", maintain_order="left")
@@ -108,25 +116,45 @@ def _indexed(keys: pl.DataFrame) -> pl.DataFrame:
             .rename({"_i": col})
             .with_columns(pl.col(col).cast(pl.Int64))
         )
-    return keys.select("sample_id", "alterations", "profile", "decision")
+    return keys.select("sample_id", "alterations", "profile", "decision", "context")
 
 
 def _match_keys(
     keys: pl.DataFrame,
-    profiles: dict[str, PatientProfile],
+    profile_of: Callable[[str, list[str], Any], PatientProfile],
     matcher: Matcher,
     progress: Callable[[int, int], None] | None,
-    keep: Callable[[PatientReport], Any] | None,
+    keep: Callable[[Decision], Any] | None,
 ) -> list[Any]:
-    """The report (or what ``keep`` makes of it) of the first sample of each decision key."""
-    firsts = keys.unique("decision", keep="first", maintain_order=True)["sample_id"].to_list()
+    """The decision (or what ``keep`` makes of it) of the first sample of each decision
+    key: :meth:`~her2scope.tumorboard.match.Matcher.front` reads the profile
+    (``profile_of(sample_id, alterations, context)``) and
+    :meth:`~her2scope.tumorboard.match.Matcher.decide` decides, each strategy gated and
+    scored once per distinct (context, what it reads) in the whole batch."""
+    from her2scope.tumorboard.decision import DecisionCache
+
+    firsts = keys.unique("decision", keep="first", maintain_order=True).select(
+        "sample_id", "alterations", "context"
+    )
+    cache = DecisionCache()
     reports: list[Any] = []
-    total = len(firsts)
-    for i, sid in enumerate(firsts, start=1):
-        report = matcher.match(profiles[sid])
-        reports.append(keep(report) if keep is not None else report)
-        if progress is not None:
-            progress(i, total)
+    total = firsts.height
+    step = max(1, total // 200)
+    # the loop makes millions of small objects that live as long as the batch (the caches,
+    # the kept results); the cyclic collector would walk them over and over for nothing
+    # (none of them forms a cycle that needs it), so it waits until the loop is done
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for i, (sid, alterations, context) in enumerate(firsts.iter_rows(), start=1):
+            ctx = matcher.front(profile_of(sid, alterations or [], context), explain=False)
+            decision = matcher.decide(ctx, context, cache)
+            reports.append(keep(decision) if keep is not None else decision)
+            if progress is not None and (i % step == 0 or i == total):
+                progress(i, total)
+    finally:
+        if collecting:
+            gc.enable()
     return reports
 
 
@@ -137,39 +165,47 @@ def match_profiles(
     history: str | None = None,
     matcher: Matcher | None = None,
     progress: Callable[[int, int], None] | None = None,
-    keep: Callable[[PatientReport], Any] | None = None,
+    keep: Callable[[Decision], Any] | None = None,
 ) -> BatchMatch:
     """Match each decision key once (:func:`~her2scope.tumorboard.from_study.decision_key`: what
     the decision steps read, HER2 as its reading and the alterations as what the
-    alteration step finds); the first sample of a key is matched whole.
+    alteration step finds); the first sample of a key is decided (:meth:`Matcher.decide`).
 
-    ``progress(done, total)`` is called after each match; ``keep(report)`` is what is
-    kept of each match (default: the report).
+    ``progress(done, total)`` is called as matches are made (up to 200 times);
+    ``keep(decision)`` is what is kept of each match (default: the decision).
     """
-    from her2scope.tumorboard.from_study import decision_key, kb_reads, profile_key
+    from her2scope.tumorboard.from_study import (
+        decision_context,
+        decision_key,
+        kb_reads,
+        profile_key,
+    )
     from her2scope.tumorboard.her2_calls import prefill_her2_calls
     from her2scope.tumorboard.match import Matcher
 
     matcher = matcher if matcher is not None else Matcher()
     prefill_her2_calls(profiles.values())  # every HER2 call of the batch in one engine pass
     read = kb_reads(matcher)
+    decisions = [decision_key(p, matcher) for p in profiles.values()]
     keys = _indexed(
         pl.DataFrame(
             {
                 "sample_id": list(profiles),
                 "alterations": [list(p.alterations) for p in profiles.values()],
                 "profile": [profile_key(p, read, her2_reading=True) for p in profiles.values()],
-                "decision": [decision_key(p, matcher) for p in profiles.values()],
+                "decision": decisions,
+                "context": [decision_context(k) for k in decisions],
             },
             schema={
                 "sample_id": pl.String,
                 "alterations": pl.List(pl.String),
                 "profile": pl.String,
                 "decision": pl.String,
+                "context": pl.String,
             },
         )
     )
-    reports = _match_keys(keys, profiles, matcher, progress, keep)
+    reports = _match_keys(keys, lambda sid, _a, _c: profiles[sid], matcher, progress, keep)
     return BatchMatch(study_id, history, keys, reports, profiles, build=lambda ids: profiles)
 
 
@@ -181,7 +217,7 @@ def match_study(
     progress: Callable[[int, int], None] | None = None,
     her2_profile: str | None = None,
     ambiguous: str | None = None,
-    keep: Callable[[PatientReport], Any] | None = None,
+    keep: Callable[[Decision], Any] | None = None,
 ) -> BatchMatch:
     """Every sample of ``study`` matched (HER2 harmonised by the study's convention).
 
@@ -208,10 +244,21 @@ def match_study(
     def build(ids: list[str]) -> dict[str, PatientProfile]:
         return _profiles(study, ids, history, her2_profile, ambiguous)
 
-    firsts = keys.unique("decision", keep="first", maintain_order=True)["sample_id"].to_list()
-    profiles = build(firsts)
+    # a profile is built for the first sample of each context (everything the decision
+    # reads but the alterations); a decision key's sample is that profile with its own
+    # alterations, which is all its own profile would differ in that the decision reads
+    contexts = keys.unique("context", keep="first", maintain_order=True)
+    profiles = build(contexts["sample_id"].to_list())
     prefill_her2_calls(profiles.values())
-    reports = _match_keys(keys, profiles, matcher, progress, keep)
+    by_context = dict(zip(contexts["context"].to_list(), profiles.values(), strict=True))
+
+    def profile_of(sid: str, alterations: list[str], context: int) -> PatientProfile:
+        base = by_context[context]
+        if base.id == sid:
+            return base
+        return base.model_copy(update={"id": sid, "alterations": alterations})
+
+    reports = _match_keys(keys, profile_of, matcher, progress, keep)
     return BatchMatch(study.study_id, history, keys, reports, profiles, build=build)
 
 
@@ -251,16 +298,20 @@ def alteration_evidence(matcher: Matcher, alterations: list[str]) -> dict[str, l
     return observed
 
 
-def option_rows(report: PatientReport) -> list[dict[str, Any]]:
+def option_rows(result: Decision | PatientReport) -> list[dict[str, Any]]:
     """One row per option the gates decided (eligible ranked, conditional, not eligible),
     without ``sample_id``: ``option_id``, ``therapy``, ``status``, ``evidence_level``,
-    ``rank``, ``reason``."""
+    ``rank``, ``reason`` (why an eligible option ranks there; why a conditional one waits
+    and what settles it; why one is not eligible)."""
+    from her2scope.tumorboard.decision import as_decision
+
+    decision = as_decision(result)
     rows: list[dict[str, Any]] = []
-    for rank, o in enumerate(report.options, start=1):
+    for rank, o in enumerate(decision.ranked, start=1):
         rows.append(_row(o, "eligible", rank))
-    for o in report.conditional_options:
+    for o in decision.conditional:
         rows.append(_row(o, "conditional", None))
-    for o in report.excluded_options:
+    for o in decision.not_eligible:
         rows.append(_row(o, "not_eligible", None))
     return rows
 
@@ -271,15 +322,15 @@ Row = tuple[str, str, str, str, int | None, str]
 _ROW_FIELDS = ("option_id", "therapy", "status", "evidence_level", "rank", "reason")
 
 
-def row_keeper() -> Callable[[PatientReport], tuple[Row, ...]]:
-    """A ``keep`` for :func:`match_profiles` that keeps each match as its option rows, every
+def row_keeper() -> Callable[[Decision | PatientReport], tuple[Row, ...]]:
+    """A ``keep`` for :func:`match_study` that keeps each match as its option rows, every
     distinct row stored once (most rows repeat across profiles: the same strategy, status
     and reason), so 100,000 matches hold pointers, not 4 million dicts."""
     seen: dict[Row, Row] = {}
 
-    def keep(report: PatientReport) -> tuple[Row, ...]:
+    def keep(result: Decision | PatientReport) -> tuple[Row, ...]:
         out = []
-        for r in option_rows(report):
+        for r in option_rows(result):
             row: Row = tuple(r[f] for f in _ROW_FIELDS)
             out.append(seen.setdefault(row, row))
         return tuple(out)
@@ -288,21 +339,22 @@ def row_keeper() -> Callable[[PatientReport], tuple[Row, ...]]:
 
 
 def _rows_of(kept: Any) -> list[Row]:
-    """Option rows of a kept match: rows (:func:`row_keeper`), row dicts, or a report."""
+    """Option rows of a kept match: rows (:func:`row_keeper`), row dicts, or a decision
+    or report."""
     if isinstance(kept, tuple):
         return list(kept)
     dicts = kept if isinstance(kept, list) else option_rows(kept)
     return [tuple(d[f] for f in _ROW_FIELDS) for d in dicts]
 
 
-def _row(option: dict[str, Any], status: str, rank: int | None) -> dict[str, Any]:
+def _row(option: DecidedOption, status: str, rank: int | None) -> dict[str, Any]:
     return {
-        "option_id": option["id"],
-        "therapy": option["therapy"],
+        "option_id": option.id,
+        "therapy": option.therapy,
         "status": status,
-        "evidence_level": option["evidence_level"],
+        "evidence_level": option.evidence_level,
         "rank": rank,
-        "reason": " ".join(str(option.get("reason") or "").split()),
+        "reason": " ".join(option.reason.split()),
     }
 
 

@@ -382,6 +382,17 @@ def decision_key(profile: PatientProfile, matcher: Matcher) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
+def decision_context(key: str) -> str:
+    """A :func:`decision_key` without its observations: everything else the decision reads
+    (HER2 reading, ER, setting, history ...), the context
+    :meth:`~her2scope.tumorboard.match.Matcher.decide` keys its outcomes by."""
+    import json
+
+    data = json.loads(key)
+    del data["alterations"]
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
 #: separates the parts of a key string (never in a study's text)
 _SEP = "\x1f"
 
@@ -399,7 +410,8 @@ def study_keys(
     One row per sample, in the order of :func:`profiles_from_study`: ``sample_id``,
     ``alterations`` (the profile's list), ``profile`` (:func:`profile_key` over the
     alterations the knowledge base reads, HER2 as its reading) and ``decision``
-    (:func:`decision_key`). Both are the keys the profile functions give for the
+    (:func:`decision_key`), and ``context`` (the decision key without the observations,
+    :func:`decision_context`). They are the keys the profile functions give for the
     profile this sample would have (with ``history`` assumed and ``her2_profile`` /
     ``ambiguous`` set), written differently: what the profile reads from the study is
     only ER/PR, the sample type, the HER2 values of both samples and the alterations,
@@ -473,21 +485,41 @@ def study_keys(
         )
     # alterations: per distinct text, does the base read it and what does it find
     exploded = table.select("sample_id", "alterations").explode("alterations")
-    texts = exploded["alterations"].drop_nulls().unique().to_list()
-    findings = pl.DataFrame(
-        {
-            "alterations": texts,
-            "_read": [matcher.alteration_findings(t).read for t in texts],
-            "_tokens": [sorted(matcher.alteration_findings(t).tokens()) for t in texts],
-        },
-        schema={"alterations": pl.String, "_read": pl.Boolean, "_tokens": pl.List(pl.String)},
+    texts = exploded["alterations"].drop_nulls().unique()
+    # the parser's own pre-filter (AlterationParser.may_match), vectorised: a text with
+    # no gene or marker word of the base is not read, so it is not parsed at all
+    parser = matcher.parser
+    aliases = pl.Series(list(parser.alias_index), dtype=pl.String).implode()
+    normalised = (
+        texts.str.to_lowercase().str.replace_all("γ", "g").str.replace_all(r"\s+", " ")
+    ).str.strip_chars()
+    candidates = texts.filter(
+        texts.str.contains(parser.gene_word_pattern) | normalised.is_in(aliases)
+    ).to_list()
+    read: list[str] = []
+    token_of: list[str] = []  # one row per (read text, token): flat lists build fast
+    token: list[str] = []
+    for t in candidates:
+        f = matcher.alteration_findings(t)
+        if f.read:
+            read.append(t)
+            for tok in f.tokens():
+                token_of.append(t)
+                token.append(tok)
+    is_read = pl.Series(read, dtype=pl.String).implode()
+    tokens = pl.DataFrame(
+        {"alterations": token_of, "_tokens": token},
+        schema={"alterations": pl.String, "_tokens": pl.String},
     )
     per_sample = (
-        exploded.join(findings, on="alterations", how="left")
-        .explode("_tokens")
+        exploded.join(tokens, on="alterations", how="left")
         .group_by("sample_id", maintain_order=True)
         .agg(
-            pl.col("alterations").filter(pl.col("_read")).unique().sort().str.join(_SEP),
+            pl.col("alterations")
+            .filter(pl.col("alterations").is_in(is_read))
+            .unique()
+            .sort()
+            .str.join(_SEP),
             pl.col("_tokens").drop_nulls().unique().sort().str.join(_SEP),
         )
     )
@@ -503,5 +535,6 @@ def study_keys(
             pl.concat_str([*common, pl.col("_tokens").fill_null("")], separator="\x1e").alias(
                 "decision"
             ),
+            pl.concat_str(common, separator="\x1e").alias("context"),
         )
     )

@@ -27,7 +27,7 @@ their sources:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -39,16 +39,19 @@ from her2scope.kb.schema import (
     PAPER_DOI,
     KnowledgeBase,
     Mechanism,
+    ResistanceClaim,
     SafetyWarning,
     Source,
     Strategy,
 )
+from her2scope.tumorboard.decision import DecidedOption, Decision, DecisionCache
 from her2scope.tumorboard.gates import Course, Gatekeeper, PatientState, Verdict
 from her2scope.tumorboard.her2_calls import call_her2
 from her2scope.tumorboard.patient_file import HistoryItem, PatientProfile
 from her2scope.tumorboard.report import PatientReport
 from her2scope.tumorboard.terms import (
     AlterationParser,
+    NormalisedTherapies,
     ParsedAlteration,
     TherapyNormaliser,
     Unrecognised,
@@ -89,6 +92,28 @@ class AlterationFindings:
             + [f"g:{b}" for b in self.germline_confirmed]
             + [f"s:{g}" for g in self.germline_genes]
         )
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One strategy's outcome for one (context, what its gate reads): the gate's status,
+    the observed biomarkers it is tied to and the option as decided."""
+
+    status: str
+    tied: tuple[str, ...]
+    option: DecidedOption
+
+
+@dataclass(frozen=True)
+class _Gated:
+    """Every listed strategy through its gate, for one (context, observations): the
+    eligible ones (strategy, outcome, gate key), the conditional and not-eligible options
+    as decided, and the biomarkers those are tied to."""
+
+    eligible: tuple[tuple[Strategy, _Outcome, Any], ...]
+    conditional: tuple[DecidedOption, ...]
+    not_eligible: tuple[DecidedOption, ...]
+    tied: frozenset[str]
 
 
 #: the findings of an item the knowledge base does not read
@@ -145,6 +170,16 @@ class Matcher:
         self.therapies = TherapyNormaliser(self.kb)
         self.biomarkers = {b.id: b for b in self.kb.biomarkers}
         self.trials = {t.id: t for t in self.kb.trials}
+        self._strategies = {s.id: s for s in self.kb.strategies}
+        self._reads: dict[str, frozenset[str]] = {}
+        self._read_sets: tuple[frozenset[str], ...] | None = None
+        self._listed: list[tuple[Strategy, int]] = []
+        self._read_universe: frozenset[str] = frozenset()
+        self._course_readings: dict[str, NormalisedTherapies] = {}
+        self._therapy_texts: dict[str, str] = {}
+        self._regimens: dict[str, frozenset[str]] = {}
+        self._conditional_order: dict[str, tuple[Any, ...]] = {}
+        self._relevant_claims: dict[str, frozenset[tuple[str, int]]] = {}
         self.classes = {c.id: c for c in self.kb.therapy_classes}
         self.references = {(r.paper, r.ref): r for r in self.kb.references}
         self.caveat_entries = {c.id: c for c in self.kb.caveats}
@@ -290,8 +325,14 @@ class Matcher:
         return her2, primary
 
     # -- 2. observations --------------------------------------------------------
-    def observe(self, ctx: _Context) -> None:
-        """Fill ``ctx.observed``, ``ctx.alterations`` and ``ctx.unrecognised``."""
+    def observe(self, ctx: _Context, *, explain: bool = True) -> None:
+        """Fill ``ctx.observed``, ``ctx.alterations`` and ``ctx.unrecognised``.
+
+        With ``explain=False`` (the batch path's :meth:`decide`) each alteration item adds
+        what :meth:`alteration_findings` found in it -- the same step, cached per distinct
+        text -- and nothing is kept that only the report's explanation shows (the item
+        rows, what was not understood, the findings the base does not cover).
+        """
         profile, category = ctx.profile, ctx.category
         if category in self.by_category:
             ctx.observe(self.by_category[category], f"HER2 call: {category}")
@@ -307,13 +348,20 @@ class Matcher:
             )
         germline_seen: set[str] = set()
         for text in profile.alterations:
+            if not explain:
+                found = self.alteration_findings(text)
+                for bid, why in found.observations:
+                    ctx.observe(bid, why)
+                ctx.germline_confirmed |= found.germline_confirmed
+                germline_seen |= found.germline_genes
+                continue
             for row in self._alterations(ctx, text):
                 ctx.alterations.append(row)
                 if row.get("origin") == "germline" and row.get("germline_finding"):
                     germline_seen.add(str(row["gene"]))
         for text in profile.markers:
             _parsed, hits, problem = self.parser.match(text)
-            if problem is not None:
+            if problem is not None and explain:
                 ctx.unrecognised.append(problem)
             for b in hits:
                 ctx.observe(b.id, text)
@@ -340,7 +388,8 @@ class Matcher:
         elif profile.pd_l1.status == "negative":
             ctx.observe("pdl1_negative", _pdl1_text(profile))
         self._observe_v3(ctx)
-        self._not_covered(ctx)
+        if explain:
+            self._not_covered(ctx)
         # biomarkers that act only together with another one (ESR1 F404 in cis)
         for bid in list(ctx.observed):
             b = self.biomarkers[bid]
@@ -401,6 +450,9 @@ class Matcher:
         these findings instead of by the text (:mod:`her2scope.tumorboard.batch`).
         """
         hit = self._findings_cache.get(text)
+        if hit is None and not self.parser.may_match(text):
+            # no gene or marker word of the base in it: nothing the step could observe
+            self._findings_cache[text] = hit = NO_FINDINGS
         if hit is None:
             scratch = _Context(
                 profile=None,  # type: ignore[arg-type]  # the step never reads the profile
@@ -595,7 +647,11 @@ class Matcher:
         profile = ctx.profile
         ctx.history = profile.history()
         for h in ctx.history:
-            norm = self.therapies.normalise([h.therapy])
+            # the reading of one course's text never changes under a matcher; it is only
+            # read here (never handed out), so one reading serves every profile
+            norm = self._course_readings.get(h.therapy)
+            if norm is None:
+                norm = self._course_readings[h.therapy] = self.therapies.normalise([h.therapy])
             ctx.unrecognised.extend(norm.unrecognised)
             tokens = norm.tokens()
             ctx.received |= tokens
@@ -724,43 +780,56 @@ class Matcher:
         return False
 
     # -- 5. warnings --------------------------------------------------------------
-    def warnings(
-        self, ctx: _Context, present: list[Mechanism], negative: list[Strategy]
-    ) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        profile = ctx.profile
+    def claims(
+        self, ctx: _Context, present: list[Mechanism]
+    ) -> list[tuple[Mechanism, int, ResistanceClaim, list[str]]]:
+        """The resistance claims of the mechanisms present that fit this patient: (the
+        mechanism, the claim's index in it, the claim, the observed biomarkers it rests
+        on), in the base's order. A claim fits when its HER2 categories hold, one of its
+        own biomarkers (if it names any) is observed and the ER status is the one it is
+        about (an endocrine-only claim is about ER-positive disease)."""
+        out: list[tuple[Mechanism, int, ResistanceClaim, list[str]]] = []
+        er_status = ctx.profile.er_status
         for m in present:
-            for claim in m.resistance:
+            for i, claim in enumerate(m.resistance):
                 if claim.applies_to_her2 and ctx.category not in claim.applies_to_her2:
                     continue
                 if claim.biomarkers and not any(b in ctx.observed for b in claim.biomarkers):
                     continue
-                claim_tokens = set(claim.therapies)
                 endocrine_only = all(t in self.endocrine_tokens for t in claim.therapies)
                 er_needed = claim.er_status if claim.er_status != "any" else None
                 if er_needed is None and endocrine_only:
                     er_needed = "positive"
-                if er_needed is not None and profile.er_status != er_needed:
+                if er_needed is not None and er_status != er_needed:
                     continue
-                prior_hit = sorted(claim_tokens & ctx.received)
                 used = [b for b in (claim.biomarkers or m.biomarkers) if b in ctx.observed]
-                out.append(
-                    {
-                        "therapy": claim.label or " / ".join(self._display(claim.therapies)),
-                        "therapies": self._display(claim.therapies),
-                        "tokens": sorted(claim_tokens),
-                        "reason": claim.statement,
-                        "kind": "resistance_mechanism",
-                        "basis": claim.basis,
-                        "context": "prior" if prior_hit else "general",
-                        "mechanism": m.id,
-                        "biomarkers": used,
-                        "prior_therapies": self._display(prior_hit),
-                        "affected_options": [],
-                        "trials": [self.trials[t].name for t in claim.trials],
-                        "sources": self.sources(list(claim.sources)),
-                    }
-                )
+                out.append((m, i, claim, used))
+        return out
+
+    def warnings(
+        self, ctx: _Context, present: list[Mechanism], negative: list[Strategy]
+    ) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for m, _i, claim, used in self.claims(ctx, present):
+            claim_tokens = set(claim.therapies)
+            prior_hit = sorted(claim_tokens & ctx.received)
+            out.append(
+                {
+                    "therapy": claim.label or " / ".join(self._display(claim.therapies)),
+                    "therapies": self._display(claim.therapies),
+                    "tokens": sorted(claim_tokens),
+                    "reason": claim.statement,
+                    "kind": "resistance_mechanism",
+                    "basis": claim.basis,
+                    "context": "prior" if prior_hit else "general",
+                    "mechanism": m.id,
+                    "biomarkers": used,
+                    "prior_therapies": self._display(prior_hit),
+                    "affected_options": [],
+                    "trials": [self.trials[t].name for t in claim.trials],
+                    "sources": self.sources(list(claim.sources)),
+                }
+            )
         for s in negative:
             regimen = set(s.therapies)
             whole = regimen <= ctx.received if s.combination else bool(regimen & ctx.received)
@@ -826,64 +895,125 @@ class Matcher:
         return out
 
     # -- 6. ranking ---------------------------------------------------------------
+    def score(
+        self,
+        ctx: _Context,
+        s: Strategy,
+        warnings: list[dict[str, Any]],
+        *,
+        explain: bool = True,
+    ) -> tuple[dict[str, Any], list[ranking.Adjustment]]:
+        """One eligible strategy as an option, with the ranking rules that apply to it
+        (:meth:`_rules`; the head-to-head rule is :meth:`order`'s, across options).
+
+        ``explain=False``: the option holds only what the rules read of it (the observed
+        biomarkers it is tied to), not its approvals, trials and sources.
+        """
+        if explain:
+            option = self._option(ctx, s)
+        else:
+            named = [*s.requires.biomarkers_any, *s.supported_by]
+            tied = dict.fromkeys(b for b in named if self._has(ctx, b))
+            option = {"biomarkers": [{"id": b} for b in tied], "warnings": [], "safety": []}
+        return option, self._rules(ctx, s, option, warnings)
+
+    def order(
+        self, scored: list[tuple[Strategy, list[ranking.Adjustment]]]
+    ) -> list[tuple[Strategy, list[ranking.Adjustment]]]:
+        """Eligible strategies in the tumor board's order, each with every rule applied.
+
+        Adds the head-to-head rule (a regimen beaten by another eligible option is
+        placed below it, ``superseded``), sorts by the named rules of
+        ``tumorboard/ranking.yaml`` (fit, then evidence, then adjustments, then the most
+        recent approval) and puts a superseded option right after the option that beat
+        it. The lists given are not changed. Options of one regimen are all kept here
+        (:meth:`rank` merges them into the best-placed one, :meth:`regimen_key`).
+        """
+        present = {s.id for s, _a in scored}
+        items: list[tuple[Strategy, list[ranking.Adjustment]]] = []
+        for s, applied in scored:
+            applied = list(applied)
+            for sup in s.superseded_by:
+                if sup.strategy in present:
+                    better = self._strategies[sup.strategy]
+                    applied.append(
+                        ranking.apply(
+                            "superseded",
+                            f"{self.trials[sup.trial].name}: {self.therapy_text(better)} was "
+                            f"better ({sup.statement})",
+                        )
+                    )
+            items.append((s, applied))
+        items.sort(
+            key=lambda t: ranking.sort_key(
+                t[1],
+                t[0].evidence_level,
+                max((a.date for a in t[0].approvals), default=""),
+                t[0].id,
+            )
+        )
+        # a superseded option goes right after the option that beat it
+        order = list(items)
+        for t in list(order):
+            for sup in t[0].superseded_by:
+                ids = [x[0].id for x in order]
+                if sup.strategy in ids and ids.index(sup.strategy) > ids.index(t[0].id):
+                    order.remove(t)
+                    order.insert([x[0].id for x in order].index(sup.strategy) + 1, t)
+        return order
+
+    def therapy_text(self, s: Strategy) -> str:
+        """The regimen as shown: agents joined by `` + `` (a combination) or `` / ``."""
+        text = self._therapy_texts.get(s.id)
+        if text is None:
+            text = (" + " if s.combination else " / ").join(self._display(s.therapies))
+            self._therapy_texts[s.id] = text
+        return text
+
+    def regimen_key(self, s: Strategy) -> frozenset[str]:
+        """What makes two options the same therapy (no therapy is listed twice)."""
+        key = self._regimens.get(s.id)
+        if key is None:
+            key = self._regimens[s.id] = frozenset(self._display(s.therapies))
+        return key
+
+    @staticmethod
+    def _ups_downs(applied: list[ranking.Adjustment]) -> tuple[list[str], list[str]]:
+        ups = [a.detail for a in applied if a.weight > 0]
+        downs = [a.detail for a in applied if a.weight < 0 or a.rule == "superseded"]
+        return ups, downs
+
     def rank(
         self, ctx: _Context, strategies: list[Strategy], warnings: list[dict[str, Any]]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """(ranked eligible options, not-eligible options with their reasons).
 
-        Only eligible strategies are ranked, by the named rules of
-        ``tumorboard/ranking.yaml`` (fit, then evidence, then adjustments, then the
-        most recent approval); each applied rule is kept as a typed record.
+        Only eligible strategies are ranked (:meth:`score`, :meth:`order`); each applied
+        rule is kept as a typed record.
         """
-        scored: list[tuple[dict[str, Any], Strategy, list[ranking.Adjustment]]] = []
+        options: dict[str, dict[str, Any]] = {}
+        scored: list[tuple[Strategy, list[ranking.Adjustment]]] = []
         for s in strategies:
-            option = self._option(ctx, s)
-            applied = self._rules(ctx, s, option, warnings)
-            scored.append((option, s, applied))
-        # head-to-head results: a regimen beaten by another option is placed below it
-        present = {s.id for _o, s, _a in scored}
-        for _option, s, applied in scored:
-            for sup in s.superseded_by:
-                if sup.strategy in present:
-                    better = next(o for o, x, _ in scored if x.id == sup.strategy)
-                    applied.append(
-                        ranking.apply(
-                            "superseded",
-                            f"{self.trials[sup.trial].name}: {better['therapy']} was better "
-                            f"({sup.statement})",
-                        )
-                    )
-        scored.sort(
-            key=lambda t: ranking.sort_key(
-                t[2],
-                t[1].evidence_level,
-                max((a.date for a in t[1].approvals), default=""),
-                t[1].id,
-            )
-        )
-        # a superseded option goes right after the option that beat it
-        order = [t for t in scored]
-        for t in list(order):
-            for sup in t[1].superseded_by:
-                ids = [x[1].id for x in order]
-                if sup.strategy in ids and ids.index(sup.strategy) > ids.index(t[1].id):
-                    order.remove(t)
-                    order.insert([x[1].id for x in order].index(sup.strategy) + 1, t)
+            option, applied = self.score(ctx, s, warnings)
+            options[s.id] = option
+            scored.append((s, applied))
         ranked: list[dict[str, Any]] = []
         seen: dict[frozenset[str], dict[str, Any]] = {}
-        for option, s, applied in order:
-            ups = [a.detail for a in applied if a.weight > 0]
-            downs = [a.detail for a in applied if a.weight < 0 or a.rule == "superseded"]
+        for s, applied in self.order(scored):
+            option = options[s.id]
+            ups, downs = self._ups_downs(applied)
             fit, adjust = ranking.totals(applied)
             option["fit"] = fit
             option["score"] = adjust
             option["applied_rules"] = [a.to_dict() for a in applied]
             option["adjustments"] = {"raised": ups, "lowered": downs}
-            option["rank_reason"] = self._reason(s, ups, downs, option)
+            option["rank_reason"] = self._reason(
+                s, ups, downs, [b["label"] for b in option["biomarkers"]]
+            )
             verdict = ctx.verdicts.get(s.id)
             option["eligibility"] = self._verdict_dict(verdict) if verdict else None
             # no therapy twice: keep the best-ranked entry per regimen, merge the trials
-            key = frozenset(option["therapies"])
+            key = self.regimen_key(s)
             if key in seen:
                 keep = seen[key]
                 known = {t["id"] for t in keep["trials"]}
@@ -1128,7 +1258,9 @@ class Matcher:
             return self.therapies.classes_of(token)
         return self.therapies.expand_class(token)
 
-    def _reason(self, s: Strategy, ups: list[str], downs: list[str], option: dict[str, Any]) -> str:
+    def _reason(self, s: Strategy, ups: list[str], downs: list[str], tied: list[str]) -> str:
+        """Why an eligible option ranks where it does (``tied``: labels of the observed
+        biomarkers it is tied to)."""
         regulators = [a for a in s.approvals if a.jurisdiction in ("FDA", "EMA")]
         if s.evidence_level == "approved" and regulators:
             first = regulators[0]
@@ -1143,7 +1275,6 @@ class Matcher:
                 "early_clinical": "early clinical evidence",
                 "preclinical": "preclinical evidence only",
             }.get(s.evidence_level, s.evidence_level)
-        tied = [b["label"] for b in option["biomarkers"]]
         parts = [head + (f" for {', '.join(tied)}" if tied else "")]
         if ups:
             parts.append("raised: " + "; ".join(ups))
@@ -1161,7 +1292,7 @@ class Matcher:
         )
         return {
             "id": s.id,
-            "therapy": (" + " if s.combination else " / ").join(self._display(s.therapies)),
+            "therapy": self.therapy_text(s),
             "therapies": self._display(s.therapies),
             "label": s.label,
             "evidence_level": s.evidence_level,
@@ -1202,9 +1333,211 @@ class Matcher:
             "warnings": [],
         }
 
+    # -- the decision alone (the batch path) -------------------------------------------
+    def reads(self, s: Strategy) -> frozenset[str]:
+        """The observed biomarkers the gate of ``s`` and its option read directly.
+
+        The gate reads the strategy's required biomarkers (any of) and whether a germline
+        one is confirmed (:meth:`~her2scope.tumorboard.gates.Gatekeeper.gate`); the option
+        is tied to those and to the biomarkers that support it (:meth:`_option`). The
+        ranking reads the observations only through the resistance claims that fit the
+        patient (:meth:`claims`), which :meth:`decide` keys separately; everything else
+        the steps read is the patient's context (HER2 reading, ER, setting, history).
+        """
+        hit = self._reads.get(s.id)
+        if hit is None:
+            hit = frozenset(s.requires.biomarkers_any) | frozenset(s.supported_by)
+            self._reads[s.id] = hit
+        return hit
+
+    def _claim_effect(
+        self, s: Strategy, fitting: list[tuple[Mechanism, int, ResistanceClaim, list[str]]]
+    ) -> tuple[tuple[str, int], ...]:
+        """The fitting claims that :meth:`_rules` applies to ``s``: those about one of its
+        therapies, unless the strategy is designed for a biomarker the claim rests on."""
+        relevant = self._relevant_claims.get(s.id)
+        if relevant is None:
+            tokens = self.tokens_of(s.therapies)
+            relevant = self._relevant_claims[s.id] = frozenset(
+                (m.id, i)
+                for m in self.kb.mechanisms
+                for i, claim in enumerate(m.resistance)
+                if set(claim.therapies) & tokens
+            )
+        if not relevant:
+            return ()
+        designed = s.requires.biomarkers_any
+        return tuple(
+            (m.id, i)
+            for m, i, _claim, used in fitting
+            if (m.id, i) in relevant and not any(b in used for b in designed)
+        )
+
+    def _decided_strategies(self) -> list[tuple[Strategy, int]]:
+        """The strategies a decision lists (not retired, not negative evidence), in the
+        base's order, each with the index of its read set in ``_read_sets``."""
+        if self._read_sets is None:
+            sets: dict[frozenset[str], int] = {}
+            listed = []
+            for s in self.kb.strategies:
+                if s.retired or s.evidence_level == "resistance":
+                    continue
+                listed.append((s, sets.setdefault(self.reads(s), len(sets))))
+                self._conditional_order[s.id] = ranking.sort_key(
+                    [], s.evidence_level, max((a.date for a in s.approvals), default=""), s.id
+                )
+            self._read_sets = tuple(sets)
+            self._read_universe = frozenset().union(*sets)
+            self._listed = listed
+        return self._listed
+
+    def decide(self, ctx: _Context, context: Any, cache: DecisionCache | None = None) -> Decision:
+        """What the gates and the ranking decide for a profile read by :meth:`front`,
+        without the explanation: the option lists of :meth:`match`'s report, as
+        :class:`~her2scope.tumorboard.decision.Decision` (:meth:`Decision.of_report`
+        of the report gives the same).
+
+        Each strategy is gated and scored by the same steps as :meth:`match`
+        (:meth:`~her2scope.tumorboard.gates.Gatekeeper.gate`, :meth:`score`) and the
+        eligible ones ordered by :meth:`order`. A strategy's outcome is kept in
+        ``cache`` under (``context``, its id, the observations its gate reads
+        (:meth:`reads`), the fitting resistance claims its ranking applies
+        (:meth:`claims`)), and the whole decision under (``context``, every gate's
+        observations, every fitting claim with the biomarkers it rests on): a batch
+        gates and scores each strategy once per distinct thing it reads, not once per
+        profile. ``context`` must key everything else the steps read of the profile
+        (the batch's decision key without the observations).
+        """
+        cache = cache if cache is not None else DecisionCache()
+        self._decided_strategies()
+        observed = frozenset(ctx.observed) & self._read_universe
+        germline = [b for b in observed if b.startswith("germline_")]
+        unconfirmed = frozenset(b for b in germline if b not in ctx.germline_confirmed)
+        fitting = self.claims(ctx, self.mechanisms(ctx))
+        claims = tuple((m.id, i, tuple(used)) for m, i, _c, used in fitting)
+        gate_key = (context, observed, unconfirmed)
+        gated = cache.gated.get(gate_key)
+        if gated is None:
+            gated = cache.gated[gate_key] = self._gate_all(
+                ctx, context, observed, unconfirmed, cache
+            )
+        key = (gate_key, claims)
+        decided = cache.decisions.get(key)
+        if decided is None:
+            decided = cache.decisions[key] = self._rank_gated(ctx, gated, fitting, cache)
+        ranked, ranked_tied = decided
+        tied = gated.tied | ranked_tied
+        conditional, not_eligible = gated.conditional, gated.not_eligible
+        fallback = [f"HER2 readings: {', '.join(ctx.readings)}"]
+        return Decision(
+            readings=tuple(ctx.readings),
+            ranked=ranked,
+            conditional=conditional,
+            not_eligible=not_eligible,
+            evidence={b: tuple(ctx.observed.get(b, fallback)) for b in tied},
+        )
+
+    def _gate_all(
+        self,
+        ctx: _Context,
+        context: Any,
+        observed: frozenset[str],
+        unconfirmed: frozenset[str],
+        cache: DecisionCache,
+    ) -> _Gated:
+        """Every listed strategy through its gate (each outcome cached under (context,
+        strategy, the observations its gate reads))."""
+        assert self._read_sets is not None
+        projections = [(r & observed, r & unconfirmed) for r in self._read_sets]
+        state: PatientState | None = None
+        eligible: list[tuple[Strategy, _Outcome, Any]] = []
+        conditional: list[_Outcome] = []
+        not_eligible: list[_Outcome] = []
+        for s, i in self._listed:
+            gkey = (context, s.id, projections[i])
+            out = cache.outcomes.get(gkey)
+            if out is None:
+                if state is None:
+                    state = self.state(ctx)
+                verdict = self.gatekeeper.gate(s, state)
+                named = [*s.requires.biomarkers_any, *s.supported_by]
+                tied = tuple(dict.fromkeys(b for b in named if self._has(ctx, b)))
+                out = cache.outcomes[gkey] = _Outcome(
+                    verdict.status,
+                    tied,
+                    DecidedOption(
+                        id=s.id,
+                        therapy=self.therapy_text(s),
+                        evidence_level=s.evidence_level,
+                        approvals=tuple(a.jurisdiction for a in s.approvals),
+                        biomarkers=tied,
+                        reason=verdict.reason_text() if verdict.status != "eligible" else "",
+                        settles=tuple(c.settles for c in verdict.reasons if c.settles),
+                    ),
+                )
+            if out.status == "eligible":
+                eligible.append((s, out, gkey))
+            elif out.status == "conditional":
+                conditional.append(out)
+            elif out.status == "not_eligible":
+                not_eligible.append(out)
+        conditional.sort(key=lambda o: self._conditional_order[o.option.id])
+        gated_tied = {b for out in conditional for b in out.tied}
+        gated_tied |= {b for out in not_eligible for b in out.tied}
+        return _Gated(
+            tuple(eligible),
+            tuple(out.option for out in conditional),
+            tuple(out.option for out in not_eligible),
+            frozenset(gated_tied),
+        )
+
+    def _rank_gated(
+        self,
+        ctx: _Context,
+        gated: _Gated,
+        fitting: list[tuple[Mechanism, int, ResistanceClaim, list[str]]],
+        cache: DecisionCache,
+    ) -> tuple[tuple[DecidedOption, ...], frozenset[str]]:
+        """The eligible strategies ranked: each one's rules (cached under its gate key and
+        the fitting claims it meets), then :meth:`order`, one entry per regimen."""
+        warnings: list[dict[str, Any]] | None = None
+        scored: list[tuple[Strategy, list[ranking.Adjustment]]] = []
+        outcome_of: dict[str, _Outcome] = {}
+        for s, out, gkey in gated.eligible:
+            akey = (gkey, self._claim_effect(s, fitting))
+            applied = cache.applied.get(akey)
+            if applied is None:
+                if warnings is None:
+                    # negative evidence and prior-therapy context carry no therapy
+                    # tokens: only the fitting claims' warnings reach the ranking
+                    warnings = self.warnings(ctx, self.mechanisms(ctx), [])
+                applied = tuple(self.score(ctx, s, warnings, explain=False)[1])
+                cache.applied[akey] = applied
+            scored.append((s, list(applied)))
+            outcome_of[s.id] = out
+        ranked: list[DecidedOption] = []
+        seen: set[frozenset[str]] = set()
+        for s, applied in self.order(scored):
+            regimen = self.regimen_key(s)
+            if regimen in seen:
+                continue
+            seen.add(regimen)
+            out = outcome_of[s.id]
+            rkey = (out.option, tuple(applied))
+            option = cache.ranked.get(rkey)
+            if option is None:
+                ups, downs = self._ups_downs(applied)
+                labels = [self.biomarkers[b].label for b in out.tied]
+                option = replace(out.option, reason=self._reason(s, ups, downs, labels))
+                cache.ranked[rkey] = option
+            ranked.append(option)
+        return tuple(ranked), frozenset(b for o in ranked for b in o.biomarkers)
+
     # -- main -----------------------------------------------------------------
-    def match(self, profile: PatientProfile) -> PatientReport:
-        """Match one profile; see the module docstring for the steps."""
+    def front(self, profile: PatientProfile, *, explain: bool = True) -> _Context:
+        """Steps 1-2 and the history: the HER2 call, the observations and the normalised
+        therapy history of one profile (``explain=False``: only what the decision reads,
+        :meth:`observe`)."""
         her2, primary = self.her2(profile)
         category = her2["category"]
         her2["primary"] = primary
@@ -1223,8 +1556,14 @@ class Matcher:
             readings=list(her2["readings"]),
             switched=switched,
         )
-        self.observe(ctx)
+        self.observe(ctx, explain=explain)
         self.history(ctx)
+        return ctx
+
+    def match(self, profile: PatientProfile) -> PatientReport:
+        """Match one profile; see the module docstring for the steps."""
+        ctx = self.front(profile)
+        her2, profile = ctx.her2, ctx.profile
         present = self.mechanisms(ctx)
         strategies, negative, skipped_er = self.candidates(ctx)
         warnings = self.warnings(ctx, present, negative)

@@ -100,6 +100,7 @@ def sort_key(
     return (-fit, EVIDENCE_RANK[evidence_level], -adjust, _neg_date(latest_approval), strategy_id)
 
 
+@lru_cache(maxsize=4096)
 def _neg_date(date: str) -> tuple[int, ...]:
     """Sort key putting later dates (``YYYY[-MM[-DD]]``) first."""
     parts = [int(p) for p in date.split("-") if p.isdigit()] if date else []

@@ -84,6 +84,31 @@ class AlterationParser:
                 self.by_gene.setdefault(b.gene, []).append(b)
 
         self.reader = VariantReader(gene_alias=self.gene, known_gene=self.by_gene.__contains__)
+        # every word that names a gene the base has gene-alteration biomarkers for: the
+        # symbol itself and each alias of it (``HER2`` -> ERBB2)
+        words = set(self.by_gene) | {a for a, g in self.gene_aliases.items() if g in self.by_gene}
+        #: a text the reader could map to a biomarker holds one of these words, delimited
+        #: (case-insensitive); :meth:`may_match` -- the batch's pre-filter
+        self.gene_word_pattern = (
+            r"(?i)(?:^|[^A-Za-z0-9])(?:"
+            + "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+            + r")(?:[^A-Za-z0-9]|$)"
+        )
+        self._gene_word = re.compile(self.gene_word_pattern)
+
+    def may_match(self, text: str) -> bool:
+        """Could :meth:`match_all` map ``text`` to any biomarker? False only when it cannot.
+
+        A match needs either the whole text as a marker alias or a gene the base has
+        biomarkers for, and the reader takes a gene from a word of the text (a run of
+        letters and digits, or two such runs joined by a hyphen, ``HER-2``) read through
+        the gene aliases; so a text with no such word, delimited, is never matched. Most
+        of a study's mutations are in genes the base has no entry for: the batch path
+        skips reading them (:meth:`her2scope.tumorboard.match.Matcher.alteration_findings`).
+        """
+        if self._gene_word.search(text) is not None:
+            return True
+        return _norm(text) in self.alias_index
 
     def gene(self, token: str) -> str:
         up = token.upper()

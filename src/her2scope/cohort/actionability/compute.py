@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from her2scope.cohort.options import AnalysisOptions
     from her2scope.study.model import Study
     from her2scope.tumorboard.batch import BatchMatch
+    from her2scope.tumorboard.decision import DecidedOption, Decision
     from her2scope.tumorboard.match import Matcher
     from her2scope.tumorboard.report import PatientReport
 
@@ -79,7 +80,7 @@ def _rank(level: str) -> int:
     return LEVELS.index(level)
 
 
-def _her2_branch(matcher: Matcher, option_id: str, readings: list[str]) -> str:
+def _her2_branch(matcher: Matcher, option_id: str, readings: tuple[str, ...] | list[str]) -> str:
     strategy = next(s for s in matcher.kb.strategies if s.id == option_id)
     wanted = strategy.requires.her2_categories
     if not wanted:
@@ -88,12 +89,26 @@ def _her2_branch(matcher: Matcher, option_id: str, readings: list[str]) -> str:
     return " / ".join(hit) if hit else " / ".join(wanted)
 
 
+def _level(option: DecidedOption, jurisdiction: str) -> str:
+    """:func:`option_level` of a decided option (its regulators, not approval records)."""
+    if option.evidence_level == "approved":
+        return "approved" if jurisdiction in option.approvals else "approved_other"
+    return option.evidence_level if option.evidence_level in LEVELS else "none"
+
+
 def summarise_report(
-    report: PatientReport, matcher: Matcher, jurisdiction: str, gene_class: dict[str, str]
+    report: Decision | PatientReport,
+    matcher: Matcher,
+    jurisdiction: str,
+    gene_class: dict[str, str],
 ) -> dict[str, Any]:
-    """The actionability columns of one match result (shared by its profile key's samples)."""
-    kinds = {b.id: b.kind for b in matcher.kb.biomarkers}
-    genes = {b.id: b.gene for b in matcher.kb.biomarkers}
+    """The actionability columns of one match result (a decision, or a report's), shared
+    by its decision key's samples."""
+    from her2scope.tumorboard.decision import as_decision
+
+    decision = as_decision(report)
+    kinds = matcher.biomarker_kind
+    biomarkers = matcher.biomarkers
     out: dict[str, Any] = {
         "level": "none",
         "option_id": None,
@@ -109,40 +124,40 @@ def summarise_report(
         "her2_level": "none",
         "any_level": "none",
     }
-    readings = list(report.her2.get("readings") or [])
-    # report.options is in the report's rank order: the first option of a level wins a tie
-    for o in report.options:
-        level = option_level(o["evidence_level"], o["approvals"], jurisdiction)
+    # the ranked options are in the report's rank order: the first option of a level wins
+    for o in decision.ranked:
+        level = _level(o, jurisdiction)
         if level == "none":
             continue
         if _rank(level) < _rank(out["any_level"]):
             out["any_level"] = level
-        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in CONTEXT_KINDS]
-        if any(kinds.get(b["id"]) == "her2_category" for b in o["biomarkers"]) and _rank(
-            level
-        ) < _rank(out["her2_level"]):
+        tied = [b for b in o.biomarkers if kinds(b) not in CONTEXT_KINDS]
+        if any(kinds(b) == "her2_category" for b in o.biomarkers) and _rank(level) < _rank(
+            out["her2_level"]
+        ):
             out["her2_level"] = level
         if tied and _rank(level) < _rank(out["level"]):
-            first = tied[0]
-            gene = genes.get(first["id"])
+            gene = biomarkers[tied[0]].gene
             out.update(
                 level=level,
-                option_id=o["id"],
-                therapy=o["therapy"],
-                finding="; ".join(dict.fromkeys(e for b in tied for e in b["evidence"])),
-                finding_biomarkers=[b["id"] for b in tied],
+                option_id=o.id,
+                therapy=o.therapy,
+                finding="; ".join(
+                    dict.fromkeys(e for b in tied for e in decision.evidence.get(b, ()))
+                ),
+                finding_biomarkers=tied,
                 finding_gene=gene,
                 alteration_class=gene_class.get(gene or "", OTHER_CLASS),
-                her2_branch=_her2_branch(matcher, o["id"], readings),
+                her2_branch=_her2_branch(matcher, o.id, decision.readings),
             )
-    for o in report.conditional_options:
-        level = option_level(o["evidence_level"], o["approvals"], jurisdiction)
-        tied = [b for b in o["biomarkers"] if kinds.get(b["id"]) not in CONTEXT_KINDS]
+    for o in decision.conditional:
+        level = _level(o, jurisdiction)
+        tied = [b for b in o.biomarkers if kinds(b) not in CONTEXT_KINDS]
         if level != "none" and tied and _rank(level) < _rank(out["conditional_level"]):
             out.update(
                 conditional_level=level,
-                conditional_option_id=o["id"],
-                conditional_settles="; ".join(o.get("settles") or []) or None,
+                conditional_option_id=o.id,
+                conditional_settles="; ".join(o.settles) or None,
             )
     return out
 
@@ -203,7 +218,7 @@ def actionability(
     matcher = matcher if matcher is not None else Matcher()
     gene_class = _gene_classes()
 
-    def summary(report: PatientReport) -> dict[str, Any]:
+    def summary(report: Decision | PatientReport) -> dict[str, Any]:
         return summarise_report(report, matcher, jurisdiction, gene_class)
 
     if batch is None:
@@ -277,7 +292,7 @@ def actionability(
 def _per_profile(
     batch: BatchMatch,
     summaries: list[dict[str, Any]],
-    summary: Callable[[PatientReport], dict[str, Any]],
+    summary: Callable[[Decision | PatientReport], dict[str, Any]],
     matcher: Matcher,
 ) -> pl.DataFrame:
     """The actionability columns of each distinct profile (``profile_key``).
