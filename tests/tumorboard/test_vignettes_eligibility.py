@@ -72,6 +72,46 @@ ESR1_FIRST_LINE = {
     "her2": {"ihc": "1+"},
     "alterations": ["ESR1 Y537S"],
 }
+GBRCA_AFTER_OLAPARIB = {
+    "id": "E8",
+    "er_status": "negative",
+    "setting": "metastatic",
+    "her2": {"ihc": "0"},
+    "germline": {"tested": True, "pathogenic": ["BRCA1"]},
+    "therapy_history": [
+        {"therapy": "olaparib", "setting": "adjuvant", "outcome": "completed"},
+    ],
+}
+FGFR1_AFTER_FGFR_INHIBITOR = {
+    "id": "E9",
+    "er_status": "positive",
+    "setting": "metastatic",
+    "menopausal_status": "post",
+    "her2": {"ihc": "0"},
+    "alterations": ["FGFR1 amplification"],
+    "therapy_history": [
+        {
+            "therapy": "letrozole + palbociclib",
+            "setting": "metastatic",
+            "line": 1,
+            "outcome": "progressed",
+        },
+        {
+            "therapy": "lucitanib",
+            "setting": "metastatic",
+            "line": 2,
+            "outcome": "progressed",
+        },
+    ],
+}
+THIRD_LINE_AFTER_FULVESTRANT = {
+    **FIRST_LINE_HR_POS_HER2_0,
+    "id": "E10",
+    "therapy_history": [
+        *AFTER_AI_CDK46["therapy_history"],
+        {"therapy": "fulvestrant", "setting": "metastatic", "line": 2, "outcome": "progressed"},
+    ],
+}
 ESR1_AFTER_AI_CDK46 = {
     **ESR1_FIRST_LINE,
     "id": "E7",
@@ -101,13 +141,14 @@ def _verdict(report: dict[str, Any], sid: str) -> tuple[str, dict[str, Any]]:
 def _reason_and_sources(o: dict[str, Any]) -> tuple[str, str]:
     reasons = o["eligibility"]["reasons"]
     text = "; ".join(r["reason"] for r in reasons)
-    links = " ".join(
-        link["url"] for r in reasons for src in r["sources"] for link in src.get("links", [])
+    cited = " ".join(
+        [src["text"] for r in reasons for src in r["sources"]]
+        + [link["url"] for r in reasons for src in r["sources"] for link in src.get("links", [])]
     )
-    return text, links
+    return text, cited
 
 
-# (patient, strategy, status, words of the reason, a link of its source)
+# (patient, strategy, words of the reason, words or a link of its source)
 NOT_ELIGIBLE = [
     pytest.param(
         FIRST_LINE_HR_POS_HER2_0,
@@ -144,6 +185,41 @@ NOT_ELIGIBLE = [
         "NCT03781063",
         id="elaine1_before_ai_cdk46",
     ),
+    pytest.param(
+        GBRCA_AFTER_OLAPARIB,
+        "s_talazoparib_gbrca",
+        "no prior PARP inhibitor",
+        "NCT01945775",
+        id="embraca_after_adjuvant_olaparib",
+    ),
+    pytest.param(
+        FGFR1_AFTER_FGFR_INHIBITOR,
+        "s_futibatinib_fgfr",
+        "no previous FGFR inhibitor",
+        "NCT04024436",
+        id="foenix_mbc2_after_an_fgfr_inhibitor",
+    ),
+    pytest.param(
+        HER2_POS_AFTER_THP,
+        "s_lapatinib_capecitabine",
+        "needs >= 1 anthracycline",
+        "hcp.novartis.com",
+        id="lapatinib_capecitabine_label_needs_anthracycline",
+    ),
+    pytest.param(
+        FIRST_LINE_HR_POS_HER2_0,
+        "s_gedatolisib_palbociclib_fulvestrant",
+        ">= 1 progression on CDK4/6 inhibitor",
+        "NCT05501886",
+        id="viktoria1_before_cdk46",
+    ),
+    pytest.param(
+        THIRD_LINE_AFTER_FULVESTRANT,
+        "s_abemaciclib_fulvestrant_post_cdk46",
+        "for metastatic line 1-2; this is line 3",
+        "postMONARCH (trial population)",
+        id="postmonarch_not_third_line",
+    ),
 ]
 
 
@@ -165,6 +241,8 @@ def test_not_eligible_with_the_criterion_and_its_source(
         pytest.param(HER2_POS_AFTER_THP, "s_tucatinib_tdm1", id="her2climb02_after_thp"),
         pytest.param(HER2_POS_DURING_THP, "s_tucatinib_maintenance", id="her2climb05_during_thp"),
         pytest.param(ESR1_AFTER_AI_CDK46, "s_lasofoxifene_esr1", id="elaine1_after_ai_cdk46"),
+        pytest.param(AFTER_AI_CDK46, "s_abemaciclib_fulvestrant_post_cdk46", id="postmonarch"),
+        pytest.param(AFTER_AI_CDK46, "s_gedatolisib_palbociclib_fulvestrant", id="viktoria1"),
     ],
 )
 def test_the_trial_population_stays_eligible(patient: dict[str, Any], sid: str) -> None:
@@ -203,7 +281,18 @@ def test_every_new_block_cites_a_source_per_criterion() -> None:
         "s_tucatinib_tdm1",
         "s_tucatinib_maintenance",
         "s_lasofoxifene_esr1",
+        "s_talazoparib_gbrca",
+        "s_futibatinib_fgfr",
+        "s_lapatinib_capecitabine",
+        "s_abemaciclib_fulvestrant_post_cdk46",
+        "s_gedatolisib_palbociclib_fulvestrant",
     ):
         elig = kb.entry(sid).eligibility  # type: ignore[union-attr]
         assert elig is not None, sid
-        assert elig.prior and len(elig.sources()) == len(elig.prior), sid
+        n_criteria = (
+            len(elig.prior)
+            + len(elig.exclude)
+            + len(elig.patient)
+            + (elig.not_pd1_candidate is not None)
+        )
+        assert elig.prior and len(elig.sources()) == n_criteria, sid
