@@ -220,6 +220,20 @@ NOT_ELIGIBLE = [
         "postMONARCH (trial population)",
         id="postmonarch_not_third_line",
     ),
+    pytest.param(
+        {**FIRST_LINE_HR_POS_HER2_0, "her2": {"ihc": "1+"}},
+        "s_tdxd_nivolumab",
+        ">= 1 systemic lines (metastatic)",
+        "NCT03523572",
+        id="tdxd_nivolumab_not_first_line",
+    ),
+    pytest.param(
+        {**FIRST_LINE_HR_POS_HER2_0, "alterations": ["ERBB2 L755S"]},
+        "s_neratinib_trastuzumab_fulvestrant_summit",
+        ">= 1 CDK4/6 inhibitor",
+        "10.1016/j.annonc.2023.08.003",
+        id="summit_triplet_needs_prior_cdk46",
+    ),
 ]
 
 
@@ -243,6 +257,11 @@ def test_not_eligible_with_the_criterion_and_its_source(
         pytest.param(ESR1_AFTER_AI_CDK46, "s_lasofoxifene_esr1", id="elaine1_after_ai_cdk46"),
         pytest.param(AFTER_AI_CDK46, "s_abemaciclib_fulvestrant_post_cdk46", id="postmonarch"),
         pytest.param(AFTER_AI_CDK46, "s_gedatolisib_palbociclib_fulvestrant", id="viktoria1"),
+        pytest.param(
+            {**AFTER_AI_CDK46, "alterations": ["ERBB2 L755S"]},
+            "s_neratinib_trastuzumab_fulvestrant_summit",
+            id="summit_after_cdk46",
+        ),
     ],
 )
 def test_the_trial_population_stays_eligible(patient: dict[str, Any], sid: str) -> None:
@@ -286,6 +305,8 @@ def test_every_new_block_cites_a_source_per_criterion() -> None:
         "s_lapatinib_capecitabine",
         "s_abemaciclib_fulvestrant_post_cdk46",
         "s_gedatolisib_palbociclib_fulvestrant",
+        "s_tdxd_nivolumab",
+        "s_neratinib_trastuzumab_fulvestrant_summit",
     ):
         elig = kb.entry(sid).eligibility  # type: ignore[union-attr]
         assert elig is not None, sid
