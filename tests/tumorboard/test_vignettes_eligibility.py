@@ -317,3 +317,21 @@ def test_every_new_block_cites_a_source_per_criterion() -> None:
             + (elig.not_pd1_candidate is not None)
         )
         assert elig.prior and len(elig.sources()) == n_criteria, sid
+
+
+@pytest.mark.parametrize(
+    ("menopausal", "status"),
+    [("post", "eligible"), ("pre", "not_eligible"), ("unknown", "conditional")],
+)
+def test_lapatinib_letrozole_is_for_postmenopausal_women(menopausal: str, status: str) -> None:
+    """The US label: lapatinib + letrozole for postmenopausal HR+ HER2+ metastatic disease."""
+    patient = {
+        **HER2_POS_DE_NOVO,
+        "er_status": "positive",
+        "menopausal_status": menopausal,
+    }
+    got, option = _verdict(_report(patient), "s_lapatinib_letrozole")
+    assert got == status, option["eligibility"]
+    if status != "eligible":
+        reason, cited = _reason_and_sources(option)
+        assert "postmenopausal" in reason and "hcp.novartis.com" in cited

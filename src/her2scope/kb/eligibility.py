@@ -181,6 +181,18 @@ class PatientCondition(_Strict):
     source: CriterionSource
 
 
+class MenopausalCriterion(_Strict):
+    """The population's menopausal status (a label "for postmenopausal women").
+
+    Unlike :class:`PatientCondition` (which amends the regimen, e.g. with ovarian
+    suppression), a patient outside ``status`` is not eligible; unknown is conditional.
+    """
+
+    status: Annotated[list[Literal["pre", "peri", "post"]], Field(min_length=1)]
+    source: CriterionSource
+    note: str | None = None
+
+
 class NotPd1Candidate(_Strict):
     """For patients who are not candidates for PD-1/PD-L1 therapy.
 
@@ -245,6 +257,8 @@ class Eligibility(_Strict):
     prior: list[Prior] = Field(default_factory=list)
     exclude: list[Exclusion] = Field(default_factory=list)
     patient: list[PatientCondition] = Field(default_factory=list)
+    #: the population's menopausal status (outside it: not eligible)
+    menopausal: MenopausalCriterion | None = None
     #: the high-risk definition of early disease (nodes, size, grade, Ki-67, genomic risk)
     risk: RiskCriterion | None = None
     note: str | None = None
@@ -272,5 +286,6 @@ class Eligibility(_Strict):
             *(p.source for p in self.prior),
             *(e.source for e in self.exclude),
             *(c.source for c in self.patient),
+            *([self.menopausal.source] if self.menopausal else []),
             *([self.risk.source] if self.risk else []),
         ]

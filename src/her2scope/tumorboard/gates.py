@@ -277,6 +277,7 @@ class Gatekeeper:
                 crit += self._prior(s, st, p)
             crit += self._exclusions(s, st, elig)
             crit += self._patient(s, st, elig)
+            crit += self._menopausal(s, st, elig)
             crit += self._risk(s, st, elig)
         crit += self._progressed_anchors(s, st)
         gated_prior = elig is not None and bool(elig.prior)
@@ -952,6 +953,31 @@ class Gatekeeper:
                     )
                 )
         return out
+
+    def _menopausal(self, s: Strategy, st: PatientState, elig: Eligibility) -> list[Criterion]:
+        rule = elig.menopausal
+        if rule is None or st.menopausal in rule.status:
+            return []
+        who = "/".join(rule.status) + "menopausal"
+        srcs = self.cite(rule.source, s)
+        if st.menopausal == "unknown":
+            return [
+                Criterion(
+                    "menopausal",
+                    "conditional",
+                    f"if {who} (the label's population)",
+                    settles="the menopausal status (patient file menopausal_status)",
+                    sources=srcs,
+                )
+            ]
+        return [
+            Criterion(
+                "menopausal",
+                "not_eligible",
+                f"for {who} patients; this patient is {st.menopausal}menopausal",
+                sources=srcs,
+            )
+        ]
 
     def _risk(self, s: Strategy, st: PatientState, elig: Eligibility) -> list[Criterion]:
         """The high-risk definition of early disease against the file's ``nodal_risk``.
