@@ -172,6 +172,13 @@ NOT_ELIGIBLE = [
         id="her2climb05_maintenance_needs_thp_induction",
     ),
     pytest.param(
+        {**HER2_POS_AFTER_THP, "alterations": ["PIK3CA H1047R"]},
+        "s_alpelisib_her2_positive_epikb2",
+        "for metastatic line 1; this is line 2",
+        "EPIK-B2 (trial population)",
+        id="epikb2_not_after_progression",
+    ),
+    pytest.param(
         HER2_POS_AFTER_THP,
         "s_tucatinib_maintenance",
         "for metastatic line 1; this is line 2",
@@ -254,6 +261,11 @@ def test_not_eligible_with_the_criterion_and_its_source(
         pytest.param(AFTER_AI_CDK46, "s_tdxd_her2_null_daisy", id="daisy_after_first_line"),
         pytest.param(HER2_POS_AFTER_THP, "s_tucatinib_tdm1", id="her2climb02_after_thp"),
         pytest.param(HER2_POS_DURING_THP, "s_tucatinib_maintenance", id="her2climb05_during_thp"),
+        pytest.param(
+            {**HER2_POS_DURING_THP, "alterations": ["PIK3CA H1047R"]},
+            "s_alpelisib_her2_positive_epikb2",
+            id="epikb2_during_thp",
+        ),
         pytest.param(ESR1_AFTER_AI_CDK46, "s_lasofoxifene_esr1", id="elaine1_after_ai_cdk46"),
         pytest.param(AFTER_AI_CDK46, "s_abemaciclib_fulvestrant_post_cdk46", id="postmonarch"),
         pytest.param(AFTER_AI_CDK46, "s_gedatolisib_palbociclib_fulvestrant", id="viktoria1"),
@@ -307,6 +319,7 @@ def test_every_new_block_cites_a_source_per_criterion() -> None:
         "s_gedatolisib_palbociclib_fulvestrant",
         "s_tdxd_nivolumab",
         "s_neratinib_trastuzumab_fulvestrant_summit",
+        "s_alpelisib_her2_positive_epikb2",
     ):
         elig = kb.entry(sid).eligibility  # type: ignore[union-attr]
         assert elig is not None, sid
