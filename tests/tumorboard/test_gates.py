@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from her2scope.kb.load import load_kb
 from her2scope.tumorboard import STATUSES, load_policy
-from her2scope.tumorboard.gates import global_gates
+from her2scope.tumorboard.gates import NOT_READ, PatientState, global_gates, risk_holds
 from her2scope.tumorboard.match import Matcher
-from her2scope.tumorboard.patient_file import profile_from_mapping
+from her2scope.tumorboard.patient_file import NodalRisk, profile_from_mapping
 
 MATCHER = Matcher()
 KB = load_kb()
@@ -192,3 +193,137 @@ def test_fit_comes_before_evidence() -> None:
         assert o["fit"] == sum(a["weight"] for a in o["applied_rules"] if a["stage"] == "fit")
     fits = [o["fit"] for o in report.options]
     assert fits == sorted(fits, reverse=True)  # fit is the first sort key
+
+
+# -- the early-disease risk criterion (monarchE, NATALEE) over the file's nodal_risk -------
+LILLY_2023 = "investor.lilly.com"
+
+
+@pytest.fixture
+def wired(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The matcher passing the profile's nodal_risk to the gates (one line in
+    ``Matcher.state``: ``nodal_risk=profile.nodal_risk``), as the merge will wire it."""
+    original = Matcher.state
+
+    def state(self: Matcher, ctx: Any) -> PatientState:
+        st = original(self, ctx)
+        st.nodal_risk = ctx.profile.nodal_risk
+        return st
+
+    monkeypatch.setattr(Matcher, "state", state)
+
+
+def _adjuvant(nodal: dict[str, Any] | None) -> dict[str, str]:
+    data: dict[str, Any] = {
+        "id": "N",
+        "er_status": "positive",
+        "setting": "adjuvant",
+        "menopausal_status": "post",
+        "her2": {"ihc": "0"},
+    }
+    if nodal is not None:
+        data["nodal_risk"] = nodal
+    report = Matcher().match(profile_from_mapping(data))
+    out: dict[str, str] = {}
+    for status, opts in (
+        ("eligible", report.options),
+        ("conditional", report.conditional_options),
+        ("not_eligible", report.excluded_options),
+    ):
+        for o in opts:
+            if o["id"] in ("s_abemaciclib_adjuvant", "s_ribociclib_adjuvant"):
+                cited = " ".join(
+                    [src["text"] for r in o["eligibility"]["reasons"] for src in r["sources"]]
+                    + [
+                        link["url"]
+                        for r in o["eligibility"]["reasons"]
+                        for src in r["sources"]
+                        for link in src["links"]
+                    ]
+                )
+                out[o["id"]] = f"{status}|{o.get('reason') or ''}|{o.get('settles') or ''}|{cited}"
+    return out
+
+
+@pytest.mark.usefixtures("wired")
+@pytest.mark.parametrize(
+    ("nodal", "abema", "ribo"),
+    [
+        # >= 4 nodes: monarchE cohort 1 and NATALEE (node-positive)
+        ({"positive_nodes": 5}, "eligible", "eligible"),
+        # 1-3 nodes, grade 2, 30 mm: not monarchE high risk; NATALEE node-positive
+        ({"positive_nodes": 2, "grade": 2, "tumor_size_mm": 30}, "not_eligible", "eligible"),
+        # 1-3 nodes and a 50 mm tumour: monarchE (size >= 50 mm)
+        ({"positive_nodes": 1, "grade": 1, "tumor_size_mm": 50}, "eligible", "eligible"),
+        # T1N0: neither (NATALEE excluded T1N0)
+        ({"positive_nodes": 0, "tumor_size_mm": 15, "grade": 3}, "not_eligible", "not_eligible"),
+        # T2N0 grade 3: NATALEE only
+        ({"positive_nodes": 0, "tumor_size_mm": 30, "grade": 3}, "not_eligible", "eligible"),
+        # T2N0 grade 2, Ki-67 and genomic risk not given: NATALEE conditional
+        ({"positive_nodes": 0, "tumor_size_mm": 30, "grade": 2}, "not_eligible", "conditional"),
+        (
+            {"positive_nodes": 0, "tumor_size_mm": 30, "grade": 2, "ki67_percent": 25},
+            "not_eligible",
+            "eligible",
+        ),
+        (
+            {
+                "positive_nodes": 0,
+                "tumor_size_mm": 30,
+                "grade": 2,
+                "ki67_percent": 10,
+                "genomic_risk": "low",
+            },
+            "not_eligible",
+            "not_eligible",
+        ),
+        # T3N0: NATALEE stage IIB
+        ({"positive_nodes": 0, "tumor_size_mm": 60}, "not_eligible", "eligible"),
+        # nodes given, grade and size missing: monarchE waits on them
+        ({"positive_nodes": 2}, "conditional", "eligible"),
+        # nothing given: both conditional on the findings at surgery
+        (None, "conditional", "conditional"),
+    ],
+)
+def test_adjuvant_cdk46_high_risk_criteria(
+    nodal: dict[str, Any] | None, abema: str, ribo: str
+) -> None:
+    got = _adjuvant(nodal)
+    assert got["s_abemaciclib_adjuvant"].split("|")[0] == abema, got["s_abemaciclib_adjuvant"]
+    assert got["s_ribociclib_adjuvant"].split("|")[0] == ribo, got["s_ribociclib_adjuvant"]
+
+
+@pytest.mark.usefixtures("wired")
+def test_risk_reasons_name_the_definition_the_findings_and_the_source() -> None:
+    got = _adjuvant({"positive_nodes": 2, "grade": 2, "tumor_size_mm": 30})
+    status, reason, _settles, cited = got["s_abemaciclib_adjuvant"].split("|")
+    assert status == "not_eligible"
+    assert ">= 4 positive axillary nodes" in reason and "2 positive nodes, 30 mm, grade 2" in reason
+    assert LILLY_2023 in cited
+    status, reason, settles, cited = _adjuvant(None)["s_ribociclib_adjuvant"].split("|")
+    assert status == "conditional" and "NATALEE" in reason
+    assert "nodal_risk" in settles and "positive_nodes" in settles and "NCT03701334" in cited
+    _s, _r, settles, _c = _adjuvant({"positive_nodes": 0, "tumor_size_mm": 30, "grade": 2})[
+        "s_ribociclib_adjuvant"
+    ].split("|")
+    assert "ki67_percent" in settles and "genomic_risk" in settles
+
+
+def test_risk_criteria_wait_for_the_matcher_to_pass_the_field() -> None:
+    """Until ``Matcher.state`` passes nodal_risk (NOT_READ), the criterion is not applied:
+    the adjuvant strategies keep their verdict from before it existed."""
+    got = _adjuvant({"positive_nodes": 0, "tumor_size_mm": 15, "grade": 1})
+    assert got["s_abemaciclib_adjuvant"].startswith("eligible|")
+    assert PatientState.__dataclass_fields__["nodal_risk"].default == NOT_READ
+
+
+def test_risk_holds_is_three_valued() -> None:
+    monarche = KB.entry("s_abemaciclib_adjuvant").eligibility.risk  # type: ignore[union-attr]
+    assert monarche is not None
+    one_to_three_g3 = monarche.any_of[1]
+    assert risk_holds(one_to_three_g3, NodalRisk(positive_nodes=2, grade=3)) == (True, set())
+    assert risk_holds(one_to_three_g3, NodalRisk(positive_nodes=2, grade=2)) == (False, set())
+    # a failed given datum decides even with another missing
+    assert risk_holds(one_to_three_g3, NodalRisk(positive_nodes=0)) == (False, set())
+    assert risk_holds(one_to_three_g3, NodalRisk(positive_nodes=2)) == (None, {"grade"})
+    assert risk_holds(one_to_three_g3, None) == (None, {"positive_nodes", "grade"})

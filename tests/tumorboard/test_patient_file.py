@@ -152,3 +152,40 @@ def test_every_er_percent_and_histology_of_the_msk_study_reads() -> None:
     kinds = {_p(histology=r[hist]).histology for r in rows if r[hist]}  # type: ignore[attr-defined]
     assert {"ductal", "lobular", "mixed"} <= kinds
     assert _p(histology="Breast Invasive Carcinoma, NOS").histology == "unknown"  # type: ignore[attr-defined]
+
+
+def test_nodal_risk_reads_pathology_wording() -> None:
+    p = profile_from_mapping(
+        {
+            "id": "n",
+            "setting": "adjuvant",
+            "nodal_risk": {
+                "positive_nodes": 2,
+                "tumor_size_mm": "35",
+                "grade": "G3",
+                "ki67_percent": 30,
+                "genomic_risk": "High risk",
+            },
+        }
+    )
+    assert p.nodal_risk is not None
+    assert (p.nodal_risk.positive_nodes, p.nodal_risk.tumor_size_mm) == (2, 35.0)
+    assert (p.nodal_risk.grade, p.nodal_risk.genomic_risk) == (3, "high")
+    assert profile_from_mapping({"id": "m"}).nodal_risk is None
+    assert "nodal_risk" in patient_json_schema()["properties"]
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"nodal_risk": {"positive_nodes": -1}}, "nodal_risk.positive_nodes"),
+        ({"nodal_risk": {"grade": 4}}, "nodal_risk.grade"),
+        ({"nodal_risk": {"genomic_risk": "intermediate"}}, "nodal_risk.genomic_risk"),
+        ({"nodal_risk": {"nodes": 3}}, "did you mean"),
+        ({"nodes": {"positive_nodes": 3}}, "did you mean 'nodal_risk'"),
+    ],
+)
+def test_bad_nodal_risk_is_one_line_naming_the_field(data: dict[str, object], words: str) -> None:
+    with pytest.raises(SchemaError, match=words) as err:
+        profile_from_mapping({"id": "n", **data})
+    assert "\n" not in str(err.value)

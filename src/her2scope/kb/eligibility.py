@@ -26,6 +26,19 @@ report can show *why* a patient was left out::
         - {menopausal: [pre, peri], requires_with: ovarian_function_suppression,
            source: {...}}
 
+Early disease may state its high-risk definition (``risk``: alternatives over the
+patient file's ``nodal_risk``; monarchE)::
+
+    eligibility:
+      settings: [adjuvant, post_neoadjuvant_pcr, post_neoadjuvant_residual]
+      risk:
+        name: monarchE high risk
+        any_of:
+          - {label: ">= 4 positive axillary nodes", nodes_min: 4}
+          - {label: "1-3 positive nodes and grade 3", nodes_min: 1, grade_min: 3}
+          - {label: "1-3 positive nodes and tumour >= 50 mm", nodes_min: 1, tumor_mm_min: 50}
+        source: {...}
+
 Cross-references (trial ids, therapy names and class ids, the approval a
 criterion cites) are checked when the whole knowledge base is built
 (:meth:`her2scope.kb.schema.KnowledgeBase._cross_references`).
@@ -168,6 +181,18 @@ class PatientCondition(_Strict):
     source: CriterionSource
 
 
+class MenopausalCriterion(_Strict):
+    """The population's menopausal status (a label "for postmenopausal women").
+
+    Unlike :class:`PatientCondition` (which amends the regimen, e.g. with ovarian
+    suppression), a patient outside ``status`` is not eligible; unknown is conditional.
+    """
+
+    status: Annotated[list[Literal["pre", "peri", "post"]], Field(min_length=1)]
+    source: CriterionSource
+    note: str | None = None
+
+
 class NotPd1Candidate(_Strict):
     """For patients who are not candidates for PD-1/PD-L1 therapy.
 
@@ -176,6 +201,48 @@ class NotPd1Candidate(_Strict):
     early disease, a comorbidity, no access). Not the same as "PD-L1-negative".
     """
 
+    source: CriterionSource
+    note: str | None = None
+
+
+class RiskCondition(_Strict):
+    """One alternative of a risk criterion: every bound it states must hold.
+
+    Bounds read the patient file's ``nodal_risk`` (pathologic findings at surgery):
+    positive axillary nodes, invasive tumour size in mm (``tumor_mm_min`` is ">=",
+    ``tumor_mm_over`` is ">", ``tumor_mm_max`` is "<="), grade, Ki-67 and a
+    genomic risk class. ``label`` is how the report names the alternative.
+    """
+
+    label: str = Field(min_length=1)
+    nodes_min: int | None = Field(default=None, ge=0)
+    nodes_max: int | None = Field(default=None, ge=0)
+    tumor_mm_min: float | None = Field(default=None, gt=0)
+    tumor_mm_over: float | None = Field(default=None, ge=0)
+    tumor_mm_max: float | None = Field(default=None, gt=0)
+    grade_min: int | None = Field(default=None, ge=1, le=3)
+    grade_max: int | None = Field(default=None, ge=1, le=3)
+    ki67_min: float | None = Field(default=None, ge=0, le=100)
+    genomic_risk: Literal["high"] | None = None
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> RiskCondition:
+        bounds = self.model_dump(exclude={"label"}, exclude_none=True)
+        if not bounds:
+            raise ValueError("a risk condition needs at least one bound")
+        return self
+
+
+class RiskCriterion(_Strict):
+    """A high-risk definition of early disease: at least one alternative must hold.
+
+    monarchE, for example: >= 4 positive nodes, or 1-3 positive nodes with grade 3
+    or a tumour >= 50 mm. With a datum missing, an alternative that could still
+    hold leaves the criterion conditional (what settles it is shown).
+    """
+
+    name: str = Field(min_length=1)
+    any_of: Annotated[list[RiskCondition], Field(min_length=1)]
     source: CriterionSource
     note: str | None = None
 
@@ -190,12 +257,18 @@ class Eligibility(_Strict):
     prior: list[Prior] = Field(default_factory=list)
     exclude: list[Exclusion] = Field(default_factory=list)
     patient: list[PatientCondition] = Field(default_factory=list)
+    #: the population's menopausal status (outside it: not eligible)
+    menopausal: MenopausalCriterion | None = None
+    #: the high-risk definition of early disease (nodes, size, grade, Ki-67, genomic risk)
+    risk: RiskCriterion | None = None
     note: str | None = None
 
     @model_validator(mode="after")
     def _line_is_metastatic(self) -> Eligibility:
         if self.line is not None and "metastatic" not in self.settings:
             raise ValueError("a line range applies to the metastatic setting only")
+        if self.risk is not None and not set(self.settings) & set(EARLY_SETTINGS):
+            raise ValueError("a risk criterion applies to early-disease settings only")
         return self
 
     def therapy_refs(self) -> list[str]:
@@ -213,4 +286,6 @@ class Eligibility(_Strict):
             *(p.source for p in self.prior),
             *(e.source for e in self.exclude),
             *(c.source for c in self.patient),
+            *([self.menopausal.source] if self.menopausal else []),
+            *([self.risk.source] if self.risk else []),
         ]

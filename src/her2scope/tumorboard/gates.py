@@ -41,9 +41,11 @@ from her2scope.kb.eligibility import (
     CriterionSource,
     Eligibility,
     Prior,
+    RiskCondition,
     TrialRef,
 )
 from her2scope.kb.schema import Source, Strategy
+from her2scope.tumorboard.patient_file import NodalRisk
 
 Status = Literal["eligible", "not_eligible", "conditional", "left_out"]
 STATUSES: tuple[str, ...] = ("eligible", "not_eligible", "conditional", "left_out")
@@ -59,6 +61,10 @@ HER2_COULD_BE: dict[str, frozenset[str]] = {
     vocab.ZERO: frozenset({vocab.ULTRALOW, vocab.NULL}),
 }
 NOT_POSITIVE = vocab.NOT_POSITIVE_CATEGORIES
+
+#: :attr:`PatientState.nodal_risk` when whoever built the state did not pass the patient
+#: file's ``nodal_risk``: risk criteria are then not applied (as before they existed)
+NOT_READ: Literal["not_read"] = "not_read"
 
 
 class GlobalGate(BaseModel):
@@ -181,6 +187,10 @@ class PatientState:
     has: Callable[[str], bool] = field(default=lambda _bid: False)
     #: germline biomarkers observed only from a variant whose origin is not stated
     germline_unconfirmed: frozenset[str] = frozenset()
+    #: the patient file's ``nodal_risk`` (pathologic findings at surgery), read only from
+    #: the patient profile, never from alterations; None = the file does not give it (risk
+    #: criteria are conditional); :data:`NOT_READ` = not passed by the builder (not applied)
+    nodal_risk: NodalRisk | Literal["not_read"] | None = NOT_READ
 
     def progressed(self, token: str) -> list[Course]:
         return [c for c in self.courses if token in c.tokens and c.outcome == "progressed"]
@@ -267,6 +277,8 @@ class Gatekeeper:
                 crit += self._prior(s, st, p)
             crit += self._exclusions(s, st, elig)
             crit += self._patient(s, st, elig)
+            crit += self._menopausal(s, st, elig)
+            crit += self._risk(s, st, elig)
         crit += self._progressed_anchors(s, st)
         gated_prior = elig is not None and bool(elig.prior)
         if s.after_progression_on and not gated_prior:
@@ -942,6 +954,69 @@ class Gatekeeper:
                 )
         return out
 
+    def _menopausal(self, s: Strategy, st: PatientState, elig: Eligibility) -> list[Criterion]:
+        rule = elig.menopausal
+        if rule is None or st.menopausal in rule.status:
+            return []
+        who = "/".join(rule.status) + "menopausal"
+        srcs = self.cite(rule.source, s)
+        if st.menopausal == "unknown":
+            return [
+                Criterion(
+                    "menopausal",
+                    "conditional",
+                    f"if {who} (the label's population)",
+                    settles="the menopausal status (patient file menopausal_status)",
+                    sources=srcs,
+                )
+            ]
+        return [
+            Criterion(
+                "menopausal",
+                "not_eligible",
+                f"for {who} patients; this patient is {st.menopausal}menopausal",
+                sources=srcs,
+            )
+        ]
+
+    def _risk(self, s: Strategy, st: PatientState, elig: Eligibility) -> list[Criterion]:
+        """The high-risk definition of early disease against the file's ``nodal_risk``.
+
+        Eligible when one alternative holds; not eligible when every alternative fails on
+        a given datum; otherwise conditional, naming the missing findings.
+        """
+        rule = elig.risk
+        if rule is None or st.setting == "metastatic" or st.nodal_risk == NOT_READ:
+            return []
+        facts = st.nodal_risk if isinstance(st.nodal_risk, NodalRisk) else None
+        verdicts = [(c, *risk_holds(c, facts)) for c in rule.any_of]
+        if any(ok for _c, ok, _missing in verdicts):
+            return []
+        srcs = self.cite(rule.source, s)
+        labels = "; or ".join(c.label for c in rule.any_of)
+        if all(ok is False for _c, ok, _missing in verdicts):
+            return [
+                Criterion(
+                    "risk",
+                    "not_eligible",
+                    f"for {rule.name} ({labels}); the patient: {describe_risk(facts)}",
+                    sources=srcs,
+                )
+            ]
+        open_ = [c.label for c, ok, _missing in verdicts if ok is None]
+        missing = sorted({m for _c, ok, miss in verdicts if ok is None for m in miss})
+        return [
+            Criterion(
+                "risk",
+                "conditional",
+                f"if {rule.name}: {'; or '.join(open_)}",
+                settles="the pathologic findings at surgery (patient file nodal_risk: "
+                + ", ".join(missing)
+                + ")",
+                sources=srcs,
+            )
+        ]
+
     def _progressed_anchors(self, s: Strategy, st: PatientState) -> list[Criterion]:
         anchors = s.anchors
         done = [a for a in anchors if st.progressed(a)]
@@ -951,6 +1026,59 @@ class Gatekeeper:
             )
             return [Criterion("progressed_on_regimen", "not_eligible", why)]
         return []
+
+
+def risk_holds(c: RiskCondition, facts: NodalRisk | None) -> tuple[bool | None, set[str]]:
+    """(True | False | None when a datum is missing, the missing fields) for one alternative.
+
+    False as soon as one given datum fails a bound: a missing datum cannot rescue it.
+    """
+    checks: list[tuple[str, Callable[[Any], bool]]] = []
+    if c.nodes_min is not None:
+        checks.append(("positive_nodes", lambda v: v >= c.nodes_min))
+    if c.nodes_max is not None:
+        checks.append(("positive_nodes", lambda v: v <= c.nodes_max))
+    if c.tumor_mm_min is not None:
+        checks.append(("tumor_size_mm", lambda v: v >= c.tumor_mm_min))
+    if c.tumor_mm_over is not None:
+        checks.append(("tumor_size_mm", lambda v: v > c.tumor_mm_over))
+    if c.tumor_mm_max is not None:
+        checks.append(("tumor_size_mm", lambda v: v <= c.tumor_mm_max))
+    if c.grade_min is not None:
+        checks.append(("grade", lambda v: v >= c.grade_min))
+    if c.grade_max is not None:
+        checks.append(("grade", lambda v: v <= c.grade_max))
+    if c.ki67_min is not None:
+        checks.append(("ki67_percent", lambda v: v >= c.ki67_min))
+    if c.genomic_risk is not None:
+        checks.append(("genomic_risk", lambda v: v == c.genomic_risk))
+    missing: set[str] = set()
+    for name, test in checks:
+        value = getattr(facts, name) if facts is not None else None
+        if value is None:
+            missing.add(name)
+        elif not test(value):
+            return False, set()
+    return (None if missing else True), missing
+
+
+def describe_risk(facts: NodalRisk | None) -> str:
+    """The given findings as one phrase ("2 positive nodes, 35 mm, grade 3")."""
+    if facts is None:
+        return "not given"
+    parts = []
+    if facts.positive_nodes is not None:
+        n = facts.positive_nodes
+        parts.append("node-negative" if n == 0 else f"{n} positive node{'s' if n > 1 else ''}")
+    if facts.tumor_size_mm is not None:
+        parts.append(f"{facts.tumor_size_mm:g} mm")
+    if facts.grade is not None:
+        parts.append(f"grade {facts.grade}")
+    if facts.ki67_percent is not None:
+        parts.append(f"Ki-67 {facts.ki67_percent:g}%")
+    if facts.genomic_risk is not None:
+        parts.append(f"genomic risk {facts.genomic_risk}")
+    return ", ".join(parts) or "not given"
 
 
 def pd1_interval(st: PatientState, months: float) -> tuple[str, str]:

@@ -21,6 +21,7 @@ Schema and ``docs/patient-file.md`` documents every field with an example::
     # version 3: disease state, intervals, toxicities, receptor percentages, MSI/MMR/TMB
     # setting: post-neoadjuvant
     # neoadjuvant_response: {response: residual, ypT: ypT1c, ypN: ypN1a, rcb: II}
+    # nodal_risk: {positive_nodes: 2, tumor_size_mm: 35, grade: 3}   (early disease, at surgery)
     # er_status: "5% (low positive)"   -> er_status positive, er_percent 5
     # msi_status: stable; mmr_status: proficient; tmb: 4.2; notes: "free text"
 
@@ -484,6 +485,54 @@ class NeoadjuvantResponse(_Forbid):
         return self
 
 
+class NodalRisk(_Forbid):
+    """Pathologic risk features of early disease at surgery (the adjuvant CDK4/6 gates).
+
+    The number of positive axillary lymph nodes, the invasive tumour size, grade,
+    Ki-67 and a genomic risk class, as the adjuvant trials define their high-risk
+    populations (monarchE: nodes, grade, size; NATALEE: anatomic stage, and for
+    node-negative disease grade, Ki-67 or genomic risk). After neoadjuvant therapy,
+    the findings at surgery (ypN, ypT). Every item is optional: what is not given
+    leaves the criterion that needs it conditional, never failed.
+    """
+
+    positive_nodes: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="Positive axillary lymph nodes at surgery (pN/ypN count; 0 = node-negative).",
+    )
+    tumor_size_mm: float | None = Field(
+        default=None, gt=0, le=500, description="Largest invasive tumour diameter in mm."
+    )
+    grade: Literal[1, 2, 3] | None = Field(
+        default=None, description="Histologic (Nottingham) grade 1-3; also read from G1-G3."
+    )
+    ki67_percent: float | None = Field(
+        default=None, ge=0, le=100, description="Ki-67, percent of tumour nuclei."
+    )
+    genomic_risk: Literal["high", "low"] | None = Field(
+        default=None,
+        description="Genomic recurrence risk class (e.g. Oncotype DX, MammaPrint): high or low.",
+    )
+
+    @field_validator("grade", mode="before")
+    @classmethod
+    def _grade(cls, v: object) -> object:
+        if v is None or isinstance(v, bool):
+            return v
+        key = str(v).strip().upper().removeprefix("GRADE").strip().removeprefix("G").strip()
+        return {"1": 1, "2": 2, "3": 3, "": None}.get(key, v)
+
+    @field_validator("genomic_risk", mode="before")
+    @classmethod
+    def _genomic(cls, v: object) -> object:
+        if v is None:
+            return None
+        key = str(v).strip().lower()
+        return {"high risk": "high", "low risk": "low", "unknown": None, "": None}.get(key, key)
+
+
 class TherapyEntry(_Forbid):
     """One treatment the patient received."""
 
@@ -737,6 +786,11 @@ class PatientFile(_Forbid):
         default=None, ge=0, le=10_000, description="Tumour mutational burden, mutations/Mb."
     )
     notes: str | None = Field(default=None, description="Free text (shown in the report).")
+    nodal_risk: NodalRisk | None = Field(
+        default=None,
+        description="Early disease at surgery: {positive_nodes, tumor_size_mm, grade, "
+        "ki67_percent, genomic_risk} (the adjuvant CDK4/6 inhibitor high-risk gates).",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -1016,6 +1070,9 @@ _SYNONYMS = {
     "tumour_mutational_burden": "tmb",
     "er_pct": "er_percent",
     "pr_pct": "pr_percent",
+    "nodes": "nodal_risk",
+    "lymph_nodes": "nodal_risk",
+    "nodal_status": "nodal_risk",
     "pcr": "neoadjuvant_response",
     "response": "neoadjuvant_response",
     "comments": "notes",
@@ -1034,7 +1091,11 @@ def did_you_mean(key: str, allowed: list[str]) -> str:
         return f" (did you mean {_SYNONYMS[k]!r}?)"
     close = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
     if not close:
-        close = [a for a in allowed if a.startswith(k + "_") or a.split("_")[0] == k][:1]
+        close = [
+            a
+            for a in allowed
+            if a.startswith(k + "_") or a.split("_")[0] == k or a.endswith("_" + k)
+        ][:1]
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
