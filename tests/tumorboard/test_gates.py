@@ -309,11 +309,13 @@ def test_risk_reasons_name_the_definition_the_findings_and_the_source() -> None:
     assert "ki67_percent" in settles and "genomic_risk" in settles
 
 
-def test_risk_criteria_wait_for_the_matcher_to_pass_the_field() -> None:
-    """Until ``Matcher.state`` passes nodal_risk (NOT_READ), the criterion is not applied:
-    the adjuvant strategies keep their verdict from before it existed."""
+def test_the_matcher_passes_nodal_risk_to_the_gates() -> None:
+    """``Matcher.state`` passes the file's nodal_risk: a node-negative, small, grade 1
+    tumour is outside monarchE's high-risk population (not eligible, the criterion shown);
+    a state built without the field (NOT_READ) does not apply the criterion."""
     got = _adjuvant({"positive_nodes": 0, "tumor_size_mm": 15, "grade": 1})
-    assert got["s_abemaciclib_adjuvant"].startswith("eligible|")
+    assert got["s_abemaciclib_adjuvant"].startswith("not_eligible|")
+    assert "positive axillary nodes" in got["s_abemaciclib_adjuvant"]
     assert PatientState.__dataclass_fields__["nodal_risk"].default == NOT_READ
 
 

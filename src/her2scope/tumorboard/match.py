@@ -723,6 +723,7 @@ class Matcher:
             menopausal=profile.menopausal_status,
             ild_history=profile.ild_history,
             ild_active=profile.ild_active,
+            nodal_risk=profile.nodal_risk,
             has=lambda bid: self._has(ctx, bid),
             # a tumour variant of unstated origin (a study's MAF, "BRCA2 E1308*") matches the
             # germline biomarker of its gene; the germline approvals wait on its origin
