@@ -493,9 +493,9 @@ def study_keys(
     normalised = (
         texts.str.to_lowercase().str.replace_all("γ", "g").str.replace_all(r"\s+", " ")
     ).str.strip_chars()
-    candidates = texts.filter(
-        texts.str.contains(parser.gene_word_pattern) | normalised.is_in(aliases)
-    ).to_list()
+    may_match = texts.str.contains(parser.gene_word_pattern) | normalised.is_in(aliases)
+    candidates = texts.filter(may_match).to_list()
+    matcher.not_read(texts.filter(~may_match).to_list())
     read: list[str] = []
     token_of: list[str] = []  # one row per (read text, token): flat lists build fast
     token: list[str] = []
@@ -511,15 +511,14 @@ def study_keys(
         {"alterations": token_of, "_tokens": token},
         schema={"alterations": pl.String, "_tokens": pl.String},
     )
+    # only the rows of read texts take part (most of a study's alterations are not read);
+    # a sample with none gets empty keys from the left join below
     per_sample = (
-        exploded.join(tokens, on="alterations", how="left")
+        exploded.filter(pl.col("alterations").is_in(is_read))
+        .join(tokens, on="alterations", how="left")
         .group_by("sample_id", maintain_order=True)
         .agg(
-            pl.col("alterations")
-            .filter(pl.col("alterations").is_in(is_read))
-            .unique()
-            .sort()
-            .str.join(_SEP),
+            pl.col("alterations").unique().sort().str.join(_SEP),
             pl.col("_tokens").drop_nulls().unique().sort().str.join(_SEP),
         )
     )

@@ -27,6 +27,7 @@ their sources:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -176,6 +177,7 @@ class Matcher:
         self._listed: list[tuple[Strategy, int]] = []
         self._read_universe: frozenset[str] = frozenset()
         self._course_readings: dict[str, NormalisedTherapies] = {}
+        self._mechanisms_of: dict[str, list[int]] | None = None
         self._therapy_texts: dict[str, str] = {}
         self._regimens: dict[str, frozenset[str]] = {}
         self._conditional_order: dict[str, tuple[Any, ...]] = {}
@@ -482,6 +484,13 @@ class Matcher:
             self._findings_cache[text] = hit
         return hit
 
+    def not_read(self, texts: Iterable[str]) -> None:
+        """Record texts the parser's pre-filter rejected elsewhere (the batch's vectorised
+        :meth:`~her2scope.tumorboard.terms.AlterationParser.may_match`): nothing to find."""
+        cache = self._findings_cache
+        for text in texts:
+            cache.setdefault(text, NO_FINDINGS)
+
     def _alterations(
         self,
         ctx: _Context,
@@ -684,11 +693,20 @@ class Matcher:
 
     # -- 3. mechanisms ----------------------------------------------------------
     def mechanisms(self, ctx: _Context) -> list[Mechanism]:
+        """Mechanisms with an observed biomarker (that apply to the HER2 category), in the
+        base's order."""
+        if self._mechanisms_of is None:
+            index: dict[str, list[int]] = {}
+            for i, m in enumerate(self.kb.mechanisms):
+                for b in dict.fromkeys(m.biomarkers):
+                    index.setdefault(b, []).append(i)
+            self._mechanisms_of = index
+        hits = {i for b in ctx.observed for i in self._mechanisms_of.get(b, ())}
+        mechanisms = self.kb.mechanisms
         return [
             m
-            for m in self.kb.mechanisms
-            if any(b in ctx.observed for b in m.biomarkers)
-            and (not m.applies_to_her2 or ctx.category in m.applies_to_her2)
+            for m in (mechanisms[i] for i in sorted(hits))
+            if not m.applies_to_her2 or ctx.category in m.applies_to_her2
         ]
 
     # -- 4. gates -------------------------------------------------------------------
@@ -1414,18 +1432,18 @@ class Matcher:
         observed = frozenset(ctx.observed) & self._read_universe
         germline = [b for b in observed if b.startswith("germline_")]
         unconfirmed = frozenset(b for b in germline if b not in ctx.germline_confirmed)
-        fitting = self.claims(ctx, self.mechanisms(ctx))
-        claims = tuple((m.id, i, tuple(used)) for m, i, _c, used in fitting)
         gate_key = (context, observed, unconfirmed)
         gated = cache.gated.get(gate_key)
         if gated is None:
             gated = cache.gated[gate_key] = self._gate_all(
                 ctx, context, observed, unconfirmed, cache
             )
-        key = (gate_key, claims)
+        fitting = self.claims(ctx, self.mechanisms(ctx))
+        effects = tuple(self._claim_effect(s, fitting) for s, _o, _k in gated.eligible)
+        key = (gate_key, effects)
         decided = cache.decisions.get(key)
         if decided is None:
-            decided = cache.decisions[key] = self._rank_gated(ctx, gated, fitting, cache)
+            decided = cache.decisions[key] = self._rank_gated(ctx, gated, effects, cache)
         ranked, ranked_tied = decided
         tied = gated.tied | ranked_tied
         conditional, not_eligible = gated.conditional, gated.not_eligible
@@ -1496,16 +1514,17 @@ class Matcher:
         self,
         ctx: _Context,
         gated: _Gated,
-        fitting: list[tuple[Mechanism, int, ResistanceClaim, list[str]]],
+        effects: tuple[tuple[tuple[str, int], ...], ...],
         cache: DecisionCache,
     ) -> tuple[tuple[DecidedOption, ...], frozenset[str]]:
         """The eligible strategies ranked: each one's rules (cached under its gate key and
-        the fitting claims it meets), then :meth:`order`, one entry per regimen."""
+        the fitting claims it meets, ``effects``), then :meth:`order`, one entry per
+        regimen."""
         warnings: list[dict[str, Any]] | None = None
         scored: list[tuple[Strategy, list[ranking.Adjustment]]] = []
         outcome_of: dict[str, _Outcome] = {}
-        for s, out, gkey in gated.eligible:
-            akey = (gkey, self._claim_effect(s, fitting))
+        for (s, out, gkey), effect in zip(gated.eligible, effects, strict=True):
+            akey = (gkey, effect)
             applied = cache.applied.get(akey)
             if applied is None:
                 if warnings is None:
@@ -1524,7 +1543,7 @@ class Matcher:
                 continue
             seen.add(regimen)
             out = outcome_of[s.id]
-            rkey = (out.option, tuple(applied))
+            rkey = (id(out), tuple(applied))  # ``out`` lives as long as the cache
             option = cache.ranked.get(rkey)
             if option is None:
                 ups, downs = self._ups_downs(applied)
