@@ -11,6 +11,7 @@ study and on a synthetic one, and that the keys computed from the study tables
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -294,3 +295,34 @@ def test_decide_equals_the_reports_decision_for_every_vignette(matcher: Matcher)
             lean = matcher.decide(matcher.front(p, explain=False), key, cache)
             assert lean == Decision.of_report(matcher.match(p)), p.id
     assert json.dumps(sorted(cache.outcomes, key=str)[:1], default=str)
+
+
+def test_workers_decide_as_one_process(
+    synthetic: object, matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch split over forked workers (``HER2SCOPE_WORKERS``) keeps every decision key's
+    option rows, in key order, exactly as one process does; progress ends at the total."""
+    import multiprocessing
+
+    from her2scope.tumorboard.batch import _workers, row_keeper
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the platform does not fork")
+    monkeypatch.setenv("HER2SCOPE_WORKERS", "1")
+    one = match_study(synthetic, history="after-et-cdk46", matcher=matcher, keep=row_keeper())  # type: ignore[arg-type]
+    monkeypatch.setenv("HER2SCOPE_WORKERS", "3")
+    assert _workers(one.n_decisions) == 3
+    seen: list[tuple[int, int]] = []
+    three = match_study(
+        synthetic,  # type: ignore[arg-type]
+        history="after-et-cdk46",
+        matcher=Matcher(),  # a fresh matcher: nothing cached from the first run
+        keep=row_keeper(),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert three.n_decisions == one.n_decisions > 500
+    assert three.reports == one.reports
+    assert seen[-1] == (one.n_decisions, one.n_decisions)
+    assert all(a <= b for (a, _t), (b, _u) in itertools.pairwise(seen))
+    monkeypatch.delenv("HER2SCOPE_WORKERS")
+    assert _workers(10) == 1  # a small batch stays in one process

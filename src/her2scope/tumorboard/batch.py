@@ -119,6 +119,70 @@ def _indexed(keys: pl.DataFrame) -> pl.DataFrame:
     return keys.select("sample_id", "alterations", "profile", "decision", "context")
 
 
+#: decision keys from which a batch also decides in worker processes (fork only)
+PARALLEL_MIN_KEYS = 20_000
+
+#: what a forked worker reads (set by the parent just before it forks)
+_WORK: dict[str, Any] = {}
+
+
+def _decide_rows(
+    rows: list[tuple[str, list[str] | None, Any]],
+    profile_of: Callable[[str, list[str], Any], PatientProfile],
+    matcher: Matcher,
+    keep: Callable[[Decision], Any] | None,
+    tick: Callable[[], None] | None = None,
+) -> list[Any]:
+    """Each row's decision (or what ``keep`` makes of it), through one cache."""
+    from her2scope.tumorboard.decision import DecisionCache
+
+    cache = DecisionCache()
+    out: list[Any] = []
+    # the loop makes millions of small objects that live as long as the batch (the caches,
+    # the kept results); the cyclic collector would walk them over and over for nothing
+    # (none of them forms a cycle that needs it), so it waits until the loop is done
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for sid, alterations, context in rows:
+            ctx = matcher.front(profile_of(sid, alterations or [], context), explain=False)
+            decision = matcher.decide(ctx, context, cache)
+            out.append(keep(decision) if keep is not None else decision)
+            if tick is not None:
+                tick()
+    finally:
+        if collecting:
+            gc.enable()
+    return out
+
+
+def _worker(part: int) -> list[Any]:
+    """A forked worker's share of the rows (the parent set :data:`_WORK` before forking)."""
+    w = _WORK
+    return _decide_rows(w["parts"][part], w["profile_of"], w["matcher"], w["keep"])
+
+
+def _workers(n_keys: int) -> int:
+    """How many processes decide a batch of ``n_keys``: one, unless the batch is large,
+    the platform forks and more than one CPU is ours (``HER2SCOPE_WORKERS`` sets it)."""
+    import multiprocessing
+    import os
+
+    wanted = os.environ.get("HER2SCOPE_WORKERS", "").strip()
+    if wanted.isdigit() and int(wanted) >= 1:
+        n = int(wanted)
+    elif n_keys < PARALLEL_MIN_KEYS:
+        return 1
+    else:
+        try:
+            n = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            n = os.cpu_count() or 1
+    if n > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(n, 8, n_keys))
+
+
 def _match_keys(
     keys: pl.DataFrame,
     profile_of: Callable[[str, list[str], Any], PatientProfile],
@@ -130,31 +194,53 @@ def _match_keys(
     key: :meth:`~her2scope.tumorboard.match.Matcher.front` reads the profile
     (``profile_of(sample_id, alterations, context)``) and
     :meth:`~her2scope.tumorboard.match.Matcher.decide` decides, each strategy gated and
-    scored once per distinct (context, what it reads) in the whole batch."""
-    from her2scope.tumorboard.decision import DecisionCache
+    scored once per distinct (context, what it reads) in a cache.
 
-    firsts = keys.unique("decision", keep="first", maintain_order=True).select(
-        "sample_id", "alterations", "context"
+    A large batch (:data:`PARALLEL_MIN_KEYS`) is split in contiguous parts decided at
+    the same time: the first by this process, the others by forked workers (each with
+    its own cache; the same steps, so the same decisions). The kept results come back
+    in key order.
+    """
+    rows = (
+        keys.unique("decision", keep="first", maintain_order=True)
+        .select("sample_id", "alterations", "context")
+        .rows()
     )
-    cache = DecisionCache()
-    reports: list[Any] = []
-    total = firsts.height
-    step = max(1, total // 200)
-    # the loop makes millions of small objects that live as long as the batch (the caches,
-    # the kept results); the cyclic collector would walk them over and over for nothing
-    # (none of them forms a cycle that needs it), so it waits until the loop is done
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        for i, (sid, alterations, context) in enumerate(firsts.iter_rows(), start=1):
-            ctx = matcher.front(profile_of(sid, alterations or [], context), explain=False)
-            decision = matcher.decide(ctx, context, cache)
-            reports.append(keep(decision) if keep is not None else decision)
-            if progress is not None and (i % step == 0 or i == total):
-                progress(i, total)
-    finally:
-        if collecting:
-            gc.enable()
+    total = len(rows)
+    n = _workers(total)
+    size = -(-total // n) if total else 0
+    parts = [rows[i * size : (i + 1) * size] for i in range(n)]
+    done = [0]
+    step = max(1, len(parts[0]) // 200) if parts and parts[0] else 1
+
+    def tick() -> None:
+        done[0] += 1
+        if progress is not None and done[0] % step == 0:
+            # the workers go at this process's pace: count its share for all of them
+            progress(min(total, done[0] * n), total)
+
+    if n == 1:
+        reports = _decide_rows(rows, profile_of, matcher, keep, tick)
+    else:
+        import multiprocessing
+        import warnings
+        from concurrent.futures import ProcessPoolExecutor
+
+        _WORK.update(parts=parts, profile_of=profile_of, matcher=matcher, keep=keep)
+        try:
+            with warnings.catch_warnings():
+                # the workers only run the matcher (no polars, no threads of their own)
+                warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+                pool = ProcessPoolExecutor(n - 1, mp_context=multiprocessing.get_context("fork"))
+            with pool:
+                futures = [pool.submit(_worker, i) for i in range(1, n)]
+                reports = _decide_rows(parts[0], profile_of, matcher, keep, tick)
+                for future in futures:
+                    reports.extend(future.result())
+        finally:
+            _WORK.clear()
+    if progress is not None:
+        progress(total, total)
     return reports
 
 
