@@ -304,14 +304,15 @@ def test_workers_decide_as_one_process(
     option rows, in key order, exactly as one process does; progress ends at the total."""
     import multiprocessing
 
-    from her2scope.tumorboard.batch import _workers, row_keeper
+    from her2scope.tumorboard.batch import PARALLEL_MIN_KEYS, row_keeper
+    from her2scope.tumorboard.workers import worker_count
 
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("the platform does not fork")
     monkeypatch.setenv("HER2SCOPE_WORKERS", "1")
     one = match_study(synthetic, history="after-et-cdk46", matcher=matcher, keep=row_keeper())  # type: ignore[arg-type]
     monkeypatch.setenv("HER2SCOPE_WORKERS", "3")
-    assert _workers(one.n_decisions) == 3
+    assert worker_count(one.n_decisions, PARALLEL_MIN_KEYS) == 3
     seen: list[tuple[int, int]] = []
     three = match_study(
         synthetic,  # type: ignore[arg-type]
@@ -325,4 +326,28 @@ def test_workers_decide_as_one_process(
     assert seen[-1] == (one.n_decisions, one.n_decisions)
     assert all(a <= b for (a, _t), (b, _u) in itertools.pairwise(seen))
     monkeypatch.delenv("HER2SCOPE_WORKERS")
-    assert _workers(10) == 1  # a small batch stays in one process
+    assert worker_count(10, PARALLEL_MIN_KEYS) == 1  # a small batch stays in one process
+
+
+def test_findings_read_by_workers_equal_this_process(
+    shared: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alteration texts read by forked workers (``Matcher.findings_of``) give the findings
+    one process gives, in order, and land in the matcher's cache."""
+    import multiprocessing
+
+    from her2scope.tumorboard.from_study import profiles_from_study
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the platform does not fork")
+    texts = sorted({t for p in profiles_from_study(shared).values() for t in p.alterations})  # type: ignore[arg-type]
+    assert len(texts) > 1000
+    one = Matcher()
+    monkeypatch.setenv("HER2SCOPE_WORKERS", "1")
+    want = one.findings_of(texts, parallel_min=10)
+    two = Matcher()
+    monkeypatch.setenv("HER2SCOPE_WORKERS", "2")
+    got = two.findings_of(texts, parallel_min=10)
+    assert got == want
+    assert sum(f.read for f in got) > 100
+    assert all(two.alteration_findings(t) is f for t, f in zip(texts, got, strict=True))

@@ -122,9 +122,6 @@ def _indexed(keys: pl.DataFrame) -> pl.DataFrame:
 #: decision keys from which a batch also decides in worker processes (fork only)
 PARALLEL_MIN_KEYS = 20_000
 
-#: what a forked worker reads (set by the parent just before it forks)
-_WORK: dict[str, Any] = {}
-
 
 def _decide_rows(
     rows: list[tuple[str, list[str] | None, Any]],
@@ -156,33 +153,6 @@ def _decide_rows(
     return out
 
 
-def _worker(part: int) -> list[Any]:
-    """A forked worker's share of the rows (the parent set :data:`_WORK` before forking)."""
-    w = _WORK
-    return _decide_rows(w["parts"][part], w["profile_of"], w["matcher"], w["keep"])
-
-
-def _workers(n_keys: int) -> int:
-    """How many processes decide a batch of ``n_keys``: one, unless the batch is large,
-    the platform forks and more than one CPU is ours (``HER2SCOPE_WORKERS`` sets it)."""
-    import multiprocessing
-    import os
-
-    wanted = os.environ.get("HER2SCOPE_WORKERS", "").strip()
-    if wanted.isdigit() and int(wanted) >= 1:
-        n = int(wanted)
-    elif n_keys < PARALLEL_MIN_KEYS:
-        return 1
-    else:
-        try:
-            n = len(os.sched_getaffinity(0))
-        except AttributeError:  # not Linux
-            n = os.cpu_count() or 1
-    if n > 1 and "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(n, 8, n_keys))
-
-
 def _match_keys(
     keys: pl.DataFrame,
     profile_of: Callable[[str, list[str], Any], PatientProfile],
@@ -201,15 +171,16 @@ def _match_keys(
     its own cache; the same steps, so the same decisions). The kept results come back
     in key order.
     """
+    from her2scope.tumorboard.workers import fork_map, split, worker_count
+
     rows = (
         keys.unique("decision", keep="first", maintain_order=True)
         .select("sample_id", "alterations", "context")
         .rows()
     )
     total = len(rows)
-    n = _workers(total)
-    size = -(-total // n) if total else 0
-    parts = [rows[i * size : (i + 1) * size] for i in range(n)]
+    n = worker_count(total, PARALLEL_MIN_KEYS)
+    parts = split(rows, n)
     done = [0]
     step = max(1, len(parts[0]) // 200) if parts and parts[0] else 1
 
@@ -219,26 +190,13 @@ def _match_keys(
             # the workers go at this process's pace: count its share for all of them
             progress(min(total, done[0] * n), total)
 
-    if n == 1:
-        reports = _decide_rows(rows, profile_of, matcher, keep, tick)
-    else:
-        import multiprocessing
-        import warnings
-        from concurrent.futures import ProcessPoolExecutor
+    first = [True]
 
-        _WORK.update(parts=parts, profile_of=profile_of, matcher=matcher, keep=keep)
-        try:
-            with warnings.catch_warnings():
-                # the workers only run the matcher (no polars, no threads of their own)
-                warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-                pool = ProcessPoolExecutor(n - 1, mp_context=multiprocessing.get_context("fork"))
-            with pool:
-                futures = [pool.submit(_worker, i) for i in range(1, n)]
-                reports = _decide_rows(parts[0], profile_of, matcher, keep, tick)
-                for future in futures:
-                    reports.extend(future.result())
-        finally:
-            _WORK.clear()
+    def decide_part(part: list[tuple[str, list[str] | None, Any]]) -> list[Any]:
+        mine, first[0] = first[0], False  # the first part is this process's
+        return _decide_rows(part, profile_of, matcher, keep, tick if mine else None)
+
+    reports = [r for part in fork_map(decide_part, parts) for r in part]
     if progress is not None:
         progress(total, total)
     return reports

@@ -499,8 +499,7 @@ def study_keys(
     read: list[str] = []
     token_of: list[str] = []  # one row per (read text, token): flat lists build fast
     token: list[str] = []
-    for t in candidates:
-        f = matcher.alteration_findings(t)
+    for t, f in zip(candidates, matcher.findings_of(candidates), strict=True):
         if f.read:
             read.append(t)
             for tok in f.tokens():

@@ -491,6 +491,25 @@ class Matcher:
         for text in texts:
             cache.setdefault(text, NO_FINDINGS)
 
+    def findings_of(
+        self, texts: list[str], *, parallel_min: int = 50_000
+    ) -> list[AlterationFindings]:
+        """:meth:`alteration_findings` of each text; many texts are read by this process
+        and forked workers at once (:mod:`her2scope.tumorboard.workers`), the findings
+        kept in this matcher's cache as if it had read them all."""
+        from her2scope.tumorboard.workers import fork_map, split, worker_count
+
+        n = worker_count(len(texts), parallel_min)
+        if n == 1:
+            return [self.alteration_findings(t) for t in texts]
+        parts = split(texts, n)
+        found = fork_map(lambda part: [self.alteration_findings(t) for t in part], parts)
+        out: list[AlterationFindings] = []
+        for part, findings in zip(parts, found, strict=True):
+            for text, f in zip(part, findings, strict=True):
+                out.append(self._findings_cache.setdefault(text, f))
+        return out
+
     def _alterations(
         self,
         ctx: _Context,
