@@ -351,3 +351,74 @@ def test_findings_read_by_workers_equal_this_process(
     assert got == want
     assert sum(f.read for f in got) > 100
     assert all(two.alteration_findings(t) is f for t, f in zip(texts, got, strict=True))
+
+
+def test_gates_and_scores_read_only_what_reads_names(matcher: Matcher) -> None:
+    """``Matcher.decide`` keys a strategy's outcome by ``Matcher.reads(s)`` (and the
+    fitting claims): the gate and the scoring of every strategy, for every vignette, look
+    at no other observation. A gate or rule that starts reading another biomarker fails
+    here before it can make two profiles share a wrong outcome."""
+    import dataclasses
+
+    import yaml
+
+    here = Path(__file__).resolve().parents[1] / "fixtures"
+    profiles = []
+    for path in [here / "vignettes.yaml", here / "vignettes_kb.yaml"]:
+        for item in yaml.safe_load(path.read_text())["cases"]:
+            try:
+                profiles.append(PatientProfile.model_validate(item["patient"]))
+            except ValueError:
+                continue
+    assert len(profiles) > 40
+
+    class Recording(dict):  # type: ignore[type-arg]
+        def __init__(self, data: dict[str, list[str]], seen: set[str]) -> None:
+            super().__init__(data)
+            self.seen = seen
+
+        def __contains__(self, key: object) -> bool:
+            self.seen.add(str(key))
+            return super().__contains__(key)
+
+        def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+            self.seen.add(key)
+            return super().get(key, default)
+
+        def __getitem__(self, key: str) -> list[str]:
+            self.seen.add(key)
+            return super().__getitem__(key)
+
+    class RecordingSet(frozenset):  # type: ignore[type-arg]
+        seen: set[str]
+
+        def __contains__(self, key: object) -> bool:
+            RecordingSet.seen.add(str(key))
+            return super().__contains__(key)
+
+    checked = 0
+    for p in profiles:
+        ctx = matcher.front(p, explain=False)
+        warnings = matcher.warnings(ctx, matcher.mechanisms(ctx), [])
+        base = matcher.state(ctx)
+        for s in matcher.kb.strategies:
+            if s.retired or s.evidence_level == "resistance":
+                continue
+            seen: set[str] = set()
+            RecordingSet.seen = seen
+            state = dataclasses.replace(
+                base,
+                has=lambda b, seen=seen, ctx=ctx: seen.add(b) or matcher._has(ctx, b),  # type: ignore[func-returns-value]
+                germline_unconfirmed=RecordingSet(base.germline_unconfirmed),
+            )
+            verdict = matcher.gatekeeper.gate(s, state)
+            if verdict.status == "eligible":
+                observed = ctx.observed
+                ctx.observed = Recording(observed, seen)
+                try:
+                    matcher.score(ctx, s, [dict(w) for w in warnings], explain=False)
+                finally:
+                    ctx.observed = observed
+            assert seen <= matcher.reads(s), (p.id, s.id, seen - matcher.reads(s))
+            checked += 1
+    assert checked > 1000
