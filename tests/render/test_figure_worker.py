@@ -20,6 +20,7 @@ from her2scope.render import figure_worker, plots
 from her2scope.render.canvas import encode
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo_study"
+_CORE_FREE = figure_worker._core_free  # the real test, before the fixture below replaces it
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,9 @@ def table1() -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _no_worker_left() -> Any:
+def _no_worker_left(monkeypatch: pytest.MonkeyPatch) -> Any:
+    # start() leaves the helper out when every core is busy (a loaded test machine)
+    monkeypatch.setattr(figure_worker, "_core_free", lambda: True)
     yield
     worker = figure_worker.take()  # a test that started one and did not use it
     if worker is not None:
@@ -195,3 +198,13 @@ def test_a_failed_write_stops_the_helper(
         views.write_outputs(table1, tmp_path / "out", command="c")
     assert worker._proc.poll() is not None  # stopped, not left drawing
     assert figure_worker.take() is None
+
+
+def test_no_helper_when_no_core_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(figure_worker.os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    monkeypatch.setattr(figure_worker, "_core_free", _CORE_FREE)
+    assert figure_worker._core_free() is False
+    figure_worker.start()
+    assert figure_worker._started is None  # drawn in-process then: same bytes
+    monkeypatch.setattr(figure_worker.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert figure_worker._core_free() is (len(os.sched_getaffinity(0)) >= 2)

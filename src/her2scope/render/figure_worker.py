@@ -5,8 +5,9 @@ report's three at 250,000 samples) after a ~0.3 s import of matplotlib, and
 the process writing the folder holds the GIL for most of that: threads cannot
 overlap it with anything. A helper *process* can. A face that knows early that
 it will write a report (``analyze --out``) calls :func:`start` before it reads
-the study: the helper starts at once and imports matplotlib and the figure
-functions on the other core while the study is read and analysed. When the
+the study: when a core is free for it, the helper starts at once and imports
+matplotlib and the figure functions on the other core while the study is read
+and analysed. When the
 report is written, :meth:`FigureWorker.submit` sends it the figure calls (the
 function's name in :mod:`her2scope.render.plots` and its arguments, pickled),
 the main process writes the tables meanwhile, and :meth:`FigureWorker.results`
@@ -140,15 +141,30 @@ _started: FigureWorker | None = None
 _lock = threading.Lock()
 
 
+def _core_free() -> bool:
+    """Whether a core is idle for a helper: over one logical core, and the 1-minute load
+    average leaves one (with every core busy, a helper's own ~0.5 CPU s of start-up
+    would cost this process more time than its figures save)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if not cores or cores < 2:
+        return False
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this system: assume the cores are ours
+        return True
+    return load <= cores - 1
+
+
 def start() -> None:
     """Start a helper now (for the report this process will write); idempotent.
 
-    Does nothing if a helper is already waiting. A helper that cannot be started
-    is no error: the figures are then drawn in-process.
+    Does nothing if a helper is already waiting, or if no core is free for it
+    (:func:`_core_free`). A helper that cannot be started is no error: the
+    figures are then drawn in-process, the same bytes either way.
     """
     global _started
     with _lock:
-        if _started is None:
+        if _started is None and _core_free():
             try:
                 _started = FigureWorker()
             except OSError:
