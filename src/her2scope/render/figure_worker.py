@@ -142,9 +142,10 @@ _lock = threading.Lock()
 
 
 def _core_free() -> bool:
-    """Whether a core is idle for a helper: over one logical core, and the 1-minute load
-    average leaves one (with every core busy, a helper's own ~0.5 CPU s of start-up
-    would cost this process more time than its figures save)."""
+    """Whether a core may be idle for a helper: two logical cores or more, and a
+    1-minute load average below their number (with every core busy, a helper's own
+    ~0.5 CPU s of start-up costs this process more time than its figures save; the
+    average counts this process's own earlier runs too, so the bar is not lower)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if not cores or cores < 2:
         return False
@@ -152,7 +153,7 @@ def _core_free() -> bool:
         load = os.getloadavg()[0]
     except OSError:  # no load average on this system: assume the cores are ours
         return True
-    return load <= cores - 1
+    return load < cores
 
 
 def start() -> None:
