@@ -208,3 +208,19 @@ def test_no_helper_when_no_core_is_free(monkeypatch: pytest.MonkeyPatch) -> None
     assert figure_worker._started is None  # drawn in-process then: same bytes
     monkeypatch.setattr(figure_worker.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert figure_worker._core_free() is (len(os.sched_getaffinity(0)) >= 2)
+
+
+def test_preload_writer_starts_a_helper_only_for_a_large_study(tmp_path: Path) -> None:
+    pipeline.preload_writer(DEMO)  # a few kB of data: done before a helper could start
+    assert figure_worker._started is None
+    pipeline.preload_writer("no_such_study_id_here")  # not found without a download
+    assert figure_worker._started is None
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / "meta_study.txt").write_text("cancer_study_identifier: big\n")
+    with (big / "data_mutations.txt").open("wb") as fh:
+        fh.truncate(pipeline.HELPER_MIN_BYTES)  # sparse: the size is what counts
+    (big / "meta_mutations.txt").write_bytes(b"x" * 10)
+    assert pipeline._data_bytes(big) == pipeline.HELPER_MIN_BYTES
+    pipeline.preload_writer(big)
+    assert figure_worker._started is not None
