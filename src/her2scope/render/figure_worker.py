@@ -151,7 +151,7 @@ def _core_free() -> bool:
         return False
     try:
         load = os.getloadavg()[0]
-    except OSError:  # no load average on this system: assume the cores are ours
+    except (AttributeError, OSError):  # no load average here (Windows): the cores are ours
         return True
     return load < cores
 
