@@ -195,7 +195,7 @@ def audit_summary(result: IntersectionResult) -> pl.DataFrame:
 
 
 #: The report's three figures: the function of :mod:`her2scope.render.plots`, its title
-#: and caption (:func:`cohort_figures`, and :func:`_figure_jobs` for a helper process).
+#: and caption (:func:`cohort_figures`, and :func:`_worker_jobs` for a helper process).
 _FIGURES = (
     (
         "forest_figure",
