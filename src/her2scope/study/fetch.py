@@ -11,19 +11,19 @@ succeeded. Any failure leaves the cache as it was.
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
 import shutil
-import tarfile
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import zlib
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from her2scope.errors import ConfigError, DownloadError, StudyError
+
+if TYPE_CHECKING:  # http, urllib, ssl and tarfile load only for a download (~30 ms otherwise)
+    import tarfile
 
 DATAHUB_URL = "https://cbioportal-datahub.s3.amazonaws.com"
 #: Whole-download deadline in seconds (``$HER2SCOPE_DOWNLOAD_DEADLINE``): the per-read
@@ -135,6 +135,10 @@ def _check_members(tar: tarfile.TarFile, study_id: str, url: str) -> None:
 
 
 def _fetch(url: str, target: Path, study_id: str) -> None:
+    import http.client
+    import urllib.error
+    import urllib.request
+
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -221,6 +225,8 @@ def download_study(study_id: str) -> Path:
     member names, no ``{study_id}/meta_study.txt``) nothing is left in the
     cache and :class:`DownloadError` says what went wrong.
     """
+    import tarfile
+
     base = os.environ.get("HER2SCOPE_DATAHUB_URL", DATAHUB_URL).rstrip("/")
     url = f"{base}/{study_id}.tar.gz"
     cache = cache_dir()
