@@ -126,55 +126,6 @@ def run(
     return AnalyzeRun(done, adj, act)
 
 
-#: Studies whose data files total less than this analyse in well under a second: a
-#: figure helper's own ~0.5 s start-up would not be hidden (see :func:`preload_writer`).
-HELPER_MIN_BYTES = 50_000_000
-
-
-def _data_bytes(study: str | Path) -> int | None:
-    """Total size of a study's ``data_*`` files, looked up without reading or
-    downloading anything (a folder, or an id found under ``HER2SCOPE_STUDIES`` or in
-    the download cache); ``None`` when it is not found so."""
-    import os
-
-    from her2scope.study.fetch import _studies_dirs, cache_dir
-
-    folder = Path(study).expanduser()
-    if not folder.is_dir():
-        roots = [*_studies_dirs(), cache_dir()]
-        found = [r / str(study) for r in roots if (r / str(study) / "meta_study.txt").is_file()]
-        if not found:
-            return None
-        folder = found[0]
-    try:
-        with os.scandir(folder) as entries:
-            return sum(
-                e.stat().st_size for e in entries if e.name.startswith("data_") and e.is_file()
-            )
-    except OSError:
-        return None
-
-
-def preload_writer(study: str | Path | None = None) -> None:
-    """Get ready to :func:`write` while the study is read: start the helper process that
-    draws the report's figures (:func:`her2scope.render.figure_worker.start`).
-
-    A face that will write a folder calls it before it reads the study: the helper
-    loads matplotlib (~0.3 s) on the other core meanwhile, and draws the figures
-    while the tables are written. The outputs are the same with or without it.
-    With ``study`` (a folder or id), a study whose data files total under
-    :data:`HELPER_MIN_BYTES` (or that is not found without a download) gets no
-    helper: it is analysed before the helper could even start.
-    """
-    if study is not None:
-        size = _data_bytes(study)
-        if size is None or size < HELPER_MIN_BYTES:
-            return
-    from her2scope.render import figure_worker
-
-    figure_worker.start()
-
-
 def write(done: AnalyzeRun, out_dir: Path, *, command: str) -> list[Path]:
     """Write the run's folder: the adjusted and actionability files first, then Table 1's
     files and ``report.html`` with their sections (the order the command reports)."""

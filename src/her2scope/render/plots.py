@@ -306,43 +306,21 @@ def oncoprint_figure(
     --------
     >>> fig = oncoprint_figure(result.table, result.samples, result.calls)  # doctest: +SKIP
     """
-    return oncoprint_cells_figure(oncoprint_cells(table, samples, calls), ax=ax)
-
-
-@dataclass(frozen=True)
-class OncoprintCells:
-    """Everything the oncoprint draws, computed: small and picklable (numpy arrays and
-    plain values), so a helper process can draw it (:mod:`her2scope.render.figure_worker`).
-
-    ``alterations`` are the rows (most frequent first; empty: no altered tumor),
-    ``labels`` their row names, ``frequency`` the altered tumors per alteration among
-    ``n_tumors``, ``track_code`` the HER2 track code of each drawn tumor and
-    ``codes`` the alteration type of each cell (rows x drawn tumors, 0: not altered).
-    """
-
-    alterations: list[str]
-    labels: dict[str, str]
-    frequency: dict[str, int]
-    n_tumors: int
-    track_code: np.ndarray
-    codes: np.ndarray
-
-
-def oncoprint_cells(table: Any, samples: pl.DataFrame, calls: pl.DataFrame) -> OncoprintCells:
-    """The oncoprint's cells (the polars part of :func:`oncoprint_figure`, arguments as there)."""
     table = table_of(table)
     labels = dict(zip(table["alteration"], table["label"], strict=True))
     alt_ids = table.filter(pl.col("level") == "alteration")["alteration"].to_list()
     her2 = samples.filter(pl.col("included")).select("sample_id", "her2_category")
-    return _oncoprint_cells(calls, her2, alt_ids, labels)
+    return _oncoprint(calls, her2, alt_ids, labels, ax=ax)
 
 
-def _oncoprint_cells(
+def _oncoprint(
     calls: pl.DataFrame,
     her2: pl.DataFrame,
     alterations: list[str],
     labels: dict[str, str],
-) -> OncoprintCells:
+    *,
+    ax: Axes | None,
+) -> Figure:
     """Oncoprint-style matrix: alterations x tumors, one colour per alteration type.
 
     ``calls``: long ``sample_id``, ``alteration``, ``status`` (and ``variants``
@@ -350,17 +328,23 @@ def _oncoprint_cells(
     several); ``her2``: ``sample_id``, ``her2_category`` of the analysed
     tumors. Tumors are grouped by HER2 category (positive, low, 0 family,
     unknown; the HER2 track on top), and sorted by alteration pattern within
-    each group (cBioPortal's order). Only tumors with at least one alteration
-    are drawn (cBioPortal's default).
+    each group (cBioPortal's order). Both tracks have a legend. Only tumors
+    with at least one alteration are drawn (cBioPortal's default), their
+    count in the title.
     """
+    from matplotlib.colors import ListedColormap, to_rgb
+    from matplotlib.patches import Patch
+
     altered = calls.filter(pl.col("status") == "altered")
     present = set(altered["alteration"].unique().to_list())
     alts = [a for a in alterations if a in present]
     if not alts:
-        empty = np.zeros((0, 0), dtype=np.int8)
-        return OncoprintCells([], labels, {}, 0, np.zeros(0, dtype=np.int8), empty)
+        fig, ax = _target(ax, (6, 1))
+        ax.text(0.5, 0.5, "no altered tumors", ha="center", va="center")
+        ax.axis("off")
+        return fig
     grid = oncoprint_matrix(altered, alts)
-    alts, freq, n_tumors = grid.alterations, grid.frequency, grid.n_tumors
+    alts, freq, n_tumors, matrix = grid.alterations, grid.frequency, grid.n_tumors, grid.matrix
     track_code = (
         pl.DataFrame({"sample_id": grid.sample_ids}, schema={"sample_id": pl.String})
         .join(her2, on="sample_id", how="left", maintain_order="left")
@@ -404,22 +388,6 @@ def _oncoprint_cells(
     )
     codes = np.zeros((len(alts), len(sample_ids)), dtype=np.int8)
     codes[cells["i"].to_numpy(), cells["j"].to_numpy()] = cells["kind"].to_numpy()
-    return OncoprintCells(alts, labels, freq, n_tumors, track_code, codes)
-
-
-def oncoprint_cells_figure(cells: OncoprintCells, *, ax: Axes | None = None) -> Figure:
-    """Draw :func:`oncoprint_cells` (the matplotlib part of :func:`oncoprint_figure`):
-    the HER2 track above the matrix, both legends, the count of tumors in the title."""
-    from matplotlib.colors import ListedColormap, to_rgb
-    from matplotlib.patches import Patch
-
-    alts, labels, freq, n_tumors = cells.alterations, cells.labels, cells.frequency, cells.n_tumors
-    track_code, codes = cells.track_code, cells.codes
-    if not alts:
-        fig, ax = _target(ax, (6, 1))
-        ax.text(0.5, 0.5, "no altered tumors", ha="center", va="center")
-        ax.axis("off")
-        return fig
     height = 0.26 * len(alts) + 2.4
     new = ax is None
     fig, ax = _target(ax, (10, height))
@@ -434,7 +402,7 @@ def oncoprint_cells_figure(cells: OncoprintCells, *, ax: Axes | None = None) -> 
     ax_h.set_yticks([0], ["HER2"], fontsize=7)
     ax_h.set_xticks([])
     shown = (
-        "" if codes.shape[1] == n_tumors else f" (every {n_tumors / codes.shape[1]:.0f}th shown)"
+        "" if matrix.shape[1] == n_tumors else f" (every {n_tumors / matrix.shape[1]:.0f}th shown)"
     )
     ax_h.set_title(
         f"{n_tumors} tumors with at least one catalog alteration{shown}, grouped by HER2 category",

@@ -25,7 +25,6 @@ from her2scope.render.formats import fmt_p
 
 if TYPE_CHECKING:
     from her2scope.cohort.table1.result import IntersectionResult
-    from her2scope.render.figure_worker import FigureWorker
     from her2scope.render.html import EmbeddedFigure
 
 
@@ -194,100 +193,33 @@ def audit_summary(result: IntersectionResult) -> pl.DataFrame:
     )
 
 
-#: The report's three figures: the function of :mod:`her2scope.render.plots`, its title
-#: and caption (:func:`cohort_figures`, and :func:`_worker_jobs` for a helper process).
-_FIGURES = (
-    (
-        "forest_figure",
-        "HER2-low fraction per alteration",
-        "Points: HER2-low % among altered tumors with a known HER2 call, bars: Wilson 95% CI; "
-        "diamonds: mechanism classes and any alteration; grey tick: the cohort baseline "
-        "(profiled tumors without the alteration); green band: the expected range.",
-    ),
-    (
-        "stacked_figure",
-        "HER2 categories per alteration",
-        "Composition of altered tumors by HER2 call, including calls that are not on the "
-        "0/low/positive scale.",
-    ),
-    (
-        "oncoprint_figure",
-        "Alteration matrix (oncoprint)",
-        "Analysed tumors with at least one catalog alteration; top track: HER2 call.",
-    ),
-)
-
-
-def _figure_arguments(result: IntersectionResult) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-    """The arguments of each :data:`_FIGURES` call."""
-    return [
-        ((result.table,), {"expected": result.options.expected}),
-        ((result.table,), {}),
-        ((result.table, result.samples, result.calls), {}),
-    ]
-
-
 def cohort_figures(result: IntersectionResult, *, fmt: str = "svg") -> list[EmbeddedFigure]:
     """The report's three figures (forest plot, stacked bar, oncoprint), encoded as ``fmt``."""
     from her2scope.render import plots as figures
     from her2scope.render.html import embed
 
     return [
-        embed(getattr(figures, name)(*args, **kwargs), title, caption, format=fmt)
-        for (name, title, caption), (args, kwargs) in zip(
-            _FIGURES, _figure_arguments(result), strict=True
-        )
-    ]
-
-
-def _worker_jobs(
-    result: IntersectionResult,
-) -> list[tuple[str, tuple[Any, ...], dict[str, Any], str]]:
-    """The three figures as calls for a helper process: the oncoprint's cells are
-    computed here (polars, :func:`~her2scope.render.plots.oncoprint_cells`) and only
-    they are sent, to be drawn there (:func:`~her2scope.render.plots.oncoprint_cells_figure`:
-    what :func:`~her2scope.render.plots.oncoprint_figure` draws from the same cells)."""
-    from her2scope.render.plots import oncoprint_cells
-
-    (forest, stacked, (onco_args, _)) = _figure_arguments(result)
-    cells = oncoprint_cells(*onco_args)
-    return [
-        ("forest_figure", *forest, "svg"),
-        ("stacked_figure", *stacked, "svg"),
-        ("oncoprint_cells_figure", (cells,), {}, "svg"),
-    ]
-
-
-def _figures_elsewhere(result: IntersectionResult) -> FigureWorker | None:
-    """Hand the three figures to the helper process started by
-    :func:`her2scope.render.figure_worker.start`, if there is one (it is then drawing
-    them); ``None`` without one."""
-    from her2scope.render import figure_worker
-
-    worker = figure_worker.take()
-    if worker is None:
-        return None
-    try:
-        worker.submit(_worker_jobs(result))
-    except BaseException:
-        worker.close()
-        raise
-    return worker
-
-
-def _collect_figures(result: IntersectionResult, worker: FigureWorker) -> list[EmbeddedFigure]:
-    """The helper's figures, or the same figures drawn here if the helper failed."""
-    from her2scope.render.html import EmbeddedFigure
-
-    try:
-        data = worker.results()
-    finally:
-        worker.close()
-    if data is None:
-        return cohort_figures(result)
-    return [
-        EmbeddedFigure(title, caption, svg, "svg")
-        for (_, title, caption), svg in zip(_FIGURES, data, strict=True)
+        embed(
+            figures.forest_figure(result.table, expected=result.options.expected),
+            "HER2-low fraction per alteration",
+            "Points: HER2-low % among altered tumors with a known HER2 call, bars: Wilson 95% CI; "
+            "diamonds: mechanism classes and any alteration; grey tick: the cohort baseline "
+            "(profiled tumors without the alteration); green band: the expected range.",
+            format=fmt,
+        ),
+        embed(
+            figures.stacked_figure(result.table),
+            "HER2 categories per alteration",
+            "Composition of altered tumors by HER2 call, including calls that are not on the "
+            "0/low/positive scale.",
+            format=fmt,
+        ),
+        embed(
+            figures.oncoprint_figure(result.table, result.samples, result.calls),
+            "Alteration matrix (oncoprint)",
+            "Analysed tumors with at least one catalog alteration; top track: HER2 call.",
+            format=fmt,
+        ),
     ]
 
 
@@ -297,21 +229,17 @@ def html_report(
     command: str,
     sensitivity: pl.DataFrame | None = None,
     adjusted_section: str | None = None,
-    figures_made: Sequence[EmbeddedFigure] | None = None,
 ) -> str:
     """A single self-contained HTML file (figures embedded as SVG ``data:`` URIs).
 
-    ``adjusted_section``: HTML of :func:`her2scope.cohort.adjusted.views.html_section`, if any.
-    ``figures_made``: the three figures of :func:`cohort_figures`, when already made."""
+    ``adjusted_section``: HTML of :func:`her2scope.cohort.adjusted.views.html_section`, if any."""
     from her2scope.cohort.options import options_dict
-    from her2scope.render.html import render
+    from her2scope.render import plots as figures
+    from her2scope.render.html import embed, render
 
-    figs = list(figures_made) if figures_made is not None else cohort_figures(result)
+    figs = cohort_figures(result)
     sens_fig = None
     if sensitivity is not None:
-        from her2scope.render import plots as figures
-        from her2scope.render.html import embed
-
         sens_fig = embed(
             figures.sensitivity_figure(sensitivity),
             "Sensitivity analysis",
@@ -376,44 +304,27 @@ def write_outputs(
     """Write intersection.tsv/.json, audit.tsv, (sensitivity.tsv/.png,) report.html.
 
     ``audit.tsv`` keeps every digit (no float rounding); the paths come back in
-    the order written. With a helper process waiting
-    (:func:`her2scope.render.figure_worker.start`), the report's figures are drawn
-    there while the tables are written here (same bytes)."""
+    the order written."""
     from her2scope.render.bundle import write_bundle
 
-    worker = _figures_elsewhere(result)
-    try:
-        written = write_bundle(
-            out_dir,
-            tables={"intersection.tsv": result.table},
-            texts={"intersection.json": table_json(result)},
-        )
+    written = write_bundle(
+        out_dir,
+        tables={"intersection.tsv": result.table},
+        texts={"intersection.json": table_json(result)},
+    )
+    written += write_bundle(
+        out_dir, tables={"audit.tsv": result.samples}, raw_tables=frozenset({"audit.tsv"})
+    )
+    if sensitivity is not None:
+        from her2scope.render import plots as figures
+
         written += write_bundle(
-            out_dir, tables={"audit.tsv": result.samples}, raw_tables=frozenset({"audit.tsv"})
+            out_dir,
+            tables={"sensitivity.tsv": sensitivity},
+            figures={"sensitivity.png": figures.sensitivity_figure(sensitivity)},
         )
-        if sensitivity is not None:
-            from her2scope.render import plots as figures
-
-            written += write_bundle(
-                out_dir,
-                tables={"sensitivity.tsv": sensitivity},
-                figures={"sensitivity.png": figures.sensitivity_figure(sensitivity)},
-            )
-        made = None
-        if worker is not None:  # the report's template compiles while the helper draws
-            from her2scope.render.html import environment
-
-            environment().get_template("cohort.html.j2")
-            made = _collect_figures(result, worker)
-    finally:
-        if worker is not None:
-            worker.close()  # a write that failed: the helper stops too (no-op after collecting)
     html = html_report(
-        result,
-        command=command,
-        sensitivity=sensitivity,
-        adjusted_section=adjusted_section,
-        figures_made=made,
+        result, command=command, sensitivity=sensitivity, adjusted_section=adjusted_section
     )
     return written + write_bundle(out_dir, texts={"report.html": html})
 
