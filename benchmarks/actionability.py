@@ -105,31 +105,32 @@ def main() -> None:
     if a.synth:
         rows += measure(a.synth, f"synth {Path(a.synth).name}")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = "\n".join(
+    run_block = "\n".join(
         [
-            BEGIN,
-            "## Batch matching and actionability (`benchmarks/actionability.py`)",
+            f"### Run {stamp}",
             "",
-            f"Run {stamp} on {platform.machine()} / Python {platform.python_version()}, "
-            f"{os.cpu_count()} CPUs shared with other jobs (wall times are upper bounds; "
-            "CPU = user + sys of the process). One fresh process each, parsed-study cache warm. "
-            "Issue 25 targets at 250k: `report --all` (table) <= 60 s and <= 4 GiB; "
-            "actionability <= 15 s.",
+            f"{platform.machine()} / Python {platform.python_version()}, {os.cpu_count()} "
+            f"CPUs, 1-minute load {os.getloadavg()[0]:.2f} when written (wall times are upper "
+            "bounds on a busy machine; CPU = user + sys of the process, its forked workers "
+            "included for `report --all`, not for the in-process actionability figure). One "
+            "fresh process each, parsed-study cache warm. Issue 25 targets at 250k: "
+            "`report --all` (table) <= 60 s and <= 4 GiB; actionability <= 15 s.",
             "",
             "| study | what | code | wall s | CPU s | peak RSS GiB |",
             "|---|---|---|---:|---:|---:|",
             *rows,
-            "",
-            END,
         ]
     )
-    print(section)
+    print(run_block)
     if a.write:
         text = RESULTS.read_text()
         if BEGIN in text:
-            head, rest = text.split(BEGIN, 1)
-            text = head + section + rest.split(END, 1)[1]
+            # a new run is added at the end of the section: earlier runs stay on record
+            head, rest = text.split(END, 1)
+            text = head.rstrip("\n") + "\n\n" + run_block + "\n\n" + END + rest
         else:
+            title = "## Batch matching and actionability (`benchmarks/actionability.py`)"
+            section = f"{BEGIN}\n{title}\n\n{run_block}\n\n{END}"
             text = text.rstrip("\n") + "\n\n" + section + "\n"
         RESULTS.write_text(text)
 
