@@ -58,24 +58,32 @@ def _run(part: int) -> Any:
 def fork_map(fn: Callable[[T], R], parts: list[T]) -> list[R]:
     """``[fn(p) for p in parts]``, the first part here and the others in forked workers at
     the same time; results in the order of ``parts``. ``fn`` may be a closure: the
-    workers inherit it."""
+    workers inherit it. A worker that cannot start or dies (memory, process limits) has
+    its part done here instead: the same steps, the same result."""
     if len(parts) <= 1:
         return [fn(p) for p in parts]
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     _TASK.update(fn=fn, parts=parts)
+    out: list[R] = []
     try:
         with warnings.catch_warnings():
             # Python 3.12+ warns that a process with threads (polars' pool) may deadlock
             # after fork; the workers run only the matcher's Python steps
             warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-            pool = ProcessPoolExecutor(
-                len(parts) - 1, mp_context=multiprocessing.get_context("fork")
-            )
-            with pool:
+            fork = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(len(parts) - 1, mp_context=fork) as pool:
                 futures = [pool.submit(_run, i) for i in range(1, len(parts))]
-                out = [fn(parts[0])]
-                out.extend(f.result() for f in futures)
+                out.append(fn(parts[0]))
+                for i, future in enumerate(futures, start=1):
+                    try:
+                        out.append(future.result())
+                    except (BrokenProcessPool, OSError):
+                        out.append(fn(parts[i]))
+    except (BrokenProcessPool, OSError):
+        # no worker could be started at all: the parts not done yet are done here
+        out.extend(fn(p) for p in parts[len(out) :])
     finally:
         _TASK.clear()
     return out
