@@ -48,3 +48,21 @@ def test_worker_count_follows_the_setting(monkeypatch: pytest.MonkeyPatch) -> No
     assert worker_count(3, 10) == 3  # never more processes than items
     monkeypatch.delenv("HER2SCOPE_WORKERS")
     assert worker_count(5, 10) == 1  # small work stays here
+
+
+def test_no_fork_while_other_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process with other Python threads (a web server) decides alone: a lock one of them
+    holds at the fork could stall a worker forever."""
+    import threading
+
+    monkeypatch.setenv("HER2SCOPE_WORKERS", "2")
+    assert worker_count(100, 10) == 2
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert worker_count(100, 10) == 1
+    finally:
+        release.set()
+        other.join()
+    assert worker_count(100, 10) == 2

@@ -20,12 +20,15 @@ def progress_bar(what: str) -> Iterator[Callable[[int, int], None]]:
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
+        # redrawn by advance() only: no refresh thread, so a batch may fork its workers
+        # (her2scope.tumorboard.workers decides alone while other Python threads run)
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task(what, total=None)
 
         def advance(done: int, total: int) -> None:
             # redraw every ~1% (a call per profile would cost more than the bar is worth)
             if done == total or done % max(1, total // 100) == 0:
-                bar.update(task, completed=done, total=total)
+                bar.update(task, completed=done, total=total, refresh=True)
 
         yield advance

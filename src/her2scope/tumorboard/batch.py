@@ -25,6 +25,7 @@ rebuilt per profile by :func:`alteration_evidence`.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -190,10 +191,11 @@ def _match_keys(
             # the workers go at this process's pace: count its share for all of them
             progress(min(total, done[0] * n), total)
 
-    first = [True]
+    here = os.getpid()
 
     def decide_part(part: list[tuple[str, list[str] | None, Any]]) -> list[Any]:
-        mine, first[0] = first[0], False  # the first part is this process's
+        # only this process reports progress (a worker never touches the bar)
+        mine = os.getpid() == here
         return _decide_rows(part, profile_of, matcher, keep, tick if mine else None)
 
     reports = [r for part in fork_map(decide_part, parts) for r in part]

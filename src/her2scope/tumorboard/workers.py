@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -27,9 +28,10 @@ _TASK: dict[str, Any] = {}
 
 
 def worker_count(n_items: int, minimum: int) -> int:
-    """How many processes share ``n_items``: one below ``minimum`` items or where the
-    platform does not fork, else the CPUs this process may use (at most 8);
-    ``HER2SCOPE_WORKERS`` overrides."""
+    """How many processes share ``n_items``: one below ``minimum`` items, where the
+    platform does not fork or while other Python threads run (a web server), else the
+    CPUs this process may use (at most 8); ``HER2SCOPE_WORKERS`` sets the number (the
+    thread and platform rules still apply)."""
     wanted = os.environ.get("HER2SCOPE_WORKERS", "").strip()
     if wanted.isdigit() and int(wanted) >= 1:
         n = int(wanted)
@@ -41,6 +43,10 @@ def worker_count(n_items: int, minimum: int) -> int:
         except AttributeError:  # not Linux
             n = os.cpu_count() or 1
     if n > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if n > 1 and threading.active_count() > 1:
+        # another Python thread (a web server's) may hold a lock at the moment of the fork
+        # that a worker would then wait on forever: such a process decides alone
         return 1
     return max(1, min(n, 8, max(n_items, 1)))
 
