@@ -91,7 +91,8 @@ class DecisionCache:
     every strategy's gate outcome; ``applied``: (a gate key, the fitting resistance
     claims its ranking applies) -> the ranking rules of an eligible strategy;
     ``ranked``: an eligible option with its rules -> the option with its rank reason;
-    ``decisions``: (context, observations, the fitting claims) -> the ranked options.
+    ``decisions``: (the ``gated`` key, the fitting claims each eligible strategy's
+    ranking applies) -> the ranked options.
     A context is everything the decision reads of a profile except its observed
     biomarkers (HER2 reading, ER, setting, history ...), as the batch keys it.
     """

@@ -1440,11 +1440,11 @@ class Matcher:
         eligible ones ordered by :meth:`order`. A strategy's outcome is kept in
         ``cache`` under (``context``, its id, the observations its gate reads
         (:meth:`reads`), the fitting resistance claims its ranking applies
-        (:meth:`claims`)), and the whole decision under (``context``, every gate's
-        observations, every fitting claim with the biomarkers it rests on): a batch
-        gates and scores each strategy once per distinct thing it reads, not once per
-        profile. ``context`` must key everything else the steps read of the profile
-        (the batch's decision key without the observations).
+        (:meth:`claims`)), every strategy's gate under (``context``, the observations any
+        gate reads), and the ranked options under that and the claims each eligible
+        strategy meets: a batch gates and scores each strategy once per distinct thing
+        it reads, not once per profile. ``context`` must key everything else the steps
+        read of the profile (the batch's decision key without the observations).
         """
         cache = cache if cache is not None else DecisionCache()
         self._decided_strategies()
