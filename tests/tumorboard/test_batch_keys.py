@@ -309,6 +309,10 @@ def test_workers_decide_as_one_process(
 
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("the platform does not fork")
+    from her2scope.tumorboard import workers
+
+    # as a command runs it: no other Python thread (a test session may have a server's)
+    monkeypatch.setattr(workers, "_other_threads", lambda: False)
     monkeypatch.setenv("HER2SCOPE_WORKERS", "1")
     one = match_study(synthetic, history="after-et-cdk46", matcher=matcher, keep=row_keeper())  # type: ignore[arg-type]
     monkeypatch.setenv("HER2SCOPE_WORKERS", "3")
@@ -340,6 +344,9 @@ def test_findings_read_by_workers_equal_this_process(
 
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("the platform does not fork")
+    from her2scope.tumorboard import workers
+
+    monkeypatch.setattr(workers, "_other_threads", lambda: False)
     texts = sorted({t for p in profiles_from_study(shared).values() for t in p.alterations})  # type: ignore[arg-type]
     assert len(texts) > 1000
     one = Matcher()

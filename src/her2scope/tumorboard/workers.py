@@ -44,11 +44,16 @@ def worker_count(n_items: int, minimum: int) -> int:
             n = os.cpu_count() or 1
     if n > 1 and "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    if n > 1 and threading.active_count() > 1:
+    if n > 1 and _other_threads():
         # another Python thread (a web server's) may hold a lock at the moment of the fork
         # that a worker would then wait on forever: such a process decides alone
         return 1
     return max(1, min(n, 8, max(n_items, 1)))
+
+
+def _other_threads() -> bool:
+    """Does another Python thread run in this process (a web server, a notebook kernel)?"""
+    return threading.active_count() > 1
 
 
 def split(items: Sequence[T], n: int) -> list[list[T]]:
