@@ -348,3 +348,19 @@ def test_lapatinib_letrozole_is_for_postmenopausal_women(menopausal: str, status
     if status != "eligible":
         reason, cited = _reason_and_sources(option)
         assert "postmenopausal" in reason and "hcp.novartis.com" in cited
+
+
+@pytest.mark.parametrize(
+    ("menopausal", "status"),
+    [("post", "eligible"), ("pre", "not_eligible"), ("unknown", "conditional")],
+)
+def test_everolimus_exemestane_is_for_postmenopausal_women(menopausal: str, status: str) -> None:
+    """Exemestane's US label and BOLERO-2: everolimus + exemestane after a non-steroidal AI is
+    for postmenopausal women; a premenopausal patient is not eligible (label shown), an
+    unknown status waits on it -- a gate, not a lower rank."""
+    patient = {**AFTER_AI_CDK46, "menopausal_status": menopausal}
+    got, option = _verdict(_report(patient), "s_everolimus_exemestane")
+    assert got == status, option["eligibility"]
+    if status != "eligible":
+        reason, cited = _reason_and_sources(option)
+        assert "postmenopausal" in reason and "api.fda.gov" in cited
