@@ -23,7 +23,7 @@ never as eligible.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from her2scope.cohort.options import AnalysisOptions
     from her2scope.study.model import Study
     from her2scope.tumorboard.batch import BatchMatch
-    from her2scope.tumorboard.decision import DecidedOption, Decision
+    from her2scope.tumorboard.decision import Decision
     from her2scope.tumorboard.match import Matcher
     from her2scope.tumorboard.report import PatientReport
 
@@ -69,10 +69,13 @@ __all__ = [
 
 def option_level(strategy_level: str, approvals: list[dict[str, Any]], jurisdiction: str) -> str:
     """An option's level in a jurisdiction: ``approved`` only with that regulator's approval."""
+    return _level_in(strategy_level, [a["jurisdiction"] for a in approvals], jurisdiction)
+
+
+def _level_in(strategy_level: str, regulators: Sequence[str], jurisdiction: str) -> str:
+    """:func:`option_level` from the regulators that approved it (``FDA``, ``EMA`` ...)."""
     if strategy_level == "approved":
-        if any(a["jurisdiction"] == jurisdiction for a in approvals):
-            return "approved"
-        return "approved_other"
+        return "approved" if jurisdiction in regulators else "approved_other"
     return strategy_level if strategy_level in LEVELS else "none"
 
 
@@ -87,13 +90,6 @@ def _her2_branch(matcher: Matcher, option_id: str, readings: tuple[str, ...] | l
         return "any HER2 category"
     hit = [r for r in readings if r in wanted]
     return " / ".join(hit) if hit else " / ".join(wanted)
-
-
-def _level(option: DecidedOption, jurisdiction: str) -> str:
-    """:func:`option_level` of a decided option (its regulators, not approval records)."""
-    if option.evidence_level == "approved":
-        return "approved" if jurisdiction in option.approvals else "approved_other"
-    return option.evidence_level if option.evidence_level in LEVELS else "none"
 
 
 def summarise_report(
@@ -126,7 +122,7 @@ def summarise_report(
     }
     # the ranked options are in the report's rank order: the first option of a level wins
     for o in decision.ranked:
-        level = _level(o, jurisdiction)
+        level = _level_in(o.evidence_level, o.approvals, jurisdiction)
         if level == "none":
             continue
         if _rank(level) < _rank(out["any_level"]):
@@ -151,7 +147,7 @@ def summarise_report(
                 her2_branch=_her2_branch(matcher, o.id, decision.readings),
             )
     for o in decision.conditional:
-        level = _level(o, jurisdiction)
+        level = _level_in(o.evidence_level, o.approvals, jurisdiction)
         tied = [b for b in o.biomarkers if kinds(b) not in CONTEXT_KINDS]
         if level != "none" and tied and _rank(level) < _rank(out["conditional_level"]):
             out.update(
