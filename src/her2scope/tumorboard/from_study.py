@@ -486,14 +486,9 @@ def study_keys(
     # alterations: per distinct text, does the base read it and what does it find
     exploded = table.select("sample_id", "alterations").explode("alterations")
     texts = exploded["alterations"].drop_nulls().unique()
-    # the parser's own pre-filter (AlterationParser.may_match), vectorised: a text with
-    # no gene or marker word of the base is not read, so it is not parsed at all
-    parser = matcher.parser
-    aliases = pl.Series(list(parser.alias_index), dtype=pl.String).implode()
-    normalised = (
-        texts.str.to_lowercase().str.replace_all("γ", "g").str.replace_all(r"\s+", " ")
-    ).str.strip_chars()
-    may_match = texts.str.contains(parser.gene_word_pattern) | normalised.is_in(aliases)
+    # the parser's own pre-filter, vectorised: a text with no gene or marker word of the
+    # base is not read, so it is not parsed at all
+    may_match = matcher.parser.may_match_series(texts)
     candidates = texts.filter(may_match).to_list()
     matcher.not_read(texts.filter(~may_match).to_list())
     read: list[str] = []

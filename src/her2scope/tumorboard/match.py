@@ -97,11 +97,10 @@ class AlterationFindings:
 
 @dataclass(frozen=True)
 class _Outcome:
-    """One strategy's outcome for one (context, what its gate reads): the gate's status,
-    the observed biomarkers it is tied to and the option as decided."""
+    """One strategy's outcome for one (context, what its gate reads): the gate's status
+    and the option as decided (with the observed biomarkers it is tied to)."""
 
     status: str
-    tied: tuple[str, ...]
     option: DecidedOption
 
 
@@ -180,7 +179,7 @@ class Matcher:
         self._mechanisms_of: dict[str, list[int]] | None = None
         self._therapy_texts: dict[str, str] = {}
         self._regimens: dict[str, frozenset[str]] = {}
-        self._conditional_order: dict[str, tuple[Any, ...]] = {}
+        self._evidence_orders: dict[str, tuple[Any, ...]] = {}
         self._relevant_claims: dict[str, frozenset[tuple[str, int]]] = {}
         self.classes = {c.id: c for c in self.kb.therapy_classes}
         self.references = {(r.paper, r.ref): r for r in self.kb.references}
@@ -950,8 +949,7 @@ class Matcher:
         if explain:
             option = self._option(ctx, s)
         else:
-            named = [*s.requires.biomarkers_any, *s.supported_by]
-            tied = dict.fromkeys(b for b in named if self._has(ctx, b))
+            tied = self._tied(ctx, s)
             option = {"biomarkers": [{"id": b} for b in tied], "warnings": [], "safety": []}
         return option, self._rules(ctx, s, option, warnings)
 
@@ -984,10 +982,7 @@ class Matcher:
             items.append((s, applied))
         items.sort(
             key=lambda t: ranking.sort_key(
-                t[1],
-                t[0].evidence_level,
-                max((a.date for a in t[0].approvals), default=""),
-                t[0].id,
+                t[1], t[0].evidence_level, _latest_approval(t[0]), t[0].id
             )
         )
         # a superseded option goes right after the option that beat it
@@ -1266,9 +1261,7 @@ class Matcher:
             v = ctx.verdicts.get(s.id)
             if v is not None and v.status == "conditional":
                 option = self._gated_option(ctx, s, v)
-                option["_key"] = ranking.sort_key(
-                    [], s.evidence_level, max((a.date for a in s.approvals), default=""), s.id
-                )
+                option["_key"] = self._evidence_order(s)
                 out.append(option)
         out.sort(key=lambda o: o.pop("_key"))
         return out
@@ -1320,9 +1313,23 @@ class Matcher:
             parts.append("lowered: " + "; ".join(downs))
         return ". ".join(parts) + "."
 
+    def _tied(self, ctx: _Context, s: Strategy) -> tuple[str, ...]:
+        """The observed biomarkers an option is tied to: its required (any of) and
+        supporting biomarkers that the patient has, each once, in the base's order."""
+        named = [*s.requires.biomarkers_any, *s.supported_by]
+        return tuple(dict.fromkeys(b for b in named if self._has(ctx, b)))
+
+    def _evidence_order(self, s: Strategy) -> tuple[Any, ...]:
+        """A strategy's place by evidence level, then the most recent approval (the order of
+        the conditional options; :meth:`order` adds the ranking rules in front)."""
+        key = self._evidence_orders.get(s.id)
+        if key is None:
+            key = ranking.sort_key([], s.evidence_level, _latest_approval(s), s.id)
+            self._evidence_orders[s.id] = key
+        return key
+
     def _option(self, ctx: _Context, s: Strategy) -> dict[str, Any]:
-        tied = [b for b in [*s.requires.biomarkers_any, *s.supported_by] if self._has(ctx, b)]
-        tied = list(dict.fromkeys(tied))
+        tied = self._tied(ctx, s)
         received = sorted(
             t
             for t in self.tokens_of(s.therapies) & ctx.received
@@ -1421,9 +1428,6 @@ class Matcher:
                 if s.retired or s.evidence_level == "resistance":
                     continue
                 listed.append((s, sets.setdefault(self.reads(s), len(sets))))
-                self._conditional_order[s.id] = ranking.sort_key(
-                    [], s.evidence_level, max((a.date for a in s.approvals), default=""), s.id
-                )
             self._read_sets = tuple(sets)
             self._read_universe = frozenset().union(*sets)
             self._listed = listed
@@ -1457,12 +1461,14 @@ class Matcher:
             gated = cache.gated[gate_key] = self._gate_all(
                 ctx, context, observed, unconfirmed, cache
             )
-        fitting = self.claims(ctx, self.mechanisms(ctx))
+        present = self.mechanisms(ctx)
+        fitting = self.claims(ctx, present)
         effects = tuple(self._claim_effect(s, fitting) for s, _o, _k in gated.eligible)
         key = (gate_key, effects)
         decided = cache.decisions.get(key)
         if decided is None:
-            decided = cache.decisions[key] = self._rank_gated(ctx, gated, effects, cache)
+            decided = self._rank_gated(ctx, gated, present, effects, cache)
+            cache.decisions[key] = decided
         ranked, ranked_tied = decided
         tied = gated.tied | ranked_tied
         conditional, not_eligible = gated.conditional, gated.not_eligible
@@ -1498,11 +1504,9 @@ class Matcher:
                 if state is None:
                     state = self.state(ctx)
                 verdict = self.gatekeeper.gate(s, state)
-                named = [*s.requires.biomarkers_any, *s.supported_by]
-                tied = tuple(dict.fromkeys(b for b in named if self._has(ctx, b)))
+                tied = self._tied(ctx, s)
                 out = cache.outcomes[gkey] = _Outcome(
                     verdict.status,
-                    tied,
                     DecidedOption(
                         id=s.id,
                         therapy=self.therapy_text(s),
@@ -1519,9 +1523,8 @@ class Matcher:
                 conditional.append(out)
             elif out.status == "not_eligible":
                 not_eligible.append(out)
-        conditional.sort(key=lambda o: self._conditional_order[o.option.id])
-        gated_tied = {b for out in conditional for b in out.tied}
-        gated_tied |= {b for out in not_eligible for b in out.tied}
+        conditional.sort(key=lambda o: self._evidence_order(self._strategies[o.option.id]))
+        gated_tied = {b for out in [*conditional, *not_eligible] for b in out.option.biomarkers}
         return _Gated(
             tuple(eligible),
             tuple(out.option for out in conditional),
@@ -1533,6 +1536,7 @@ class Matcher:
         self,
         ctx: _Context,
         gated: _Gated,
+        present: list[Mechanism],
         effects: tuple[tuple[tuple[str, int], ...], ...],
         cache: DecisionCache,
     ) -> tuple[tuple[DecidedOption, ...], frozenset[str]]:
@@ -1549,7 +1553,7 @@ class Matcher:
                 if warnings is None:
                     # negative evidence and prior-therapy context carry no therapy
                     # tokens: only the fitting claims' warnings reach the ranking
-                    warnings = self.warnings(ctx, self.mechanisms(ctx), [])
+                    warnings = self.warnings(ctx, present, [])
                 applied = tuple(self.score(ctx, s, warnings, explain=False)[1])
                 cache.applied[akey] = applied
             scored.append((s, list(applied)))
@@ -1566,7 +1570,7 @@ class Matcher:
             option = cache.ranked.get(rkey)
             if option is None:
                 ups, downs = self._ups_downs(applied)
-                labels = [self.biomarkers[b].label for b in out.tied]
+                labels = [self.biomarkers[b].label for b in out.option.biomarkers]
                 option = replace(out.option, reason=self._reason(s, ups, downs, labels))
                 cache.ranked[rkey] = option
             ranked.append(option)
@@ -1907,6 +1911,11 @@ class Matcher:
         for note in profile.notes:
             add("source_note", note)
         return cav
+
+
+def _latest_approval(s: Strategy) -> str:
+    """The date of a strategy's most recent approval (``""`` when it has none)."""
+    return max((a.date for a in s.approvals), default="")
 
 
 def _mentions(text: str, alias: str) -> bool:

@@ -16,8 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from her2scope.kb.schema import Biomarker, KnowledgeBase
+
+if TYPE_CHECKING:
+    import polars as pl
 from her2scope.notation.protein import THREE_TO_ONE, normalise_protein_change
 from her2scope.notation.therapies import TherapyReader, TherapyReading, load_vocabulary
 from her2scope.notation.variants import EVENT_PHRASES, Finding, VariantReader
@@ -109,6 +113,17 @@ class AlterationParser:
         if self._gene_word.search(text) is not None:
             return True
         return _norm(text) in self.alias_index
+
+    def may_match_series(self, texts: pl.Series) -> pl.Series:
+        """:meth:`may_match` of each text of a polars string series, in one vectorised pass
+        (the same regex; the alias check on the same normalised form as ``_norm``)."""
+        import polars as pl
+
+        aliases = pl.Series(list(self.alias_index), dtype=pl.String).implode()
+        normalised = (
+            texts.str.to_lowercase().str.replace_all("γ", "g").str.replace_all(r"\s+", " ")
+        ).str.strip_chars()
+        return texts.str.contains(self.gene_word_pattern) | normalised.is_in(aliases)
 
     def gene(self, token: str) -> str:
         up = token.upper()
